@@ -1,0 +1,72 @@
+# The one entry point: `make run`, `make test`, `make check`, `make bench`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Where `make test` finds the real services for its second pass.
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-embedded test-services check bench totp messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py load_demo
+	@echo
+	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@bin/serve $(HOST) $(PORT)
+
+totp: $(VENV)/.runtime
+	@$(BIN)/python manage.py demo_totp
+
+# Two passes: the embedded default (SQLite, in-memory channel layer), then the same suite
+# against real PostgreSQL and Redis with the service and browser tests. Without the services
+# the second pass is skipped and says so; under CI (CI=true) that is a failure.
+test: $(VENV)/.dev
+	$(MAKE) --no-print-directory test-embedded
+	$(MAKE) --no-print-directory test-services
+
+test-embedded: $(VENV)/.dev
+	@echo "== Tests, embedded (SQLite, in-memory channel layer)"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not services and not browser" $(PYTEST_ARGS)
+
+test-services: $(VENV)/.dev
+	@if $(BIN)/python tests/services_available.py "$(SERVICES_DATABASE_URL)" "$(SERVICES_REDIS_URL)"; then \
+	  echo "== Tests, with PostgreSQL and Redis (all tests, browser included)"; \
+	  DATABASE_URL="$(SERVICES_DATABASE_URL)" REDIS_URL="$(SERVICES_REDIS_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL or Redis is not reachable: under CI that is a failure"; exit 1; \
+	else \
+	  echo "SKIPPED: PostgreSQL ($(SERVICES_DATABASE_URL)) or Redis ($(SERVICES_REDIS_URL)) not reachable;"; \
+	  echo "         the service, integration and browser tests did not run."; \
+	fi
+
+check: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python tests/translations_complete.py
+
+messages: $(VENV)/.dev
+	$(BIN)/python manage.py makemessages -l ru --no-location --ignore=.venv --ignore=bench
+	$(BIN)/python manage.py compilemessages -l ru --ignore=.venv
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3* staticfiles .mail

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from dialogue import views as dialogue_views
+from notifications import views as notification_views
+
+admin.site.site_header = "Dialogue platform"
+
+urlpatterns = [
+    path("", dialogue_views.home, name="home"),
+    path("healthz", notification_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("dialogue.urls")),
+]

@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from dialogue.demo import DEMO_PASSWORD, load_demo_accounts
+from dialogue.reference import load_reference_data
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the reference data and the demo accounts. Idempotent."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--quiet", action="store_true", help="do not print the demo logins")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        load_reference_data()
+        accounts = load_demo_accounts()
+        if options["quiet"]:
+            return
+        self.stdout.write("Demo accounts:")
+        for account in accounts:
+            roles = ", ".join(
+                f"{kind} ({state or organisation}) {slug}" if state or organisation else f"{kind} {slug}"
+                for slug, kind, state, organisation in account.roles
+            )
+            self.stdout.write(f"  {account.email:40} {roles}")
+        if settings.DEBUG:
+            self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+            self.stdout.write(
+                "Secretariat accounts also ask for a two-factor code: run `make totp` "
+                "(or `python manage.py demo_totp`) to print the current one."
+            )
+        else:
+            self.stdout.write("DEBUG is off: demo accounts have no usable password.")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from . import permissions
+from .models import SECRETARIAT_ROLES
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class UserPreferencesMiddleware:
+    """Shows the signed-in person the platform in their language and time zone.
+
+    An explicit choice in this browser (the language cookie) wins over the stored preference.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+                translation.activate(user.preferred_language)
+                request.LANGUAGE_CODE = user.preferred_language
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        return self.get_response(request)
+
+
+class SecretariatTwoFactorMiddleware:
+    """Secretariat roles must set up TOTP before using the platform: until then every page
+    leads to the set-up page (account pages, the language switch and static files excepted)."""
+
+    EXEMPT_PREFIXES = ("/accounts/", "/language/", "/static/", "/healthz")
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.SECRETARIAT_REQUIRES_2FA
+            and request.user.is_authenticated
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and self._needs_setup(request)
+        ):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    @staticmethod
+    def _needs_setup(request: HttpRequest) -> bool:
+        s = permissions.standing(request.user)
+        if not (s.superuser or s.has(SECRETARIAT_ROLES)):
+            return False
+        return not Authenticator.objects.filter(
+            user_id=request.user.pk, type=Authenticator.Type.TOTP
+        ).exists()

@@ -1,0 +1,281 @@
+"""The permission policy: the one place that answers "may this user do this to that" and
+"which of these may this user see".
+
+Every door asks here: views, the admin, exports, the live consumers, replay and e-mail fan-out.
+Predicates are plain functions named for the question they answer; ``allowed()`` maps the action
+names used in the permission table (``tests/policy/matrix.toml``) onto them.
+
+A user's standing (active roles, verified address) is loaded once and kept on the user object
+for the request; long-lived holders of a user (WebSocket consumers) call ``forget()`` before
+asking again, so a revoked role or a deactivated account counts at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import (
+    SECRETARIAT_ROLES,
+    Dialogue,
+    Invitation,
+    Organisation,
+    Role,
+    RoleKind,
+    State,
+    User,
+)
+
+AnyUser = User | AnonymousUser
+
+_CACHE_ATTRIBUTE = "_dialogue_standing"
+
+
+@dataclass(frozen=True)
+class Grant:
+    dialogue_id: int
+    kind: str
+    state_id: int | None
+    organisation_id: int | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the policy knows about a user: frozen for one request."""
+
+    authenticated: bool = False
+    superuser: bool = False
+    grants: tuple[Grant, ...] = field(default=())
+
+    def has(
+        self,
+        kinds: Iterable[str],
+        *,
+        dialogue_id: int | None = None,
+        state_id: int | None = None,
+        organisation_id: int | None = None,
+    ) -> bool:
+        wanted = set(kinds)
+        return any(
+            g.kind in wanted
+            and (dialogue_id is None or g.dialogue_id == dialogue_id)
+            and (state_id is None or g.state_id == state_id)
+            and (organisation_id is None or g.organisation_id == organisation_id)
+            for g in self.grants
+        )
+
+    def dialogue_ids(self, kinds: Iterable[str]) -> set[int]:
+        wanted = set(kinds)
+        return {g.dialogue_id for g in self.grants if g.kind in wanted}
+
+
+NOBODY = Standing()
+
+
+def standing(user: AnyUser | None) -> Standing:
+    """The user's active roles; an inactive or unverified account has none."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    from allauth.account.models import EmailAddress
+
+    verified = EmailAddress.objects.filter(user_id=user.pk, verified=True).exists()
+    grants: tuple[Grant, ...] = ()
+    if verified:
+        grants = tuple(
+            Grant(*row)
+            for row in Role.objects.active()
+            .filter(user_id=user.pk)
+            .values_list("dialogue_id", "kind", "state_id", "organisation_id")
+        )
+    result = Standing(authenticated=verified, superuser=user.is_superuser and verified, grants=grants)
+    setattr(user, _CACHE_ATTRIBUTE, result)
+    return result
+
+
+def forget(user: AnyUser | None) -> None:
+    """Drop the cached standing so the next question reads the database again."""
+    if user is not None and hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+# --- Who someone is -------------------------------------------------------------------------
+
+
+def is_secretariat(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    s = standing(user)
+    return s.superuser or s.has(SECRETARIAT_ROLES, dialogue_id=dialogue.pk)
+
+
+def is_secretariat_admin(user: AnyUser | None, dialogue: Dialogue | None = None) -> bool:
+    s = standing(user)
+    return s.superuser or s.has(
+        [RoleKind.SECRETARIAT_ADMIN], dialogue_id=dialogue.pk if dialogue else None
+    )
+
+
+def is_member_of(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """Has any active role in the dialogue (delegate, focal point, observer, chair, secretariat)."""
+    s = standing(user)
+    return s.superuser or s.has(RoleKind.values, dialogue_id=dialogue.pk)
+
+
+def is_focal_point(user: AnyUser | None, dialogue: Dialogue, state: State) -> bool:
+    return standing(user).has([RoleKind.FOCAL_POINT], dialogue_id=dialogue.pk, state_id=state.pk)
+
+
+def focal_point_states(user: AnyUser | None) -> set[int]:
+    return {g.state_id for g in standing(user).grants if g.kind == RoleKind.FOCAL_POINT and g.state_id}
+
+
+# --- Dialogue structure ---------------------------------------------------------------------
+
+
+def can_view_dialogue(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """Dialogues, their bodies, members and office-holders are public information."""
+    return True
+
+
+def can_view_focal_point_names(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """Names of government officials are for the dialogue's own members only."""
+    return is_member_of(user, dialogue)
+
+
+def can_view_delegation(user: AnyUser | None, dialogue: Dialogue, state: State) -> bool:
+    """The people holding roles for a state: the secretariat and that state's focal point."""
+    return is_secretariat(user, dialogue) or is_focal_point(user, dialogue, state)
+
+
+def can_change_reference_data(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """Bodies, thematic areas, memberships and offices of a dialogue."""
+    return is_secretariat(user, dialogue)
+
+
+def can_change_shared_reference_data(user: AnyUser | None) -> bool:
+    """States and organisations are shared by every dialogue: secretariat admins only."""
+    return is_secretariat_admin(user)
+
+
+def can_manage_roles(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    return is_secretariat_admin(user, dialogue)
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+INVITABLE_BY_STAFF = frozenset(
+    {RoleKind.FOCAL_POINT, RoleKind.DELEGATE, RoleKind.OBSERVER, RoleKind.CHAIR}
+)
+
+
+def can_invite(
+    user: AnyUser | None,
+    dialogue: Dialogue,
+    kind: str,
+    state: State | None = None,
+    organisation: Organisation | None = None,
+) -> bool:
+    """The secretariat invites anyone (admins also secretariat colleagues); a focal point
+    invites delegates of their own state only."""
+    if is_secretariat_admin(user, dialogue):
+        return True
+    if is_secretariat(user, dialogue):
+        return kind in INVITABLE_BY_STAFF
+    return (
+        kind == RoleKind.DELEGATE
+        and state is not None
+        and organisation is None
+        and is_focal_point(user, dialogue, state)
+    )
+
+
+def can_invite_anyone(user: AnyUser | None) -> bool:
+    s = standing(user)
+    return s.superuser or s.has([*SECRETARIAT_ROLES, RoleKind.FOCAL_POINT])
+
+
+def invitations_visible_to(user: AnyUser | None) -> QuerySet[Invitation]:
+    s = standing(user)
+    qs = Invitation.objects.select_related("dialogue", "state", "organisation", "invited_by")
+    if s.superuser:
+        return qs
+    condition = Q(dialogue_id__in=s.dialogue_ids(SECRETARIAT_ROLES))
+    for g in s.grants:
+        if g.kind == RoleKind.FOCAL_POINT:
+            condition |= Q(dialogue_id=g.dialogue_id, state_id=g.state_id, kind=RoleKind.DELEGATE)
+    return qs.filter(condition)
+
+
+def can_withdraw_invitation(user: AnyUser | None, invitation: Invitation) -> bool:
+    return invitations_visible_to(user).filter(pk=invitation.pk).exists()
+
+
+# --- People and their personal data ---------------------------------------------------------
+
+
+def people_visible_to(user: AnyUser | None) -> QuerySet[User]:
+    """People whose profile (personal data) the user may see: themselves, everyone holding a
+    role in a dialogue they serve as secretariat, and their own state's people as focal point."""
+    s = standing(user)
+    if s.superuser:
+        return User.objects.all()
+    if not s.authenticated or user is None:
+        return User.objects.none()
+    condition = Q(pk=user.pk)
+    secretariat_of = s.dialogue_ids(SECRETARIAT_ROLES)
+    if secretariat_of:
+        condition |= Q(roles__dialogue_id__in=secretariat_of)
+    for g in s.grants:
+        if g.kind == RoleKind.FOCAL_POINT:
+            condition |= Q(roles__dialogue_id=g.dialogue_id, roles__state_id=g.state_id)
+    return User.objects.filter(condition).distinct()
+
+
+def can_view_person(user: AnyUser | None, person: User) -> bool:
+    if user is not None and user.is_authenticated and user.pk == person.pk and user.is_active:
+        return True
+    return people_visible_to(user).filter(pk=person.pk).exists()
+
+
+# --- The admin ------------------------------------------------------------------------------
+
+
+def can_use_admin(user: AnyUser | None) -> bool:
+    s = standing(user)
+    return s.superuser or s.has(SECRETARIAT_ROLES)
+
+
+def dialogues_served_by(user: AnyUser | None) -> QuerySet[Dialogue]:
+    """Dialogues in which the user is secretariat (all of them for a superuser)."""
+    s = standing(user)
+    if s.superuser:
+        return Dialogue.objects.all()
+    return Dialogue.objects.filter(pk__in=s.dialogue_ids(SECRETARIAT_ROLES))
+
+
+# --- The action table -----------------------------------------------------------------------
+
+Predicate = Callable[[AnyUser | None, Any], bool]
+
+ACTIONS: dict[str, Predicate] = {
+    "dialogue.view": can_view_dialogue,
+    "dialogue.view_focal_points": can_view_focal_point_names,
+    "dialogue.change_reference_data": can_change_reference_data,
+    "dialogue.manage_roles": can_manage_roles,
+    "delegation.view": lambda user, target: can_view_delegation(user, *target),
+    "invitation.create": lambda user, target: can_invite(user, *target),
+    "invitation.withdraw": can_withdraw_invitation,
+    "person.view": can_view_person,
+    "admin.use": lambda user, _target: can_use_admin(user),
+    "reference.change_shared": lambda user, _target: can_change_shared_reference_data(user),
+}
+
+
+def allowed(user: AnyUser | None, action: str, target: Any = None) -> bool:
+    """Answer for an action by its name in the permission table. Unknown names raise."""
+    return ACTIONS[action](user, target)

@@ -1,0 +1,204 @@
+"""Reference data: states, organisations and the two dialogues as published.
+
+Loaded from ``dialogue/data/*.json`` (facts with their sources). Loading twice changes
+nothing; rows the secretariat corrected later are left as they are, except names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from . import services
+from .models import Body, Dialogue, Membership, Office, Organisation, State, ThematicArea
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+BODY_KINDS = {
+    "ministerial_conference": Body.Kind.MINISTERIAL_CONFERENCE,
+    "senior_officials_meeting": Body.Kind.SENIOR_OFFICIALS_MEETING,
+    "working_group": Body.Kind.WORKING_GROUP,
+    "strategic_group": Body.Kind.STRATEGIC_GROUP,
+    "reference_group": Body.Kind.REFERENCE_GROUP,
+    "advisory_group": Body.Kind.FRIENDS_OF_THE_CHAIR,
+    "contact_point_network": Body.Kind.CONTACT_POINT_NETWORK,
+}
+
+# How the published organisation names map to our organisations.
+ORGANISATION_ALIASES = {
+    "European Commission (DG HOME)": "european-commission",
+    "European Commission": "european-commission",
+    "General Secretariat of the Council of the EU": "council-eu-general-secretariat",
+    "European External Action Service": "eeas",
+    "Frontex": "frontex",
+    "European Union Agency for Asylum": "euaa",
+    "UNHCR": "unhcr",
+    "IOM": "iom",
+    "OSCE": "osce",
+    "Council of Europe": "council-of-europe",
+    "ILO": "ilo",
+}
+
+DIALOGUE_DETAILS = {
+    "prague-process": {
+        "acronym": "PP",
+        "name_ru": "Пражский процесс",
+        "description_en": (
+            "A migration dialogue of some fifty states of the European Union, the Schengen "
+            "area, the Eastern Partnership, the Western Balkans, Central Asia, the Russian "
+            "Federation and Türkiye, launched at the Prague Ministerial Conference of 2009."
+        ),
+        "description_ru": (
+            "Диалог по вопросам миграции около пятидесяти государств Европейского союза, "
+            "Шенгенской зоны, Восточного партнёрства, Западных Балкан, Центральной Азии, "
+            "Российской Федерации и Турции, начатый на Пражской министерской конференции 2009 года."
+        ),
+    },
+    "budapest-process": {
+        "acronym": "BP",
+        "name_ru": "Будапештский процесс",
+        "description_en": (
+            "A consultative forum of more than fifty governments and international "
+            "organisations on orderly migration, from Europe to the Silk Routes region, "
+            "active since 1993; chaired by Türkiye."
+        ),
+        "description_ru": (
+            "Консультативный форум более пятидесяти правительств и международных организаций "
+            "по вопросам упорядоченной миграции, от Европы до региона Шёлкового пути, "
+            "действующий с 1993 года; председательствует Турция."
+        ),
+    },
+}
+
+BODY_NAMES_RU = {
+    "Ministerial Conference": "Министерская конференция",
+    "Senior Officials' Meeting": "Совещание старших должностных лиц",
+    "Senior Officials' Meeting (Budapest Group)": "Совещание старших должностных лиц (Будапештская группа)",
+    "Strategic Group": "Стратегическая группа",
+    "National Contact Points network": "Сеть национальных контактных пунктов",
+    "Working Group on South Eastern Europe": "Рабочая группа по Юго-Восточной Европе",
+    "Working Group on the Black Sea Region": "Рабочая группа по Черноморскому региону",
+    "Working Group on the Silk Routes Region": "Рабочая группа по региону Шёлкового пути",
+    "Reference Group": "Референтная группа",
+    "Friends of the Chair": "Друзья председателя",
+}
+
+THEMATIC_AREAS_RU = {
+    "Preventing and fighting irregular migration": "Предотвращение незаконной миграции и борьба с ней",
+    "Integration": "Интеграция",
+    "Readmission, return and reintegration": "Реадмиссия, возвращение и реинтеграция",
+    "Migration, mobility and development": "Миграция, мобильность и развитие",
+    "Legal and labour migration": "Легальная и трудовая миграция",
+    "Asylum and international protection": "Убежище и международная защита",
+}
+
+
+def _read(name: str) -> Any:
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def _date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    if len(value) == 4:
+        return datetime.date(int(value), 1, 1)
+    return datetime.date.fromisoformat(value)
+
+
+@transaction.atomic
+def load_reference_data() -> None:
+    """Create or refresh states, organisations, dialogues, bodies, memberships and offices."""
+    for row in _read("states.json"):
+        State.objects.update_or_create(
+            code=row["code"], defaults={"name_en": row["name_en"], "name_ru": row["name_ru"]}
+        )
+    for row in _read("organisations.json"):
+        Organisation.objects.update_or_create(
+            slug=row["slug"],
+            defaults={key: row[key] for key in ("short", "name_en", "name_ru", "kind")},
+        )
+    states = {s.code: s for s in State.objects.all()}
+    organisations = {o.slug: o for o in Organisation.objects.all()}
+
+    for data in _read("dialogues.json")["dialogues"]:
+        details = DIALOGUE_DETAILS[data["slug"]]
+        dialogue, _created = Dialogue.objects.update_or_create(
+            slug=data["slug"],
+            defaults={
+                "name_en": data["name"],
+                "founded": data["founded"],
+                "languages": data["languages"],
+                "sources": data["sources"],
+                **details,
+            },
+        )
+        areas = {}
+        for position, name in enumerate(data.get("thematic_areas", [])):
+            areas[name], _c = ThematicArea.objects.update_or_create(
+                dialogue=dialogue,
+                name_en=name,
+                defaults={"name_ru": THEMATIC_AREAS_RU.get(name, ""), "position": position},
+            )
+        for position, body_data in enumerate(data["bodies"]):
+            body, _c = Body.objects.update_or_create(
+                dialogue=dialogue,
+                name_en=body_data["name"],
+                defaults={
+                    "kind": BODY_KINDS[body_data["kind"]],
+                    "name_ru": BODY_NAMES_RU.get(body_data["name"], ""),
+                    "note": _body_note(body_data),
+                    "position": position,
+                },
+            )
+            for office in body_data.get("offices", []):
+                _office(dialogue, body, office, states)
+        for office in data.get("offices", []):
+            _office(dialogue, None, office, states)
+
+        joined = _date(data["founded"])
+        assert joined is not None  # noqa: S101 - every dialogue in the data has a founding date
+        for code in data["participating_states"]:
+            if not Membership.objects.filter(dialogue=dialogue, state=states[code]).exists():
+                services.record_membership(
+                    by=None,
+                    dialogue=dialogue,
+                    kind=Membership.Kind.PARTICIPATING,
+                    valid_from=joined,
+                    state=states[code],
+                    note=data.get("participating_states_note", "")[:500] if code in ("RU", "BY") else "",
+                    source=data["sources"][0],
+                )
+        for name in data.get("partner_organisations", []):
+            organisation = organisations[ORGANISATION_ALIASES[name]]
+            if not Membership.objects.filter(dialogue=dialogue, organisation=organisation).exists():
+                services.record_membership(
+                    by=None,
+                    dialogue=dialogue,
+                    kind=Membership.Kind.PARTNER,
+                    valid_from=joined,
+                    organisation=organisation,
+                    source=data["sources"][0],
+                )
+
+
+def _body_note(body_data: dict[str, Any]) -> str:
+    parts = [body_data.get("note", "")]
+    if body_data.get("members"):
+        parts.append("Members: " + ", ".join(body_data["members"]))
+    return "; ".join(part for part in parts if part)
+
+
+def _office(
+    dialogue: Dialogue, body: Body | None, data: dict[str, Any], states: dict[str, State]
+) -> None:
+    Office.objects.update_or_create(
+        dialogue=dialogue,
+        body=body,
+        kind=data["office"],
+        state=states[data["holder"]],
+        defaults={"starts_on": _date(data.get("since")), "note": data.get("note", "")},
+    )

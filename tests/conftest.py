@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from dialogue.models import Dialogue, Organisation, RoleKind, State, User
+from tests.factories import (
+    DialogueFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    RoleFactory,
+    StateFactory,
+    UserFactory,
+)
+
+UNDER_CI = os.environ.get("CI") == "true"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _missing(reason: str) -> None:
+    if UNDER_CI:
+        pytest.fail(f"{reason} (under CI a missing service is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("services"):
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            _missing("needs PostgreSQL (set DATABASE_URL)")
+        if not settings.REDIS_URL:
+            _missing("needs Redis (set REDIS_URL)")
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        _missing(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    """A fast password hash; and no 2FA wall: most tests are about something else, the 2FA
+    tests turn it back on."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SECRETARIAT_REQUIRES_2FA = False
+
+
+@dataclass
+class World:
+    """Two dialogues, two states, one organisation, and a person for every role of the
+    permission table. State A and B are both members of dialogue A; ``other_dialogue`` is
+    served by another secretariat."""
+
+    dialogue: Dialogue
+    other_dialogue: Dialogue
+    state_a: State
+    state_b: State
+    organisation: Organisation
+    people: dict[str, User | None]
+
+
+ROLE_NAMES = (
+    "anonymous",
+    "unverified",
+    "deactivated",
+    "revoked",
+    "delegate_a",
+    "focal_point_a",
+    "focal_point_b",
+    "observer",
+    "chair",
+    "secretariat_staff",
+    "secretariat_staff_other",
+    "secretariat_admin",
+)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    dialogue = DialogueFactory(slug="budapest-process", name_en="Budapest Process", acronym="BP")
+    other = DialogueFactory(slug="prague-process", name_en="Prague Process", acronym="PP")
+    state_a = StateFactory(code="GE", name_en="Georgia", name_ru="Грузия")
+    state_b = StateFactory(code="MD", name_en="Republic of Moldova", name_ru="Республика Молдова")
+    organisation = OrganisationFactory()
+    for d in (dialogue, other):
+        MembershipFactory(dialogue=d, state=state_a)
+        MembershipFactory(dialogue=d, state=state_b)
+
+    def person(name: str, *roles: dict[str, object], verified: bool = True) -> User:
+        user = UserFactory(email=f"{name}@example.org", full_name=name.replace("_", " ").title(), verified=verified)
+        for role in roles:
+            RoleFactory(user=user, **role)
+        return user
+
+    people: dict[str, User | None] = {
+        "anonymous": None,
+        "unverified": person("unverified", {"dialogue": dialogue, "kind": RoleKind.DELEGATE, "state": state_a}, verified=False),
+        "deactivated": person("deactivated", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_a}),
+        "revoked": person("revoked"),
+        "delegate_a": person("delegate_a", {"dialogue": dialogue, "kind": RoleKind.DELEGATE, "state": state_a}),
+        "focal_point_a": person("focal_point_a", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_a}),
+        "focal_point_b": person("focal_point_b", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_b}),
+        "observer": person("observer", {"dialogue": dialogue, "kind": RoleKind.OBSERVER, "organisation": organisation}),
+        "chair": person("chair", {"dialogue": dialogue, "kind": RoleKind.CHAIR, "state": state_b}),
+        "secretariat_staff": person("secretariat_staff", {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_STAFF}),
+        "secretariat_staff_other": person("secretariat_staff_other", {"dialogue": other, "kind": RoleKind.SECRETARIAT_STAFF}),
+        "secretariat_admin": person("secretariat_admin", {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_ADMIN}, {"dialogue": other, "kind": RoleKind.SECRETARIAT_ADMIN}),
+    }
+    deactivated = people["deactivated"]
+    assert deactivated is not None
+    deactivated.is_active = False
+    deactivated.save()
+    from django.utils import timezone
+
+    revoked = people["revoked"]
+    RoleFactory(user=revoked, dialogue=dialogue, kind=RoleKind.FOCAL_POINT, state=state_a, revoked_at=timezone.now())
+    return World(dialogue, other, state_a, state_b, organisation, people)
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

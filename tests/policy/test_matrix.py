@@ -1,0 +1,118 @@
+"""Tests generated from the permission table in ``matrix.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dialogue import permissions, services
+from dialogue.models import Invitation, RoleKind
+from tests.conftest import ROLE_NAMES, World, client_for
+
+TABLE = tomllib.loads((Path(__file__).parent / "matrix.toml").read_text())
+CANNOT_SIGN_IN = {"anonymous", "deactivated"}
+
+
+def _roles(spec: str | list[str]) -> set[str]:
+    roles = set(ROLE_NAMES) if spec == "all" else set(spec)
+    unknown = roles - set(ROLE_NAMES)
+    assert not unknown, f"unknown roles in the table: {unknown}"
+    return roles
+
+
+def _cases(section: str, allowed_key: str) -> list[Any]:
+    return [
+        pytest.param(row, role, role in _roles(row[allowed_key]), id=f"{row.get('action', row.get('name', row.get('path')))}-{row.get('target', '')}-{role}")
+        for row in TABLE[section]
+        for role in ROLE_NAMES
+    ]
+
+
+def _invitation(world: World) -> tuple[Invitation, str]:
+    sent = services.invite(
+        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        dialogue=world.dialogue,
+        email="invited.delegate@example.org",
+        kind=RoleKind.DELEGATE,
+        state=world.state_a,
+    )
+    return sent.invitation, sent.token
+
+
+def _targets(world: World) -> dict[str, Any]:
+    d, other, a, b = world.dialogue, world.other_dialogue, world.state_a, world.state_b
+    invitation, _token = _invitation(world)
+    return {
+        "none": None,
+        "dialogue": d,
+        "other_dialogue": other,
+        "delegation_a": (d, a),
+        "delegation_b": (d, b),
+        "invite_delegate_a": (d, RoleKind.DELEGATE, a),
+        "invite_delegate_b": (d, RoleKind.DELEGATE, b),
+        "invite_focal_point_a": (d, RoleKind.FOCAL_POINT, a),
+        "invite_secretariat": (d, RoleKind.SECRETARIAT_STAFF),
+        "invite_delegate_a_other_dialogue": (other, RoleKind.DELEGATE, a),
+        "invitation_delegate_a": invitation,
+        "person_delegate_a": world.people["delegate_a"],
+        "person_focal_point_b": world.people["focal_point_b"],
+    }
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), _cases("rule", "allowed"))
+def test_policy_rule(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
+    target = _targets(world)[row["target"]]
+    user = world.people[role]
+    if user is not None:
+        user.refresh_from_db()  # a fresh object, as a new request would have
+    assert permissions.allowed(user, row["action"], target) == expected
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), _cases("route", "ok"))
+def test_route(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
+    invitation, token = _invitation(world)
+    path = row["path"].format(invitation_delegate_a=invitation.pk, invitation_token=token)
+    client = client_for(world.people[role])
+    response = getattr(client, row.get("method", "get"))(path)
+    if expected:
+        status = row.get("ok_status", 200)
+    elif role in CANNOT_SIGN_IN:
+        status = row.get("anonymous_status", 404)
+    else:
+        status = row.get("denied_status", 404)
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), _cases("content", "visible_to"))
+def test_content(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
+    _invitation(world)
+    response = client_for(world.people[role]).get(row["path"])
+    assert (row["text"] in response.content.decode()) == expected
+
+
+def _named_routes(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _named_routes(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            module = getattr(pattern.callback, "__module__", "")
+            if module.split(".")[0] in {"dialogue", "meetings", "documents", "notifications"}:
+                names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_route_has_a_row() -> None:
+    in_table = {row["name"] for row in TABLE["route"]}
+    missing = _named_routes(get_resolver()) - in_table
+    assert missing == set(), f"routes with no row in matrix.toml: {sorted(missing)}"
+
+
+def test_every_policy_action_has_a_row() -> None:
+    in_table = {row["action"] for row in TABLE["rule"]}
+    assert set(permissions.ACTIONS) - in_table == set()

@@ -35,9 +35,7 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
             )
         return email
 
-    def save_user(
-        self, request: HttpRequest, user: Any, form: Any, commit: bool = True
-    ) -> User:
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> User:
         saved: User = super().save_user(request, user, form, commit=commit)
         token = request.session.get(SESSION_KEY)
         if commit and token:

@@ -9,8 +9,10 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import permissions, services
+from .http import acting_user
 from .models import (
     Body,
     Dialogue,
@@ -145,12 +147,12 @@ class MembershipAdmin(DialogueScopedAdmin):
         if change:
             if obj.valid_until is not None:
                 services.end_membership(
-                    by=request.user, membership=obj, valid_until=obj.valid_until
+                    by=acting_user(request), membership=obj, valid_until=obj.valid_until
                 )
             Membership.objects.filter(pk=obj.pk).update(note=obj.note, source=obj.source)
             return
         saved = services.record_membership(
-            by=request.user,
+            by=acting_user(request),
             dialogue=obj.dialogue,
             kind=obj.kind,
             valid_from=obj.valid_from,
@@ -188,7 +190,7 @@ class RoleAdmin(DialogueScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Role, form: Any, change: bool) -> None:
         saved = services.grant_role(
-            by=request.user,
+            by=acting_user(request),
             user=obj.user,
             dialogue=obj.dialogue,
             kind=obj.kind,
@@ -202,9 +204,14 @@ class RoleAdmin(DialogueScopedAdmin):
         revoked = 0
         for role in queryset.filter(revoked_at__isnull=True).select_related("dialogue", "user"):
             if permissions.can_manage_roles(request.user, role.dialogue):
-                services.revoke_role(by=request.user, role=role)
+                services.revoke_role(by=acting_user(request), role=role)
                 revoked += 1
-        self.message_user(request, _("%(count)d roles revoked.") % {"count": revoked}, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d role revoked.", "%(count)d roles revoked.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Invitation)
@@ -243,8 +250,15 @@ class UserAdmin(admin.ModelAdmin):
     search_fields = ["email", "full_name", "affiliation"]
     list_filter = ["is_active"]
     fields = [
-        "email", "full_name", "title", "affiliation", "preferred_language", "time_zone",
-        "is_active", "date_joined", "last_login",
+        "email",
+        "full_name",
+        "title",
+        "affiliation",
+        "preferred_language",
+        "time_zone",
+        "is_active",
+        "date_joined",
+        "last_login",
     ]
     readonly_fields = ["email", "date_joined", "last_login"]
 
@@ -272,4 +286,4 @@ class UserAdmin(admin.ModelAdmin):
         if changed:
             services.update_profile(user=obj, **changed)
         if active is not None:
-            services.set_account_active(by=request.user, user=obj, active=active)
+            services.set_account_active(by=acting_user(request), user=obj, active=active)

@@ -32,40 +32,92 @@ class DemoAccount:
     full_name: str
     title: str
     affiliation: str
-    roles: tuple[tuple[str, str, str | None, str | None], ...]  # dialogue, kind, state, organisation
+    roles: tuple[
+        tuple[str, str, str | None, str | None], ...
+    ]  # dialogue, kind, state, organisation
     language: str = "en"
     time_zone: str = "Europe/Vienna"
 
     @property
     def is_secretariat(self) -> bool:
-        return any(kind in ("secretariat_admin", "secretariat_staff") for _, kind, _, _ in self.roles)
+        return any(
+            kind in ("secretariat_admin", "secretariat_staff") for _, kind, _, _ in self.roles
+        )
 
 
 ACCOUNTS = (
-    DemoAccount("admin@demo.example.org", "Anna Weber", "Head of Secretariat", "ICMPD",
-                ((PP, RoleKind.SECRETARIAT_ADMIN, None, None), (BP, RoleKind.SECRETARIAT_ADMIN, None, None))),
-    DemoAccount("staff.prague@demo.example.org", "Pavel Novák", "Programme Officer, Prague Process", "ICMPD",
-                ((PP, RoleKind.SECRETARIAT_STAFF, None, None),)),
-    DemoAccount("staff.budapest@demo.example.org", "Lena Hofer", "Programme Officer, Budapest Process", "ICMPD",
-                ((BP, RoleKind.SECRETARIAT_STAFF, None, None),)),
-    DemoAccount("fp.georgia@demo.example.org", "Nino Beridze", "Head of Migration Division",
-                "Ministry of Internal Affairs of Georgia",
-                ((PP, RoleKind.FOCAL_POINT, "GE", None), (BP, RoleKind.FOCAL_POINT, "GE", None)),
-                time_zone="Asia/Tbilisi"),
-    DemoAccount("fp.moldova@demo.example.org", "Ion Rusu", "Senior Adviser",
-                "Bureau for Migration and Asylum, Republic of Moldova",
-                ((PP, RoleKind.FOCAL_POINT, "MD", None),), language="ru", time_zone="Europe/Chisinau"),
-    DemoAccount("fp.pakistan@demo.example.org", "Ayesha Khan", "Director (Migration)",
-                "Ministry of Overseas Pakistanis",
-                ((BP, RoleKind.FOCAL_POINT, "PK", None),), time_zone="Asia/Karachi"),
-    DemoAccount("delegate.georgia@demo.example.org", "Giorgi Kapanadze", "Chief Specialist",
-                "Public Service Development Agency, Georgia",
-                ((BP, RoleKind.DELEGATE, "GE", None),), time_zone="Asia/Tbilisi"),
-    DemoAccount("observer.iom@demo.example.org", "Maria Costa", "Regional Migration Officer", "IOM",
-                ((BP, RoleKind.OBSERVER, None, "iom"),)),
-    DemoAccount("chair.turkiye@demo.example.org", "Mehmet Yılmaz", "Deputy Director General",
-                "Presidency of Migration Management, Türkiye",
-                ((BP, RoleKind.CHAIR, "TR", None),), time_zone="Europe/Istanbul"),
+    DemoAccount(
+        "admin@demo.example.org",
+        "Anna Weber",
+        "Head of Secretariat",
+        "ICMPD",
+        (
+            (PP, RoleKind.SECRETARIAT_ADMIN, None, None),
+            (BP, RoleKind.SECRETARIAT_ADMIN, None, None),
+        ),
+    ),
+    DemoAccount(
+        "staff.prague@demo.example.org",
+        "Pavel Novák",
+        "Programme Officer, Prague Process",
+        "ICMPD",
+        ((PP, RoleKind.SECRETARIAT_STAFF, None, None),),
+    ),
+    DemoAccount(
+        "staff.budapest@demo.example.org",
+        "Lena Hofer",
+        "Programme Officer, Budapest Process",
+        "ICMPD",
+        ((BP, RoleKind.SECRETARIAT_STAFF, None, None),),
+    ),
+    DemoAccount(
+        "fp.georgia@demo.example.org",
+        "Nino Beridze",
+        "Head of Migration Division",
+        "Ministry of Internal Affairs of Georgia",
+        ((PP, RoleKind.FOCAL_POINT, "GE", None), (BP, RoleKind.FOCAL_POINT, "GE", None)),
+        time_zone="Asia/Tbilisi",
+    ),
+    DemoAccount(
+        "fp.moldova@demo.example.org",
+        "Ion Rusu",
+        "Senior Adviser",
+        "Bureau for Migration and Asylum, Republic of Moldova",
+        ((PP, RoleKind.FOCAL_POINT, "MD", None),),
+        language="ru",
+        time_zone="Europe/Chisinau",
+    ),
+    DemoAccount(
+        "fp.pakistan@demo.example.org",
+        "Ayesha Khan",
+        "Director (Migration)",
+        "Ministry of Overseas Pakistanis",
+        ((BP, RoleKind.FOCAL_POINT, "PK", None),),
+        time_zone="Asia/Karachi",
+    ),
+    DemoAccount(
+        "delegate.georgia@demo.example.org",
+        "Giorgi Kapanadze",
+        "Chief Specialist",
+        "Public Service Development Agency, Georgia",
+        ((BP, RoleKind.DELEGATE, "GE", None),),
+        time_zone="Asia/Tbilisi",
+    ),
+    DemoAccount(
+        "observer.iom@demo.example.org",
+        "Maria Costa",
+        "Regional Migration Officer",
+        "IOM",
+        ((BP, RoleKind.OBSERVER, None, "iom"),),
+    ),
+    DemoAccount(
+        "chair.turkiye@demo.example.org",
+        "Mehmet Yılmaz",
+        "Deputy Director General",
+        "Presidency of Migration Management, Türkiye",
+        ((BP, RoleKind.CHAIR, "TR", None),),
+        time_zone="Europe/Istanbul",
+    ),
 )
 
 
@@ -105,10 +157,14 @@ def load_demo_accounts() -> list[DemoAccount]:
                     dialogue=dialogue,
                     kind=kind,
                     state=State.objects.get(code=code) if code else None,
-                    organisation=Organisation.objects.get(slug=organisation) if organisation else None,
+                    organisation=Organisation.objects.get(slug=organisation)
+                    if organisation
+                    else None,
                 )
         if account.is_secretariat and settings.DEBUG:
-            has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            has_totp = Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.TOTP
+            ).exists()
             if not has_totp:
                 TOTP.activate(user, DEMO_TOTP_SECRET)
     return list(ACCOUNTS)

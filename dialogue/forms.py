@@ -15,7 +15,9 @@ class SignupProfileForm(forms.Form):
 
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     title = forms.CharField(label=_("Title or position"), max_length=200, required=False)
-    affiliation = forms.CharField(label=_("Ministry or organisation"), max_length=300, required=False)
+    affiliation = forms.CharField(
+        label=_("Ministry or organisation"), max_length=300, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,31 +48,43 @@ class ProfileForm(forms.ModelForm):
 class InvitationForm(forms.Form):
     """Offers only the dialogues, roles and states the inviter may invite to."""
 
-    dialogue = forms.ModelChoiceField(queryset=Dialogue.objects.none(), label=_("Dialogue"))
-    kind = forms.ChoiceField(label=_("Role"), choices=())
-    state = forms.ModelChoiceField(queryset=State.objects.none(), label=_("State"), required=False)
-    organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.none(), label=_("Organisation"), required=False
-    )
     email = forms.EmailField(label=_("E-mail address"))
     full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        served = permissions.dialogues_served_by(user)
-        fp_states = permissions.focal_point_states(user)
-        s = permissions.standing(user)
-        fp_dialogues = {g.dialogue_id for g in s.grants if g.kind == RoleKind.FOCAL_POINT}
-        self.fields["dialogue"].queryset = Dialogue.objects.filter(
-            pk__in={*served.values_list("pk", flat=True), *fp_dialogues}
-        )
-        if served.exists():
-            kinds = [k for k in RoleKind if permissions.is_secretariat_admin(user) or k in permissions.INVITABLE_BY_STAFF]
-            self.fields["state"].queryset = State.objects.all()
-            self.fields["organisation"].queryset = Organisation.objects.all()
-        else:
+        served = set(permissions.dialogues_served_by(user).values_list("pk", flat=True))
+        standing = permissions.standing(user)
+        fp_dialogues = {g.dialogue_id for g in standing.grants if g.kind == RoleKind.FOCAL_POINT}
+        if served:
+            kinds = [
+                kind
+                for kind in RoleKind
+                if kind in permissions.INVITABLE_BY_STAFF or permissions.is_secretariat_admin(user)
+            ]
+            states = State.objects.all()
+        else:  # a focal point invites delegates of their own state
             kinds = [RoleKind.DELEGATE]
-            self.fields["state"].queryset = State.objects.filter(pk__in=fp_states)
-            del self.fields["organisation"]
-        self.fields["kind"].choices = [(k.value, k.label) for k in kinds]
+            states = State.objects.filter(pk__in=permissions.focal_point_states(user))
+        # Built here, in order, so each offers only what this inviter may choose.
+        self.fields = {
+            "dialogue": forms.ModelChoiceField(
+                queryset=Dialogue.objects.filter(pk__in=served | fp_dialogues), label=_("Dialogue")
+            ),
+            "kind": forms.ChoiceField(
+                label=_("Role"), choices=[(kind.value, kind.label) for kind in kinds]
+            ),
+            "state": forms.ModelChoiceField(queryset=states, label=_("State"), required=False),
+            **(
+                {
+                    "organisation": forms.ModelChoiceField(
+                        queryset=Organisation.objects.all(),
+                        label=_("Organisation"),
+                        required=False,
+                    )
+                }
+                if served
+                else {}
+            ),
+            **self.fields,
+        }

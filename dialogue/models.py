@@ -44,7 +44,7 @@ class Dialogue(TranslatedNameMixin, models.Model):
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
     languages = models.JSONField(
-        _("working languages"), default=list, help_text=_("ISO 639-1 codes, e.g. [\"en\", \"ru\"]")
+        _("working languages"), default=list, help_text=_('ISO 639-1 codes, e.g. ["en", "ru"]')
     )
     sources = models.JSONField(_("sources"), default=list, blank=True)
 

@@ -94,7 +94,9 @@ def standing(user: AnyUser | None) -> Standing:
             .filter(user_id=user.pk)
             .values_list("dialogue_id", "kind", "state_id", "organisation_id")
         )
-    result = Standing(authenticated=verified, superuser=user.is_superuser and verified, grants=grants)
+    result = Standing(
+        authenticated=verified, superuser=user.is_superuser and verified, grants=grants
+    )
     setattr(user, _CACHE_ATTRIBUTE, result)
     return result
 
@@ -131,7 +133,9 @@ def is_focal_point(user: AnyUser | None, dialogue: Dialogue, state: State) -> bo
 
 
 def focal_point_states(user: AnyUser | None) -> set[int]:
-    return {g.state_id for g in standing(user).grants if g.kind == RoleKind.FOCAL_POINT and g.state_id}
+    return {
+        g.state_id for g in standing(user).grants if g.kind == RoleKind.FOCAL_POINT and g.state_id
+    }
 
 
 # --- Dialogue structure ---------------------------------------------------------------------

@@ -11,19 +11,16 @@ from .models import Body, Dialogue, Membership, Office, Role, RoleKind, State
 def dialogue_with_structure(slug: str) -> Dialogue:
     """A dialogue with its bodies, offices and thematic areas, in a fixed number of queries."""
     offices = Office.objects.select_related("state").order_by("kind", "-starts_on")
-    return (
-        Dialogue.objects.prefetch_related(
-            "thematic_areas",
-            Prefetch(
-                "bodies",
-                queryset=Body.objects.prefetch_related(
-                    Prefetch("offices", queryset=offices), "thematic_areas"
-                ),
+    return Dialogue.objects.prefetch_related(
+        "thematic_areas",
+        Prefetch(
+            "bodies",
+            queryset=Body.objects.prefetch_related(
+                Prefetch("offices", queryset=offices), "thematic_areas"
             ),
-            Prefetch("offices", queryset=offices.filter(body__isnull=True), to_attr="own_offices"),
-        )
-        .get(slug=slug)
-    )
+        ),
+        Prefetch("offices", queryset=offices.filter(body__isnull=True), to_attr="own_offices"),
+    ).get(slug=slug)
 
 
 def memberships_of(dialogue: Dialogue) -> QuerySet[Membership]:

@@ -169,7 +169,9 @@ def load_reference_data() -> None:
                     kind=Membership.Kind.PARTICIPATING,
                     valid_from=joined,
                     state=states[code],
-                    note=data.get("participating_states_note", "")[:500] if code in ("RU", "BY") else "",
+                    note=data.get("participating_states_note", "")[:500]
+                    if code in ("RU", "BY")
+                    else "",
                     source=data["sources"][0],
                 )
         for name in data.get("partner_organisations", []):

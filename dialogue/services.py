@@ -71,7 +71,11 @@ def invite(
     if not permissions.can_invite(by, dialogue, kind, state, organisation):
         raise PermissionDenied
     _validate_scope(dialogue=dialogue, kind=kind, state=state, organisation=organisation)
-    if Role.objects.active().filter(user__email__iexact=email, dialogue=dialogue, kind=kind).exists():
+    if (
+        Role.objects.active()
+        .filter(user__email__iexact=email, dialogue=dialogue, kind=kind)
+        .exists()
+    ):
         raise ValidationError(_("This person already holds that role in this dialogue."))
 
     token = secrets.token_urlsafe(32)
@@ -113,7 +117,7 @@ def _validate_scope(
             raise ValidationError(_("An observer represents an organisation."))
     elif kind == RoleKind.CHAIR:
         if organisation is not None:
-            raise ValidationError(_("The chair is held for a state."))
+            raise ValidationError(_("The chair is held for a state, not for an organisation."))
     elif state is not None or organisation is not None:
         raise ValidationError(_("Secretariat roles represent no state or organisation."))
 
@@ -215,7 +219,12 @@ def _grant(
         existing.revoked_by = by
         existing.save(update_fields=["revoked_at", "revoked_by"])
     role = Role.objects.create(
-        user=user, dialogue=dialogue, kind=kind, state=state, organisation=organisation, granted_by=by
+        user=user,
+        dialogue=dialogue,
+        kind=kind,
+        state=state,
+        organisation=organisation,
+        granted_by=by,
     )
     if kind in (RoleKind.SECRETARIAT_ADMIN, RoleKind.SECRETARIAT_STAFF) and not user.is_staff:
         user.is_staff = True

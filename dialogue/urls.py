@@ -7,9 +7,7 @@ urlpatterns = [
     path("dialogues/<slug:slug>/states/<str:code>/", views.state_detail, name="state_detail"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/new/", views.invitation_create, name="invitation_create"),
-    path(
-        "invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"
-    ),
+    path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
     path("language/", views.set_language, name="set_language"),

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from . import permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import InvitationForm, ProfileForm
-from .models import Dialogue, Membership, State
+from .http import AuthenticatedRequest
+from .models import Dialogue, Membership, Role, State
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,9 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
     fp_states = permissions.focal_point_states(request.user)
     if fp_states:
         context["own_memberships"] = queries.current_memberships_of_states(fp_states)
-        context["pending_invitations"] = (
-            permissions.invitations_visible_to(request.user)
-            .filter(accepted_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=timezone.now())
+        context["pending_invitations"] = permissions.invitations_visible_to(request.user).filter(
+            accepted_at__isnull=True, withdrawn_at__isnull=True, expires_at__gt=timezone.now()
         )
     served = permissions.dialogues_served_by(request.user)
     if served.exists():
@@ -104,17 +104,19 @@ def state_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 
 @login_required
-def invitation_list(request: HttpRequest) -> HttpResponse:
+def invitation_list(request: AuthenticatedRequest) -> HttpResponse:
     if not permissions.can_invite_anyone(request.user):
         raise Http404
     invitations = permissions.invitations_visible_to(request.user).order_by("-created_at")[:200]
     return render(
-        request, "dialogue/invitation_list.html", {"invitations": invitations, "now": timezone.now()}
+        request,
+        "dialogue/invitation_list.html",
+        {"invitations": invitations, "now": timezone.now()},
     )
 
 
 @login_required
-def invitation_create(request: HttpRequest) -> HttpResponse:
+def invitation_create(request: AuthenticatedRequest) -> HttpResponse:
     if not permissions.can_invite_anyone(request.user):
         raise Http404
     form = InvitationForm(request.POST or None, user=request.user)
@@ -145,7 +147,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(permissions.invitations_visible_to(request.user), pk=pk)
     services.withdraw_invitation(invitation=invitation, by=request.user)
     messages.success(request, _("Invitation withdrawn."))
@@ -165,9 +167,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, _("You now take part in %(dialogue)s.") % {
-                    "dialogue": invitation.dialogue.name
-                })
+                messages.success(
+                    request,
+                    _("You now take part in %(dialogue)s.")
+                    % {"dialogue": invitation.dialogue.name},
+                )
                 return redirect("dialogue_detail", slug=invitation.dialogue.slug)
     else:
         request.session[SESSION_KEY] = token
@@ -175,7 +179,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.update_profile(
@@ -186,7 +190,11 @@ def profile(request: HttpRequest) -> HttpResponse:
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         messages.success(request, _("Your profile was saved."))
         return response
-    roles = request.user.roles.active().select_related("dialogue", "state", "organisation")
+    roles = (
+        Role.objects.active()
+        .filter(user=request.user)
+        .select_related("dialogue", "state", "organisation")
+    )
     return render(request, "dialogue/profile.html", {"form": form, "roles": roles})
 
 
@@ -211,5 +219,3 @@ def set_language(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and request.user.preferred_language != language:
             services.update_profile(user=request.user, preferred_language=language)
     return response
-
-

@@ -89,24 +89,49 @@ def world(db: None) -> World:
         MembershipFactory(dialogue=d, state=state_b)
 
     def person(name: str, *roles: dict[str, object], verified: bool = True) -> User:
-        user = UserFactory(email=f"{name}@example.org", full_name=name.replace("_", " ").title(), verified=verified)
+        user = UserFactory(
+            email=f"{name}@example.org", full_name=name.replace("_", " ").title(), verified=verified
+        )
         for role in roles:
             RoleFactory(user=user, **role)
         return user
 
     people: dict[str, User | None] = {
         "anonymous": None,
-        "unverified": person("unverified", {"dialogue": dialogue, "kind": RoleKind.DELEGATE, "state": state_a}, verified=False),
-        "deactivated": person("deactivated", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_a}),
+        "unverified": person(
+            "unverified",
+            {"dialogue": dialogue, "kind": RoleKind.DELEGATE, "state": state_a},
+            verified=False,
+        ),
+        "deactivated": person(
+            "deactivated", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_a}
+        ),
         "revoked": person("revoked"),
-        "delegate_a": person("delegate_a", {"dialogue": dialogue, "kind": RoleKind.DELEGATE, "state": state_a}),
-        "focal_point_a": person("focal_point_a", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_a}),
-        "focal_point_b": person("focal_point_b", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_b}),
-        "observer": person("observer", {"dialogue": dialogue, "kind": RoleKind.OBSERVER, "organisation": organisation}),
+        "delegate_a": person(
+            "delegate_a", {"dialogue": dialogue, "kind": RoleKind.DELEGATE, "state": state_a}
+        ),
+        "focal_point_a": person(
+            "focal_point_a", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_a}
+        ),
+        "focal_point_b": person(
+            "focal_point_b", {"dialogue": dialogue, "kind": RoleKind.FOCAL_POINT, "state": state_b}
+        ),
+        "observer": person(
+            "observer",
+            {"dialogue": dialogue, "kind": RoleKind.OBSERVER, "organisation": organisation},
+        ),
         "chair": person("chair", {"dialogue": dialogue, "kind": RoleKind.CHAIR, "state": state_b}),
-        "secretariat_staff": person("secretariat_staff", {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_STAFF}),
-        "secretariat_staff_other": person("secretariat_staff_other", {"dialogue": other, "kind": RoleKind.SECRETARIAT_STAFF}),
-        "secretariat_admin": person("secretariat_admin", {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_ADMIN}, {"dialogue": other, "kind": RoleKind.SECRETARIAT_ADMIN}),
+        "secretariat_staff": person(
+            "secretariat_staff", {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_STAFF}
+        ),
+        "secretariat_staff_other": person(
+            "secretariat_staff_other", {"dialogue": other, "kind": RoleKind.SECRETARIAT_STAFF}
+        ),
+        "secretariat_admin": person(
+            "secretariat_admin",
+            {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_ADMIN},
+            {"dialogue": other, "kind": RoleKind.SECRETARIAT_ADMIN},
+        ),
     }
     deactivated = people["deactivated"]
     assert deactivated is not None
@@ -115,7 +140,13 @@ def world(db: None) -> World:
     from django.utils import timezone
 
     revoked = people["revoked"]
-    RoleFactory(user=revoked, dialogue=dialogue, kind=RoleKind.FOCAL_POINT, state=state_a, revoked_at=timezone.now())
+    RoleFactory(
+        user=revoked,
+        dialogue=dialogue,
+        kind=RoleKind.FOCAL_POINT,
+        state=state_a,
+        revoked_at=timezone.now(),
+    )
     return World(dialogue, other, state_a, state_b, organisation, people)
 
 

@@ -26,7 +26,12 @@ def _roles(spec: str | list[str]) -> set[str]:
 
 def _cases(section: str, allowed_key: str) -> list[Any]:
     return [
-        pytest.param(row, role, role in _roles(row[allowed_key]), id=f"{row.get('action', row.get('name', row.get('path')))}-{row.get('target', '')}-{role}")
+        pytest.param(
+            row,
+            role,
+            role in _roles(row[allowed_key]),
+            id=f"{row.get('action') or row.get('name') or row['path']}-{row.get('target')}-{role}",
+        )
         for row in TABLE[section]
         for role in ROLE_NAMES
     ]

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts:")
         for account in accounts:
             roles = ", ".join(
-                f"{kind} ({state or organisation}) {slug}" if state or organisation else f"{kind} {slug}"
+                f"{kind} ({state or organisation}) {slug}"
+                if state or organisation
+                else f"{kind} {slug}"
                 for slug, kind, state, organisation in account.roles
             )
             self.stdout.write(f"  {account.email:40} {roles}")

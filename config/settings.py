@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dialogue.context_processors.navigation",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -299,3 +300,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Notifications ---------------------------------------------------------------------------
+
+# The permission policy's answers for the live machinery (see notifications/policy.py).
+NOTIFICATIONS_POLICY = "dialogue.live.policy"
+EVENT_RETENTION_DAYS = int(env("EVENT_RETENTION_DAYS", "30"))
+EMAIL_COALESCE_SECONDS = int(env("EMAIL_COALESCE_SECONDS", "120"))
+EMAIL_DIGEST_HOUR = int(env("EMAIL_DIGEST_HOUR", "7"))
+# Absolute links in e-mails.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", "[Dialogue] ")

@@ -9,6 +9,9 @@ class DialogueConfig(AppConfig):
     verbose_name = _("Dialogues, members and people")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from . import announcements  # noqa: F401 - registers the event types it publishes
+
 
 class PolicyAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with a site that asks the permission policy who may enter."""

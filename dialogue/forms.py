@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
-from .models import Dialogue, Organisation, RoleKind, State, User
+from .models import Announcement, Dialogue, Organisation, RoleKind, State, User
 
 
 class SignupProfileForm(forms.Form):
@@ -88,3 +88,13 @@ class InvitationForm(forms.Form):
             ),
             **self.fields,
         }
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+    audience = forms.ChoiceField(label=_("Audience"), choices=Announcement.Audience.choices)
+    # Generated with the form: a retried or double-clicked post creates one announcement.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)

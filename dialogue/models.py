@@ -458,3 +458,30 @@ class Invitation(models.Model):
             and self.withdrawn_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class Announcement(models.Model):
+    """A message from the secretariat to a dialogue's members (or to everyone)."""
+
+    class Audience(models.TextChoices):
+        MEMBERS = "members", _("Members of the dialogue")
+        PUBLIC = "public", _("Everyone (public)")
+
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="announcements")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), max_length=5000)
+    audience = models.CharField(
+        _("audience"), max_length=20, choices=Audience.choices, default=Audience.MEMBERS
+    )
+    posted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    posted_at = models.DateTimeField(_("posted"), default=timezone.now)
+    # A client-chosen key that makes a double-clicked or retried post create one announcement.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return self.title

@@ -111,8 +111,7 @@ def forget(user: AnyUser | None) -> None:
 
 
 def is_secretariat(user: AnyUser | None, dialogue: Dialogue) -> bool:
-    s = standing(user)
-    return s.superuser or s.has(SECRETARIAT_ROLES, dialogue_id=dialogue.pk)
+    return is_secretariat_of_dialogue_id(user, dialogue.pk)
 
 
 def is_secretariat_admin(user: AnyUser | None, dialogue: Dialogue | None = None) -> bool:
@@ -124,8 +123,7 @@ def is_secretariat_admin(user: AnyUser | None, dialogue: Dialogue | None = None)
 
 def is_member_of(user: AnyUser | None, dialogue: Dialogue) -> bool:
     """Has any active role in the dialogue (delegate, focal point, observer, chair, secretariat)."""
-    s = standing(user)
-    return s.superuser or s.has(RoleKind.values, dialogue_id=dialogue.pk)
+    return is_member_of_dialogue_id(user, dialogue.pk)
 
 
 def is_focal_point(user: AnyUser | None, dialogue: Dialogue, state: State) -> bool:
@@ -283,3 +281,49 @@ ACTIONS: dict[str, Predicate] = {
 def allowed(user: AnyUser | None, action: str, target: Any = None) -> bool:
     """Answer for an action by its name in the permission table. Unknown names raise."""
     return ACTIONS[action](user, target)
+
+
+# --- Batches, for sockets that hold many users for long -------------------------------------
+
+
+def load_users(user_ids: Iterable[int]) -> dict[int, User]:
+    """Fresh, active users with their standing loaded, in three queries whatever the number."""
+    from allauth.account.models import EmailAddress
+
+    users = {u.pk: u for u in User.objects.filter(pk__in=list(user_ids), is_active=True)}
+    if not users:
+        return {}
+    verified = set(
+        EmailAddress.objects.filter(user_id__in=users, verified=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    grants: dict[int, list[Grant]] = {}
+    for user_id, dialogue_id, kind, state_id, organisation_id in (
+        Role.objects.active()
+        .filter(user_id__in=verified)
+        .values_list("user_id", "dialogue_id", "kind", "state_id", "organisation_id")
+    ):
+        grants.setdefault(user_id, []).append(Grant(dialogue_id, kind, state_id, organisation_id))
+    for user_id, user in users.items():
+        is_verified = user_id in verified
+        setattr(
+            user,
+            _CACHE_ATTRIBUTE,
+            Standing(
+                authenticated=is_verified,
+                superuser=user.is_superuser and is_verified,
+                grants=tuple(grants.get(user_id, ())),
+            ),
+        )
+    return users
+
+
+def is_member_of_dialogue_id(user: AnyUser | None, dialogue_id: int) -> bool:
+    s = standing(user)
+    return s.superuser or s.has(RoleKind.values, dialogue_id=dialogue_id)
+
+
+def is_secretariat_of_dialogue_id(user: AnyUser | None, dialogue_id: int) -> bool:
+    s = standing(user)
+    return s.superuser or s.has(SECRETARIAT_ROLES, dialogue_id=dialogue_id)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -9,15 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import permissions, queries, services
+from . import announcements, permissions, queries, services
 from .accounts import SESSION_KEY
-from .forms import InvitationForm, ProfileForm
+from .forms import AnnouncementForm, InvitationForm, ProfileForm
 from .http import AuthenticatedRequest
 from .models import Dialogue, Membership, Role, State
 
@@ -76,7 +78,40 @@ def dialogue_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if context["show_focal_points"]:
         context["focal_points"] = queries.focal_points_of(dialogue)
+    context["announcements"] = announcements.visible_announcements(request.user, dialogue)[:20]
+    if announcements.can_post(request.user, dialogue):
+        context["announcement_form"] = AnnouncementForm(
+            initial={"idempotency_key": uuid.uuid4().hex}
+        )
     return render(request, "dialogue/dialogue_detail.html", context)
+
+
+def announcement_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The announcements of a dialogue, as a fragment the live page re-fetches; POST posts one."""
+    dialogue = get_object_or_404(Dialogue, slug=slug)
+    if request.method == "POST":
+        if not announcements.can_post(request.user, dialogue):
+            raise Http404
+        form = AnnouncementForm(request.POST)
+        if form.is_valid():
+            try:
+                announcements.post_announcement(
+                    by=request.user,  # type: ignore[arg-type]  # can_post implies a signed-in person
+                    dialogue=dialogue,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The announcement was posted."))
+        else:
+            messages.error(request, _("The announcement needs a title and a text."))
+        return redirect(reverse("dialogue_detail", args=[slug]) + "#announcements")
+    return render(
+        request,
+        "dialogue/_announcements.html",
+        {"announcements": announcements.visible_announcements(request.user, dialogue)[:20]},
+    )
 
 
 def state_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:

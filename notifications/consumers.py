@@ -1,36 +1,220 @@
-"""The live WebSocket endpoint (``/ws/live/``); the protocol is in ``docs/live-protocol.md``."""
+"""The live WebSocket endpoint (``/ws/live/``); the protocol is in ``docs/live-protocol.md``.
+
+A socket subscribes to streams; the process's hub (``notifications.hub``) writes the frames.
+The consumer replays what the client missed, holds back live frames meanwhile so order is
+kept, and protects the server: message size and rate limits, and a cap on frames the client
+has not acknowledged (a client that stops reading is cut off, and later resumes).
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from .hub import get_hub
+from .policy import get_policy
+from .publishing import encode_frame
+from .replay import missed
+
 MAX_MESSAGE_BYTES = 4096
+MAX_STREAMS = 20
+RATE_PER_SECOND = 20.0
+RATE_BURST = 40.0
+MAX_UNACKED_FRAMES = 1000
+MAX_UNACKED_BYTES = 1_000_000
+SENT_MEMORY = 512
 
 
 class CloseCode:
     UNKNOWN_MESSAGE = 4400
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
+    TOO_SLOW = 4408
     TOO_LARGE = 4413
     TOO_FAST = 4429
 
 
+@dataclass
+class Subscription:
+    replaying: bool = True
+    held: list[tuple[int, str]] = field(default_factory=list)
+    sent: set[int] = field(default_factory=set)
+    sent_order: deque[int] = field(default_factory=deque)
+
+    def remember(self, event_id: int) -> None:
+        self.sent.add(event_id)
+        self.sent_order.append(event_id)
+        if len(self.sent_order) > SENT_MEMORY:
+            self.sent.discard(self.sent_order.popleft())
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
+    # The hub fans out for the whole process; a channel per socket would only cost.
+    channel_layer_alias = None
+
     async def connect(self) -> None:
+        self.user: Any = self.scope.get("user")
+        self.user_key: int | None = (
+            self.user.pk if self.user and self.user.is_authenticated else None
+        )
+        session = self.scope.get("session")
+        self.session_key: str | None = (
+            session.session_key if session is not None and self.user_key else None
+        )
+        self.streams: dict[str, Subscription] = {}
+        self.unacked_frames = 0
+        self.unacked_bytes = 0
+        self.tokens = RATE_BURST
+        self.last_refill = time.monotonic()
+        self.closing = False
+        if self.user_key is not None:
+            # Load the standing now, so filtering frames later never touches the database.
+            fresh = await database_sync_to_async(get_policy().reload)([self.user_key])
+            self.user = fresh.get(self.user_key)
+            if self.user is None:
+                await self.close(code=CloseCode.UNAUTHENTICATED)
+                return
         await self.accept()
+        await get_hub().attach(self)
+
+    async def disconnect(self, code: int) -> None:
+        self.closing = True
+        await get_hub().detach(self)
+
+    # --- from the client ----------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data.encode()) > MAX_MESSAGE_BYTES:
-            await self.close(code=CloseCode.TOO_LARGE)
+        if self.closing:
+            return
+        if (
+            text_data is None
+            or len(text_data) > MAX_MESSAGE_BYTES
+            or len(text_data.encode()) > MAX_MESSAGE_BYTES
+        ):
+            await self._close(CloseCode.TOO_LARGE)
+            return
+        if not self._take_token():
+            await self._close(CloseCode.TOO_FAST)
             return
         try:
             message: Any = json.loads(text_data)
         except ValueError:
             message = None
-        if isinstance(message, dict) and message.get("type") == "ping":
-            await self.send(text_data=json.dumps({"type": "pong"}))
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "ping":
+            await self.send(text_data='{"type":"pong"}')
+        elif kind == "ack" and isinstance(message.get("id"), int):
+            self.unacked_frames = 0
+            self.unacked_bytes = 0
+        elif kind in ("subscribe", "unsubscribe") and self._valid_streams(message.get("streams")):
+            since = message.get("since")
+            if kind == "subscribe" and (since is None or (isinstance(since, int) and since >= 0)):
+                for stream in message["streams"]:
+                    await self._subscribe(stream, since)
+            elif kind == "unsubscribe":
+                for stream in message["streams"]:
+                    self.streams.pop(stream, None)
+                    await get_hub().leave(self, stream)
+            else:
+                await self._close(CloseCode.UNKNOWN_MESSAGE)
+        else:
+            await self._close(CloseCode.UNKNOWN_MESSAGE)
+
+    def _valid_streams(self, streams: Any) -> bool:
+        return (
+            isinstance(streams, list)
+            and 0 < len(streams) <= MAX_STREAMS
+            and all(isinstance(s, str) and 0 < len(s) <= 100 for s in streams)
+        )
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(RATE_BURST, self.tokens + (now - self.last_refill) * RATE_PER_SECOND)
+        self.last_refill = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def _subscribe(self, stream: str, since: int | None) -> None:
+        policy = get_policy()
+        if stream in self.streams:
             return
-        await self.close(code=CloseCode.UNKNOWN_MESSAGE)
+        if len(self.streams) >= MAX_STREAMS or not await database_sync_to_async(policy.can_follow)(
+            self.user, stream
+        ):
+            await self.send(text_data=json.dumps({"type": "refused", "stream": stream}))
+            return
+        subscription = self.streams[stream] = Subscription()
+        # Join before reading the log, so nothing committed in between is missed; what
+        # arrives live meanwhile is held back and sent after the replay.
+        await get_hub().join(self, stream)
+        replay = await database_sync_to_async(missed)(stream, since, self.user)
+        if replay.reset:
+            await self.send(
+                text_data=json.dumps({"type": "reset", "stream": stream, "last_id": replay.last_id})
+            )
+        for event in replay.events:
+            await self._write(subscription, event.id, encode_frame(event))
+        subscription.replaying = False
+        for event_id, frame in sorted(subscription.held):
+            await self._write(subscription, event_id, frame)
+        subscription.held.clear()
+        last_id = max([replay.last_id, *subscription.sent]) if subscription.sent else replay.last_id
+        await self.send(
+            text_data=json.dumps({"type": "subscribed", "stream": stream, "last_id": last_id})
+        )
+
+    # --- from the hub -------------------------------------------------------------------
+
+    async def deliver(self, event_id: int, stream: str, frame: str) -> None:
+        subscription = self.streams.get(stream)
+        if subscription is None or self.closing:
+            return
+        if subscription.replaying:
+            subscription.held.append((event_id, frame))
+            return
+        await self._write(subscription, event_id, frame)
+
+    async def inbox_changed(self, event_id: int) -> None:
+        if not self.closing:
+            await self.send(text_data=json.dumps({"type": "inbox", "id": event_id}))
+
+    async def refresh(self, user: Any) -> None:
+        """The person as they are now: streams they may no longer follow are dropped."""
+        policy = get_policy()
+        unchanged = policy.fingerprint(user) == policy.fingerprint(self.user)
+        self.user = user
+        if unchanged:
+            return
+        for stream in list(self.streams):
+            if not await database_sync_to_async(policy.can_follow)(user, stream):
+                self.streams.pop(stream, None)
+                await get_hub().leave(self, stream)
+                await self.send(text_data=json.dumps({"type": "refused", "stream": stream}))
+
+    async def end_session(self) -> None:
+        await self._close(CloseCode.UNAUTHENTICATED)
+
+    async def _write(self, subscription: Subscription, event_id: int, frame: str) -> None:
+        if event_id in subscription.sent or self.closing:
+            return
+        subscription.remember(event_id)
+        self.unacked_frames += 1
+        self.unacked_bytes += len(frame)
+        if self.unacked_frames > MAX_UNACKED_FRAMES or self.unacked_bytes > MAX_UNACKED_BYTES:
+            await self._close(CloseCode.TOO_SLOW)
+            return
+        await self.base_send({"type": "websocket.send", "text": frame})
+
+    async def _close(self, code: int) -> None:
+        if not self.closing:
+            self.closing = True
+            await self.close(code=code)
+            await get_hub().detach(self)

@@ -1,0 +1,104 @@
+"""Announcements: the secretariat's messages to a dialogue, delivered live, in the inbox and
+by e-mail."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from notifications import registry
+from notifications.models import Channel, Event
+from notifications.publishing import publish
+
+from . import live, permissions
+from .models import Announcement, Dialogue, User
+from .permissions import AnyUser
+
+ANNOUNCEMENT_POSTED = "announcement.posted"
+
+ANNOUNCEMENTS = registry.register_category(
+    "announcements", gettext_lazy("Announcements"), Channel.IN_APP
+)
+
+
+def _describe(event: Event) -> registry.Description:
+    return registry.Description(
+        title=event.data["title"],
+        text=event.data["excerpt"],
+        url=event.data["url"],
+    )
+
+
+registry.register(ANNOUNCEMENT_POSTED, category=ANNOUNCEMENTS, describe=_describe)
+
+
+def can_post(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    return permissions.is_secretariat(user, dialogue)
+
+
+def visible_announcements(user: AnyUser | None, dialogue: Dialogue) -> QuerySet[Announcement]:
+    announcements = dialogue.announcements.select_related("posted_by")
+    if permissions.is_member_of(user, dialogue):
+        return announcements
+    return announcements.filter(audience=Announcement.Audience.PUBLIC)
+
+
+def post_announcement(
+    *,
+    by: User,
+    dialogue: Dialogue,
+    title: str,
+    body: str,
+    audience: str = Announcement.Audience.MEMBERS,
+    idempotency_key: str | None = None,
+) -> Announcement:
+    """Post an announcement to ``dialogue`` and publish ``announcement.posted`` on its stream.
+
+    The same ``idempotency_key`` posted again returns the first announcement and publishes
+    nothing. Raises ``PermissionDenied`` (not the dialogue's secretariat) or ``ValidationError``.
+    """
+    if not can_post(by, dialogue):
+        raise PermissionDenied
+    title, body = title.strip(), body.strip()
+    if not title or not body:
+        raise ValidationError(_("An announcement needs a title and a text."))
+    if audience not in Announcement.Audience.values:
+        raise ValidationError(_("Unknown audience."))
+    if idempotency_key:
+        existing = Announcement.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            announcement = Announcement.objects.create(
+                dialogue=dialogue,
+                title=title,
+                body=body,
+                audience=audience,
+                posted_by=by,
+                idempotency_key=idempotency_key or None,
+            )
+            publish(
+                stream=f"dialogue:{dialogue.slug}",
+                type=ANNOUNCEMENT_POSTED,
+                audience=live.audience_public()
+                if audience == Announcement.Audience.PUBLIC
+                else live.audience_dialogue_members(dialogue),
+                data={
+                    "id": announcement.pk,
+                    "title": announcement.title,
+                    "excerpt": announcement.body[:200],
+                    "url": reverse("dialogue_detail", args=[dialogue.slug])
+                    + f"#announcement-{announcement.pk}",
+                },
+            )
+    except IntegrityError:
+        # The same key committed by a concurrent request first: that one is the result.
+        if idempotency_key:
+            return Announcement.objects.get(idempotency_key=idempotency_key)
+        raise
+    return announcement

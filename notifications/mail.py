@@ -1,0 +1,106 @@
+"""The outbox worker's pass: send the e-mails that are due, each once, in the recipient's
+language; retry failures with back-off.
+
+A claimed e-mail's ``send_after`` moves forward by the claim timeout, so no other worker takes
+it while it is being sent, and a worker that dies mid-send leaves it due again later: delivery
+is at least once, and a notification belongs to one e-mail only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import registry
+from .models import OutboxEmail
+
+logger = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = datetime.timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def send_due(*, now: datetime.datetime | None = None, batch: int = 50) -> int:
+    """Send every e-mail that is due; returns how many were sent."""
+    sent = 0
+    while True:
+        claimed = _claim(now or timezone.now(), batch)
+        if not claimed:
+            return sent
+        for email in claimed:
+            sent += _send(email)
+
+
+def _claim(now: datetime.datetime, batch: int) -> list[OutboxEmail]:
+    with transaction.atomic():
+        due = list(
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, failed_at__isnull=True, send_after__lte=now)
+            .order_by("send_after")[:batch]
+        )
+        OutboxEmail.objects.filter(pk__in=[e.pk for e in due]).update(
+            claimed_at=now, send_after=now + CLAIM_TIMEOUT
+        )
+    return due
+
+
+def _send(email: OutboxEmail) -> int:
+    notifications = list(email.notifications.select_related("event").order_by("event_id"))
+    user = email.user
+    try:
+        if notifications and user.is_active:
+            message = compose(email, user, notifications)
+            message.send()
+    except Exception as error:
+        attempts = email.attempts + 1
+        logger.warning("sending e-mail %s failed (attempt %d)", email.pk, attempts, exc_info=True)
+        now = timezone.now()
+        OutboxEmail.objects.filter(pk=email.pk).update(
+            attempts=attempts,
+            last_error=repr(error)[:2000],
+            send_after=now + datetime.timedelta(minutes=2**attempts),
+            failed_at=now if attempts >= MAX_ATTEMPTS else None,
+        )
+        return 0
+    OutboxEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now())
+    return 1 if notifications else 0
+
+
+def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMessage:
+    """One message for all the notifications an e-mail gathered, in the person's language."""
+    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        lines = [registry.describe(n.event) for n in notifications]
+        if email.coalesce_key == "digest":
+            subject = ngettext(
+                "Your daily digest: %(count)d update",
+                "Your daily digest: %(count)d updates",
+                len(lines),
+            ) % {"count": len(lines)}
+        elif len(lines) == 1:
+            subject = lines[0].title
+        else:
+            stream = email.coalesce_key.partition(":")[2]
+            subject = _("%(count)d updates: %(where)s") % {
+                "count": len(lines),
+                "where": registry.stream_label(stream),
+            }
+        body = render_to_string(
+            "notifications/email/updates.txt",
+            {"user": user, "lines": lines, "site_url": settings.SITE_URL.rstrip("/")},
+        )
+    return EmailMessage(
+        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
+        body=body,
+        to=[user.email],
+        headers={"Auto-Submitted": "auto-generated", "X-Outbox-Email": str(email.pk)},
+    )

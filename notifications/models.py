@@ -1,0 +1,159 @@
+"""The event log, the inbox, delivery preferences and the e-mail outbox.
+
+Infrastructure: nothing here knows a domain model. People are ``settings.AUTH_USER_MODEL``;
+what an event means and who may see it is answered by the live policy (``notifications.policy``)
+and the event-type registry (``notifications.registry``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    """One numbered change. Ids increase in commit order (``publish`` serialises writers)."""
+
+    id = models.BigAutoField(primary_key=True)
+    stream = models.CharField(max_length=100, db_index=True)
+    # A broader stream the event also belongs to, for filtering (a meeting's dialogue).
+    parent_stream = models.CharField(max_length=100, blank=True, db_index=True)
+    type = models.CharField(max_length=60)
+    audience = models.JSONField(default=dict)
+    data = models.JSONField(default=dict)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["stream", "id"], name="event_stream_id"),
+            models.Index(
+                fields=["id"], condition=Q(relayed_at__isnull=True), name="event_not_relayed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.type} on {self.stream}"
+
+
+class PruneMark(models.Model):
+    """The highest event id pruned so far: a resume from before it must reset."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    pruned_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"pruned through #{self.pruned_through}"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the platform only")
+    EMAIL_NOW = "email_now", _("E-mail at once")
+    EMAIL_DIGEST = "email_digest", _("Daily e-mail digest")
+
+
+class DeliveryPreference(models.Model):
+    """How a person wants to hear of one category of events."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delivery_preferences"
+    )
+    category = models.CharField(max_length=40)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category"], name="one_preference_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.category} by {self.channel}"
+
+
+class Follow(models.Model):
+    """A person's explicit choice to follow a stream or not (else the policy's default)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    stream = models.CharField(max_length=100)
+    following = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "stream"], name="one_follow_per_stream")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'follows' if self.following else 'ignores'} {self.stream}"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail to one person, written in the transaction of the change, sent by the worker.
+
+    Notifications that arrive while it waits (the coalescing window, or until the digest hour)
+    join it, so a burst of changes makes one message.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_emails"
+    )
+    coalesce_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    send_after = models.DateTimeField(db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["send_after"],
+                condition=Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="outbox_due",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "coalesce_key"],
+                condition=Q(sent_at__isnull=True, claimed_at__isnull=True),
+                name="one_open_email_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"e-mail to {self.user_id} ({self.coalesce_key})"
+
+
+class Notification(models.Model):
+    """A line in a person's inbox, derived from an event."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email = models.ForeignKey(
+        OutboxEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+
+    class Meta:
+        ordering = ["-event_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="one_notification_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} for {self.user_id}"

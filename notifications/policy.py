@@ -1,0 +1,39 @@
+"""What the live machinery asks the domain: who may follow a stream, who may see an event,
+who should get it in their inbox. The answer comes from the project's permission policy,
+named by ``settings.NOTIFICATIONS_POLICY``; this module only states the questions."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping
+from functools import cache
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+Audience = Mapping[str, Any]
+
+
+class LivePolicy(Protocol):
+    def can_follow(self, user: Any, stream: str) -> bool:
+        """May ``user`` (possibly anonymous) follow ``stream``? Unknown streams: no."""
+
+    def can_receive(self, user: Any, audience: Audience) -> bool:
+        """May ``user`` see an event addressed to ``audience``, as they are now?"""
+
+    def recipients(self, stream: str, audience: Audience) -> Iterable[int]:
+        """Ids of the people who should find the event in their inbox: entitled and
+        following the stream (explicit follows and unfollows are applied by the caller)."""
+
+    def fingerprint(self, user: Any) -> Hashable:
+        """What entitles ``user`` (roles, verification): equal fingerprints, equal answers."""
+
+    def reload(self, user_ids: Collection[int]) -> dict[int, Any]:
+        """Fresh user objects with what the policy needs loaded, for sockets that hold a user
+        for long; inactive or missing users are left out."""
+
+
+@cache
+def get_policy() -> LivePolicy:
+    policy: LivePolicy = import_string(settings.NOTIFICATIONS_POLICY)
+    return policy

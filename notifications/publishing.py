@@ -1,0 +1,227 @@
+"""``publish``: record an event in the log, in the caller's transaction, and derive the inbox
+lines and e-mails; after commit, relay it to the channel layer (the fast path).
+
+Events committed but not relayed (a crash, Redis down) are relayed by the sweeper
+(``python manage.py relay_events``): delivery is at least once, and clients de-duplicate by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import logging
+import zoneinfo
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import registry
+from .models import Channel, DeliveryPreference, Event, Follow, Notification, OutboxEmail
+from .policy import Audience, get_policy
+
+logger = logging.getLogger(__name__)
+
+INBOX_GROUP = "live.inbox"
+RELAY_TIMEOUT = 2.0
+# Any constant: the advisory lock that makes event ids increase in commit order.
+_PUBLISH_LOCK = 7_042_001
+
+
+def group_for(stream: str) -> str:
+    """The channel-layer group of a stream (group names allow no colon)."""
+    return "live." + stream.replace(":", ".")
+
+
+def encode_frame(event: Event) -> str:
+    """The wire frame of an event, encoded once for every recipient."""
+    return json.dumps(
+        {
+            "type": "event",
+            "id": event.id,
+            "stream": event.stream,
+            "event": event.type,
+            "data": event.data,
+            "at": event.at.isoformat(),
+        },
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def publish(
+    *,
+    stream: str,
+    type: str,
+    audience: Audience,
+    data: Mapping[str, Any],
+    parent_stream: str = "",
+) -> Event:
+    """Append an event to the log inside the caller's transaction.
+
+    Writes the inbox notifications and outbox e-mails of the people who should hear of it in
+    the same transaction, and relays the event to live sockets once the transaction commits.
+    Raises ``RuntimeError`` outside a transaction: an event must never exist without its change.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("publish() must be called inside the service's transaction")
+    kind = registry.event_type(type)
+    if connection.vendor == "postgresql":
+        # Serialise publishers until commit, so ids become visible in increasing order and a
+        # client resuming after id N can never miss an event numbered below N.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PUBLISH_LOCK])
+    event = Event.objects.create(
+        stream=stream,
+        parent_stream=parent_stream,
+        type=type,
+        audience=dict(audience),
+        data=dict(data),
+    )
+    recipients = _fan_out(event, kind) if kind.in_inbox else []
+    transaction.on_commit(lambda: relay([event], recipients={event.id: recipients}))
+    return event
+
+
+def _fan_out(event: Event, kind: registry.EventType) -> list[int]:
+    """Inbox lines and e-mails for everyone who follows the stream and may see the event."""
+    policy = get_policy()
+    streams = [s for s in (event.stream, event.parent_stream) if s]
+    choices = dict(Follow.objects.filter(stream__in=streams).values_list("user_id", "following"))
+    user_ids = {
+        uid for uid in policy.recipients(event.stream, event.audience) if choices.get(uid, True)
+    }
+    extra = {uid for uid, following in choices.items() if following and uid not in user_ids}
+    if extra:
+        fresh = policy.reload(extra)
+        user_ids |= {uid for uid, user in fresh.items() if policy.can_receive(user, event.audience)}
+    if not user_ids:
+        return []
+    emails = _outbox_emails(event, kind, user_ids)
+    Notification.objects.bulk_create(
+        [Notification(user_id=uid, event=event, email=emails.get(uid)) for uid in sorted(user_ids)]
+    )
+    return sorted(user_ids)
+
+
+def _outbox_emails(
+    event: Event, kind: registry.EventType, user_ids: Collection[int]
+) -> dict[int, OutboxEmail]:
+    chosen = dict(
+        DeliveryPreference.objects.filter(
+            user_id__in=user_ids, category=kind.category.key
+        ).values_list("user_id", "channel")
+    )
+    by_key: dict[str, list[int]] = {}
+    for uid in user_ids:
+        channel = chosen.get(uid, kind.category.default_channel)
+        if channel == Channel.EMAIL_NOW:
+            by_key.setdefault(f"now:{event.stream}", []).append(uid)
+        elif channel == Channel.EMAIL_DIGEST:
+            by_key.setdefault("digest", []).append(uid)
+    result: dict[int, OutboxEmail] = {}
+    now = timezone.now()
+    for key, uids in by_key.items():
+        open_emails = {
+            e.user_id: e
+            for e in OutboxEmail.objects.select_for_update().filter(
+                user_id__in=uids, coalesce_key=key, sent_at__isnull=True, claimed_at__isnull=True
+            )
+        }
+        missing = [uid for uid in uids if uid not in open_emails]
+        zones = _time_zones(missing) if key == "digest" else {}
+        created = OutboxEmail.objects.bulk_create(
+            [
+                OutboxEmail(
+                    user_id=uid,
+                    coalesce_key=key,
+                    send_after=_digest_time(now, zones.get(uid))
+                    if key == "digest"
+                    else now + datetime.timedelta(seconds=settings.EMAIL_COALESCE_SECONDS),
+                )
+                for uid in missing
+            ]
+        )
+        result.update(open_emails)
+        result.update({e.user_id: e for e in created})
+    return result
+
+
+def _time_zones(user_ids: Iterable[int]) -> dict[int, str]:
+    user_model = get_user_model()
+    if not hasattr(user_model, "time_zone"):
+        return {}
+    return dict(user_model.objects.filter(pk__in=list(user_ids)).values_list("pk", "time_zone"))
+
+
+def _digest_time(now: datetime.datetime, zone_name: str | None) -> datetime.datetime:
+    """The next digest hour in the person's own time zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    target = local.replace(hour=settings.EMAIL_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target += datetime.timedelta(days=1)
+    return target
+
+
+def relay(events: Iterable[Event], *, recipients: Mapping[int, list[int]] | None = None) -> int:
+    """Hand committed events to the channel layer and mark them relayed. Returns how many
+    went out; a failure (Redis down) leaves the rest for the sweeper."""
+    layer = get_channel_layer()
+    if layer is None:
+        return 0
+    relayed: list[int] = []
+    try:
+        for event in events:
+            async_to_sync(_send)(layer, event, (recipients or {}).get(event.id))
+            relayed.append(event.id)
+    except Exception:
+        logger.warning("relay to the channel layer failed; the sweeper will retry", exc_info=True)
+    if relayed:
+        Event.objects.filter(pk__in=relayed).update(relayed_at=timezone.now())
+    return len(relayed)
+
+
+async def _send(layer: Any, event: Event, inbox_users: list[int] | None) -> None:
+    async with asyncio.timeout(RELAY_TIMEOUT):
+        await layer.group_send(
+            group_for(event.stream),
+            {
+                "type": "live.event",
+                "id": event.id,
+                "stream": event.stream,
+                "audience": event.audience,
+                "frame": encode_frame(event),
+            },
+        )
+        if inbox_users:
+            await layer.group_send(
+                INBOX_GROUP, {"type": "live.inbox", "id": event.id, "users": inbox_users}
+            )
+
+
+def relay_pending(
+    *, older_than: datetime.timedelta = datetime.timedelta(seconds=2), limit: int = 500
+) -> int:
+    """The sweeper's pass: relay events committed but never relayed."""
+    cutoff = timezone.now() - older_than
+    events = list(
+        Event.objects.filter(relayed_at__isnull=True, at__lt=cutoff).order_by("id")[:limit]
+    )
+    if not events:
+        return 0
+    inbox: dict[int, list[int]] = {}
+    for event_id, user_id in Notification.objects.filter(event__in=events).values_list(
+        "event_id", "user_id"
+    ):
+        inbox.setdefault(event_id, []).append(user_id)
+    return relay(events, recipients=inbox)

@@ -1,0 +1,100 @@
+"""Event types, registered by the apps that publish them.
+
+Each type belongs to a category (the unit of delivery preferences) and knows how to describe
+one of its events to a person: a title, a line of text and a link, in the active language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from .models import Event
+
+
+@dataclass(frozen=True)
+class Description:
+    title: str
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str | Promise
+    default_channel: str  # a notifications.models.Channel value
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    category: Category
+    describe: Callable[[Event], Description]
+    # The e-mail subject of a coalesced burst: one line for several events of a stream.
+    in_inbox: bool = True
+
+
+_categories: dict[str, Category] = {}
+_types: dict[str, EventType] = {}
+# stream prefix → (key → a human name); and → the streams a person may filter their inbox by
+_stream_labels: dict[str, Callable[[str], str]] = {}
+_stream_filters: list[Callable[[Any], list[tuple[str, str]]]] = []
+
+
+def register_stream(
+    prefix: str,
+    *,
+    label: Callable[[str], str],
+    filters: Callable[[Any], list[tuple[str, str]]] | None = None,
+) -> None:
+    """Name the streams of a prefix; ``filters`` lists a person's (stream, name) pairs."""
+    _stream_labels[prefix] = label
+    if filters is not None:
+        _stream_filters.append(filters)
+
+
+def stream_label(stream: str) -> str:
+    prefix, _, key = stream.partition(":")
+    label = _stream_labels.get(prefix)
+    return label(key) if label else stream
+
+
+def stream_filters(user: Any) -> list[tuple[str, str]]:
+    return [pair for filters in _stream_filters for pair in filters(user)]
+
+
+def register_category(key: str, label: str | Promise, default_channel: str) -> Category:
+    category = Category(key, label, default_channel)
+    _categories[key] = category
+    return category
+
+
+def register(
+    name: str,
+    *,
+    category: Category,
+    describe: Callable[[Event], Description],
+    in_inbox: bool = True,
+) -> None:
+    _types[name] = EventType(name, category, describe, in_inbox)
+
+
+def event_type(name: str) -> EventType:
+    """The registered type; publishing an unregistered type is a programming error."""
+    return _types[name]
+
+
+def categories() -> list[Category]:
+    return list(_categories.values())
+
+
+def describe(event: Event) -> Description:
+    known = _types.get(event.type)
+    if known is None:
+        return Description(title=event.type, text="", url="/")
+    return known.describe(event)

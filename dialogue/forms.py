@@ -21,10 +21,11 @@ class SignupProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from allauth.core import context
+
         from .accounts import pending_invitation
 
-        request = getattr(self, "request", None)
-        invitation = pending_invitation(request)
+        invitation = pending_invitation(context.request)
         if invitation is not None and not self.is_bound:
             self.fields["full_name"].initial = invitation.full_name
 

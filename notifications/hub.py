@@ -70,6 +70,16 @@ class LiveHub:
             self._tasks.append(asyncio.create_task(self._backstop_loop()))
             self._tasks.append(asyncio.create_task(self._refresh_loop()))
 
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._tasks.clear()
+
     async def attach(self, consumer: LiveConsumer) -> None:
         await self.start()
         self.sockets.add(consumer)
@@ -248,6 +258,13 @@ def _standing_of(user_ids: set[Any], session_keys: set[str]) -> tuple[dict[int, 
 
 
 _hubs: dict[int, LiveHub] = {}
+
+
+async def stop_hub() -> None:
+    """Stop the running loop's hub (tests, and a clean shutdown)."""
+    hub = _hubs.pop(id(asyncio.get_running_loop()), None)
+    if hub is not None:
+        await hub.stop()
 
 
 def get_hub() -> LiveHub:

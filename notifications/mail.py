@@ -32,19 +32,23 @@ MAX_ATTEMPTS = 8
 def send_due(*, now: datetime.datetime | None = None, batch: int = 50) -> int:
     """Send every e-mail that is due; returns how many were sent."""
     sent = 0
+    tried: set[int] = set()
     while True:
-        claimed = _claim(now or timezone.now(), batch)
+        moment = now or timezone.now()
+        claimed = _claim(moment, batch, exclude=tried)
         if not claimed:
             return sent
         for email in claimed:
-            sent += _send(email)
+            tried.add(email.pk)
+            sent += _send(email, moment)
 
 
-def _claim(now: datetime.datetime, batch: int) -> list[OutboxEmail]:
+def _claim(now: datetime.datetime, batch: int, exclude: set[int]) -> list[OutboxEmail]:
     with transaction.atomic():
         due = list(
             OutboxEmail.objects.select_for_update(skip_locked=True)
             .filter(sent_at__isnull=True, failed_at__isnull=True, send_after__lte=now)
+            .exclude(pk__in=exclude)
             .order_by("send_after")[:batch]
         )
         OutboxEmail.objects.filter(pk__in=[e.pk for e in due]).update(
@@ -53,7 +57,7 @@ def _claim(now: datetime.datetime, batch: int) -> list[OutboxEmail]:
     return due
 
 
-def _send(email: OutboxEmail) -> int:
+def _send(email: OutboxEmail, now: datetime.datetime) -> int:
     notifications = list(email.notifications.select_related("event").order_by("event_id"))
     user = email.user
     try:
@@ -63,7 +67,6 @@ def _send(email: OutboxEmail) -> int:
     except Exception as error:
         attempts = email.attempts + 1
         logger.warning("sending e-mail %s failed (attempt %d)", email.pk, attempts, exc_info=True)
-        now = timezone.now()
         OutboxEmail.objects.filter(pk=email.pk).update(
             attempts=attempts,
             last_error=repr(error)[:2000],

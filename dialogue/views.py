@@ -17,6 +17,8 @@ from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from notifications.inbox import follow_choice
+
 from . import announcements, permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import AnnouncementForm, InvitationForm, ProfileForm
@@ -79,6 +81,9 @@ def dialogue_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if context["show_focal_points"]:
         context["focal_points"] = queries.focal_points_of(dialogue)
     context["announcements"] = announcements.visible_announcements(request.user, dialogue)[:20]
+    if request.user.is_authenticated:
+        choice = follow_choice(request.user, f"dialogue:{dialogue.slug}")
+        context["following"] = choice if choice is not None else context["show_focal_points"]
     if announcements.can_post(request.user, dialogue):
         context["announcement_form"] = AnnouncementForm(
             initial={"idempotency_key": uuid.uuid4().hex}

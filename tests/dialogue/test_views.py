@@ -42,7 +42,7 @@ def test_dialogue_page_query_count_does_not_grow_with_members(world: World, role
     _add_members(world, 49, start=1)
     many = _queries(client, path)
     assert many == few
-    assert few <= 12
+    assert few <= 15
 
 
 def test_home_page_query_count_does_not_grow_with_members(world: World) -> None:

@@ -117,3 +117,19 @@ def test_delegate_cannot_post_an_announcement(world: World) -> None:
         {"title": "x", "body": "y", "audience": "members", "idempotency_key": "k"},
     )
     assert response.status_code == 404
+
+
+def test_unfollowing_from_the_dialogue_page_keeps_the_inbox_quiet(world: World) -> None:
+    client = client_for(world.people["delegate_a"])
+    assert "Stop following" in client.get("/dialogues/budapest-process/").content.decode()
+    client.post(
+        "/notifications/follow/",
+        {
+            "stream": "dialogue:budapest-process",
+            "following": "0",
+            "next": "/dialogues/budapest-process/",
+        },
+    )
+    assert "Follow this dialogue" in client.get("/dialogues/budapest-process/").content.decode()
+    _post(world, "Quiet please")
+    assert client.get("/inbox/count/").json() == {"unread": 0}

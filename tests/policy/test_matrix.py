@@ -7,10 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dialogue import permissions, services
-from dialogue.models import Invitation, RoleKind
+from dialogue import announcements, permissions, services
+from dialogue.models import Invitation, RoleKind, User
+from notifications import registry
+from notifications.models import Event
+from notifications.policy import get_policy
+from notifications.replay import missed
 from tests.conftest import ROLE_NAMES, World, client_for
 
 TABLE = tomllib.loads((Path(__file__).parent / "matrix.toml").read_text())
@@ -30,7 +35,12 @@ def _cases(section: str, allowed_key: str) -> list[Any]:
             row,
             role,
             role in _roles(row[allowed_key]),
-            id=f"{row.get('action') or row.get('name') or row['path']}-{row.get('target')}-{role}",
+            id="-".join(
+                str(row.get(k))
+                for k in ("action", "name", "path", "stream", "type", "audience", "target")
+                if k in row
+            )
+            + f"-{role}",
         )
         for row in TABLE[section]
         for role in ROLE_NAMES
@@ -82,7 +92,7 @@ def test_route(world: World, row: dict[str, Any], role: str, expected: bool) -> 
     invitation, token = _invitation(world)
     path = row["path"].format(invitation_delegate_a=invitation.pk, invitation_token=token)
     client = client_for(world.people[role])
-    response = getattr(client, row.get("method", "get"))(path)
+    response = getattr(client, row.get("method", "get"))(path, row.get("data", {}))
     if expected:
         status = row.get("ok_status", 200)
     elif role in CANNOT_SIGN_IN:
@@ -116,6 +126,42 @@ def test_every_route_has_a_row() -> None:
     in_table = {row["name"] for row in TABLE["route"]}
     missing = _named_routes(get_resolver()) - in_table
     assert missing == set(), f"routes with no row in matrix.toml: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), _cases("stream", "allowed"))
+def test_live_stream(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
+    delegate = world.people["delegate_a"]
+    assert delegate is not None
+    stream = row["stream"].format(delegate_a=delegate.pk)
+    assert get_policy().can_follow(_as_request_user(world, role), stream) == expected
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), _cases("event", "visible_to"))
+def test_live_event(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
+    announcements.post_announcement(
+        by=world.people["secretariat_staff"],  # type: ignore[arg-type]
+        dialogue=world.dialogue,
+        title="Matrix",
+        body="Text",
+        audience=row["audience"],
+    )
+    event = Event.objects.get(type=row["type"])
+    assert get_policy().can_receive(_as_request_user(world, role), event.audience) == expected
+    replay = missed(event.stream, event.id - 1, _as_request_user(world, role))
+    assert (event in replay.events) == expected
+
+
+def _as_request_user(world: World, role: str) -> Any:
+    """The user as the socket's middleware would see them: anonymous when they cannot sign in."""
+    user = world.people[role]
+    if user is None or not user.is_active:
+        return AnonymousUser()
+    return User.objects.get(pk=user.pk)
+
+
+def test_every_event_type_has_a_row() -> None:
+    in_table = {row["type"] for row in TABLE["event"]}
+    assert set(registry._types) - in_table == set()
 
 
 def test_every_policy_action_has_a_row() -> None:

@@ -387,7 +387,7 @@ class Role(models.Model):
                     & Q(organisation__isnull=True)
                 )
                 | (Q(kind="observer") & Q(state__isnull=True) & Q(organisation__isnull=False))
-                | (Q(kind="chair") & Q(organisation__isnull=True))
+                | (Q(kind="chair") & Q(state__isnull=False) & Q(organisation__isnull=True))
                 | (
                     Q(kind__in=["secretariat_admin", "secretariat_staff"])
                     & Q(state__isnull=True)

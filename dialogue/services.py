@@ -116,8 +116,8 @@ def _validate_scope(
         if organisation is None or state is not None:
             raise ValidationError(_("An observer represents an organisation."))
     elif kind == RoleKind.CHAIR:
-        if organisation is not None:
-            raise ValidationError(_("The chair is held for a state, not for an organisation."))
+        if state is None or organisation is not None:
+            raise ValidationError(_("A chair acts for the state that holds the chairmanship."))
     elif state is not None or organisation is not None:
         raise ValidationError(_("Secretariat roles represent no state or organisation."))
 

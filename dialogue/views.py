@@ -110,7 +110,7 @@ def announcement_list(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("The announcement was posted."))
         else:
-            messages.error(request, _("The announcement needs a title and a text."))
+            messages.error(request, _("An announcement needs a title and a text."))
         return redirect(reverse("dialogue_detail", args=[slug]) + "#announcements")
     return render(
         request,

@@ -17,7 +17,6 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import registry
@@ -93,7 +92,9 @@ def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMes
             subject = lines[0].title
         else:
             stream = email.coalesce_key.partition(":")[2]
-            subject = _("%(count)d updates: %(where)s") % {
+            subject = ngettext(
+                "%(count)d update: %(where)s", "%(count)d updates: %(where)s", len(lines)
+            ) % {
                 "count": len(lines),
                 "where": registry.stream_label(stream),
             }

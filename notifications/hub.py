@@ -73,11 +73,8 @@ class LiveHub:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+        # The tasks were cancelled: waiting for them only lets them finish unwinding.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
     async def attach(self, consumer: LiveConsumer) -> None:

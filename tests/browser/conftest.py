@@ -10,14 +10,13 @@ process on the test database, and ``signed_in_page`` opens a page already signed
 from __future__ import annotations
 
 import copy
+import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -141,16 +140,22 @@ class AsgiServer:
             if self.process.poll() is not None:
                 self.process = None
                 raise RuntimeError(f"daphne exited at start:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+            if self._healthy():
+                return
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"daphne did not answer /healthz in {timeout}s:\n{self.log()}")
             time.sleep(0.1)
+
+    def _healthy(self) -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        try:
+            connection.request("GET", "/healthz")
+            return connection.getresponse().status == 200
+        except OSError:
+            return False
+        finally:
+            connection.close()
 
     def stop(self, grace: float = 3.0) -> None:
         """Stop the server; its open connections drop as they would in a restart. Daphne waits

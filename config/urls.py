@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("dialogue.urls")),
     path("", include("notifications.urls")),
+    path("", include("meetings.urls")),
 ]

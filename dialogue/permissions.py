@@ -327,3 +327,82 @@ def is_member_of_dialogue_id(user: AnyUser | None, dialogue_id: int) -> bool:
 def is_secretariat_of_dialogue_id(user: AnyUser | None, dialogue_id: int) -> bool:
     s = standing(user)
     return s.superuser or s.has(SECRETARIAT_ROLES, dialogue_id=dialogue_id)
+
+
+# --- Meetings -------------------------------------------------------------------------------
+# Asked with objects of the meetings app; its models are looked up lazily because imports flow
+# one way (dialogue ← meetings).
+
+
+def _meeting_model() -> Any:
+    from django.apps import apps
+
+    return apps.get_model("meetings", "Meeting")
+
+
+def can_schedule_meetings(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    return is_secretariat(user, dialogue)
+
+
+def can_manage_meeting(user: AnyUser | None, meeting: Any) -> bool:
+    """Edit, move, release the agenda of, draft outcomes of: the dialogue's secretariat."""
+    return is_secretariat_of_dialogue_id(user, meeting.dialogue_id)
+
+
+def can_view_meeting(user: AnyUser | None, meeting: Any) -> bool:
+    """A draft is the secretariat's; an announced public meeting is everyone's; a members-only
+    meeting is for the dialogue's members."""
+    if meeting.status == "draft":
+        return can_manage_meeting(user, meeting)
+    if meeting.is_public:
+        return True
+    return is_member_of_dialogue_id(user, meeting.dialogue_id)
+
+
+def meetings_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+    s = standing(user)
+    meetings = _meeting_model().objects.all()
+    if s.superuser:
+        return meetings
+    served = s.dialogue_ids(SECRETARIAT_ROLES)
+    member_of = s.dialogue_ids(RoleKind.values)
+    return meetings.filter(
+        Q(dialogue_id__in=served)
+        | (~Q(status="draft") & (Q(is_public=True) | Q(dialogue_id__in=member_of)))
+    )
+
+
+def can_see_internal_agenda(user: AnyUser | None, meeting: Any) -> bool:
+    return can_manage_meeting(user, meeting)
+
+
+def can_view_online_link(user: AnyUser | None, meeting: Any) -> bool:
+    """The online link is for registered participants; registration (and so the rest of this
+    answer) arrives with delegation registration. Until then: the secretariat."""
+    return can_manage_meeting(user, meeting)
+
+
+def can_view_outcome(user: AnyUser | None, outcome: Any) -> bool:
+    meeting = outcome.meeting
+    if outcome.status == "adopted":
+        return can_view_meeting(user, meeting)
+    if can_manage_meeting(user, meeting):
+        return True
+    s = standing(user)
+    if outcome.shared_with_chair and s.has([RoleKind.CHAIR], dialogue_id=meeting.dialogue_id):
+        return True
+    return outcome.status == "for_comment" and s.has(
+        [RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=meeting.dialogue_id
+    )
+
+
+def states_commenting_for(user: AnyUser | None, outcome: Any) -> set[int]:
+    """The states on whose behalf ``user`` may comment on a draft shared for comment."""
+    if outcome.status != "for_comment":
+        return set()
+    dialogue_id = outcome.meeting.dialogue_id
+    return {
+        g.state_id
+        for g in standing(user).grants
+        if g.kind == RoleKind.FOCAL_POINT and g.dialogue_id == dialogue_id and g.state_id
+    }

@@ -102,9 +102,13 @@ def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMes
             "notifications/email/updates.txt",
             {"user": user, "lines": lines, "site_url": settings.SITE_URL.rstrip("/")},
         )
-    return EmailMessage(
+        files = registry.attachments([n.event for n in notifications], user)
+    message = EmailMessage(
         subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
         body=body,
         to=[user.email],
         headers={"Auto-Submitted": "auto-generated", "X-Outbox-Email": str(email.pk)},
     )
+    for file in files:
+        message.attach(file.filename, file.content, file.mimetype)
+    return message

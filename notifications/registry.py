@@ -31,12 +31,20 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    mimetype: str
+
+
+@dataclass(frozen=True)
 class EventType:
     name: str
     category: Category
     describe: Callable[[Event], Description]
-    # The e-mail subject of a coalesced burst: one line for several events of a stream.
     in_inbox: bool = True
+    # Files an e-mail about the event carries (an iCalendar update), built when it is sent.
+    attachments: Callable[[Event, Any], list[Attachment]] | None = None
 
 
 _categories: dict[str, Category] = {}
@@ -80,8 +88,9 @@ def register(
     category: Category,
     describe: Callable[[Event], Description],
     in_inbox: bool = True,
+    attachments: Callable[[Event, Any], list[Attachment]] | None = None,
 ) -> None:
-    _types[name] = EventType(name, category, describe, in_inbox)
+    _types[name] = EventType(name, category, describe, in_inbox, attachments)
 
 
 def event_type(name: str) -> EventType:
@@ -91,6 +100,17 @@ def event_type(name: str) -> EventType:
 
 def categories() -> list[Category]:
     return list(_categories.values())
+
+
+def attachments(events: list[Event], user: Any) -> list[Attachment]:
+    """The files for an e-mail about ``events``: for each file name, the newest event's."""
+    files: dict[str, Attachment] = {}
+    for event in events:
+        known = _types.get(event.type)
+        if known is not None and known.attachments is not None:
+            for attachment in known.attachments(event, user):
+                files[attachment.filename] = attachment
+    return list(files.values())
 
 
 def describe(event: Event) -> Description:

@@ -1,0 +1,327 @@
+"""The agenda: a working draft the secretariat edits, released as numbered versions.
+
+A release freezes the draft (``AgendaRelease.items``) and stores what changed since the
+previous version, item by item: added, removed, moved in time, renamed, room changed, details
+changed. Internal items are the secretariat's: they are left out of what participants see,
+of the public changelog and of the ``agenda.released`` event.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from dialogue import permissions
+from dialogue.models import User
+from notifications.publishing import publish
+
+from . import events
+from .models import AgendaItem, AgendaRelease, Meeting
+
+ITEM_FIELDS = (
+    "kind",
+    "parent",
+    "title_en",
+    "title_ru",
+    "description_en",
+    "description_ru",
+    "starts_at",
+    "ends_at",
+    "duration_minutes",
+    "room",
+    "presenter_name",
+    "presenter_state",
+    "presenter_organisation",
+    "internal",
+)
+
+
+# --- Editing the draft -----------------------------------------------------------------------
+
+
+def _check(by: User, meeting: Meeting) -> None:
+    if not permissions.can_manage_meeting(by, meeting):
+        raise PermissionDenied
+    if not meeting.is_open:
+        raise ValidationError(_("The agenda of a concluded or cancelled meeting is closed."))
+
+
+def _validate_item(item: AgendaItem) -> None:
+    if item.parent is not None:
+        if item.parent.meeting_id != item.meeting_id or item.parent.kind != AgendaItem.Kind.SESSION:
+            raise ValidationError(_("Items can be nested in a session of the same meeting only."))
+        if item.kind == AgendaItem.Kind.SESSION:
+            raise ValidationError(_("A session cannot be nested in another session."))
+    if item.starts_at and item.ends_at and item.ends_at < item.starts_at:
+        raise ValidationError(_("An item ends after it starts."))
+    if not item.title_en.strip():
+        raise ValidationError(_("An item needs an English title."))
+
+
+def add_item(*, by: User, meeting: Meeting, **fields: Any) -> AgendaItem:
+    """Append an item (or session, or break) to the draft; participants see it once released."""
+    _check(by, meeting)
+    with transaction.atomic():
+        Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+        position = (meeting.agenda_items.aggregate(last=Max("position"))["last"] or 0) + 10
+        item = AgendaItem(meeting=meeting, position=fields.pop("position", position), **fields)
+        _validate_item(item)
+        item.save()
+    return item
+
+
+def change_item(*, by: User, item: AgendaItem, **changes: Any) -> AgendaItem:
+    """Change an item of the draft."""
+    _check(by, item.meeting)
+    unknown = set(changes) - set(ITEM_FIELDS) - {"position"}
+    if unknown:
+        raise ValueError(f"not agenda item fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = AgendaItem.objects.select_for_update().select_related("parent").get(pk=item.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        _validate_item(locked)
+        locked.save()
+    return locked
+
+
+def remove_item(*, by: User, item: AgendaItem) -> None:
+    """Remove an item (a session with its items) from the draft."""
+    _check(by, item.meeting)
+    with transaction.atomic():
+        AgendaItem.objects.filter(pk=item.pk).delete()
+
+
+# --- Snapshots and differences ---------------------------------------------------------------
+
+
+def _place(entity: Any) -> dict[str, str] | None:
+    if entity is None:
+        return None
+    return {"name_en": entity.name_en, "name_ru": entity.name_ru}
+
+
+def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
+    """The draft as plain data, in order, with numbers and effective times: an item without a
+    start begins when the one before it ends; a duration gives the end."""
+    items = list(
+        meeting.agenda_items.select_related("presenter_state", "presenter_organisation").order_by(
+            "position", "id"
+        )
+    )
+    sessions = [i for i in items if i.parent_id is None]
+    children: dict[int, list[AgendaItem]] = {}
+    for item in items:
+        if item.parent_id is not None:
+            children.setdefault(item.parent_id, []).append(item)
+    ordered = [x for session in sessions for x in (session, *children.get(session.pk, []))]
+    result, number, cursor = [], 0, None
+    for item in ordered:
+        start = item.starts_at or cursor
+        end = item.ends_at or (
+            start + datetime.timedelta(minutes=item.duration_minutes)
+            if start and item.duration_minutes
+            else None
+        )
+        if item.kind != AgendaItem.Kind.SESSION:
+            cursor = end or cursor
+        label = ""
+        if item.kind == AgendaItem.Kind.ITEM:
+            number += 1
+            label = str(number)
+        result.append(
+            {
+                "key": item.pk,
+                "parent": item.parent_id,
+                "kind": item.kind,
+                "number": label,
+                "title_en": item.title_en,
+                "title_ru": item.title_ru,
+                "description_en": item.description_en,
+                "description_ru": item.description_ru,
+                "starts_at": start.isoformat() if start else None,
+                "ends_at": end.isoformat() if end else None,
+                "room": item.room,
+                "presenter": item.presenter_name,
+                "presenter_state": _place(item.presenter_state),
+                "presenter_organisation": _place(item.presenter_organisation),
+                "internal": item.internal,
+            }
+        )
+    return result
+
+
+def public_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What participants see: internal items, and the items of internal sessions, left out."""
+    hidden = {i["key"] for i in items if i["internal"]}
+    return [i for i in items if i["key"] not in hidden and i["parent"] not in hidden]
+
+
+def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What changed from one list of items to the next, item by item, in the new order."""
+    old = {i["key"]: i for i in before}
+    new = {i["key"]: i for i in after}
+    changes: list[dict[str, Any]] = []
+
+    def change(kind: str, item: dict[str, Any], **extra: Any) -> None:
+        changes.append(
+            {
+                "change": kind,
+                "key": item["key"],
+                "number": item["number"],
+                "title_en": item["title_en"],
+                "title_ru": item["title_ru"],
+                **extra,
+            }
+        )
+
+    for item in after:
+        was = old.get(item["key"])
+        if was is None:
+            change("added", item, starts_at=item["starts_at"])
+            continue
+        if was["starts_at"] != item["starts_at"]:
+            change("moved", item, **{"from": was["starts_at"], "to": item["starts_at"]})
+        if (was["title_en"], was["title_ru"]) != (item["title_en"], item["title_ru"]):
+            change("renamed", item, **{"from": was["title_en"], "from_ru": was["title_ru"]})
+        if was["room"] != item["room"]:
+            change("room", item, **{"from": was["room"], "to": item["room"]})
+        if (
+            was["description_en"],
+            was["description_ru"],
+            was["presenter"],
+            was["presenter_state"],
+            was["presenter_organisation"],
+            was["ends_at"],
+        ) != (
+            item["description_en"],
+            item["description_ru"],
+            item["presenter"],
+            item["presenter_state"],
+            item["presenter_organisation"],
+            item["ends_at"],
+        ):
+            change("details", item)
+    for item in before:
+        if item["key"] not in new:
+            change("removed", item, starts_at=item["starts_at"])
+    return changes
+
+
+def describe_change(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
+    """One line a person reads: "Item 4 moved from 11:00 to 14:30"."""
+    russian = (get_language() or "en").startswith("ru")
+    title = (change.get("title_ru") if russian else "") or change["title_en"]
+    name = (
+        _("Item %(number)s “%(title)s”") % {"number": change["number"], "title": title}
+        if change["number"]
+        else f"“{title}”"
+    )
+
+    def when(value: str | None) -> str:
+        if not value:
+            return "—"
+        local = datetime.datetime.fromisoformat(value).astimezone(zone)
+        return (
+            local.strftime("%H:%M")
+            if change["change"] == "moved" and _same_day(change, zone)
+            else local.strftime("%d.%m %H:%M")
+        )
+
+    texts = {
+        "added": _("%(name)s added"),
+        "removed": _("%(name)s removed"),
+        "moved": _("%(name)s moved from %(from)s to %(to)s"),
+        "renamed": _("%(name)s renamed (was “%(from)s”)"),
+        "room": _("%(name)s moved from room %(from)s to room %(to)s"),
+        "details": _("%(name)s: details changed"),
+    }
+    return texts[change["change"]] % {
+        "name": name,
+        "from": when(change.get("from"))
+        if change["change"] == "moved"
+        else (change.get("from") or "—"),
+        "to": when(change.get("to")) if change["change"] == "moved" else (change.get("to") or "—"),
+    }
+
+
+def _same_day(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> bool:
+    if not change.get("from") or not change.get("to"):
+        return False
+    a = datetime.datetime.fromisoformat(change["from"]).astimezone(zone).date()
+    b = datetime.datetime.fromisoformat(change["to"]).astimezone(zone).date()
+    return a == b
+
+
+# --- Releasing ---------------------------------------------------------------------------------
+
+
+def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
+    """Release the draft as the next version with a changelog note.
+
+    Stores the frozen items and the difference to the previous version, and publishes
+    ``agenda.released`` with the public part of that difference. Releasing a draft that has not
+    changed since the last version is refused, so a repeated click makes one version. Raises
+    ``PermissionDenied`` or ``ValidationError``.
+    """
+    _check(by, meeting)
+    note = note.strip()
+    if not note:
+        raise ValidationError(_("Say in a few words what this version changes."))
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().select_related("dialogue").get(pk=meeting.pk)
+        previous = locked.agenda_releases.order_by("-number").first()
+        items = snapshot(locked)
+        if not items:
+            raise ValidationError(_("The agenda has no items yet."))
+        before = previous.items if previous else []
+        if previous is not None and before == items:
+            raise ValidationError(
+                _("Nothing changed since version %(number)d.") % {"number": previous.number}
+            )
+        release = AgendaRelease.objects.create(
+            meeting=locked,
+            number=(previous.number if previous else 0) + 1,
+            note=note,
+            released_by=by,
+            items=items,
+            changes=difference(before, items),
+        )
+        public_changes = difference(public_items(before), public_items(items))
+        if locked.status != "draft":
+            publish(
+                stream=locked.stream,
+                parent_stream=f"dialogue:{locked.dialogue.slug}",
+                type=events.AGENDA_RELEASED,
+                audience=events.audience_meeting(locked),
+                data={
+                    "meeting": locked.pk,
+                    "title": locked.title_en,
+                    "title_ru": locked.title_ru,
+                    "time_zone": locked.time_zone,
+                    "number": release.number,
+                    "note": note,
+                    "changes": public_changes[:50],
+                    "changed_keys": sorted({c["key"] for c in public_changes}),
+                    "released_at": timezone.now().isoformat(),
+                },
+            )
+    return release
+
+
+def visible_changes(
+    release: AgendaRelease, user: Any, previous: AgendaRelease | None
+) -> list[dict[str, Any]]:
+    """The changes of a release a person may see: all of them for the secretariat, the public
+    difference for everyone else."""
+    if permissions.can_see_internal_agenda(user, release.meeting):
+        return list(release.changes)
+    return difference(public_items(previous.items if previous else []), public_items(release.items))

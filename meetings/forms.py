@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import Body, Dialogue
+
+from .models import AgendaItem, Meeting
+
+LANGUAGE_CHOICES = [
+    ("en", _("English")),
+    ("ru", _("Russian")),
+    ("ar", _("Arabic")),
+    ("fr", _("French")),
+]
+
+
+class MeetingForm(forms.ModelForm):
+    """Start and end are entered as local times in the meeting's own time zone."""
+
+    starts_at = forms.DateTimeField(
+        label=_("Starts (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Working languages"), choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    interpretation = forms.MultipleChoiceField(
+        label=_("Interpretation into"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    confirm_conflicts = forms.BooleanField(
+        label=_("Schedule it anyway despite the overlaps listed above"), required=False
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "body",
+            "kind",
+            "title_en",
+            "title_ru",
+            "description_en",
+            "description_ru",
+            "format",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "venue_name",
+            "venue_address",
+            "city",
+            "country",
+            "room",
+            "online_url",
+            "languages",
+            "interpretation",
+            "is_public",
+        ]
+
+    def __init__(self, *args: Any, dialogue: Dialogue, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk and not kwargs.get("data"):
+            zone = instance.zone
+            kwargs.setdefault("initial", {})
+            kwargs["initial"]["starts_at"] = instance.starts_at.astimezone(zone).replace(
+                tzinfo=None
+            )
+            kwargs["initial"]["ends_at"] = instance.ends_at.astimezone(zone).replace(tzinfo=None)
+        super().__init__(*args, **kwargs)
+        self.dialogue = dialogue
+        self.fields["body"].queryset = Body.objects.filter(dialogue=dialogue)  # type: ignore[attr-defined]  # a ModelChoiceField
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        zone_name = data.get("time_zone")
+        for name in ("starts_at", "ends_at"):
+            value = data.get(name)
+            if value is not None and zone_name:
+                # The browser sends a wall-clock time; it is a time in the meeting's zone.
+                data[name] = value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("A meeting ends after it starts."))
+        return data
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AgendaItemForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label=_("Starts (local time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends (local time)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields = [
+            "kind",
+            "parent",
+            "position",
+            "title_en",
+            "title_ru",
+            "description_en",
+            "description_ru",
+            "starts_at",
+            "ends_at",
+            "duration_minutes",
+            "room",
+            "presenter_name",
+            "presenter_state",
+            "presenter_organisation",
+            "internal",
+        ]
+        widgets = {
+            "description_en": forms.Textarea(attrs={"rows": 2}),
+            "description_ru": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None and instance.pk and not kwargs.get("data"):
+            kwargs.setdefault("initial", {})
+            for name in ("starts_at", "ends_at"):
+                value = getattr(instance, name)
+                if value is not None:
+                    kwargs["initial"][name] = value.astimezone(meeting.zone).replace(tzinfo=None)
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.fields["parent"].queryset = meeting.agenda_items.filter(kind=AgendaItem.Kind.SESSION)  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["position"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("starts_at", "ends_at"):
+            value = data.get(name)
+            if value is not None:
+                data[name] = value.replace(tzinfo=None).replace(tzinfo=self.meeting.zone)
+        return data
+
+
+class ReleaseForm(forms.Form):
+    note = forms.CharField(label=_("What changed (changelog note)"), max_length=500)

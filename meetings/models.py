@@ -1,0 +1,381 @@
+"""Meetings, their agendas (a working draft and numbered releases), outcomes and calendars.
+
+Times are stored in UTC and shown in the meeting's own IANA time zone (and the viewer's).
+Writes go through ``meetings.services``, ``meetings.agenda`` and ``meetings.outcomes``.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import TIME_ZONE_CHOICES, Body, Dialogue, Organisation, State, User
+
+
+def _in_language(english: str, russian: str) -> str:
+    """The Russian when the interface is Russian and it exists; English otherwise."""
+    if (get_language() or "en").startswith("ru") and russian:
+        return russian
+    return english
+
+
+class MeetingKind(models.TextChoices):
+    MINISTERIAL_CONFERENCE = "ministerial_conference", _("Ministerial conference")
+    SENIOR_OFFICIALS_MEETING = "senior_officials_meeting", _("Senior officials' meeting")
+    PREPARATORY_MEETING = "preparatory_meeting", _("Preparatory meeting")
+    WORKING_GROUP = "working_group", _("Working group meeting")
+    JOINT_WORKING_GROUP = "joint_working_group", _("Joint working group meeting")
+    STRATEGIC_GROUP = "strategic_group", _("Strategic group meeting")
+    REFERENCE_GROUP = "reference_group", _("Reference group meeting")
+    CONTACT_POINTS_MEETING = "contact_points_meeting", _("Contact points meeting")
+    STUDY_VISIT = "study_visit", _("Study visit")
+    EXPERT_MISSION = "expert_mission", _("Expert mission")
+    TRAINING = "training", _("Training")
+    WRITTEN_PROCEDURE = "written_procedure", _("Written procedure")
+
+
+class MeetingFormat(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    HYBRID = "hybrid", _("Hybrid")
+    ONLINE = "online", _("Online")
+
+
+class MeetingStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ANNOUNCED = "announced", _("Announced")
+    REGISTRATION_OPEN = "registration_open", _("Registration open")
+    REGISTRATION_CLOSED = "registration_closed", _("Registration closed")
+    IN_SESSION = "in_session", _("In session")
+    CONCLUDED = "concluded", _("Concluded")
+    POSTPONED = "postponed", _("Postponed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        MeetingStatus.DRAFT,
+        MeetingStatus.ANNOUNCED,
+        MeetingStatus.REGISTRATION_OPEN,
+        MeetingStatus.REGISTRATION_CLOSED,
+        MeetingStatus.IN_SESSION,
+        MeetingStatus.POSTPONED,
+    }
+)
+
+
+class Meeting(models.Model):
+    dialogue = models.ForeignKey(Dialogue, on_delete=models.PROTECT, related_name="meetings")
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
+    kind = models.CharField(_("type"), max_length=40, choices=MeetingKind.choices)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    format = models.CharField(
+        _("format"), max_length=20, choices=MeetingFormat.choices, default=MeetingFormat.IN_PERSON
+    )
+    venue_name = models.CharField(_("venue"), max_length=200, blank=True)
+    venue_address = models.CharField(_("address"), max_length=300, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.ForeignKey(
+        State,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    online_url = models.URLField(_("online link"), blank=True, max_length=500)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    languages = models.JSONField(_("working languages"), default=list)
+    interpretation = models.JSONField(
+        _("interpretation into"), default=list, blank=True, help_text=_("language codes")
+    )
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_("Listed for everyone once announced; else for members only."),
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    # iCalendar SEQUENCE: raised on every change of time, place or status.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # The start a two-day reminder was sent for; a reschedule makes it stale.
+    reminded_for = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["dialogue", "starts_at"], name="meeting_dialogue_start")]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    @property
+    def title(self) -> str:
+        return _in_language(self.title_en, self.title_ru)
+
+    @property
+    def description(self) -> str:
+        return _in_language(self.description_en, self.description_ru)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def stream(self) -> str:
+        return f"meeting:{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def place(self) -> str:
+        parts = [self.room, self.venue_name, self.venue_address, self.city]
+        if self.country_id:
+            parts.append(self.country.name if self.country else "")
+        return ", ".join(p for p in parts if p)
+
+
+class AgendaItem(models.Model):
+    """An item of a meeting's working draft agenda; nothing here is seen until released."""
+
+    class Kind(models.TextChoices):
+        SESSION = "session", _("Session")
+        ITEM = "item", _("Item")
+        BREAK = "break", _("Break")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("session"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ITEM)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+    presenter_name = models.CharField(_("presenter or moderator"), max_length=200, blank=True)
+    presenter_state = models.ForeignKey(
+        State,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("presenting state"),
+    )
+    presenter_organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("presenting organisation"),
+    )
+    internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("Seen by the secretariat only.")
+    )
+
+    class Meta:
+        ordering = ["meeting", "position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True)
+                | Q(starts_at__isnull=True)
+                | Q(ends_at__gte=models.F("starts_at")),
+                name="agenda_item_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class AgendaRelease(models.Model):
+    """Version N of a meeting's agenda as released: a frozen copy, and what changed since N-1."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_releases")
+    number = models.PositiveIntegerField()
+    note = models.CharField(_("changelog note"), max_length=500)
+    released_at = models.DateTimeField(default=timezone.now)
+    released_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    items = models.JSONField(default=list)
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["meeting", "-number"]
+        verbose_name = _("agenda release")
+        verbose_name_plural = _("agenda releases")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="one_release_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} agenda v{self.number}"
+
+
+class OutcomeKind(models.TextChoices):
+    CONCLUSIONS = "conclusions", _("Conclusions")
+    DECISIONS = "decisions", _("Decisions")
+    CHAIR_SUMMARY = "chair_summary", _("Chair's summary")
+
+
+class OutcomeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FOR_COMMENT = "for_comment", _("Shared for comment")
+    ADOPTED = "adopted", _("Adopted")
+
+
+class Outcome(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outcomes")
+    kind = models.CharField(_("kind"), max_length=20, choices=OutcomeKind.choices)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    text_en = models.TextField(_("text (English)"))
+    text_ru = models.TextField(_("text (Russian)"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OutcomeStatus.choices, default=OutcomeStatus.DRAFT
+    )
+    comment_deadline = models.DateTimeField(_("comments until"), null=True, blank=True)
+    shared_with_chair = models.BooleanField(_("shared with the chair"), default=False)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    adopted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "kind", "id"]
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    @property
+    def title(self) -> str:
+        return _in_language(self.title_en, self.title_ru)
+
+    @property
+    def text(self) -> str:
+        return _in_language(self.text_en, self.text_ru)
+
+
+class OutcomeComment(models.Model):
+    """A state's comment on a draft outcome, written by its focal point."""
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="comments")
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=10_000)
+    no_objection = models.BooleanField(_("no objection"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["outcome", "state__name_en", "created_at"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.state} on {self.outcome}"
+
+
+class ActionPoint(models.Model):
+    """A follow-up agreed at a meeting; open ones carry over to the body's next meeting."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_points")
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="action_points")
+    text_en = models.TextField(_("action (English)"))
+    text_ru = models.TextField(_("action (Russian)"), blank=True)
+    owner_state = models.ForeignKey(
+        State,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner (state)"),
+    )
+    owner_organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner (organisation)"),
+    )
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+
+    OPEN_STATUSES: ClassVar[tuple[str, ...]] = (Status.OPEN, Status.IN_PROGRESS)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("action point")
+        verbose_name_plural = _("action points")
+
+    def __str__(self) -> str:
+        return self.text_en[:80]
+
+    @property
+    def text(self) -> str:
+        return _in_language(self.text_en, self.text_ru)
+
+    @property
+    def owner(self) -> State | Organisation | None:
+        return self.owner_state or self.owner_organisation
+
+
+class CalendarFeed(models.Model):
+    """A person's secret, revocable address of their own calendar feed."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="calendar_feeds")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user}"

@@ -1,0 +1,257 @@
+"""Write actions on meetings: scheduling, changing details, and the life-cycle transitions.
+
+Each owns its transaction, asks the policy, locks the meeting row, writes and publishes its
+event on ``meeting:<id>`` (and announcements on the dialogue's stream).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue import permissions
+from dialogue.models import Body, Dialogue, Office, User
+from notifications.publishing import publish
+
+from . import events
+from .models import OPEN_STATUSES, Meeting, MeetingStatus
+
+# Fields whose change moves the meeting in time or space (raises SEQUENCE, tells calendars).
+TIME_AND_PLACE = (
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "format",
+    "venue_name",
+    "venue_address",
+    "city",
+    "country",
+    "room",
+)
+DETAILS = (
+    "kind",
+    "title_en",
+    "title_ru",
+    "description_en",
+    "description_ru",
+    "online_url",
+    "languages",
+    "interpretation",
+    "is_public",
+    "body",
+)
+
+S = MeetingStatus
+# The life cycle: from each status, where a transition may lead.
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.ANNOUNCED, S.CANCELLED},
+    S.ANNOUNCED: {S.REGISTRATION_OPEN, S.IN_SESSION, S.POSTPONED, S.CANCELLED},
+    S.REGISTRATION_OPEN: {S.REGISTRATION_CLOSED, S.POSTPONED, S.CANCELLED},
+    S.REGISTRATION_CLOSED: {S.REGISTRATION_OPEN, S.IN_SESSION, S.POSTPONED, S.CANCELLED},
+    S.IN_SESSION: {S.CONCLUDED, S.POSTPONED, S.CANCELLED},
+    S.POSTPONED: {S.ANNOUNCED, S.REGISTRATION_OPEN, S.CANCELLED},
+    S.CONCLUDED: set(),
+    S.CANCELLED: set(),
+}
+NEEDS_REASON = {S.POSTPONED, S.CANCELLED}
+
+
+def _payload(meeting: Meeting, **extra: Any) -> dict[str, Any]:
+    """What every meeting event carries: safe for everyone who may see the meeting."""
+    return {
+        "meeting": meeting.pk,
+        "title": meeting.title_en,
+        "title_ru": meeting.title_ru,
+        "status": meeting.status,
+        "starts_at": meeting.starts_at.isoformat(),
+        "ends_at": meeting.ends_at.isoformat(),
+        "time_zone": meeting.time_zone,
+        "sequence": meeting.sequence,
+        **extra,
+    }
+
+
+def _publish(meeting: Meeting, event_type: str, **extra: Any) -> None:
+    publish(
+        stream=meeting.stream,
+        parent_stream=f"dialogue:{meeting.dialogue.slug}",
+        type=event_type,
+        audience=events.audience_meeting(meeting),
+        data=_payload(meeting, **extra),
+    )
+
+
+def _validate(meeting: Meeting) -> None:
+    if meeting.body.dialogue_id != meeting.dialogue_id:
+        raise ValidationError(_("The body belongs to another dialogue."))
+    if meeting.ends_at <= meeting.starts_at:
+        raise ValidationError(_("A meeting ends after it starts."))
+    meeting.full_clean(exclude=["created_by", "dialogue", "body", "country"])
+
+
+def schedule_meeting(*, by: User, dialogue: Dialogue, body: Body, **fields: Any) -> Meeting:
+    """Create a meeting as a draft (seen by the secretariat only). Raises ``PermissionDenied``
+    or ``ValidationError``."""
+    if not permissions.can_schedule_meetings(by, dialogue):
+        raise PermissionDenied
+    unknown = set(fields) - set(TIME_AND_PLACE) - set(DETAILS)
+    if unknown:
+        raise ValueError(f"not meeting fields: {sorted(unknown)}")
+    meeting = Meeting(dialogue=dialogue, body=body, created_by=by, **fields)
+    if not meeting.languages:
+        meeting.languages = list(dialogue.languages)
+    _validate(meeting)
+    with transaction.atomic():
+        meeting.save()
+    return meeting
+
+
+def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
+    """Change a meeting's details. A change of time or place raises its SEQUENCE and publishes
+    ``meeting.rescheduled`` (so calendars update the existing entry); other details publish
+    ``meeting.changed``. Drafts change silently. Raises ``PermissionDenied``/``ValidationError``."""
+    if not permissions.can_manage_meeting(by, meeting):
+        raise PermissionDenied
+    unknown = set(changes) - set(TIME_AND_PLACE) - set(DETAILS)
+    if unknown:
+        raise ValueError(f"not meeting fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = (
+            Meeting.objects.select_for_update()
+            .select_related("dialogue", "body")
+            .get(pk=meeting.pk)
+        )
+        if not locked.is_open:
+            raise ValidationError(_("A concluded or cancelled meeting cannot be changed."))
+        before = {name: getattr(locked, name) for name in changes}
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        changed = [name for name in changes if getattr(locked, name) != before[name]]
+        if not changed:
+            return locked
+        _validate(locked)
+        moved = [name for name in changed if name in TIME_AND_PLACE]
+        if moved:
+            locked.sequence += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        if locked.status != S.DRAFT:
+            if moved:
+                _publish(
+                    locked,
+                    events.MEETING_RESCHEDULED,
+                    changed=moved,
+                    summary=_summary(before, locked, moved),
+                )
+            else:
+                _publish(locked, events.MEETING_CHANGED, changed=changed)
+    return locked
+
+
+def _summary(before: dict[str, Any], meeting: Meeting, moved: list[str]) -> str:
+    zone = meeting.zone
+    parts = []
+    if "starts_at" in moved or "ends_at" in moved:
+        old = before.get("starts_at", meeting.starts_at).astimezone(zone)
+        parts.append(
+            f"{old:%d.%m.%Y %H:%M} → "
+            f"{meeting.starts_at.astimezone(zone):%d.%m.%Y %H:%M} ({meeting.time_zone})"
+        )
+    if set(moved) - {"starts_at", "ends_at", "time_zone"}:
+        parts.append(meeting.place)
+    return "; ".join(parts)
+
+
+def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meeting:
+    """Move a meeting through its life cycle (``TRANSITIONS``). Postponing and cancelling need
+    a reason. Publishes ``meeting.announced``, ``meeting.postponed``, ``meeting.cancelled`` or
+    ``meeting.status_changed``; every status change raises SEQUENCE. Raises
+    ``PermissionDenied`` or ``ValidationError`` (a transition the life cycle does not allow)."""
+    if not permissions.can_manage_meeting(by, meeting):
+        raise PermissionDenied
+    reason = reason.strip()
+    if to in NEEDS_REASON and not reason:
+        raise ValidationError(_("Say why the meeting is postponed or cancelled."))
+    with transaction.atomic():
+        locked = (
+            Meeting.objects.select_for_update()
+            .select_related("dialogue", "body")
+            .get(pk=meeting.pk)
+        )
+        if to not in TRANSITIONS.get(locked.status, set()):
+            raise ValidationError(
+                _("A meeting cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": locked.get_status_display(), "to": MeetingStatus(to).label}
+            )
+        was_draft = locked.status == S.DRAFT
+        locked.status = to
+        locked.status_reason = reason
+        locked.sequence += 1
+        locked.updated_at = timezone.now()
+        locked.save()
+        if was_draft and to == S.CANCELLED:
+            return locked  # nobody ever saw it
+        kinds: dict[str, str] = {
+            S.ANNOUNCED: events.MEETING_ANNOUNCED if was_draft else events.MEETING_STATUS_CHANGED,
+            S.POSTPONED: events.MEETING_POSTPONED,
+            S.CANCELLED: events.MEETING_CANCELLED,
+        }
+        _publish(locked, kinds.get(to, events.MEETING_STATUS_CHANGED), reason=reason)
+    return locked
+
+
+# --- Scheduling aid ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Conflict:
+    meeting: Meeting
+    reason: str
+
+
+def scheduling_conflicts(
+    *,
+    dialogue: Dialogue,
+    body: Body,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    venue_name: str = "",
+    room: str = "",
+    exclude: int | None = None,
+) -> list[Conflict]:
+    """Open meetings that overlap in time with the same dialogue or body, the same venue room,
+    or whose dialogue's office-holding states hold an office here too (the same people travel)."""
+    overlapping = (
+        Meeting.objects.filter(
+            starts_at__lt=ends_at, ends_at__gt=starts_at, status__in=OPEN_STATUSES
+        )
+        .exclude(pk=exclude or 0)
+        .select_related("dialogue", "body")
+    )
+    office_states = set(
+        Office.objects.filter(dialogue=dialogue)
+        .filter(Q(body__isnull=True) | Q(body=body))
+        .values_list("state_id", flat=True)
+    )
+    conflicts = []
+    for other in overlapping:
+        if other.body_id == body.pk:
+            conflicts.append(Conflict(other, _("same body")))
+        elif other.dialogue_id == dialogue.pk:
+            conflicts.append(Conflict(other, _("same dialogue")))
+        elif venue_name and room and (other.venue_name, other.room) == (venue_name, room):
+            conflicts.append(Conflict(other, _("same venue and room")))
+        elif office_states & set(
+            Office.objects.filter(dialogue_id=other.dialogue_id)
+            .filter(Q(body__isnull=True) | Q(body_id=other.body_id))
+            .values_list("state_id", flat=True)
+        ):
+            conflicts.append(Conflict(other, _("the same office-holders are expected at both")))
+    return conflicts

@@ -1,0 +1,314 @@
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dialogue import permissions
+from dialogue.http import AuthenticatedRequest
+from dialogue.models import Dialogue
+
+from . import agenda, queries, services
+from .forms import AgendaItemForm, MeetingForm, ReleaseForm
+from .models import AgendaItem, Meeting, MeetingStatus
+
+
+def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = Meeting.objects.select_related("dialogue", "body", "country").filter(pk=pk).first()
+    if meeting is None or not permissions.can_view_meeting(request.user, meeting):
+        raise Http404
+    return meeting
+
+
+def _managed_meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = _visible_meeting(request, pk)
+    if not permissions.can_manage_meeting(request.user, meeting):
+        raise Http404
+    return meeting
+
+
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    meetings = permissions.meetings_visible_to(request.user).order_by("starts_at")
+    upcoming, past = queries.upcoming_and_past(meetings, timezone.now())
+    return render(request, "meetings/meeting_list.html", {"upcoming": upcoming, "past": past[:50]})
+
+
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _visible_meeting(request, pk)
+    manager = permissions.can_manage_meeting(request.user, meeting)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "agenda": queries.agenda_for(request.user, meeting),
+        "is_manager": manager,
+        "show_online_link": permissions.can_view_online_link(request.user, meeting),
+        "action_points": queries.open_action_points(meeting),
+        "outcomes": [
+            o for o in meeting.outcomes.all() if permissions.can_view_outcome(request.user, o)
+        ],
+        "transitions": [
+            MeetingStatus(s) for s in sorted(services.TRANSITIONS.get(meeting.status, ()))
+        ]
+        if manager
+        else [],
+        "needs_reason": services.NEEDS_REASON,
+    }
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+def agenda_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agenda alone (the live page re-fetches it); ``?version=N`` for an earlier release."""
+    meeting = _visible_meeting(request, pk)
+    version = request.GET.get("version")
+    view = queries.agenda_for(
+        request.user, meeting, version=int(version) if version and version.isdigit() else None
+    )
+    if version and view.release is None:
+        raise Http404
+    template = (
+        "meetings/_agenda.html"
+        if request.headers.get("X-Requested-With") == "fetch"
+        else "meetings/agenda_page.html"
+    )
+    return render(request, template, {"meeting": meeting, "agenda": view})
+
+
+def agenda_changelog(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every release with its note and, item by item, what changed."""
+    meeting = _visible_meeting(request, pk)
+    releases = list(meeting.agenda_releases.order_by("number"))
+    entries = []
+    for index, release in enumerate(releases):
+        previous = releases[index - 1] if index else None
+        changes = agenda.visible_changes(release, request.user, previous)
+        entries.append((release, [agenda.describe_change(c, meeting.zone) for c in changes]))
+    entries.reverse()
+    return render(request, "meetings/changelog.html", {"meeting": meeting, "entries": entries})
+
+
+@login_required
+def meeting_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    dialogue = get_object_or_404(Dialogue, slug=slug)
+    if not permissions.can_schedule_meetings(request.user, dialogue):
+        raise Http404
+    form = MeetingForm(
+        request.POST or None,
+        dialogue=dialogue,
+        initial={"time_zone": "Europe/Vienna", "languages": dialogue.languages},
+    )
+    conflicts: list[services.Conflict] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        conflicts = services.scheduling_conflicts(
+            dialogue=dialogue,
+            body=data["body"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            venue_name=data["venue_name"],
+            room=data["room"],
+        )
+        if not conflicts or data["confirm_conflicts"]:
+            fields = {k: v for k, v in data.items() if k not in ("body", "confirm_conflicts")}
+            try:
+                meeting = services.schedule_meeting(
+                    by=request.user, dialogue=dialogue, body=data["body"], **fields
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The meeting was created as a draft: only the secretariat sees it "
+                        "until it is announced."
+                    ),
+                )
+                return redirect("meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {"form": form, "dialogue": dialogue, "conflicts": conflicts},
+    )
+
+
+@login_required
+def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = _managed_meeting(request, pk)
+    form = MeetingForm(request.POST or None, instance=meeting, dialogue=meeting.dialogue)
+    conflicts: list[services.Conflict] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        conflicts = services.scheduling_conflicts(
+            dialogue=meeting.dialogue,
+            body=data["body"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            venue_name=data["venue_name"],
+            room=data["room"],
+            exclude=meeting.pk,
+        )
+        if not conflicts or data["confirm_conflicts"]:
+            changes = {k: v for k, v in data.items() if k != "confirm_conflicts"}
+            try:
+                services.change_meeting(
+                    by=request.user, meeting=Meeting.objects.get(pk=meeting.pk), **changes
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The meeting was saved."))
+                return redirect("meeting_detail", pk=meeting.pk)
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        {"form": form, "dialogue": meeting.dialogue, "meeting": meeting, "conflicts": conflicts},
+    )
+
+
+@login_required
+@require_POST
+def meeting_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = _managed_meeting(request, pk)
+    try:
+        services.transition(
+            by=request.user,
+            meeting=meeting,
+            to=request.POST.get("to", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except (ValidationError, ValueError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("The meeting's status was changed."))
+    return redirect("meeting_detail", pk=meeting.pk)
+
+
+@login_required
+def agenda_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The secretariat's draft: items, a form to add one, and the release form."""
+    meeting = _managed_meeting(request, pk)
+    form = AgendaItemForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if not (k == "position" and v is None)}
+        try:
+            agenda.add_item(by=request.user, meeting=meeting, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Item added to the draft."))
+            return redirect("agenda_edit", pk=meeting.pk)
+    context = {
+        "meeting": meeting,
+        "agenda": queries.agenda_for(request.user, meeting),
+        "form": form,
+        "release_form": ReleaseForm(),
+    }
+    return render(request, "meetings/agenda_edit.html", context)
+
+
+@login_required
+def agenda_item_edit(request: AuthenticatedRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting = _managed_meeting(request, pk)
+    item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
+    if request.method == "POST" and request.POST.get("delete"):
+        agenda.remove_item(by=request.user, item=item)
+        messages.success(request, _("Item removed from the draft."))
+        return redirect("agenda_edit", pk=meeting.pk)
+    form = AgendaItemForm(request.POST or None, instance=item, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            k: v for k, v in form.cleaned_data.items() if not (k == "position" and v is None)
+        }
+        try:
+            agenda.change_item(by=request.user, item=item, **changes)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Draft item saved. Release the agenda to show it to participants.")
+            )
+            return redirect("agenda_edit", pk=meeting.pk)
+    return render(
+        request, "meetings/agenda_item_form.html", {"meeting": meeting, "item": item, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def agenda_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = _managed_meeting(request, pk)
+    form = ReleaseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Say in a few words what this version changes."))
+        release = agenda.release_agenda(
+            by=request.user, meeting=meeting, note=form.cleaned_data["note"]
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [_("Not allowed.")])))
+        return redirect("agenda_edit", pk=meeting.pk)
+    messages.success(request, _("Agenda version %(number)d released.") % {"number": release.number})
+    return redirect("meeting_detail", pk=meeting.pk)
+
+
+def dialogue_month(request: HttpRequest, slug: str) -> HttpResponse:
+    """A month calendar of a dialogue's meetings (``?month=2026-11``)."""
+    dialogue = get_object_or_404(Dialogue, slug=slug)
+    today = timezone.localdate()
+    try:
+        first = datetime.date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        first = today.replace(day=1)
+    last_day = month_calendar.monthrange(first.year, first.month)[1]
+    start = datetime.datetime.combine(
+        first, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    end = start + datetime.timedelta(days=last_day)
+    meetings = list(
+        permissions.meetings_visible_to(request.user)
+        .filter(dialogue=dialogue, starts_at__lt=end, ends_at__gte=start)
+        .select_related("body")
+        .order_by("starts_at")
+    )
+    weeks = []
+    for week in month_calendar.Calendar().monthdatescalendar(first.year, first.month):
+        weeks.append(
+            [
+                (
+                    day,
+                    day.month == first.month,
+                    [
+                        m
+                        for m in meetings
+                        if timezone.localtime(m.starts_at).date()
+                        <= day
+                        <= timezone.localtime(m.ends_at).date()
+                    ],
+                )
+                for day in week
+            ]
+        )
+    previous_month = (first - datetime.timedelta(days=1)).replace(day=1)
+    next_month = first + datetime.timedelta(days=last_day)
+    return render(
+        request,
+        "meetings/month.html",
+        {
+            "dialogue": dialogue,
+            "first": first,
+            "weeks": weeks,
+            "meetings": meetings,
+            "previous_month": previous_month,
+            "next_month": next_month,
+            "today": today,
+            "can_schedule": permissions.can_schedule_meetings(request.user, dialogue),
+        },
+    )

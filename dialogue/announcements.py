@@ -85,6 +85,7 @@ def post_announcement(
             publish(
                 stream=f"dialogue:{dialogue.slug}",
                 type=ANNOUNCEMENT_POSTED,
+                actor_id=by.pk,
                 audience=live.audience_public()
                 if audience == Announcement.Audience.PUBLIC
                 else live.audience_dialogue_members(dialogue),

@@ -298,6 +298,7 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
         public_changes = difference(public_items(before), public_items(items))
         if locked.status != "draft":
             publish(
+                actor_id=by.pk,
                 stream=locked.stream,
                 parent_stream=f"dialogue:{locked.dialogue.slug}",
                 type=events.AGENDA_RELEASED,

@@ -1,5 +1,266 @@
-"""Calendar feeds (filled in by the calendar work)."""
+"""Calendar feeds: one meeting, a dialogue's meetings, a person's own meetings, and the page
+where a person makes or revokes the secret address of their own feed.
 
-from django.urls import URLPattern
+Every feed reads its meetings in one query, computes an ETag from what it read (see
+``calendar.fingerprint``), answers a matching ``If-None-Match`` with 304 and otherwise serves
+the bytes built once per version and kept in Django's cache under that ETag. The policy decides
+what each requester may see; a meeting they may not see answers 404, like a missing one.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Sequence
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils import translation
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from dialogue import permissions
+from dialogue.http import AuthenticatedRequest
+from dialogue.models import Dialogue
+
+from . import calendar, calendar_feeds
+from .models import AgendaRelease, Meeting, MeetingStatus
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+# The key is the content's version, so an entry never goes stale; the timeout bounds memory.
+CACHE_SECONDS = 24 * 60 * 60
+
+
+def _language(request: HttpRequest, preferred: str = "") -> str:
+    """``?lang=ru`` when given, else the person's (or the request's) language."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    for candidate in (
+        request.GET.get("lang", ""),
+        preferred,
+        translation.get_language() or "",
+        settings.LANGUAGE_CODE,
+    ):
+        code = candidate.split("-")[0].lower()
+        if code in codes:
+            return code
+    return "en"
+
+
+def _cached(key: str, build: Callable[[], bytes]) -> bytes:
+    """The bytes of one version of a feed, built once; a cache that is down only costs time."""
+    cache_key = f"ics:{key}"
+    try:
+        data = cache.get(cache_key)
+    except Exception:  # the cache is an optimisation: Redis being down must not fail a feed
+        logger.warning("calendar cache unavailable", exc_info=True)
+        data = None
+    if isinstance(data, bytes):
+        return data
+    data = build()
+    try:
+        cache.set(cache_key, data, CACHE_SECONDS)
+    except Exception:  # as above
+        logger.warning("calendar cache unavailable", exc_info=True)
+    return data
+
+
+def _calendar_response(
+    request: HttpRequest,
+    *,
+    key: str,
+    build: Callable[[], bytes],
+    last_modified: datetime.datetime | None,
+    cache_control: str,
+    filename: str = "",
+    honour_if_modified_since: bool = True,
+) -> HttpResponse:
+    """The feed, or 304 Not Modified when the client already has this version.
+
+    A feed of several meetings does not answer ``If-Modified-Since`` alone: a meeting leaving
+    it (no longer visible, deleted) changes the feed without raising the newest date."""
+    response = HttpResponse(content_type=CONTENT_TYPE)
+    response["ETag"] = f'"{key}"'
+    response["Cache-Control"] = cache_control
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    conditional = get_conditional_response(
+        request,
+        etag=response["ETag"],
+        last_modified=int(last_modified.timestamp())
+        if last_modified is not None and honour_if_modified_since
+        else None,
+        response=response,
+    )
+    if conditional is not None and conditional is not response:
+        return conditional
+    response.content = _cached(key, build)
+    return response
+
+
+def _newest(meetings: Sequence[Meeting]) -> datetime.datetime | None:
+    return max((m.updated_at for m in meetings), default=None)
+
+
+@require_safe
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """One meeting; ``?agenda=1`` adds the public items of its latest agenda release."""
+    include_agenda = request.GET.get("agenda") == "1"
+    meetings = Meeting.objects.select_related("dialogue", "country").filter(pk=pk)
+    if include_agenda:
+        latest = AgendaRelease.objects.filter(meeting_id=OuterRef("pk")).order_by("-number")
+        meetings = meetings.annotate(
+            release_number=Subquery(latest.values("number")[:1]),
+            release_at=Subquery(latest.values("released_at")[:1]),
+            release_items=Subquery(latest.values("items")[:1]),
+        )
+    meeting = meetings.first()
+    if (
+        meeting is None
+        or meeting.status == MeetingStatus.DRAFT  # drafts are never exported
+        or not permissions.can_view_meeting(request.user, meeting)
+    ):
+        raise Http404
+    language = _language(request)
+    agendas: dict[int, calendar.ReleasedAgenda] = {}
+    last_modified = meeting.updated_at
+    number = getattr(meeting, "release_number", None)
+    if include_agenda and number is not None:
+        released_at: datetime.datetime = getattr(meeting, "release_at")  # noqa: B009 (annotation)
+        agendas[meeting.pk] = calendar.ReleasedAgenda(
+            number,
+            released_at,
+            getattr(meeting, "release_items"),  # noqa: B009 (annotation)
+        )
+        last_modified = max(last_modified, released_at)
+    name = _in(language, lambda: meeting.title)
+    key = calendar.fingerprint(
+        [meeting],
+        kind="meeting",
+        language=language,
+        name=name,
+        agendas={pk: (a.number, a.released_at) for pk, a in agendas.items()}
+        if include_agenda
+        else None,
+    )
+    return _calendar_response(
+        request,
+        key=key,
+        build=lambda: calendar.meeting_calendar(
+            [meeting],
+            include_agenda=include_agenda,
+            agendas=agendas,
+            language=language,
+            name=name,
+        ),
+        last_modified=last_modified,
+        cache_control="public, no-cache" if meeting.is_public else "private, no-cache",
+        filename=f"meeting-{meeting.pk}.ics",
+    )
+
+
+def _in(language: str, text: Callable[[], str]) -> str:
+    with translation.override(language):
+        return text()
+
+
+@require_safe
+def dialogue_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """A dialogue's announced (or later) meetings that the requester may see, cancelled ones
+    included so that subscribed calendars mark them."""
+    meetings = list(
+        permissions.meetings_visible_to(request.user)
+        .filter(dialogue__slug=slug)
+        .exclude(status=MeetingStatus.DRAFT)
+        .select_related("dialogue", "country")
+        .order_by("starts_at", "pk")
+    )
+    dialogue = meetings[0].dialogue if meetings else get_object_or_404(Dialogue, slug=slug)
+    if not permissions.can_view_dialogue(request.user, dialogue):
+        raise Http404
+    language = _language(request)
+    name = _in(language, lambda: _("%(dialogue)s: meetings") % {"dialogue": dialogue.name})
+    key = calendar.fingerprint(meetings, kind="dialogue", language=language, name=name)
+    return _calendar_response(
+        request,
+        key=key,
+        build=lambda: calendar.meeting_calendar(meetings, language=language, name=name),
+        last_modified=_newest(meetings),
+        cache_control="private, no-cache" if request.user.is_authenticated else "public, no-cache",
+        honour_if_modified_since=False,
+    )
+
+
+@require_safe
+def personal_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """A person's own meetings, at their secret address (no sign-in: calendar clients have
+    none). An unknown or revoked address answers 404."""
+    feed = calendar_feeds.feed_for_token(token)
+    if feed is None:
+        raise Http404
+    owner = feed.user
+    meetings = list(
+        calendar_feeds.personal_meetings(owner)
+        .select_related("dialogue", "country")
+        .order_by("starts_at", "pk")
+    )
+    language = _language(request, preferred=owner.preferred_language)
+    name = _in(language, lambda: str(_("My meetings")))
+    key = calendar.fingerprint(meetings, kind="personal", language=language, name=name)
+    return _calendar_response(
+        request,
+        key=key,
+        build=lambda: calendar.meeting_calendar(meetings, language=language, name=name),
+        last_modified=_newest(meetings),
+        cache_control="private, no-cache",
+        honour_if_modified_since=False,
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def calendar_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """The person's own feed: make its secret address (shown once), make a new one, revoke it."""
+    new_url = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            _feed, token = calendar_feeds.create_feed(user=request.user)
+            new_url = calendar_feeds.feed_url(token)
+        elif action == "revoke":
+            if calendar_feeds.revoke_feeds(user=request.user):
+                messages.success(
+                    request, _("Your calendar feed is stopped; its address no longer works.")
+                )
+            return redirect("calendar_settings")
+        else:
+            return HttpResponseBadRequest(_("Unknown action."))
+    context = {
+        "feed": calendar_feeds.active_feed_of(request.user),
+        "new_url": new_url,
+        "webcal_url": new_url.replace("https://", "webcal://", 1).replace(
+            "http://", "webcal://", 1
+        ),
+    }
+    return render(request, "meetings/calendar_settings.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("meetings/<int:pk>/calendar.ics", meeting_ics, name="meeting_calendar"),
+    path("dialogues/<slug:slug>/calendar.ics", dialogue_ics, name="dialogue_calendar"),
+    path("calendar/<str:token>.ics", personal_ics, name="personal_calendar"),
+    path("calendar/", calendar_settings, name="calendar_settings"),
+]

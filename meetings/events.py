@@ -18,6 +18,7 @@ from dialogue.models import Role, RoleKind, User
 from notifications import registry
 from notifications.models import Channel, Event
 
+from .calendar import itip_attachments
 from .models import Meeting
 
 MEETING_ANNOUNCED = "meeting.announced"
@@ -113,7 +114,14 @@ for _type in (
     MEETING_CANCELLED,
     MEETING_REMINDER,
 ):
-    registry.register(_type, category=MEETINGS, describe=_describe_meeting)
+    registry.register(
+        _type,
+        category=MEETINGS,
+        describe=_describe_meeting,
+        # Announcements and changes of time, place or status carry an iTIP invitation, so the
+        # recipient's calendar adds or updates the meeting (other details keep its SEQUENCE).
+        attachments=None if _type in (MEETING_CHANGED, MEETING_REMINDER) else itip_attachments,
+    )
 registry.register(AGENDA_RELEASED, category=AGENDAS, describe=_describe_agenda)
 for _type in (OUTCOME_SHARED, OUTCOME_COMMENTED, OUTCOME_ADOPTED):
     registry.register(_type, category=OUTCOMES, describe=_describe_outcome)

@@ -22,21 +22,37 @@ class AgendaView:
     release: AgendaRelease | None
     is_draft: bool
     unreleased_changes: bool
+    changes: list[str]
 
 
 def agenda_for(user: Any, meeting: Meeting, *, version: int | None = None) -> AgendaView:
-    releases = meeting.agenda_releases.all()
-    release = (
-        releases.filter(number=version).first() if version else releases.order_by("-number").first()
+    """Two queries for the releases (the shown one and the one before, for its changes), one
+    more for the secretariat's draft: the same whatever the number of items."""
+    releases = meeting.agenda_releases.order_by("-number")
+    if version:
+        releases = releases.filter(number__lte=version)
+    latest_two = list(releases[:2])
+    release = latest_two[0] if latest_two else None
+    if version and (release is None or release.number != version):
+        return AgendaView([], None, False, False, [])
+    previous = latest_two[1] if len(latest_two) > 1 else None
+    changes = (
+        [
+            agenda.describe_change(c, meeting.zone)
+            for c in agenda.visible_changes(release, user, previous)
+        ]
+        if release is not None and previous is not None
+        else []
     )
     manager = permissions.can_see_internal_agenda(user, meeting)
     if manager and version is None:
         draft = agenda.snapshot(meeting)
-        return AgendaView(draft, release, True, release is None or release.items != draft)
+        unreleased = release is None or release.items != draft
+        return AgendaView(draft, release, True, unreleased, changes)
     if release is None:
-        return AgendaView([], None, False, False)
+        return AgendaView([], None, False, False, [])
     items = release.items if manager else agenda.public_items(release.items)
-    return AgendaView(items, release, False, False)
+    return AgendaView(items, release, False, False, changes)
 
 
 def open_action_points(meeting: Meeting) -> QuerySet[ActionPoint]:

@@ -78,8 +78,9 @@ def _payload(meeting: Meeting, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _publish(meeting: Meeting, event_type: str, **extra: Any) -> None:
+def _publish(meeting: Meeting, event_type: str, *, by: User, **extra: Any) -> None:
     publish(
+        actor_id=by.pk,
         stream=meeting.stream,
         parent_stream=f"dialogue:{meeting.dialogue.slug}",
         type=event_type,
@@ -147,11 +148,12 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
                 _publish(
                     locked,
                     events.MEETING_RESCHEDULED,
+                    by=by,
                     changed=moved,
                     summary=_summary(before, locked, moved),
                 )
             else:
-                _publish(locked, events.MEETING_CHANGED, changed=changed)
+                _publish(locked, events.MEETING_CHANGED, by=by, changed=changed)
     return locked
 
 
@@ -203,7 +205,7 @@ def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meet
             S.POSTPONED: events.MEETING_POSTPONED,
             S.CANCELLED: events.MEETING_CANCELLED,
         }
-        _publish(locked, kinds.get(to, events.MEETING_STATUS_CHANGED), reason=reason)
+        _publish(locked, kinds.get(to, events.MEETING_STATUS_CHANGED), by=by, reason=reason)
     return locked
 
 

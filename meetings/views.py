@@ -64,6 +64,16 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_detail.html", context)
 
 
+def meeting_facts(request: HttpRequest, pk: int) -> HttpResponse:
+    """When, where and the status, as a fragment the live page re-fetches."""
+    meeting = _visible_meeting(request, pk)
+    context = {
+        "meeting": meeting,
+        "show_online_link": permissions.can_view_online_link(request.user, meeting),
+    }
+    return render(request, "meetings/_facts.html", context)
+
+
 def agenda_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The agenda alone (the live page re-fetches it); ``?version=N`` for an earlier release."""
     meeting = _visible_meeting(request, pk)

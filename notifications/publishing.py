@@ -62,12 +62,14 @@ def publish(
     audience: Audience,
     data: Mapping[str, Any],
     parent_stream: str = "",
+    actor_id: int | None = None,
 ) -> Event:
     """Append an event to the log inside the caller's transaction.
 
     Writes the inbox notifications and outbox e-mails of the people who should hear of it in
     the same transaction, and relays the event to live sockets once the transaction commits.
-    Raises ``RuntimeError`` outside a transaction: an event must never exist without its change.
+    The person who made the change (``actor_id``) gets no inbox line about it. Raises
+    ``RuntimeError`` outside a transaction: an event must never exist without its change.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("publish() must be called inside the service's transaction")
@@ -84,12 +86,12 @@ def publish(
         audience=dict(audience),
         data=dict(data),
     )
-    recipients = _fan_out(event, kind) if kind.in_inbox else []
+    recipients = _fan_out(event, kind, actor_id) if kind.in_inbox else []
     transaction.on_commit(lambda: relay([event], recipients={event.id: recipients}))
     return event
 
 
-def _fan_out(event: Event, kind: registry.EventType) -> list[int]:
+def _fan_out(event: Event, kind: registry.EventType, actor_id: int | None) -> list[int]:
     """Inbox lines and e-mails for everyone who follows the stream and may see the event."""
     policy = get_policy()
     streams = [s for s in (event.stream, event.parent_stream) if s]
@@ -101,6 +103,7 @@ def _fan_out(event: Event, kind: registry.EventType) -> list[int]:
     if extra:
         fresh = policy.reload(extra)
         user_ids |= {uid for uid, user in fresh.items() if policy.can_receive(user, event.audience)}
+    user_ids.discard(actor_id)  # type: ignore[arg-type]  # discarding None is harmless
     if not user_ids:
         return []
     emails = _outbox_emails(event, kind, user_ids)

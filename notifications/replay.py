@@ -32,7 +32,8 @@ def missed(stream: str, since: int | None, user: Any) -> Replay:
         return Replay([], False, last_id)
     mark = PruneMark.objects.filter(pk=1).values_list("pruned_through", flat=True).first() or 0
     if since < mark:
-        return Replay([], True, last_id)
+        # Resuming from last_id must not reset again, even on a stream pruned to nothing.
+        return Replay([], True, max(last_id, mark))
     rows = list(Event.objects.filter(stream=stream, id__gt=since).order_by("id")[: MAX_REPLAY + 1])
     if len(rows) > MAX_REPLAY:
         return Replay([], True, last_id)

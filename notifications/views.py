@@ -132,7 +132,11 @@ def inbox_count(request: HttpRequest) -> JsonResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     categories = registry.categories()
     if request.method == "POST":
-        chosen = {c.key: request.POST.get(f"category-{c.key}", "") for c in categories}
+        chosen = {
+            c.key: request.POST[f"category-{c.key}"]
+            for c in categories
+            if f"category-{c.key}" in request.POST
+        }
         try:
             inbox.set_preferences(user=request.user, channels=chosen)
         except ValueError:

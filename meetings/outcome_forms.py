@@ -1,0 +1,117 @@
+"""Forms of the outcome pages. They validate input only; the services in ``meetings.outcomes``
+decide and write."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import Membership, Organisation, State
+
+from .models import ActionPoint, Meeting, OutcomeKind
+
+
+class OutcomeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OutcomeKind.choices)
+    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
+    title_ru = forms.CharField(label=_("Title (Russian)"), max_length=300, required=False)
+    text_en = forms.CharField(
+        label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 14})
+    )
+    text_ru = forms.CharField(
+        label=_("Text (Russian)"), widget=forms.Textarea(attrs={"rows": 14}), required=False
+    )
+
+
+class ShareForCommentForm(forms.Form):
+    """The deadline is entered as a wall-clock time in the meeting's own time zone."""
+
+    deadline = forms.DateTimeField(
+        label=_("Comments until (local time of the meeting)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.fields["deadline"].help_text = _("Time zone: %(zone)s") % {"zone": meeting.time_zone}
+
+    def clean_deadline(self) -> Any:
+        value = self.cleaned_data["deadline"]
+        # The browser sends a wall-clock time; it is a time in the meeting's zone.
+        return value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(self.meeting.time_zone))
+
+
+class CommentForm(forms.Form):
+    """A state is chosen by its code among those the person comments for."""
+
+    state = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=State.objects.none(), to_field_name="code"
+    )
+    text = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10_000,
+        required=False,
+    )
+    no_objection = forms.BooleanField(label=_("No objection"), required=False)
+
+    def __init__(self, *args: Any, state_ids: Iterable[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        states = State.objects.filter(pk__in=list(state_ids))
+        field = cast(forms.ModelChoiceField, self.fields["state"])
+        field.queryset = states
+        if len(states) == 1:
+            field.initial = states[0].code
+            field.empty_label = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("text") or "").strip() and not data.get("no_objection"):
+            raise forms.ValidationError(
+                _("Write a comment, or say that your state has no objection.")
+            )
+        return data
+
+
+class ActionPointForm(forms.Form):
+    text_en = forms.CharField(label=_("Action (English)"), widget=forms.Textarea(attrs={"rows": 3}))
+    text_ru = forms.CharField(
+        label=_("Action (Russian)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    owner_state = forms.ModelChoiceField(
+        label=_("Owner (state)"), queryset=State.objects.none(), required=False
+    )
+    owner_organisation = forms.ModelChoiceField(
+        label=_("Owner (organisation)"), queryset=Organisation.objects.none(), required=False
+    )
+    due_on = forms.DateField(
+        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        memberships = Membership.objects.current().filter(dialogue_id=meeting.dialogue_id)
+        # Owners are usually the dialogue's own states; any organisation may take one on.
+        state_field = cast(forms.ModelChoiceField, self.fields["owner_state"])
+        state_field.queryset = State.objects.filter(
+            pk__in=memberships.values("state_id")
+        ).order_by("name_en")
+        organisation_field = cast(forms.ModelChoiceField, self.fields["owner_organisation"])
+        organisation_field.queryset = Organisation.objects.order_by("name_en")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("owner_state") and data.get("owner_organisation"):
+            raise forms.ValidationError(
+                _("An action point has one owner: a state or an organisation.")
+            )
+        return data
+
+
+class ActionPointStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ActionPoint.Status.choices)

@@ -1,0 +1,44 @@
+// The meeting page: an agenda release, a move, a status change or an outcome shows up without
+// a reload; the changed agenda items are highlighted and the change is read out.
+import { announce, highlight, on, refetchFragment } from "../live.js";
+
+const agenda = document.getElementById("agenda");
+const facts = document.getElementById("meeting-facts-section");
+const russian = document.documentElement.lang === "ru";
+
+function title(data) {
+  return (russian && data.title_ru) || data.title || "";
+}
+
+if (agenda?.dataset.fragment) {
+  on("agenda.released", async (data) => {
+    await refetchFragment(agenda);
+    for (const key of data.changed_keys || []) {
+      const row = document.getElementById(`agenda-item-${key}`);
+      if (row) highlight(row);
+    }
+    const changes = document.getElementById("agenda-changes");
+    if (changes) highlight(changes);
+    announce(`${title(data)}: v${data.number}. ${data.note || ""}`);
+  });
+}
+
+if (facts?.dataset.fragment) {
+  for (const type of [
+    "meeting.rescheduled", "meeting.changed", "meeting.status_changed", "meeting.announced",
+    "meeting.postponed", "meeting.cancelled",
+  ]) {
+    on(type, async (data) => {
+      await refetchFragment(facts);
+      const box = document.getElementById("meeting-facts");
+      if (box) highlight(box);
+      announce(title(data));
+    });
+  }
+}
+
+on("outcome.adopted", () => {
+  // Outcomes are rare and their section is plain: reload it through the page itself.
+  const outcomes = document.getElementById("outcomes");
+  if (outcomes) highlight(outcomes);
+});

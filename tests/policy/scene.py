@@ -1,0 +1,93 @@
+"""The objects the permission table names, built on the ``world`` fixture: an invitation,
+meetings in several states, an agenda with an internal item, audiences of live events.
+
+Rows of ``matrix.toml`` refer to them by name: ``{meeting_public}`` in a path is that meeting's
+id; an event row's ``audience`` is one of ``AUDIENCES``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogue import live, services
+from dialogue.models import Body, RoleKind, User
+from meetings import agenda
+from meetings import events as meeting_events
+from meetings import services as meeting_services
+from meetings.models import Meeting
+from tests.conftest import World
+
+START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
+
+
+@dataclass
+class Scene:
+    ids: dict[str, Any] = field(default_factory=dict)
+    audiences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    meetings: dict[str, Meeting] = field(default_factory=dict)
+
+
+def _meeting(world: World, body: Body, title: str, *, public: bool, announce: bool) -> Meeting:
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    meeting = meeting_services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=body,
+        kind="senior_officials_meeting",
+        title_en=title,
+        time_zone="Europe/Istanbul",
+        starts_at=START,
+        ends_at=START + datetime.timedelta(hours=8),
+        is_public=public,
+        online_url="https://meet.example.org/secret-room",
+    )
+    if announce:
+        meeting = meeting_services.transition(by=staff, meeting=meeting, to="announced")
+    return meeting
+
+
+def build(world: World) -> Scene:
+    scene = Scene()
+    sent = services.invite(
+        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        dialogue=world.dialogue,
+        email="invited.delegate@example.org",
+        kind=RoleKind.DELEGATE,
+        state=world.state_a,
+    )
+    scene.ids["invitation_delegate_a"] = sent.invitation.pk
+    scene.ids["invitation_token"] = sent.token
+    delegate = world.people["delegate_a"]
+    scene.ids["delegate_a"] = delegate.pk if delegate else 0
+
+    body = Body.objects.create(
+        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    )
+    public = _meeting(world, body, "Public SOM", public=True, announce=True)
+    members = _meeting(world, body, "Members-only SOM", public=False, announce=True)
+    draft = _meeting(world, body, "Draft SOM", public=True, announce=False)
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    item = agenda.add_item(by=staff, meeting=public, title_en="Opening", starts_at=START)
+    agenda.add_item(by=staff, meeting=public, title_en="Secret budget talk", internal=True)
+    agenda.release_agenda(by=staff, meeting=public, note="First version")
+    scene.meetings = {"public": public, "members": members, "draft": draft}
+    scene.ids.update(
+        meeting_public=public.pk,
+        meeting_members=members.pk,
+        meeting_draft=draft.pk,
+        agenda_item=item.pk,
+    )
+
+    scene.audiences = {
+        "public": live.audience_public(),
+        "members": live.audience_dialogue_members(world.dialogue),
+        "secretariat": live.audience_secretariat(world.dialogue),
+        "user_delegate_a": {"kind": "user", "user": scene.ids["delegate_a"]},
+        "meeting_public": meeting_events.audience_meeting(public),
+        "meeting_members": meeting_events.audience_meeting(members),
+        "meeting_draft": meeting_events.audience_meeting(draft),
+        "outcome_draft": meeting_events.audience_outcome_draft(public),
+    }
+    return scene

@@ -7,6 +7,7 @@ never gets a known password, the accounts are created with unusable ones.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -24,6 +25,10 @@ DEMO_PASSWORD = "demo-dialogue-2026"  # noqa: S105 - printed by `make run`; only
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - demo only, as above
 
 PP, BP = "prague-process", "budapest-process"
+
+# Demo loaders of the apps built on this one (meetings, documents), registered in their
+# AppConfig.ready() and run by `load_demo` after the accounts, in order. Each is idempotent.
+DEMO_LOADERS: list[Callable[[], str]] = []
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,15 @@ def public_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [i for i in items if i["key"] not in hidden and i["parent"] not in hidden]
 
 
+DETAIL_KEYS = (
+    "description_en",
+    "description_ru",
+    "presenter",
+    "presenter_state",
+    "presenter_organisation",
+)
+
+
 def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What changed from one list of items to the next, item by item, in the new order."""
     old = {i["key"]: i for i in before}
@@ -194,21 +203,10 @@ def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> lis
             change("renamed", item, **{"from": was["title_en"], "from_ru": was["title_ru"]})
         if was["room"] != item["room"]:
             change("room", item, **{"from": was["room"], "to": item["room"]})
-        if (
-            was["description_en"],
-            was["description_ru"],
-            was["presenter"],
-            was["presenter_state"],
-            was["presenter_organisation"],
-            was["ends_at"],
-        ) != (
-            item["description_en"],
-            item["description_ru"],
-            item["presenter"],
-            item["presenter_state"],
-            item["presenter_organisation"],
-            item["ends_at"],
+        if any(was[name] != item[name] for name in DETAIL_KEYS) or (
+            was["ends_at"] != item["ends_at"] and was["starts_at"] == item["starts_at"]
         ):
+            # A new end that only follows a new start is part of the move, not news of its own.
             change("details", item)
     for item in before:
         if item["key"] not in new:

@@ -8,4 +8,8 @@ class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import events  # noqa: F401 - registers the event types and the meeting streams
+        from dialogue.demo import DEMO_LOADERS
+
+        from . import demo, events  # noqa: F401 - events registers its types and streams
+
+        DEMO_LOADERS.append(demo.load_demo_meetings)

@@ -36,7 +36,9 @@ class MeetingForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https", max_length=500)
+    online_url = forms.URLField(
+        label=_("Online link"), required=False, assume_scheme="https", max_length=500
+    )
     confirm_conflicts = forms.BooleanField(
         label=_("Schedule it anyway despite the overlaps listed above"), required=False
     )

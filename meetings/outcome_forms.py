@@ -19,9 +19,7 @@ class OutcomeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OutcomeKind.choices)
     title_en = forms.CharField(label=_("Title (English)"), max_length=300)
     title_ru = forms.CharField(label=_("Title (Russian)"), max_length=300, required=False)
-    text_en = forms.CharField(
-        label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 14})
-    )
+    text_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 14}))
     text_ru = forms.CharField(
         label=_("Text (Russian)"), widget=forms.Textarea(attrs={"rows": 14}), required=False
     )
@@ -98,9 +96,9 @@ class ActionPointForm(forms.Form):
         memberships = Membership.objects.current().filter(dialogue_id=meeting.dialogue_id)
         # Owners are usually the dialogue's own states; any organisation may take one on.
         state_field = cast(forms.ModelChoiceField, self.fields["owner_state"])
-        state_field.queryset = State.objects.filter(
-            pk__in=memberships.values("state_id")
-        ).order_by("name_en")
+        state_field.queryset = State.objects.filter(pk__in=memberships.values("state_id")).order_by(
+            "name_en"
+        )
         organisation_field = cast(forms.ModelChoiceField, self.fields["owner_organisation"])
         organisation_field.queryset = Organisation.objects.order_by("name_en")
 

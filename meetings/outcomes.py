@@ -388,8 +388,8 @@ class StateComments:
 def comment_table(outcome: Outcome) -> list[StateComments]:
     """A row per participating member state of the dialogue today (answered or not), then a
     row per other state that commented; in two queries whatever the number of states."""
-    members = {
-        m.state_id: m.state
+    members: dict[int, State] = {
+        m.state.pk: m.state
         for m in Membership.objects.current()
         .filter(
             dialogue_id=outcome.meeting.dialogue_id,
@@ -402,9 +402,7 @@ def comment_table(outcome: Outcome) -> list[StateComments]:
     by_state: dict[int, list[OutcomeComment]] = {}
     states: dict[int, State] = dict(members)
     for c in (
-        outcome.comments.select_related("state", "author")
-        .order_by("created_at", "id")
-        .iterator()
+        outcome.comments.select_related("state", "author").order_by("created_at", "id").iterator()
     ):
         by_state.setdefault(c.state_id, []).append(c)
         states.setdefault(c.state_id, c.state)

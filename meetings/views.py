@@ -98,7 +98,8 @@ def agenda_changelog(request: HttpRequest, pk: int) -> HttpResponse:
     entries = []
     for index, release in enumerate(releases):
         previous = releases[index - 1] if index else None
-        changes = agenda.visible_changes(release, request.user, previous)
+        # The first version is the agenda itself, not a change.
+        changes = agenda.visible_changes(release, request.user, previous) if previous else []
         entries.append((release, [agenda.describe_change(c, meeting.zone) for c in changes]))
     entries.reverse()
     return render(request, "meetings/changelog.html", {"meeting": meeting, "entries": entries})

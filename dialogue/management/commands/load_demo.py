@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from dialogue.demo import DEMO_PASSWORD, load_demo_accounts
+from dialogue.demo import DEMO_LOADERS, DEMO_PASSWORD, load_demo_accounts
 from dialogue.reference import load_reference_data
 
 
@@ -16,8 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         load_reference_data()
         accounts = load_demo_accounts()
+        summaries = [loader() for loader in DEMO_LOADERS]
         if options["quiet"]:
             return
+        for summary in summaries:
+            self.stdout.write(summary)
         self.stdout.write("Demo accounts:")
         for account in accounts:
             roles = ", ".join(

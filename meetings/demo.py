@@ -35,7 +35,7 @@ def _meeting(
         return None
     return services.schedule_meeting(
         by=by, dialogue=dialogue, body=body, title_en=title_en, **fields
-    )  # type: ignore[arg-type]
+    )
 
 
 ISTANBUL_AGENDA = [

@@ -123,7 +123,8 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
         if item.parent_id is not None:
             children.setdefault(item.parent_id, []).append(item)
     ordered = [x for session in sessions for x in (session, *children.get(session.pk, []))]
-    result, number, cursor = [], 0, None
+    result: list[dict[str, Any]] = []
+    number, cursor = 0, None
     for item in ordered:
         start = item.starts_at or cursor
         end = item.ends_at or (
@@ -156,7 +157,18 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
                 "internal": item.internal,
             }
         )
+    _sessions_span_their_items(result)
     return result
+
+
+def _sessions_span_their_items(rows: list[dict[str, Any]]) -> None:
+    """A session without times of its own runs from its first item's start to its last's end."""
+    for session in (r for r in rows if r["kind"] == AgendaItem.Kind.SESSION):
+        inside = [r for r in rows if r["parent"] == session["key"]]
+        starts = [r["starts_at"] for r in inside if r["starts_at"]]
+        ends = [r["ends_at"] for r in inside if r["ends_at"]]
+        session["starts_at"] = session["starts_at"] or (min(starts) if starts else None)
+        session["ends_at"] = session["ends_at"] or (max(ends) if ends else None)
 
 
 def public_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -204,9 +216,12 @@ def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> lis
         if was["room"] != item["room"]:
             change("room", item, **{"from": was["room"], "to": item["room"]})
         if any(was[name] != item[name] for name in DETAIL_KEYS) or (
-            was["ends_at"] != item["ends_at"] and was["starts_at"] == item["starts_at"]
+            was["ends_at"] != item["ends_at"]
+            and was["starts_at"] == item["starts_at"]
+            and item["kind"] != AgendaItem.Kind.SESSION
         ):
-            # A new end that only follows a new start is part of the move, not news of its own.
+            # An end that follows a new start, or a session's span that follows its items,
+            # is part of those changes, not news of its own.
             change("details", item)
     for item in before:
         if item["key"] not in new:

@@ -139,7 +139,7 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
             return locked
         _validate(locked)
         moved = [name for name in changed if name in TIME_AND_PLACE]
-        if moved:
+        if moved and locked.status != S.DRAFT:  # no calendar holds a draft yet
             locked.sequence += 1
         locked.updated_at = timezone.now()
         locked.save()

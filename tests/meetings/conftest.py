@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from dialogue.models import Body, User
+from meetings import services
+from meetings.models import Meeting
+from tests.conftest import World
+
+START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
+
+
+@pytest.fixture
+def staff(world: World) -> User:
+    user = world.people["secretariat_staff"]
+    assert user is not None
+    return user
+
+
+@pytest.fixture
+def som(world: World) -> Body:
+    return Body.objects.create(
+        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    )
+
+
+@pytest.fixture
+def meeting(world: World, staff: User, som: Body) -> Meeting:
+    """An announced public meeting in Istanbul, 09:00-17:00 local time."""
+    draft = services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=som,
+        kind="senior_officials_meeting",
+        title_en="SOM Istanbul",
+        title_ru="СДЛ Стамбул",
+        time_zone="Europe/Istanbul",
+        starts_at=START,
+        ends_at=START + datetime.timedelta(hours=8),
+        venue_name="Congress Center",
+        city="Istanbul",
+        room="Hall A",
+    )
+    return services.transition(by=staff, meeting=draft, to="announced")

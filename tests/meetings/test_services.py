@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from dialogue.models import Body, User
+from meetings import services
+from meetings.models import Meeting
+from meetings.reminders import send_due_reminders
+from notifications.models import Event, Notification
+from tests.conftest import World
+from tests.meetings.conftest import START
+
+pytestmark = pytest.mark.django_db
+
+
+def _events(meeting: Meeting) -> list[str]:
+    return list(
+        Event.objects.filter(stream=f"meeting:{meeting.pk}")
+        .order_by("id")
+        .values_list("type", flat=True)
+    )
+
+
+def test_draft_is_silent_until_announced(world: World, staff: User, som: Body) -> None:
+    draft = services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=som,
+        kind="working_group",
+        title_en="WG",
+        time_zone="Europe/Vienna",
+        starts_at=START,
+        ends_at=START + datetime.timedelta(hours=2),
+    )
+    services.change_meeting(by=staff, meeting=draft, room="B")
+    assert _events(draft) == []
+    announced = services.transition(by=staff, meeting=draft, to="announced")
+    assert _events(draft) == ["meeting.announced"]
+    assert announced.sequence == 1
+
+
+def test_every_transition_of_the_life_cycle_publishes(meeting: Meeting, staff: User) -> None:
+    for to in ("registration_open", "registration_closed", "in_session", "concluded"):
+        meeting = services.transition(by=staff, meeting=meeting, to=to)
+    assert _events(meeting) == ["meeting.announced"] + ["meeting.status_changed"] * 4
+    assert meeting.sequence == 5
+
+
+def test_transition_outside_the_life_cycle_is_refused(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(ValidationError, match="cannot go from"):
+        services.transition(by=staff, meeting=meeting, to="concluded")
+
+
+def test_cancel_needs_a_reason_and_is_final(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(ValidationError, match="Say why"):
+        services.transition(by=staff, meeting=meeting, to="cancelled")
+    cancelled = services.transition(
+        by=staff, meeting=meeting, to="cancelled", reason="Host withdrew"
+    )
+    assert (cancelled.status, cancelled.status_reason) == ("cancelled", "Host withdrew")
+    assert _events(meeting)[-1] == "meeting.cancelled"
+    with pytest.raises(ValidationError):
+        services.change_meeting(by=staff, meeting=cancelled, room="C")
+
+
+def test_postpone_and_announce_again(meeting: Meeting, staff: User) -> None:
+    postponed = services.transition(by=staff, meeting=meeting, to="postponed", reason="Elections")
+    again = services.transition(by=staff, meeting=postponed, to="announced")
+    assert _events(meeting) == ["meeting.announced", "meeting.postponed", "meeting.status_changed"]
+    assert again.sequence == 3
+
+
+def test_reschedule_raises_sequence_and_says_what_moved(meeting: Meeting, staff: User) -> None:
+    moved = services.change_meeting(
+        by=staff,
+        meeting=meeting,
+        starts_at=START + datetime.timedelta(days=1),
+        ends_at=START + datetime.timedelta(days=1, hours=8),
+    )
+    assert moved.sequence == meeting.sequence + 1
+    event = Event.objects.filter(type="meeting.rescheduled").get()
+    assert event.data["summary"] == "10.03.2027 09:00 → 11.03.2027 09:00 (Europe/Istanbul)"
+    assert event.data["sequence"] == moved.sequence
+
+
+def test_details_change_keeps_sequence(meeting: Meeting, staff: User) -> None:
+    changed = services.change_meeting(by=staff, meeting=meeting, title_en="SOM Istanbul (updated)")
+    assert changed.sequence == meeting.sequence
+    assert _events(meeting)[-1] == "meeting.changed"
+
+
+def test_no_change_publishes_nothing(meeting: Meeting, staff: User) -> None:
+    services.change_meeting(by=staff, meeting=meeting, room="Hall A")
+    assert _events(meeting) == ["meeting.announced"]
+
+
+def test_other_secretariat_cannot_schedule_or_change(
+    world: World, meeting: Meeting, som: Body
+) -> None:
+    other = world.people["secretariat_staff_other"]
+    with pytest.raises(PermissionDenied):
+        services.change_meeting(by=other, meeting=meeting, room="X")  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        services.schedule_meeting(
+            by=other,
+            dialogue=world.dialogue,
+            body=som,
+            kind="training",
+            title_en="T",
+            time_zone="UTC",
+            starts_at=START,
+            ends_at=START + datetime.timedelta(hours=1),
+        )  # type: ignore[arg-type]
+
+
+def test_meeting_must_end_after_it_starts(world: World, staff: User, som: Body) -> None:
+    with pytest.raises(ValidationError, match="ends after it starts"):
+        services.schedule_meeting(
+            by=staff,
+            dialogue=world.dialogue,
+            body=som,
+            kind="training",
+            title_en="T",
+            time_zone="UTC",
+            starts_at=START,
+            ends_at=START,
+        )
+
+
+def test_followers_get_the_announcement_in_their_inbox(world: World, meeting: Meeting) -> None:
+    got = set(
+        Notification.objects.filter(event__type="meeting.announced").values_list(
+            "user__email", flat=True
+        )
+    )
+    # focal points, the chair and the secretariat act for the meeting; the author is told nothing
+    assert got == {
+        f"{n}@example.org" for n in ("focal_point_a", "focal_point_b", "chair", "secretariat_admin")
+    }
+
+
+def test_scheduling_conflicts_name_the_overlap(
+    world: World, meeting: Meeting, staff: User, som: Body
+) -> None:
+    conflicts = services.scheduling_conflicts(
+        dialogue=world.dialogue,
+        body=som,
+        starts_at=START + datetime.timedelta(hours=2),
+        ends_at=START + datetime.timedelta(hours=4),
+    )
+    assert [(c.meeting, c.reason) for c in conflicts] == [(meeting, "same body")]
+    other_body = Body.objects.create(
+        dialogue=world.other_dialogue, kind=Body.Kind.WORKING_GROUP, name_en="WG"
+    )
+    assert [
+        c.reason
+        for c in services.scheduling_conflicts(
+            dialogue=world.other_dialogue,
+            body=other_body,
+            starts_at=START,
+            ends_at=START + datetime.timedelta(hours=1),
+            venue_name="Congress Center",
+            room="Hall A",
+        )
+    ] == ["same venue and room"]
+    assert (
+        services.scheduling_conflicts(
+            dialogue=world.dialogue,
+            body=som,
+            starts_at=START + datetime.timedelta(days=3),
+            ends_at=START + datetime.timedelta(days=3, hours=1),
+        )
+        == []
+    )
+
+
+def test_reminder_goes_out_once_two_days_before(meeting: Meeting) -> None:
+    assert send_due_reminders(now=START - datetime.timedelta(days=3)) == 0
+    assert send_due_reminders(now=START - datetime.timedelta(days=1)) == 1
+    assert send_due_reminders(now=START - datetime.timedelta(hours=20)) == 0
+    assert _events(meeting)[-1] == "meeting.reminder"
+
+
+def test_reminder_scheduled_before_a_reschedule_waits_for_the_new_date(
+    meeting: Meeting, staff: User
+) -> None:
+    later = START + datetime.timedelta(days=7)
+    services.change_meeting(
+        by=staff, meeting=meeting, starts_at=later, ends_at=later + datetime.timedelta(hours=8)
+    )
+    assert (
+        send_due_reminders(now=START - datetime.timedelta(days=1)) == 0
+    )  # the old date passes quietly
+    assert send_due_reminders(now=later - datetime.timedelta(days=1)) == 1

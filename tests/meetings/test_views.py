@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dialogue.models import User
+from meetings import agenda
+from meetings.models import Meeting
+from tests.conftest import World, client_for
+from tests.meetings.conftest import START
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+def _items(meeting: Meeting, staff: User, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        agenda.add_item(
+            by=staff,
+            meeting=meeting,
+            title_en=f"Item {n}",
+            duration_minutes=10,
+            starts_at=START if n == 0 else None,
+        )
+
+
+@pytest.mark.parametrize("role", ["anonymous", "delegate_a", "secretariat_staff"])
+@pytest.mark.parametrize(
+    "path", ["/meetings/{pk}/", "/meetings/{pk}/agenda/", "/meetings/{pk}/agenda/changelog/"]
+)
+def test_meeting_pages_cost_the_same_queries_at_1_and_100_items(
+    world: World, meeting: Meeting, staff: User, role: str, path: str
+) -> None:
+    client = client_for(world.people[role])
+    url = path.format(pk=meeting.pk)
+    _items(meeting, staff, 1)
+    agenda.release_agenda(by=staff, meeting=meeting, note="v1")
+    agenda.add_item(by=staff, meeting=meeting, title_en="Extra")
+    agenda.release_agenda(by=staff, meeting=meeting, note="v2")
+    few = _queries(client, url)
+    _items(meeting, staff, 99, start=1)
+    agenda.release_agenda(by=staff, meeting=meeting, note="v3")
+    many = _queries(client, url)
+    assert many == few
+    assert few <= 10
+
+
+def test_meeting_page_shows_times_in_the_meeting_zone_and_the_viewers(
+    world: World, meeting: Meeting
+) -> None:
+    viewer = world.people["delegate_a"]
+    assert viewer is not None
+    viewer.time_zone = "Asia/Tbilisi"
+    viewer.save()
+    page = client_for(viewer).get(f"/meetings/{meeting.pk}/").content.decode()
+    assert 'datetime="2027-03-10T09:00:00+03:00"' in page
+    assert "Europe/Istanbul" in page
+    assert "10 a.m. your time" in page
+
+
+def test_secretariat_releases_from_the_draft_page(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    client = client_for(staff)
+    response = client.post(
+        f"/meetings/{meeting.pk}/agenda/draft/",
+        {
+            "kind": "item",
+            "title_en": "Opening",
+            "starts_at": "2027-03-10T09:00",
+            "duration_minutes": 30,
+        },
+    )
+    assert response.status_code == 302
+    client.post(f"/meetings/{meeting.pk}/agenda/release/", {"note": "First version"})
+    page = client_for(world.people["delegate_a"]).get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Opening" in page
+    assert 'datetime="2027-03-10T09:00:00+03:00"' in page
+
+
+def test_cancel_from_the_page_needs_a_reason(world: World, meeting: Meeting, staff: User) -> None:
+    client = client_for(staff)
+    response = client.post(f"/meetings/{meeting.pk}/status/", {"to": "cancelled"}, follow=True)
+    assert "Say why" in response.content.decode()
+    client.post(f"/meetings/{meeting.pk}/status/", {"to": "cancelled", "reason": "Host withdrew"})
+    meeting.refresh_from_db()
+    assert meeting.status == "cancelled"
+
+
+def test_create_meeting_warns_of_an_overlap_before_saving(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    client = client_for(staff)
+    form = {
+        "body": meeting.body_id,
+        "kind": "working_group",
+        "title_en": "Clash",
+        "format": "in_person",
+        "time_zone": "Europe/Istanbul",
+        "starts_at": "2027-03-10T10:00",
+        "ends_at": "2027-03-10T12:00",
+        "languages": ["en"],
+        "is_public": "on",
+    }
+    response = client.post(f"/dialogues/{world.dialogue.slug}/meetings/new/", form)
+    assert "This overlaps with" in response.content.decode()
+    assert not Meeting.objects.filter(title_en="Clash").exists()
+    client.post(
+        f"/dialogues/{world.dialogue.slug}/meetings/new/", {**form, "confirm_conflicts": "on"}
+    )
+    clash = Meeting.objects.get(title_en="Clash")
+    assert clash.starts_at == datetime.datetime(2027, 3, 10, 7, 0, tzinfo=datetime.UTC)
+    assert clash.status == "draft"
+
+
+def test_month_calendar_lists_the_meeting(world: World, meeting: Meeting) -> None:
+    page = (
+        Client()
+        .get(f"/dialogues/{world.dialogue.slug}/meetings/", {"month": "2027-03"})
+        .content.decode()
+    )
+    assert "SOM Istanbul" in page

@@ -350,9 +350,9 @@ def can_manage_meeting(user: AnyUser | None, meeting: Any) -> bool:
 
 
 def can_view_meeting(user: AnyUser | None, meeting: Any) -> bool:
-    """A draft is the secretariat's; an announced public meeting is everyone's; a members-only
-    meeting is for the dialogue's members."""
-    if meeting.status == "draft":
+    """Until it is announced (a draft, or a draft cancelled) a meeting is the secretariat's; then
+    a public meeting is everyone's and a members-only meeting the dialogue's members'."""
+    if meeting.announced_at is None:
         return can_manage_meeting(user, meeting)
     if meeting.is_public:
         return True
@@ -368,7 +368,7 @@ def meetings_visible_to(user: AnyUser | None) -> QuerySet[Any]:
     member_of = s.dialogue_ids(RoleKind.values)
     return meetings.filter(
         Q(dialogue_id__in=served)
-        | (~Q(status="draft") & (Q(is_public=True) | Q(dialogue_id__in=member_of)))
+        | (Q(announced_at__isnull=False) & (Q(is_public=True) | Q(dialogue_id__in=member_of)))
     )
 
 

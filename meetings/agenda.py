@@ -309,7 +309,7 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
             changes=difference(before, items),
         )
         public_changes = difference(public_items(before), public_items(items))
-        if locked.status != "draft":
+        if locked.announced_at is not None:
             publish(
                 actor_id=by.pk,
                 stream=locked.stream,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from dialogue import permissions
 from dialogue.models import RoleKind, User
 
-from .models import CalendarFeed, Meeting, MeetingStatus
+from .models import CalendarFeed, Meeting
 
 
 def hash_token(token: str) -> str:
@@ -85,5 +85,5 @@ def personal_meetings(user: User) -> QuerySet[Meeting]:
     return (
         permissions.meetings_visible_to(user)
         .filter(dialogue_id__in=dialogue_ids)
-        .exclude(status=MeetingStatus.DRAFT)
+        .filter(announced_at__isnull=False)
     )

@@ -33,7 +33,7 @@ from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
 
 from . import calendar, calendar_feeds
-from .models import AgendaRelease, Meeting, MeetingStatus
+from .models import AgendaRelease, Meeting
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = meetings.first()
     if (
         meeting is None
-        or meeting.status == MeetingStatus.DRAFT  # drafts are never exported
+        or meeting.announced_at is None  # never announced: never exported
         or not permissions.can_view_meeting(request.user, meeting)
     ):
         raise Http404
@@ -183,7 +183,7 @@ def dialogue_ics(request: HttpRequest, slug: str) -> HttpResponse:
     meetings = list(
         permissions.meetings_visible_to(request.user)
         .filter(dialogue__slug=slug)
-        .exclude(status=MeetingStatus.DRAFT)
+        .filter(announced_at__isnull=False)
         .select_related("dialogue", "country")
         .order_by("starts_at", "pk")
     )

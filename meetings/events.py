@@ -169,7 +169,7 @@ def audience_meeting(meeting: Meeting) -> dict[str, Any]:
         "kind": "meeting",
         "dialogue": meeting.dialogue_id,
         "public": meeting.is_public,
-        "draft": meeting.status == "draft",
+        "draft": meeting.announced_at is None,
     }
 
 

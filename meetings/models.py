@@ -109,6 +109,8 @@ class Meeting(models.Model):
         _("status"), max_length=30, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT
     )
     status_reason = models.TextField(_("reason"), blank=True)
+    # Set when first announced: until then (and if cancelled before) it is the secretariat's.
+    announced_at = models.DateTimeField(null=True, blank=True)
     # iCalendar SEQUENCE: raised on every change of time, place or status.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

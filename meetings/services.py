@@ -193,6 +193,8 @@ def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meet
                 % {"from": locked.get_status_display(), "to": MeetingStatus(to).label}
             )
         was_draft = locked.status == S.DRAFT
+        if to == S.ANNOUNCED and locked.announced_at is None:
+            locked.announced_at = timezone.now()
         locked.status = to
         locked.status_reason = reason
         locked.sequence += 1

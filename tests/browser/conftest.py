@@ -10,25 +10,22 @@ process on the test database, and ``signed_in_page`` opens a page already signed
 from __future__ import annotations
 
 import copy
-import http.client
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import Any, TypeVar
 
 import pytest
+
+from tests.servers import AsgiServer, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 10_000
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -88,91 +85,6 @@ def _own_cache_namespace(settings: Any) -> None:
 
 # --- An ASGI server (Daphne) for the live tests -------------------------------------------------
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DAPHNE = Path(sys.executable).with_name("daphne")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database_url() -> str:
-    """The URL of the test database pytest-django created (not the one in ``DATABASE_URL``)."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        raise RuntimeError("the ASGI server needs the PostgreSQL test database")
-    user = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        user += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class AsgiServer:
-    """Daphne serving ``config.asgi`` in a subprocess, on a fixed port across restarts (so a
-    page can lose its server and find it again at the same address)."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.port = _free_port()
-        self.env = env
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> None:
-        assert self.process is None, "already running"
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-                cwd=PROJECT_ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                self.process = None
-                raise RuntimeError(f"daphne exited at start:\n{self.log()}")
-            if self._healthy():
-                return
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"daphne did not answer /healthz in {timeout}s:\n{self.log()}")
-            time.sleep(0.1)
-
-    def _healthy(self) -> bool:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-        try:
-            connection.request("GET", "/healthz")
-            return connection.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            connection.close()
-
-    def stop(self, grace: float = 3.0) -> None:
-        """Stop the server; its open connections drop as they would in a restart. Daphne waits
-        for running requests (a long poll holds one for 25 s): after ``grace`` it is killed."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
-
 
 @pytest.fixture
 def asgi_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[AsgiServer]:
@@ -188,26 +100,27 @@ def asgi_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterat
     if "CONFIG" in layers["default"]:
         layers["default"]["CONFIG"]["prefix"] = prefix
     settings.CHANNEL_LAYERS = layers
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {ASYNC_UNSAFE, "DATABASE_URL", "PYTEST_CURRENT_TEST"}
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=_database_url(),
-        REDIS_URL=settings.REDIS_URL,
-        CHANNEL_LAYER_PREFIX=prefix,
-        CACHE_KEY_PREFIX=prefix,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECRETARIAT_REQUIRES_2FA="0",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-    )
+    env = server_env(redis_url=settings.REDIS_URL, prefix=prefix)
     server = AsgiServer(env, tmp_path / "daphne.log")
     server.start()
     yield server
     server.stop()
+
+
+def in_own_thread(function: Callable[[], T]) -> T:
+    """Run server-side code outside this thread, where Playwright keeps an event loop marked
+    as running: there the relay to the channel layer (``async_to_sync``) works as it does in
+    a web request, instead of leaving the event to the server's log backstop."""
+    from django.db import connections
+
+    def run() -> T:
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result(timeout=30)
 
 
 @pytest.fixture

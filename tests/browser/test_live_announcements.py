@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connections
 from playwright.sync_api import Page, expect
 
 from dialogue.announcements import post_announcement
 from dialogue.models import Announcement, Dialogue, RoleKind, User
 from notifications.inbox import unread_count
+from tests.browser.conftest import in_own_thread
 from tests.factories import (
     DialogueFactory,
     MembershipFactory,
@@ -38,8 +37,6 @@ SCREENSHOTS = "/tmp/live-{}.png"  # noqa: S108 - a fixed place to look at the pa
 # Functions, not expressions: Playwright evaluates an expression with eval(), which the CSP forbids.
 LIVE = "() => window.dialogueLive?.state === 'live'"
 RECONNECT_MS = 20_000
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -59,21 +56,6 @@ def scene() -> Scene:
     delegate = UserFactory.create(email="giorgi@example.org", full_name="Giorgi Delegate")
     RoleFactory.create(user=delegate, dialogue=dialogue, kind=RoleKind.DELEGATE, state=georgia)
     return Scene(dialogue, secretariat, delegate)
-
-
-def in_own_thread(function: Callable[[], T]) -> T:
-    """Run server-side code outside this thread, where Playwright keeps an event loop marked
-    as running: there the relay to the channel layer (``async_to_sync``) works as it does in
-    a web request, instead of leaving the event to the server's log backstop."""
-
-    def run() -> T:
-        try:
-            return function()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=30)
 
 
 def open_dialogue(

@@ -85,7 +85,11 @@ def change_item(*, by: User, item: AgendaItem, **changes: Any) -> AgendaItem:
     if unknown:
         raise ValueError(f"not agenda item fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = AgendaItem.objects.select_for_update().select_related("parent").get(pk=item.pk)
+        locked = (
+            AgendaItem.objects.select_for_update(of=("self",))
+            .select_related("parent")
+            .get(pk=item.pk)
+        )
         for name, value in changes.items():
             setattr(locked, name, value)
         _validate_item(locked)
@@ -290,7 +294,11 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
     if not note:
         raise ValidationError(_("Say in a few words what this version changes."))
     with transaction.atomic():
-        locked = Meeting.objects.select_for_update().select_related("dialogue").get(pk=meeting.pk)
+        locked = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("dialogue")
+            .get(pk=meeting.pk)
+        )
         previous = locked.agenda_releases.order_by("-number").first()
         items = snapshot(locked)
         if not items:

@@ -308,7 +308,11 @@ def adopt(*, by: User, outcome: Outcome) -> Outcome:
         locked.updated_at = now
         locked.save()
         _publish(
-            locked, events.OUTCOME_ADOPTED, by=by, audience=events.audience_meeting(locked.meeting)
+            locked,
+            events.OUTCOME_ADOPTED,
+            by=by,
+            audience=events.audience_meeting(locked.meeting),
+            deadline="",  # the inbox shows it as the line's text; it no longer matters
         )
     return locked
 

@@ -31,7 +31,11 @@ def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
     sent = 0
     for pk in due:
         with transaction.atomic():
-            meeting = Meeting.objects.select_for_update().select_related("dialogue").get(pk=pk)
+            meeting = (
+                Meeting.objects.select_for_update(of=("self",))
+                .select_related("dialogue")
+                .get(pk=pk)
+            )
             if meeting.reminded_for == meeting.starts_at or meeting.status not in REMINDED_STATUSES:
                 continue
             meeting.reminded_for = meeting.starts_at

@@ -125,7 +125,7 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
         raise ValueError(f"not meeting fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = (
-            Meeting.objects.select_for_update()
+            Meeting.objects.select_for_update(of=("self",))
             .select_related("dialogue", "body")
             .get(pk=meeting.pk)
         )
@@ -183,7 +183,7 @@ def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meet
         raise ValidationError(_("Say why the meeting is postponed or cancelled."))
     with transaction.atomic():
         locked = (
-            Meeting.objects.select_for_update()
+            Meeting.objects.select_for_update(of=("self",))
             .select_related("dialogue", "body")
             .get(pk=meeting.pk)
         )

@@ -129,3 +129,24 @@ def test_month_calendar_lists_the_meeting(world: World, meeting: Meeting) -> Non
         .content.decode()
     )
     assert "SOM Istanbul" in page
+
+
+def test_meeting_page_shows_what_changed_in_the_latest_version(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    first = agenda.add_item(
+        by=staff, meeting=meeting, title_en="Opening", starts_at=START, duration_minutes=60
+    )
+    moving = agenda.add_item(
+        by=staff, meeting=meeting, title_en="Legal migration pathways", duration_minutes=60
+    )
+    agenda.release_agenda(by=staff, meeting=meeting, note="v1")
+    agenda.change_item(
+        by=staff, item=moving, starts_at=START + datetime.timedelta(hours=5, minutes=30)
+    )
+    agenda.release_agenda(by=staff, meeting=meeting, note="Item 2 after lunch")
+    client = client_for(world.people["delegate_a"])
+    for path in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/agenda/"):
+        page = client.get(path, HTTP_X_REQUESTED_WITH="fetch").content.decode()
+        assert "Item 2 “Legal migration pathways” moved from 10:00 to 14:30" in page
+    assert first.pk

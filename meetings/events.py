@@ -101,7 +101,9 @@ def _describe_outcome(event: Event) -> registry.Description:
             "state": data.get("state", ""),
         },
         text=data.get("deadline", ""),
-        url=meeting_url(data["meeting"]) + "#outcomes",
+        url=reverse("outcome_detail", args=[data["outcome_id"]])
+        if data.get("outcome_id")
+        else meeting_url(data["meeting"]) + "#outcomes",
     )
 
 

@@ -26,7 +26,7 @@ from dialogue.http import AuthenticatedRequest
 
 from . import outcomes
 from .events import meeting_url
-from .models import ActionPoint, Meeting, Outcome, OutcomeStatus
+from .models import ActionPoint, Outcome, OutcomeStatus
 from .outcome_forms import (
     ActionPointForm,
     ActionPointStatusForm,
@@ -34,17 +34,7 @@ from .outcome_forms import (
     OutcomeForm,
     ShareForCommentForm,
 )
-
-
-def _managed_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = Meeting.objects.select_related("dialogue", "body").filter(pk=pk).first()
-    if (
-        meeting is None
-        or not permissions.can_view_meeting(request.user, meeting)
-        or not permissions.can_manage_meeting(request.user, meeting)
-    ):
-        raise Http404
-    return meeting
+from .views import managed_meeting
 
 
 def _visible_outcome(request: HttpRequest, pk: int) -> Outcome:
@@ -81,7 +71,7 @@ def _shown_language(outcome: Outcome) -> str:
 
 @login_required
 def outcome_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -234,7 +224,7 @@ def outcome_adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def action_point_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     form = ActionPointForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
@@ -255,7 +245,7 @@ def action_point_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     point = ActionPoint.objects.select_related("meeting").filter(pk=pk).first()
     if point is None:
         raise Http404
-    meeting = _managed_meeting(request, point.meeting_id)
+    meeting = managed_meeting(request, point.meeting_id)
     form = ActionPointStatusForm(request.POST)
     if form.is_valid():
         try:

@@ -22,15 +22,15 @@ from .forms import AgendaItemForm, MeetingForm, ReleaseForm
 from .models import AgendaItem, Meeting, MeetingStatus
 
 
-def _visible_meeting(request: HttpRequest, pk: int) -> Meeting:
+def visible_meeting(request: HttpRequest, pk: int) -> Meeting:
     meeting = Meeting.objects.select_related("dialogue", "body", "country").filter(pk=pk).first()
     if meeting is None or not permissions.can_view_meeting(request.user, meeting):
         raise Http404
     return meeting
 
 
-def _managed_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = _visible_meeting(request, pk)
+def managed_meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = visible_meeting(request, pk)
     if not permissions.can_manage_meeting(request.user, meeting):
         raise Http404
     return meeting
@@ -43,7 +43,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _visible_meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     manager = permissions.can_manage_meeting(request.user, meeting)
     context: dict[str, Any] = {
         "meeting": meeting,
@@ -64,9 +64,29 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_detail.html", context)
 
 
+def _outcomes_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
+    return {
+        "action_points": queries.open_action_points(meeting),
+        "outcomes": [
+            o for o in meeting.outcomes.all() if permissions.can_view_outcome(request.user, o)
+        ],
+        "is_manager": permissions.can_manage_meeting(request.user, meeting),
+    }
+
+
+def meeting_outcomes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Outcomes and action points, as a fragment the live page re-fetches."""
+    meeting = visible_meeting(request, pk)
+    return render(
+        request,
+        "meetings/_outcomes.html",
+        {"meeting": meeting, **_outcomes_context(request, meeting)},
+    )
+
+
 def meeting_facts(request: HttpRequest, pk: int) -> HttpResponse:
     """When, where and the status, as a fragment the live page re-fetches."""
-    meeting = _visible_meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     context = {
         "meeting": meeting,
         "show_online_link": permissions.can_view_online_link(request.user, meeting),
@@ -76,7 +96,7 @@ def meeting_facts(request: HttpRequest, pk: int) -> HttpResponse:
 
 def agenda_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The agenda alone (the live page re-fetches it); ``?version=N`` for an earlier release."""
-    meeting = _visible_meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     version = request.GET.get("version")
     view = queries.agenda_for(
         request.user, meeting, version=int(version) if version and version.isdigit() else None
@@ -93,7 +113,7 @@ def agenda_fragment(request: HttpRequest, pk: int) -> HttpResponse:
 
 def agenda_changelog(request: HttpRequest, pk: int) -> HttpResponse:
     """Every release with its note and, item by item, what changed."""
-    meeting = _visible_meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     releases = list(meeting.agenda_releases.order_by("number"))
     entries = []
     for index, release in enumerate(releases):
@@ -152,7 +172,7 @@ def meeting_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @login_required
 def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     form = MeetingForm(request.POST or None, instance=meeting, dialogue=meeting.dialogue)
     conflicts: list[services.Conflict] = []
     if request.method == "POST" and form.is_valid():
@@ -187,7 +207,7 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     try:
         services.transition(
             by=request.user,
@@ -205,7 +225,7 @@ def meeting_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def agenda_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The secretariat's draft: items, a form to add one, and the release form."""
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     form = AgendaItemForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if not (k == "position" and v is None)}
@@ -227,7 +247,7 @@ def agenda_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def agenda_item_edit(request: AuthenticatedRequest, pk: int, item_pk: int) -> HttpResponse:
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     item = get_object_or_404(AgendaItem, pk=item_pk, meeting=meeting)
     if request.method == "POST" and request.POST.get("delete"):
         agenda.remove_item(by=request.user, item=item)
@@ -255,7 +275,7 @@ def agenda_item_edit(request: AuthenticatedRequest, pk: int, item_pk: int) -> Ht
 @login_required
 @require_POST
 def agenda_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = _managed_meeting(request, pk)
+    meeting = managed_meeting(request, pk)
     form = ReleaseForm(request.POST)
     try:
         if not form.is_valid():

@@ -490,6 +490,7 @@ def test_adopt_publishes_the_outcome_to_everyone_following_the_meeting(
         {"kind": "meeting", "dialogue": world.dialogue.pk, "public": True, "draft": False},
     )
     assert (event.data["outcome"], event.data["meeting"]) == ("Draft conclusions", meeting.pk)
+    assert event.data["deadline"] == ""
     assert _inbox(event) == FOLLOWERS_BUT_THE_SECRETARIAT_AUTHOR
     message = async_to_sync(layer.receive)(channel)
     assert '"event":"outcome.adopted"' in message["frame"]

@@ -37,8 +37,15 @@ if (facts?.dataset.fragment) {
   }
 }
 
-on("outcome.adopted", () => {
-  // Outcomes are rare and their section is plain: reload it through the page itself.
-  const outcomes = document.getElementById("outcomes");
-  if (outcomes) highlight(outcomes);
-});
+const outcomes = document.getElementById("outcomes");
+
+if (outcomes?.dataset.fragment) {
+  for (const type of ["outcome.adopted", "outcome.shared_for_comment"]) {
+    on(type, async (data) => {
+      await refetchFragment(outcomes);
+      const article = document.getElementById(`outcome-${data.outcome_id}`);
+      if (article) highlight(article);
+      announce(data.outcome || title(data));
+    });
+  }
+}

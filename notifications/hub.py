@@ -34,6 +34,7 @@ BACKSTOP_INTERVAL = 1.0
 REFRESH_INTERVAL = 1.0
 GROUP_RENEW_INTERVAL = 30.0
 SEEN_MEMORY = 10_000
+STOP_TIMEOUT = 2.0
 
 
 class LiveHub:
@@ -73,8 +74,9 @@ class LiveHub:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        # The tasks were cancelled: waiting for them only lets them finish unwinding.
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # The tasks were cancelled: waiting lets them unwind, but a layer that shields its
+        # blocking read (channels_redis does) is not waited for beyond a moment.
+        await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
         self._tasks.clear()
 
     async def attach(self, consumer: LiveConsumer) -> None:

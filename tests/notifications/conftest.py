@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -13,6 +14,14 @@ from dialogue.models import User
 from notifications.hub import stop_hub
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_channel_layer(settings: Any) -> None:
+    """Consumers run in this process: the in-memory layer serves them. (channels_redis keeps
+    per-event-loop state and shields its blocking read, so a Redis layer outlives each test's
+    loop; the Redis path is tested across real processes in tests/integration.)"""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture

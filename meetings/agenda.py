@@ -61,7 +61,7 @@ def _validate_item(item: AgendaItem) -> None:
         if item.kind == AgendaItem.Kind.SESSION:
             raise ValidationError(_("A session cannot be nested in another session."))
     if item.starts_at and item.ends_at and item.ends_at < item.starts_at:
-        raise ValidationError(_("An item ends after it starts."))
+        raise ValidationError(_("An item cannot end before it starts."))
     if not item.title_en.strip():
         raise ValidationError(_("An item needs an English title."))
 

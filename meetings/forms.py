@@ -89,7 +89,7 @@ class MeetingForm(forms.ModelForm):
                 # The browser sends a wall-clock time; it is a time in the meeting's zone.
                 data[name] = value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone_name))
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            self.add_error("ends_at", _("A meeting ends after it starts."))
+            self.add_error("ends_at", _("A meeting must end after it starts."))
         return data
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dialogue import permissions
 from dialogue.models import Body, Dialogue, Office, User
@@ -61,6 +62,16 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CANCELLED: set(),
 }
 NEEDS_REASON = {S.POSTPONED, S.CANCELLED}
+# What the secretariat's button says for each transition: an action, not the state it leads to.
+ACTIONS: dict[str, Any] = {
+    S.ANNOUNCED: gettext_lazy("Announce"),
+    S.REGISTRATION_OPEN: gettext_lazy("Open registration"),
+    S.REGISTRATION_CLOSED: gettext_lazy("Close registration"),
+    S.IN_SESSION: gettext_lazy("Open the session"),
+    S.CONCLUDED: gettext_lazy("Conclude"),
+    S.POSTPONED: gettext_lazy("Postpone"),
+    S.CANCELLED: gettext_lazy("Cancel the meeting"),
+}
 
 
 def _payload(meeting: Meeting, **extra: Any) -> dict[str, Any]:
@@ -93,7 +104,7 @@ def _validate(meeting: Meeting) -> None:
     if meeting.body.dialogue_id != meeting.dialogue_id:
         raise ValidationError(_("The body belongs to another dialogue."))
     if meeting.ends_at <= meeting.starts_at:
-        raise ValidationError(_("A meeting ends after it starts."))
+        raise ValidationError(_("A meeting must end after it starts."))
     meeting.full_clean(exclude=["created_by", "dialogue", "body", "country"])
 
 

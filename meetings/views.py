@@ -19,7 +19,7 @@ from dialogue.models import Dialogue
 
 from . import agenda, queries, services
 from .forms import AgendaItemForm, MeetingForm, ReleaseForm
-from .models import AgendaItem, Meeting, MeetingStatus
+from .models import AgendaItem, Meeting
 
 
 def visible_meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -55,7 +55,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             o for o in meeting.outcomes.all() if permissions.can_view_outcome(request.user, o)
         ],
         "transitions": [
-            MeetingStatus(s) for s in sorted(services.TRANSITIONS.get(meeting.status, ()))
+            (status, services.ACTIONS[status])
+            for status in sorted(services.TRANSITIONS.get(meeting.status, ()))
         ]
         if manager
         else [],

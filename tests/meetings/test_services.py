@@ -117,7 +117,7 @@ def test_other_secretariat_cannot_schedule_or_change(
 
 
 def test_meeting_must_end_after_it_starts(world: World, staff: User, som: Body) -> None:
-    with pytest.raises(ValidationError, match="ends after it starts"):
+    with pytest.raises(ValidationError, match="must end after it starts"):
         services.schedule_meeting(
             by=staff,
             dialogue=world.dialogue,

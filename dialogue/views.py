@@ -38,7 +38,13 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         body_count=Count("bodies", distinct=True),
     )
-    context: dict[str, Any] = {"dialogues": dialogues}
+    context: dict[str, Any] = {
+        "dialogues": dialogues,
+        "upcoming_meetings": permissions.meetings_visible_to(request.user)
+        .filter(ends_at__gte=timezone.now())
+        .select_related("dialogue")
+        .order_by("starts_at")[:6],
+    }
     fp_states = permissions.focal_point_states(request.user)
     if fp_states:
         context["own_memberships"] = queries.current_memberships_of_states(fp_states)

@@ -275,6 +275,16 @@ class Office(models.Model):
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
+    def get_queryset(self) -> models.QuerySet[User]:
+        """Every loaded person says whether their address is verified (``email_verified``):
+        the permission policy needs it on every request, and here it costs no query."""
+        from django.apps import apps
+
+        addresses = apps.get_model("account", "EmailAddress").objects.filter(
+            user_id=models.OuterRef("pk"), verified=True
+        )
+        return super().get_queryset().annotate(email_verified=models.Exists(addresses))
+
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required")

@@ -85,7 +85,9 @@ def standing(user: AnyUser | None) -> Standing:
         return cached
     from allauth.account.models import EmailAddress
 
-    verified = EmailAddress.objects.filter(user_id=user.pk, verified=True).exists()
+    verified = getattr(user, "email_verified", None)
+    if verified is None:
+        verified = EmailAddress.objects.filter(user_id=user.pk, verified=True).exists()
     grants: tuple[Grant, ...] = ()
     if verified:
         grants = tuple(
@@ -370,6 +372,20 @@ def meetings_visible_to(user: AnyUser | None) -> QuerySet[Any]:
         Q(dialogue_id__in=served)
         | (Q(announced_at__isnull=False) & (Q(is_public=True) | Q(dialogue_id__in=member_of)))
     )
+
+
+def acts_for_meeting(user: AnyUser | None, meeting: Any) -> bool:
+    """The secretariat, focal points and the chair of the meeting's dialogue: they follow it
+    unless they opt out (registered participants join them with registration)."""
+    return standing(user).has(ACTING_ROLES, dialogue_id=meeting.dialogue_id)
+
+
+ACTING_ROLES = (
+    RoleKind.SECRETARIAT_ADMIN,
+    RoleKind.SECRETARIAT_STAFF,
+    RoleKind.FOCAL_POINT,
+    RoleKind.CHAIR,
+)
 
 
 def can_see_internal_agenda(user: AnyUser | None, meeting: Any) -> bool:

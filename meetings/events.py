@@ -141,7 +141,7 @@ def _may_follow(user: Any, key: str) -> bool:
     return meeting is not None and permissions.can_view_meeting(user, meeting)
 
 
-def _followers(key: str) -> QuerySet[User]:
+def default_followers(key: str) -> QuerySet[User]:
     """Who follows a meeting unless they opted out: those who act for it (secretariat, focal
     points, the chair); registered participants join them with registration."""
     meeting = _meeting(key)
@@ -149,12 +149,7 @@ def _followers(key: str) -> QuerySet[User]:
         return User.objects.none()
     acting = Role.objects.active().filter(
         dialogue_id=meeting.dialogue_id,
-        kind__in=[
-            RoleKind.SECRETARIAT_ADMIN,
-            RoleKind.SECRETARIAT_STAFF,
-            RoleKind.FOCAL_POINT,
-            RoleKind.CHAIR,
-        ],
+        kind__in=permissions.ACTING_ROLES,
     )
     return User.objects.filter(is_active=True, pk__in=acting.values("user_id"))
 
@@ -200,7 +195,7 @@ def _sees_outcome_draft(user: Any, audience: dict[str, Any]) -> bool:
 
 
 live.STREAM_RULES["meeting"] = _may_follow
-live.STREAM_FOLLOWERS["meeting"] = _followers
+live.STREAM_FOLLOWERS["meeting"] = default_followers
 live.AUDIENCE_RULES["meeting"] = _sees_meeting
 live.AUDIENCE_RULES["outcome_draft"] = _sees_outcome_draft
 registry.register_stream("meeting", label=_label)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
+from notifications.inbox import follow_choice
 
 from . import agenda, queries, services
 from .forms import AgendaItemForm, MeetingForm, ReleaseForm
@@ -48,12 +49,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "meeting": meeting,
         "agenda": queries.agenda_for(request.user, meeting),
-        "is_manager": manager,
         "show_online_link": permissions.can_view_online_link(request.user, meeting),
-        "action_points": queries.open_action_points(meeting),
-        "outcomes": [
-            o for o in meeting.outcomes.all() if permissions.can_view_outcome(request.user, o)
-        ],
+        **_outcomes_context(request, meeting),
+        "following": _follows(request, meeting),
         "transitions": [
             (status, services.ACTIONS[status])
             for status in sorted(services.TRANSITIONS.get(meeting.status, ()))
@@ -63,6 +61,16 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "needs_reason": services.NEEDS_REASON,
     }
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def _follows(request: HttpRequest, meeting: Meeting) -> bool:
+    """The person's own choice, else whether they follow by default (they act for it)."""
+    if not request.user.is_authenticated:
+        return False
+    choice = follow_choice(request.user, meeting.stream)
+    if choice is not None:
+        return choice
+    return permissions.acts_for_meeting(request.user, meeting)
 
 
 def _outcomes_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:

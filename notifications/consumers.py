@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from .hub import get_hub
 from .policy import get_policy
 from .publishing import encode_frame
-from .replay import missed
+from .replay import Replay, missed
 
 MAX_MESSAGE_BYTES = 4096
 MAX_STREAMS = 20
@@ -54,9 +54,25 @@ class Subscription:
             self.sent.discard(self.sent_order.popleft())
 
 
+def _follow_and_replay(user: Any, stream: str, since: int | None) -> Replay | None:
+    """None when ``user`` may not follow ``stream``; else what they missed on it."""
+    if not get_policy().can_follow(user, stream):
+        return None
+    return missed(stream, since, user)
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     # The hub fans out for the whole process; a channel per socket would only cost.
     channel_layer_alias = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Also when the server cancels the consumer (a close that took too long) and
+            # disconnect() never runs: the hub must not keep writing to a dead socket.
+            self.closing = True
+            get_hub().forget(self)
 
     async def connect(self) -> None:
         self.user: Any = self.scope.get("user")
@@ -143,19 +159,22 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _subscribe(self, stream: str, since: int | None) -> None:
-        policy = get_policy()
         if stream in self.streams:
             return
-        if len(self.streams) >= MAX_STREAMS or not await database_sync_to_async(policy.can_follow)(
-            self.user, stream
-        ):
+        if len(self.streams) >= MAX_STREAMS:
             await self.send(text_data=json.dumps({"type": "refused", "stream": stream}))
             return
         subscription = self.streams[stream] = Subscription()
         # Join before reading the log, so nothing committed in between is missed; what
-        # arrives live meanwhile is held back and sent after the replay.
+        # arrives live meanwhile is held back and sent after the replay (or dropped if the
+        # stream is refused). One trip to the database thread answers both questions.
         await get_hub().join(self, stream)
-        replay = await database_sync_to_async(missed)(stream, since, self.user)
+        replay = await database_sync_to_async(_follow_and_replay)(self.user, stream, since)
+        if replay is None:
+            self.streams.pop(stream, None)
+            await get_hub().leave(self, stream)
+            await self.send(text_data=json.dumps({"type": "refused", "stream": stream}))
+            return
         if replay.reset:
             await self.send(
                 text_data=json.dumps({"type": "reset", "stream": stream, "last_id": replay.last_id})

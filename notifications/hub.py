@@ -88,6 +88,26 @@ class LiveHub:
         for stream in list(consumer.streams):
             await self.leave(consumer, stream)
 
+    def forget(self, consumer: LiveConsumer) -> None:
+        """Drop a consumer at once, from synchronous cleanup; emptied groups are left in the
+        layer in the background."""
+        self.sockets.discard(consumer)
+        for stream in list(getattr(consumer, "streams", ())):
+            members = self.streams.get(stream)
+            if members is not None:
+                members.discard(consumer)
+                if not members:
+                    del self.streams[stream]
+                    asyncio.get_running_loop().create_task(self._discard(stream))
+
+    async def _discard(self, stream: str) -> None:
+        if stream in self.streams or self.layer is None or self.channel is None:
+            return
+        try:
+            await self.layer.group_discard(group_for(stream), self.channel)
+        except Exception:
+            logger.warning("group_discard failed", exc_info=True)
+
     async def join(self, consumer: LiveConsumer, stream: str) -> None:
         members = self.streams.get(stream)
         if members is None:

@@ -1,0 +1,37 @@
+"""`make bench`: the benchmarks, printed as tables (for reading; never pass/fail).
+
+    .venv/bin/python bench/run.py                 live delivery (about 5 minutes), then pages
+    .venv/bin/python bench/run.py --quick         a fast sanity run of both
+    .venv/bin/python bench/run.py --live-only     only live delivery (options of ``bench/live.py``)
+    .venv/bin/python bench/run.py --pages-only    only the meeting page and `.ics` (about 1.5
+                                                  minutes; options of ``bench/pages.py``)
+
+Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
+that follows takes only ``--quick`` from them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import live
+import pages
+
+
+def main(argv: list[str]) -> int:
+    if "--pages-only" in argv:
+        return pages.main([a for a in argv if a != "--pages-only"])
+    if "--live-only" in argv:
+        return live.main([a for a in argv if a != "--live-only"])
+    code = live.main(argv)
+    if any(a in ("-h", "--help") for a in argv):
+        return code
+    pages_code = pages.main(["--quick"] if "--quick" in argv else [])
+    return code or pages_code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

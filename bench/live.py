@@ -765,7 +765,7 @@ class Servers:
                 # BENCH_ASGI_APP: try a variant of the application (diagnosis of a fix);
                 # BENCH_DAPHNE_BACKLOG: a listen queue longer than Twisted's default of 50.
                 app = os.environ.get("BENCH_ASGI_APP", "config.asgi:application")
-                backlog = os.environ.get("BENCH_DAPHNE_BACKLOG")
+                backlog = os.environ.get("BENCH_DAPHNE_BACKLOG", "4096")  # as bin/serve runs it
                 where = (
                     ["-e", f"tcp:port={port}:interface=127.0.0.1:backlog={int(backlog)}"]
                     if backlog

@@ -8,6 +8,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -82,13 +83,7 @@ async def _current_user(request: HttpRequest) -> Any:
     if not user.is_authenticated:
         return user
     fresh = await sync_to_async(get_policy().reload)([user.pk])
-    return fresh.get(user.pk, None) or _anonymous()
-
-
-def _anonymous() -> Any:
-    from django.contrib.auth.models import AnonymousUser
-
-    return AnonymousUser()
+    return fresh.get(user.pk) or AnonymousUser()
 
 
 @login_required

@@ -35,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships",
             filter=Q(memberships__state__isnull=False, memberships__valid_from__lte=today)
             & (Q(memberships__valid_until__isnull=True) | Q(memberships__valid_until__gte=today)),
+            distinct=True,
         ),
         body_count=Count("bodies", distinct=True),
     )

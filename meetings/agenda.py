@@ -117,9 +117,9 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
     """The draft as plain data, in order, with numbers and effective times: an item without a
     start begins when the one before it ends; a duration gives the end."""
     items = list(
-        meeting.agenda_items.select_related("presenter_state", "presenter_organisation").order_by(
-            "position", "id"
-        )
+        meeting.agenda_items.select_related(
+            "presenter_state", "presenter_organisation", "parent"
+        ).order_by("position", "id")
     )
     sessions = [i for i in items if i.parent_id is None]
     children: dict[int, list[AgendaItem]] = {}
@@ -139,7 +139,9 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
         if item.kind != AgendaItem.Kind.SESSION:
             cursor = end or cursor
         label = ""
-        if item.kind == AgendaItem.Kind.ITEM:
+        hidden = item.internal or (item.parent is not None and item.parent.internal)
+        # Internal items take no number: participants would see a gap in the numbering.
+        if item.kind == AgendaItem.Kind.ITEM and not hidden:
             number += 1
             label = str(number)
         result.append(
@@ -265,7 +267,7 @@ def describe_change(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
         "name": name,
         "from": when(change.get("from"))
         if change["change"] == "moved"
-        else (change.get("from") or "—"),
+        else ((russian and change.get("from_ru")) or change.get("from") or "—"),
         "to": when(change.get("to")) if change["change"] == "moved" else (change.get("to") or "—"),
     }
 

@@ -128,3 +128,13 @@ def test_invitation_form_refuses_another_state_with_a_clear_error(world: World) 
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_home_page_counts_each_member_state_once(world: World) -> None:
+    from dialogue.models import Body
+
+    Body.objects.create(dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_en="WG 1")
+    Body.objects.create(dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_en="WG 2")
+    page = Client().get("/").content.decode()
+    assert "4 participating states" not in page  # 2 states × 2 bodies, counted by a join
+    assert page.count("2 participating states") == 2

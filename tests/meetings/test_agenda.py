@@ -123,3 +123,10 @@ def test_release_needs_a_note(meeting: Meeting, staff: User) -> None:
     _agenda(meeting, staff)
     with pytest.raises(ValidationError, match="what this version changes"):
         agenda.release_agenda(by=staff, meeting=meeting, note="  ")
+
+
+def test_internal_items_take_no_number(meeting: Meeting, staff: User) -> None:
+    agenda.add_item(by=staff, meeting=meeting, title_en="Host logistics", internal=True)
+    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=START)
+    numbers = [(i["title_en"], i["number"]) for i in agenda.public_items(agenda.snapshot(meeting))]
+    assert numbers == [("Opening", "1")]

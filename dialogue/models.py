@@ -22,6 +22,13 @@ from django.utils.translation import gettext_lazy as _
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+def in_language(english: str, russian: str) -> str:
+    """The Russian when the interface is Russian and it exists; English otherwise."""
+    if (get_language() or "en").startswith("ru") and russian:
+        return russian
+    return english
+
+
 class TranslatedNameMixin:
     """``name`` in the active language: the Russian when asked for and present, else English."""
 
@@ -30,9 +37,7 @@ class TranslatedNameMixin:
 
     @property
     def name(self) -> str:
-        if (get_language() or "en").startswith("ru") and self.name_ru:
-            return self.name_ru
-        return self.name_en
+        return in_language(self.name_en, self.name_ru)
 
 
 class Dialogue(TranslatedNameMixin, models.Model):
@@ -58,9 +63,7 @@ class Dialogue(TranslatedNameMixin, models.Model):
 
     @property
     def description(self) -> str:
-        if (get_language() or "en").startswith("ru") and self.description_ru:
-            return self.description_ru
-        return self.description_en
+        return in_language(self.description_en, self.description_ru)
 
 
 class ThematicArea(TranslatedNameMixin, models.Model):

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from dialogue import permissions
 from dialogue.models import User
-from notifications.publishing import publish
 
 from . import events
 from .models import AgendaItem, AgendaRelease, Meeting
@@ -320,23 +319,15 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
         )
         public_changes = difference(public_items(before), public_items(items))
         if locked.announced_at is not None:
-            publish(
-                actor_id=by.pk,
-                stream=locked.stream,
-                parent_stream=f"dialogue:{locked.dialogue.slug}",
-                type=events.AGENDA_RELEASED,
-                audience=events.audience_meeting(locked),
-                data={
-                    "meeting": locked.pk,
-                    "title": locked.title_en,
-                    "title_ru": locked.title_ru,
-                    "time_zone": locked.time_zone,
-                    "number": release.number,
-                    "note": note,
-                    "changes": public_changes[:50],
-                    "changed_keys": sorted({c["key"] for c in public_changes}),
-                    "released_at": timezone.now().isoformat(),
-                },
+            events.publish_meeting_event(
+                locked,
+                events.AGENDA_RELEASED,
+                by=by,
+                number=release.number,
+                note=note,
+                changes=public_changes[:50],
+                changed_keys=sorted({c["key"] for c in public_changes}),
+                released_at=timezone.now().isoformat(),
             )
     return release
 

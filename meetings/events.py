@@ -6,6 +6,7 @@ with the permission policy's live answers (who may follow ``meeting:<id>``, who 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,6 +18,7 @@ from dialogue import live, permissions
 from dialogue.models import Role, RoleKind, User
 from notifications import registry
 from notifications.models import Channel, Event
+from notifications.publishing import publish
 
 from .calendar import itip_attachments
 from .models import Meeting
@@ -173,6 +175,37 @@ def audience_meeting(meeting: Meeting) -> dict[str, Any]:
 def audience_outcome_draft(meeting: Meeting) -> dict[str, Any]:
     """Those a draft shared for comment is for: focal points, the chair, the secretariat."""
     return {"kind": "outcome_draft", "dialogue": meeting.dialogue_id}
+
+
+def publish_meeting_event(
+    meeting: Meeting,
+    event_type: str,
+    *,
+    by: User | None,
+    audience: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    """Publish on ``meeting:<id>`` (under the dialogue's stream) with what every meeting event
+    carries, safe for everyone who may see the meeting; ``extra`` adds to it. Inside the
+    caller's transaction."""
+    publish(
+        actor_id=by.pk if by is not None else None,
+        stream=meeting.stream,
+        parent_stream=f"dialogue:{meeting.dialogue.slug}",
+        type=event_type,
+        audience=audience or audience_meeting(meeting),
+        data={
+            "meeting": meeting.pk,
+            "title": meeting.title_en,
+            "title_ru": meeting.title_ru,
+            "status": meeting.status,
+            "starts_at": meeting.starts_at.isoformat(),
+            "ends_at": meeting.ends_at.isoformat(),
+            "time_zone": meeting.time_zone,
+            "sequence": meeting.sequence,
+            **extra,
+        },
+    )
 
 
 def _sees_meeting(user: Any, audience: dict[str, Any]) -> bool:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Body, Dialogue
 
+from .agenda import ITEM_FIELDS
 from .models import AgendaItem, Meeting
 
 LANGUAGE_CHOICES = [
@@ -114,23 +115,7 @@ class AgendaItemForm(forms.ModelForm):
 
     class Meta:
         model = AgendaItem
-        fields = [
-            "kind",
-            "parent",
-            "position",
-            "title_en",
-            "title_ru",
-            "description_en",
-            "description_ru",
-            "starts_at",
-            "ends_at",
-            "duration_minutes",
-            "room",
-            "presenter_name",
-            "presenter_state",
-            "presenter_organisation",
-            "internal",
-        ]
+        fields = ["position", *ITEM_FIELDS]
         widgets = {
             "description_en": forms.Textarea(attrs={"rows": 2}),
             "description_ru": forms.Textarea(attrs={"rows": 2}),

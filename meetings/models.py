@@ -12,17 +12,17 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.models import TIME_ZONE_CHOICES, Body, Dialogue, Organisation, State, User
-
-
-def _in_language(english: str, russian: str) -> str:
-    """The Russian when the interface is Russian and it exists; English otherwise."""
-    if (get_language() or "en").startswith("ru") and russian:
-        return russian
-    return english
+from dialogue.models import (
+    TIME_ZONE_CHOICES,
+    Body,
+    Dialogue,
+    Organisation,
+    State,
+    User,
+    in_language,
+)
 
 
 class MeetingKind(models.TextChoices):
@@ -135,11 +135,11 @@ class Meeting(models.Model):
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_en, self.title_ru)
+        return in_language(self.title_en, self.title_ru)
 
     @property
     def description(self) -> str:
-        return _in_language(self.description_en, self.description_ru)
+        return in_language(self.description_en, self.description_ru)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -288,11 +288,11 @@ class Outcome(models.Model):
 
     @property
     def title(self) -> str:
-        return _in_language(self.title_en, self.title_ru)
+        return in_language(self.title_en, self.title_ru)
 
     @property
     def text(self) -> str:
-        return _in_language(self.text_en, self.text_ru)
+        return in_language(self.text_en, self.text_ru)
 
 
 class OutcomeComment(models.Model):
@@ -360,7 +360,7 @@ class ActionPoint(models.Model):
 
     @property
     def text(self) -> str:
-        return _in_language(self.text_en, self.text_ru)
+        return in_language(self.text_en, self.text_ru)
 
     @property
     def owner(self) -> State | Organisation | None:

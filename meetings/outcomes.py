@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from dialogue import live, permissions
 from dialogue.models import Membership, Organisation, State, User
 from notifications.policy import Audience
-from notifications.publishing import publish
 
 from . import events
 from .models import (
@@ -98,29 +97,18 @@ def deadline_label(outcome: Outcome) -> str:
 def _publish(
     outcome: Outcome, event_type: str, *, by: User, audience: Audience, **extra: Any
 ) -> None:
-    meeting = outcome.meeting
-    publish(
-        actor_id=by.pk,
-        stream=meeting.stream,
-        parent_stream=f"dialogue:{meeting.dialogue.slug}",
-        type=event_type,
-        audience=audience,
-        data={
-            "meeting": meeting.pk,
-            "title": meeting.title_en,
-            "title_ru": meeting.title_ru,
-            "outcome_id": outcome.pk,
-            "outcome": outcome.title_en,
-            "outcome_ru": outcome.title_ru,
-            "kind": outcome.kind,
-            "status": outcome.status,
-            "state": "",
-            "deadline": deadline_label(outcome),
-            "deadline_at": outcome.comment_deadline.isoformat()
-            if outcome.comment_deadline
-            else None,
-            **extra,
-        },
+    about_outcome: dict[str, Any] = {
+        "outcome_id": outcome.pk,
+        "outcome": outcome.title_en,
+        "outcome_ru": outcome.title_ru,
+        "kind": outcome.kind,
+        "outcome_status": outcome.status,
+        "state": "",
+        "deadline": deadline_label(outcome),
+        "deadline_at": outcome.comment_deadline.isoformat() if outcome.comment_deadline else None,
+    }
+    events.publish_meeting_event(
+        outcome.meeting, event_type, by=by, audience=audience, **{**about_outcome, **extra}
     )
 
 

@@ -8,8 +8,6 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.publishing import publish
-
 from . import events
 from .models import Meeting, MeetingStatus
 
@@ -40,21 +38,12 @@ def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
                 continue
             meeting.reminded_for = meeting.starts_at
             meeting.save(update_fields=["reminded_for"])
-            publish(
-                stream=meeting.stream,
-                parent_stream=f"dialogue:{meeting.dialogue.slug}",
-                type=events.MEETING_REMINDER,
-                audience=events.audience_meeting(meeting),
-                data={
-                    "meeting": meeting.pk,
-                    "title": meeting.title_en,
-                    "title_ru": meeting.title_ru,
-                    "status": meeting.status,
-                    "starts_at": meeting.starts_at.isoformat(),
-                    "time_zone": meeting.time_zone,
-                    "summary": f"{meeting.starts_at.astimezone(meeting.zone):%d.%m.%Y %H:%M} "
-                    f"({meeting.time_zone})",
-                },
+            events.publish_meeting_event(
+                meeting,
+                events.MEETING_REMINDER,
+                by=None,
+                summary=f"{meeting.starts_at.astimezone(meeting.zone):%d.%m.%Y %H:%M} "
+                f"({meeting.time_zone})",
             )
             sent += 1
     return sent

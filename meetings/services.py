@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 
 from dialogue import permissions
 from dialogue.models import Body, Dialogue, Office, User
-from notifications.publishing import publish
 
 from . import events
 from .models import OPEN_STATUSES, Meeting, MeetingStatus
@@ -72,32 +71,6 @@ ACTIONS: dict[str, Any] = {
     S.POSTPONED: gettext_lazy("Postpone"),
     S.CANCELLED: gettext_lazy("Cancel the meeting"),
 }
-
-
-def _payload(meeting: Meeting, **extra: Any) -> dict[str, Any]:
-    """What every meeting event carries: safe for everyone who may see the meeting."""
-    return {
-        "meeting": meeting.pk,
-        "title": meeting.title_en,
-        "title_ru": meeting.title_ru,
-        "status": meeting.status,
-        "starts_at": meeting.starts_at.isoformat(),
-        "ends_at": meeting.ends_at.isoformat(),
-        "time_zone": meeting.time_zone,
-        "sequence": meeting.sequence,
-        **extra,
-    }
-
-
-def _publish(meeting: Meeting, event_type: str, *, by: User, **extra: Any) -> None:
-    publish(
-        actor_id=by.pk,
-        stream=meeting.stream,
-        parent_stream=f"dialogue:{meeting.dialogue.slug}",
-        type=event_type,
-        audience=events.audience_meeting(meeting),
-        data=_payload(meeting, **extra),
-    )
 
 
 def _validate(meeting: Meeting) -> None:
@@ -156,7 +129,7 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
         locked.save()
         if locked.status != S.DRAFT:
             if moved:
-                _publish(
+                events.publish_meeting_event(
                     locked,
                     events.MEETING_RESCHEDULED,
                     by=by,
@@ -164,7 +137,7 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
                     summary=_summary(before, locked, moved),
                 )
             else:
-                _publish(locked, events.MEETING_CHANGED, by=by, changed=changed)
+                events.publish_meeting_event(locked, events.MEETING_CHANGED, by=by, changed=changed)
     return locked
 
 
@@ -218,7 +191,9 @@ def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meet
             S.POSTPONED: events.MEETING_POSTPONED,
             S.CANCELLED: events.MEETING_CANCELLED,
         }
-        _publish(locked, kinds.get(to, events.MEETING_STATUS_CHANGED), by=by, reason=reason)
+        events.publish_meeting_event(
+            locked, kinds.get(to, events.MEETING_STATUS_CHANGED), by=by, reason=reason
+        )
     return locked
 
 

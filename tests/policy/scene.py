@@ -48,15 +48,20 @@ def _meeting(world: World, body: Body, title: str, *, public: bool, announce: bo
     return meeting
 
 
-def build(world: World) -> Scene:
-    scene = Scene()
-    sent = services.invite(
+def invite_delegate_a(world: World) -> services.SentInvitation:
+    """Focal point A invites a delegate of state A (the invitation the table names)."""
+    return services.invite(
         by=world.people["focal_point_a"],  # type: ignore[arg-type]
         dialogue=world.dialogue,
         email="invited.delegate@example.org",
         kind=RoleKind.DELEGATE,
         state=world.state_a,
     )
+
+
+def build(world: World) -> Scene:
+    scene = Scene()
+    sent = invite_delegate_a(world)
     scene.ids["invitation_delegate_a"] = sent.invitation.pk
     scene.ids["invitation_token"] = sent.token
     delegate = world.people["delegate_a"]

@@ -12,8 +12,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from dialogue import permissions, services
-from dialogue.models import Invitation, RoleKind, User
+from dialogue import permissions
+from dialogue.models import RoleKind, User
 from meetings import outcomes
 from meetings.models import Outcome
 from notifications import registry
@@ -52,20 +52,9 @@ def _cases(section: str, allowed_key: str) -> list[Any]:
     ]
 
 
-def _invitation(world: World) -> tuple[Invitation, str]:
-    sent = services.invite(
-        by=world.people["focal_point_a"],  # type: ignore[arg-type]
-        dialogue=world.dialogue,
-        email="invited.delegate@example.org",
-        kind=RoleKind.DELEGATE,
-        state=world.state_a,
-    )
-    return sent.invitation, sent.token
-
-
 def _targets(world: World) -> dict[str, Any]:
     d, other, a, b = world.dialogue, world.other_dialogue, world.state_a, world.state_b
-    invitation, _token = _invitation(world)
+    invitation = scene.invite_delegate_a(world).invitation
     return {
         "none": None,
         "dialogue": d,

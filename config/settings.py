@@ -223,6 +223,22 @@ SECRETARIAT_REQUIRES_2FA = env_bool("SECRETARIAT_REQUIRES_2FA", True)
 
 INVITATION_VALID_DAYS = int(env("INVITATION_VALID_DAYS", "14"))
 
+# Registration: how many days after a meeting ends each personal-data field of its
+# nominations is kept (then erased by `erase_expired_registration_data`); fields not named are
+# kept. Category, delegation, gender, travel support and attendance stay for the statistics.
+REGISTRATION_RETENTION_DAYS = {
+    "passport_number": int(env("RETAIN_PASSPORT_DAYS", "30")),
+    "passport_expires": int(env("RETAIN_PASSPORT_DAYS", "30")),
+    "date_of_birth": int(env("RETAIN_PASSPORT_DAYS", "30")),
+    "nationality": int(env("RETAIN_PASSPORT_DAYS", "30")),
+    "nomination_letters": int(env("RETAIN_LETTERS_DAYS", "90")),
+    "phone": int(env("RETAIN_CONTACT_DAYS", "365")),
+    "title": int(env("RETAIN_PARTICIPANTS_DAYS", "1825")),
+    "affiliation": int(env("RETAIN_PARTICIPANTS_DAYS", "1825")),
+    "full_name": int(env("RETAIN_PARTICIPANTS_DAYS", "1825")),
+    "email": int(env("RETAIN_PARTICIPANTS_DAYS", "1825")),
+}
+
 # --- Internationalisation --------------------------------------------------------------------
 
 LANGUAGE_CODE = "en"

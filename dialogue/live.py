@@ -25,6 +25,8 @@ STREAM_RULES: dict[str, Callable[[AnyUser | None, str], bool]] = {}
 STREAM_FOLLOWERS: dict[str, Callable[[str], QuerySet[User]]] = {}
 # audience kind → may this user see an event with this audience?
 AUDIENCE_RULES: dict[str, Callable[[AnyUser | None, Audience], bool]] = {}
+# audience kind → people an event is about, who hear of it whether or not they follow its stream
+AUDIENCE_ADDRESSEES: dict[str, Callable[[Audience], Iterable[int]]] = {}
 
 
 def _dialogue_members(slug: str) -> QuerySet[User]:
@@ -84,9 +86,9 @@ class DialogueLivePolicy:
     def recipients(self, stream: str, audience: Audience) -> Iterable[int]:
         prefix, _, key = stream.partition(":")
         followers = STREAM_FOLLOWERS.get(prefix)
-        if followers is None:
-            return []
-        ids = list(followers(key).values_list("pk", flat=True))
+        addressees = AUDIENCE_ADDRESSEES.get(audience.get("kind", ""))
+        ids = set(followers(key).values_list("pk", flat=True)) if followers else set()
+        ids |= set(addressees(audience)) if addressees else set()
         users = permissions.load_users(ids)
         return [uid for uid, user in users.items() if self.can_receive(user, audience)]
 

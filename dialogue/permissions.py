@@ -33,6 +33,7 @@ from .models import (
 AnyUser = User | AnonymousUser
 
 _CACHE_ATTRIBUTE = "_dialogue_standing"
+_PARTICIPANT_ATTRIBUTE = "_dialogue_participant_of"
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,9 @@ def standing(user: AnyUser | None) -> Standing:
 
 def forget(user: AnyUser | None) -> None:
     """Drop the cached standing so the next question reads the database again."""
-    if user is not None and hasattr(user, _CACHE_ATTRIBUTE):
-        delattr(user, _CACHE_ATTRIBUTE)
+    for attribute in (_CACHE_ATTRIBUTE, _PARTICIPANT_ATTRIBUTE):
+        if user is not None and hasattr(user, attribute):
+            delattr(user, attribute)
 
 
 # --- Who someone is -------------------------------------------------------------------------
@@ -277,6 +279,10 @@ ACTIONS: dict[str, Predicate] = {
     "person.view": can_view_person,
     "admin.use": lambda user, _target: can_use_admin(user),
     "reference.change_shared": lambda user, _target: can_change_shared_reference_data(user),
+    "registration.manage": lambda user, meeting: can_manage_registration(user, meeting),
+    "registration.act_for_delegation": lambda user, target: can_act_for_delegation(user, *target),
+    "nomination.view": lambda user, nomination: can_view_nomination(user, nomination),
+    "meeting.view_online_link": lambda user, meeting: can_view_online_link(user, meeting),
 }
 
 
@@ -375,9 +381,11 @@ def meetings_visible_to(user: AnyUser | None) -> QuerySet[Any]:
 
 
 def acts_for_meeting(user: AnyUser | None, meeting: Any) -> bool:
-    """The secretariat, focal points and the chair of the meeting's dialogue: they follow it
-    unless they opt out (registered participants join them with registration)."""
-    return standing(user).has(ACTING_ROLES, dialogue_id=meeting.dialogue_id)
+    """The secretariat, focal points and the chair of the meeting's dialogue, and its registered
+    participants: they follow it unless they opt out."""
+    return standing(user).has(
+        ACTING_ROLES, dialogue_id=meeting.dialogue_id
+    ) or is_registered_participant(user, meeting)
 
 
 ACTING_ROLES = (
@@ -393,9 +401,8 @@ def can_see_internal_agenda(user: AnyUser | None, meeting: Any) -> bool:
 
 
 def can_view_online_link(user: AnyUser | None, meeting: Any) -> bool:
-    """The online link is for registered participants; registration (and so the rest of this
-    answer) arrives with delegation registration. Until then: the secretariat."""
-    return can_manage_meeting(user, meeting)
+    """The online link is for registered (approved) participants and the secretariat."""
+    return can_manage_meeting(user, meeting) or is_registered_participant(user, meeting)
 
 
 def can_view_outcome(user: AnyUser | None, outcome: Any) -> bool:
@@ -422,3 +429,105 @@ def states_commenting_for(user: AnyUser | None, outcome: Any) -> set[int]:
         for g in standing(user).grants
         if g.kind == RoleKind.FOCAL_POINT and g.dialogue_id == dialogue_id and g.state_id
     }
+
+
+# --- Registration of delegations ------------------------------------------------------------
+# Nominations carry personal data of government officials: the secretariat, the focal point of
+# the nominee's own state and the nominee see them; nobody else, through any door.
+
+
+def _nomination_model() -> Any:
+    from django.apps import apps
+
+    return apps.get_model("meetings", "Nomination")
+
+
+def can_manage_registration(user: AnyUser | None, meeting: Any) -> bool:
+    """Set up registration, decide on nominations, check in, print badges, export the full
+    list and the statistics: the dialogue's secretariat."""
+    return can_manage_meeting(user, meeting)
+
+
+def can_act_for_delegation(
+    user: AnyUser | None, meeting: Any, state_id: int | None, organisation_id: int | None = None
+) -> bool:
+    """See a delegation's nominations and personal data; nominate, replace, withdraw, upload
+    its nomination letter: the secretariat (for any delegation), a state's own focal point
+    (for that state's). Organisations' delegations are registered by the secretariat."""
+    if can_manage_meeting(user, meeting):
+        return True
+    return state_id is not None and standing(user).has(
+        [RoleKind.FOCAL_POINT], dialogue_id=meeting.dialogue_id, state_id=state_id
+    )
+
+
+def nominating_states(user: AnyUser | None, dialogue_id: int) -> set[int]:
+    """The states whose delegations ``user`` registers as focal point in a dialogue."""
+    return {
+        g.state_id
+        for g in standing(user).grants
+        if g.kind == RoleKind.FOCAL_POINT and g.dialogue_id == dialogue_id and g.state_id
+    }
+
+
+def is_nominee(user: AnyUser | None, nomination: Any) -> bool:
+    """The person a nomination names (their account is linked once their address is verified)."""
+    return (
+        standing(user).authenticated
+        and user is not None
+        and nomination.person_id is not None
+        and nomination.person_id == user.pk
+    )
+
+
+def can_view_nomination(user: AnyUser | None, nomination: Any) -> bool:
+    """A nomination with the nominee's personal data: the secretariat, the focal point of the
+    nominee's state, and the nominee."""
+    delegation = nomination.delegation
+    return is_nominee(user, nomination) or can_act_for_delegation(
+        user, nomination.meeting, delegation.state_id, delegation.organisation_id
+    )
+
+
+def nominations_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+    """Every nomination ``user`` may see, for lists, exports, search and bulk actions."""
+    s = standing(user)
+    nominations = _nomination_model().objects.all()
+    if s.superuser:
+        return nominations
+    if not s.authenticated or user is None:
+        return nominations.none()
+    condition = Q(person_id=user.pk) | Q(meeting__dialogue_id__in=s.dialogue_ids(SECRETARIAT_ROLES))
+    for g in s.grants:
+        if g.kind == RoleKind.FOCAL_POINT:
+            condition |= Q(meeting__dialogue_id=g.dialogue_id, delegation__state_id=g.state_id)
+    return nominations.filter(condition)
+
+
+def participant_meeting_ids(user: AnyUser | None) -> frozenset[int]:
+    """The meetings ``user`` is approved to take part in; read once per request (``forget``
+    drops it with the standing)."""
+    if not standing(user).authenticated or user is None:
+        return frozenset()
+    cached = getattr(user, _PARTICIPANT_ATTRIBUTE, None)
+    if cached is None:
+        cached = frozenset(
+            _nomination_model()
+            .objects.filter(person_id=user.pk, status="approved")
+            .values_list("meeting_id", flat=True)
+        )
+        setattr(user, _PARTICIPANT_ATTRIBUTE, cached)
+    return cached
+
+
+def is_registered_participant(user: AnyUser | None, meeting: Any) -> bool:
+    """An approved nominee of the meeting: gets the online link and participants' papers."""
+    return meeting.pk in participant_meeting_ids(user)
+
+
+def registered_participants(meeting: Any) -> QuerySet[User]:
+    """The active people approved to take part in a meeting."""
+    approved = _nomination_model().objects.filter(
+        meeting_id=meeting.pk, status="approved", person__isnull=False
+    )
+    return User.objects.filter(is_active=True, pk__in=approved.values("person_id"))

@@ -60,8 +60,10 @@ def invite(
     organisation: Organisation | None = None,
     full_name: str = "",
     base_url: str = "",
+    send: bool = True,
 ) -> SentInvitation:
-    """Invite ``email`` to sign up as ``kind`` in ``dialogue`` and send the link by e-mail.
+    """Invite ``email`` to sign up as ``kind`` in ``dialogue`` and send the link by e-mail
+    (``send=False`` when the caller sends it within its own message).
 
     Inviting the same address to the same role again replaces the pending invitation (a fresh
     link and expiry) instead of adding a second one. Raises ``PermissionDenied`` when ``by`` may
@@ -98,9 +100,10 @@ def invite(
         invitation.save()
         sent = SentInvitation(invitation=invitation, token=token)
         language = translation.get_language() or settings.LANGUAGE_CODE
-        transaction.on_commit(
-            lambda: _send_invitation_mail(sent, base_url=base_url, language=language)
-        )
+        if send:
+            transaction.on_commit(
+                lambda: _send_invitation_mail(sent, base_url=base_url, language=language)
+            )
     return sent
 
 

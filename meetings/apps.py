@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,8 +10,22 @@ class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from allauth.account.models import EmailAddress
+        from django.db.models.signals import post_save
+
         from dialogue.demo import DEMO_LOADERS
 
         from . import demo, events  # noqa: F401 - events registers its types and streams
 
         DEMO_LOADERS.append(demo.load_demo_meetings)
+        post_save.connect(
+            _link_nominations, sender=EmailAddress, dispatch_uid="meetings_link_nominations"
+        )
+
+
+def _link_nominations(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A verified address links the nominations naming it to its account."""
+    if instance.verified:
+        from .registration import link_to_account
+
+        link_to_account(email=instance.email, user_id=instance.user_id)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dialogue.models import Body, Dialogue, Organisation, State, User
 
-from . import agenda, outcomes, services
+from . import agenda, outcomes, registration, services
 from .models import ActionPoint, Meeting, MeetingFormat, MeetingKind, OutcomeKind
 
 ADMIN = "admin@demo.example.org"
@@ -100,6 +100,48 @@ ISTANBUL_AGENDA = [
     ("item", "Draft conclusions of the meeting", "Проект выводов совещания", 30),
     ("item", "Closing remarks", "Заключительные замечания", 15),
 ]
+
+
+def _set_up_registration(by: User, meeting: Meeting, *, closes: datetime.date) -> None:
+    """Journey 1 of the brief: 3 seats per participating state (head and delegates), 1 of them
+    funded; observers and partner organisations 2 each; a room for 150; three questions."""
+    registration.configure_registration(
+        by=by,
+        meeting=meeting,
+        nomination_deadline=_at(closes, 18, 0, meeting.time_zone),
+        confirmation_deadline=_at(closes + datetime.timedelta(days=4), 18, 0, meeting.time_zone),
+        capacity=150,
+    )
+    quotas = (
+        ("participating", ["head_of_delegation", "delegate"], 3, 1),
+        ("participating", ["expert"], 1, 0),
+        ("observer", ["observer"], 2, 0),
+        ("partner_organisation", ["observer", "expert"], 2, 0),
+    )
+    for kind, categories, seats, funded in quotas:
+        registration.set_quota(
+            by=by,
+            meeting=meeting,
+            member_kind=kind,
+            categories=categories,
+            seats=seats,
+            funded_seats=funded,
+        )
+    questions = (
+        ("travel", "Arrival and departure flights", "Рейсы прибытия и отъезда", False, 30),
+        ("visa", "Do you need a visa for Türkiye?", "Нужна ли вам виза в Турцию?", True, 30),
+        ("dietary", "Dietary requirements", "Особые требования к питанию", False, 7),
+    )
+    for topic, text_en, text_ru, required, days in questions:
+        registration.add_question(
+            by=by,
+            meeting=meeting,
+            topic=topic,
+            text_en=text_en,
+            text_ru=text_ru,
+            required=required,
+            retention_days=days,
+        )
 
 
 @transaction.atomic
@@ -217,6 +259,7 @@ def load_demo_meetings() -> str:
     if istanbul is not None:
         created += 1
         istanbul = services.transition(by=by, meeting=istanbul, to="announced")
+        _set_up_registration(by, istanbul, closes=today + datetime.timedelta(days=8))
         istanbul = services.transition(by=by, meeting=istanbul, to="registration_open")
         session = None
         cursor = istanbul.starts_at

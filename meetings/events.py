@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from dialogue import live, permissions
 from dialogue.models import Role, RoleKind, User
@@ -34,6 +34,17 @@ AGENDA_RELEASED = "agenda.released"
 OUTCOME_SHARED = "outcome.shared_for_comment"
 OUTCOME_COMMENTED = "outcome.commented"
 OUTCOME_ADOPTED = "outcome.adopted"
+REGISTRATION_CHANGED = "registration.changed"  # deadlines, capacity, quotas, questions
+NOMINATION_SUBMITTED = "nomination.submitted"
+NOMINATION_APPROVED = "nomination.approved"
+NOMINATION_WAITLISTED = "nomination.waitlisted"
+NOMINATION_REJECTED = "nomination.rejected"
+NOMINATION_WITHDRAWN = "nomination.withdrawn"
+NOMINATION_PROMOTED = "nomination.promoted"  # from the waitlist, when a seat freed
+NOMINATION_UPDATED = "nomination.updated"  # details, head of delegation, funding, confirmation
+NOMINATION_CHECKED_IN = "nomination.checked_in"
+LETTER_UPLOADED = "delegation.letter_uploaded"
+LETTER_VERIFIED = "delegation.letter_verified"
 
 MEETINGS = registry.register_category(
     "meetings", gettext_lazy("Meetings: dates, places, status"), Channel.IN_APP
@@ -41,6 +52,9 @@ MEETINGS = registry.register_category(
 AGENDAS = registry.register_category("agendas", gettext_lazy("Agenda releases"), Channel.IN_APP)
 OUTCOMES = registry.register_category(
     "outcomes", gettext_lazy("Outcomes and comments"), Channel.IN_APP
+)
+REGISTRATION = registry.register_category(
+    "registration", gettext_lazy("Registration and nominations"), Channel.IN_APP
 )
 
 
@@ -131,6 +145,57 @@ for _type in (OUTCOME_SHARED, OUTCOME_COMMENTED, OUTCOME_ADOPTED):
     registry.register(_type, category=OUTCOMES, describe=_describe_outcome)
 
 
+def _describe_registration(event: Event) -> registry.Description:
+    data = event.data
+    texts = {
+        REGISTRATION_CHANGED: _("Registration changed: %(title)s"),
+        NOMINATION_SUBMITTED: _("Nominated: %(person)s (%(delegation)s) for %(title)s"),
+        NOMINATION_APPROVED: _("Approved: %(person)s (%(delegation)s) for %(title)s"),
+        NOMINATION_WAITLISTED: _("Waitlisted: %(person)s (%(delegation)s) for %(title)s"),
+        NOMINATION_REJECTED: _("Not accepted: %(person)s (%(delegation)s) for %(title)s"),
+        NOMINATION_WITHDRAWN: _("Withdrawn: %(person)s (%(delegation)s) from %(title)s"),
+        NOMINATION_PROMOTED: _(
+            "A seat freed: %(person)s (%(delegation)s) is now approved for %(title)s"
+        ),
+        NOMINATION_UPDATED: _("Nomination updated: %(person)s (%(delegation)s)"),
+        NOMINATION_CHECKED_IN: _("Arrived: %(person)s (%(delegation)s)"),
+        LETTER_UPLOADED: _("Nomination letter v%(version)s of %(delegation)s for %(title)s"),
+        LETTER_VERIFIED: _("Nomination letter of %(delegation)s verified for %(title)s"),
+    }
+    delegation = data.get("delegation_name", "")
+    if (get_language() or "en").startswith("ru"):
+        delegation = data.get("delegation_name_ru") or delegation
+    title = texts[event.type] % {
+        "title": _title(event),
+        "person": data.get("person", ""),
+        "delegation": delegation,
+        "version": data.get("version", ""),
+    }
+    url = meeting_url(data["meeting"])
+    if data.get("nomination_id"):
+        url = reverse("nomination_detail", args=[data["nomination_id"]])
+    elif data.get("delegation_key"):
+        url = reverse("delegation_detail", args=[data["meeting"], data["delegation_key"]])
+    return registry.Description(title=title, text=data.get("reason", ""), url=url)
+
+
+for _type in (
+    REGISTRATION_CHANGED,
+    NOMINATION_SUBMITTED,
+    NOMINATION_APPROVED,
+    NOMINATION_WAITLISTED,
+    NOMINATION_REJECTED,
+    NOMINATION_WITHDRAWN,
+    NOMINATION_PROMOTED,
+    LETTER_UPLOADED,
+    LETTER_VERIFIED,
+):
+    registry.register(_type, category=REGISTRATION, describe=_describe_registration)
+# Live only: the pages update, nobody's inbox fills with every edit and arrival.
+for _type in (NOMINATION_UPDATED, NOMINATION_CHECKED_IN):
+    registry.register(_type, category=REGISTRATION, describe=_describe_registration, in_inbox=False)
+
+
 # --- Streams and audiences -------------------------------------------------------------------
 
 
@@ -145,7 +210,7 @@ def _may_follow(user: Any, key: str) -> bool:
 
 def default_followers(key: str) -> QuerySet[User]:
     """Who follows a meeting unless they opted out: those who act for it (secretariat, focal
-    points, the chair); registered participants join them with registration."""
+    points, the chair) and its registered participants."""
     meeting = _meeting(key)
     if meeting is None:
         return User.objects.none()
@@ -153,7 +218,10 @@ def default_followers(key: str) -> QuerySet[User]:
         dialogue_id=meeting.dialogue_id,
         kind__in=permissions.ACTING_ROLES,
     )
-    return User.objects.filter(is_active=True, pk__in=acting.values("user_id"))
+    participants = permissions.registered_participants(meeting)
+    return User.objects.filter(is_active=True).filter(
+        Q(pk__in=acting.values("user_id")) | Q(pk__in=participants.values("pk"))
+    )
 
 
 def _label(key: str) -> str:
@@ -208,6 +276,29 @@ def publish_meeting_event(
     )
 
 
+def audience_delegation(meeting: Meeting, delegation: Any, person_id: int | None) -> dict[str, Any]:
+    """A delegation's registration: the secretariat, the state's focal point and the person it
+    is about (who hears of it even without following the meeting)."""
+    return {
+        "kind": "delegation",
+        "dialogue": meeting.dialogue_id,
+        "state": delegation.state_id,
+        "organisation": delegation.organisation_id,
+        "person": person_id,
+    }
+
+
+def _sees_delegation(user: Any, audience: dict[str, Any]) -> bool:
+    if permissions.is_secretariat_of_dialogue_id(user, audience["dialogue"]):
+        return True
+    if user is not None and user.is_authenticated and audience.get("person") == user.pk:
+        return permissions.standing(user).authenticated
+    state_id = audience.get("state")
+    return state_id is not None and permissions.standing(user).has(
+        [RoleKind.FOCAL_POINT], dialogue_id=audience["dialogue"], state_id=state_id
+    )
+
+
 def _sees_meeting(user: Any, audience: dict[str, Any]) -> bool:
     if audience["draft"]:
         return permissions.is_secretariat_of_dialogue_id(user, audience["dialogue"])
@@ -231,4 +322,8 @@ live.STREAM_RULES["meeting"] = _may_follow
 live.STREAM_FOLLOWERS["meeting"] = default_followers
 live.AUDIENCE_RULES["meeting"] = _sees_meeting
 live.AUDIENCE_RULES["outcome_draft"] = _sees_outcome_draft
+live.AUDIENCE_RULES["delegation"] = _sees_delegation
+live.AUDIENCE_ADDRESSEES["delegation"] = lambda audience: (
+    [audience["person"]] if audience.get("person") else []
+)
 registry.register_stream("meeting", label=_label)

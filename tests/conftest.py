@@ -40,11 +40,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
-    """A fast password hash; and no 2FA wall: most tests are about something else, the 2FA
-    tests turn it back on."""
+def _test_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fast password hash; no 2FA wall (most tests are about something else, the 2FA tests
+    turn it back on); uploaded files in a temporary directory, never the project's media."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SECRETARIAT_REQUIRES_2FA = False
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @dataclass

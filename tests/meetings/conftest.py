@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from dialogue.models import Body, User
-from meetings import services
+from meetings import registration, services
 from meetings.models import Meeting
 from tests.conftest import World
 
@@ -44,3 +44,33 @@ def meeting(world: World, staff: User, som: Body) -> Meeting:
         room="Hall A",
     )
     return services.transition(by=staff, meeting=draft, to="announced")
+
+
+NOMINATIONS_CLOSE = START - datetime.timedelta(days=20)
+CONFIRMATIONS_CLOSE = START - datetime.timedelta(days=7)
+
+
+def set_up_registration(meeting: Meeting, staff: User, *, capacity: int | None = None) -> None:
+    """Deadlines, and 3 seats (1 funded) for heads and delegates of participating states."""
+    registration.configure_registration(
+        by=staff,
+        meeting=meeting,
+        nomination_deadline=NOMINATIONS_CLOSE,
+        confirmation_deadline=CONFIRMATIONS_CLOSE,
+        capacity=capacity,
+    )
+    registration.set_quota(
+        by=staff,
+        meeting=meeting,
+        member_kind="participating",
+        categories=["head_of_delegation", "delegate"],
+        seats=3,
+        funded_seats=1,
+    )
+
+
+@pytest.fixture
+def open_meeting(meeting: Meeting, staff: User) -> Meeting:
+    """The Istanbul meeting with registration set up (see ``set_up_registration``) and open."""
+    set_up_registration(meeting, staff)
+    return services.transition(by=staff, meeting=meeting, to="registration_open")

@@ -11,7 +11,7 @@ from meetings.models import Meeting
 from meetings.reminders import send_due_reminders
 from notifications.models import Event, Notification
 from tests.conftest import World
-from tests.meetings.conftest import START
+from tests.meetings.conftest import START, set_up_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +43,22 @@ def test_draft_is_silent_until_announced(world: World, staff: User, som: Body) -
 
 
 def test_every_transition_of_the_life_cycle_publishes(meeting: Meeting, staff: User) -> None:
+    set_up_registration(meeting, staff)
     for to in ("registration_open", "registration_closed", "in_session", "concluded"):
         meeting = services.transition(by=staff, meeting=meeting, to=to)
-    assert _events(meeting) == ["meeting.announced"] + ["meeting.status_changed"] * 4
+    assert _events(meeting) == (
+        ["meeting.announced"] + ["registration.changed"] * 2 + ["meeting.status_changed"] * 4
+    )
     assert meeting.sequence == 5
+
+
+def test_registration_opens_only_once_set_up(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(ValidationError, match="Set up registration"):
+        services.transition(by=staff, meeting=meeting, to="registration_open")
+    set_up_registration(meeting, staff)
+    assert services.transition(by=staff, meeting=meeting, to="registration_open").status == (
+        "registration_open"
+    )
 
 
 def test_transition_outside_the_life_cycle_is_refused(meeting: Meeting, staff: User) -> None:

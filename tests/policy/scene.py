@@ -11,12 +11,14 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from dialogue import live, services
 from dialogue.models import Body, RoleKind, User
-from meetings import agenda
+from meetings import agenda, registration
 from meetings import events as meeting_events
 from meetings import services as meeting_services
-from meetings.models import Meeting
+from meetings.models import Delegation, Meeting
 from tests.conftest import World
 
 START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
@@ -94,5 +96,66 @@ def build(world: World) -> Scene:
         "meeting_members": meeting_events.audience_meeting(members),
         "meeting_draft": meeting_events.audience_meeting(draft),
         "outcome_draft": meeting_events.audience_outcome_draft(public),
+        # Registration of state A's delegation, about delegate A; and of state B's, about nobody.
+        "delegation_a": meeting_events.audience_delegation(
+            public, Delegation(state=world.state_a), scene.ids["delegate_a"]
+        ),
+        "delegation_b": meeting_events.audience_delegation(
+            public, Delegation(state=world.state_b), None
+        ),
     }
     return scene
+
+
+def build_registration(world: World, built: Scene) -> dict[str, Any]:
+    """Registration open on the public meeting: delegate A nominated by focal point A and
+    approved (a registered participant); a delegate of state B nominated by focal point B,
+    awaiting review; state A's nomination letter."""
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    public = built.meetings["public"]
+    registration.configure_registration(
+        by=staff,
+        meeting=public,
+        nomination_deadline=START - datetime.timedelta(days=20),
+        confirmation_deadline=START - datetime.timedelta(days=7),
+        capacity=None,
+    )
+    registration.set_quota(
+        by=staff,
+        meeting=public,
+        member_kind="participating",
+        categories=["head_of_delegation", "delegate"],
+        seats=3,
+    )
+    public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
+    nomination_a = registration.nominate(
+        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        meeting=public,
+        member=world.state_a,
+        email="delegate_a@example.org",
+        category="head_of_delegation",
+        full_name="Delegate A",
+        passport_number="GE-PASSPORT-123",
+    )
+    registration.approve(by=staff, nomination=nomination_a)
+    nomination_b = registration.nominate(
+        by=world.people["focal_point_b"],  # type: ignore[arg-type]
+        meeting=public,
+        member=world.state_b,
+        email="b.delegate@example.org",
+        category="delegate",
+        full_name="Moldovan Nominee",
+        passport_number="MD-PASSPORT-456",
+    )
+    letter = registration.upload_letter(
+        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        meeting=public,
+        member=world.state_a,
+        upload=SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+    return {
+        "meeting": public,
+        "nomination_a": nomination_a,
+        "nomination_b": nomination_b,
+        "letter_a": letter,
+    }

@@ -1,0 +1,456 @@
+"""Registration of delegations: the set-up of a meeting's registration (deadlines, capacity,
+quotas, follow-up questions), delegations with their nomination letters, and nominations.
+
+Writes go through ``meetings.registration``. The rules that must hold however many requests
+arrive at once live here as constraints: one running nomination per person and meeting, one
+head per delegation, one nomination per idempotency key; quotas are counted under a row lock on
+the delegation (``Delegation`` exists to be that lock).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import Dialogue, Membership, Organisation, State, User, in_language
+
+from .meeting import Meeting
+
+
+class Category(models.TextChoices):
+    HEAD_OF_DELEGATION = "head_of_delegation", _("Head of delegation")
+    DELEGATE = "delegate", _("Delegate")
+    EXPERT = "expert", _("Expert")
+    OBSERVER = "observer", _("Observer")
+    INTERPRETER = "interpreter", _("Interpreter")
+    PRESS = "press", _("Press")
+    SECRETARIAT = "secretariat", _("Secretariat")
+
+
+class NominationStatus(models.TextChoices):
+    NOMINATED = "nominated", _("Awaiting review")
+    APPROVED = "approved", _("Approved")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Nominations that hold a place in their delegation's quota.
+RUNNING = (NominationStatus.NOMINATED, NominationStatus.APPROVED, NominationStatus.WAITLISTED)
+
+
+class Funding(models.TextChoices):
+    NONE = "none", _("Not requested")
+    REQUESTED = "requested", _("Requested")
+    GRANTED = "granted", _("Granted")
+    DECLINED = "declined", _("Declined")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNDISCLOSED = "undisclosed", _("Prefers not to say")
+
+
+class LetterLanguage(models.TextChoices):
+    EN = "en", _("English")
+    RU = "ru", _("Russian")
+
+
+class RegistrationSettings(models.Model):
+    """How registration works for one meeting. Its row is also the lock that serialises
+    approvals, so the meeting's capacity is never exceeded."""
+
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.CASCADE, related_name="registration_settings"
+    )
+    nomination_deadline = models.DateTimeField(_("nominations until"))
+    confirmation_deadline = models.DateTimeField(_("participants confirm until"))
+    capacity = models.PositiveIntegerField(
+        _("capacity of the room"),
+        null=True,
+        blank=True,
+        help_text=_("Approved participants at most; empty for no limit."),
+    )
+    collect_gender = models.BooleanField(
+        _("ask for gender"), default=True, help_text=_("For donor reporting; optional to answer.")
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("registration settings")
+        verbose_name_plural = _("registration settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmation_deadline__gte=models.F("nomination_deadline")),
+                name="registration_confirmation_after_nomination",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"registration of {self.meeting}"
+
+
+class QuotaRule(models.Model):
+    """Seats (and funded seats among them) a delegation may fill in some categories.
+
+    A rule applies to every member of a kind (participating states, observers, partner
+    organisations) or to one state or organisation. Rules naming a delegation replace, for it,
+    the rules of its kind. Categories no rule names are not open to that delegation.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="quota_rules")
+    member_kind = models.CharField(
+        _("members"), max_length=30, choices=Membership.Kind.choices, blank=True
+    )
+    state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    categories = models.JSONField(_("categories"), default=list)
+    seats = models.PositiveSmallIntegerField(_("seats"))
+    funded_seats = models.PositiveSmallIntegerField(_("funded seats among them"), default=0)
+
+    class Meta:
+        ordering = ["meeting", "id"]
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    ~Q(member_kind="") & Q(state__isnull=True) & Q(organisation__isnull=True)
+                )
+                | (Q(member_kind="") & Q(state__isnull=False) & Q(organisation__isnull=True))
+                | (Q(member_kind="") & Q(state__isnull=True) & Q(organisation__isnull=False)),
+                name="quota_rule_one_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(funded_seats__lte=models.F("seats")), name="quota_funded_within_seats"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seats} × {'/'.join(self.categories)} for {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.state_id:
+            return str(self.state)
+        if self.organisation_id:
+            return str(self.organisation)
+        return str(Membership.Kind(self.member_kind).label)
+
+
+class FollowUpQuestion(models.Model):
+    """An extra question approved participants answer (travel, visa, diet, access), with how
+    long its answers are kept."""
+
+    class Topic(models.TextChoices):
+        TRAVEL = "travel", _("Travel")
+        VISA = "visa", _("Visa")
+        DIETARY = "dietary", _("Dietary requirements")
+        ACCESSIBILITY = "accessibility", _("Accessibility")
+        OTHER = "other", _("Other")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="follow_up_questions"
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    text_en = models.CharField(_("question (English)"), max_length=300)
+    text_ru = models.CharField(_("question (Russian)"), max_length=300, blank=True)
+    required = models.BooleanField(_("an answer is required"), default=False)
+    retention_days = models.PositiveIntegerField(
+        _("answers kept for (days after the meeting)"), default=30
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["meeting", "position", "id"]
+        verbose_name = _("follow-up question")
+        verbose_name_plural = _("follow-up questions")
+
+    def __str__(self) -> str:
+        return self.text_en
+
+    @property
+    def text(self) -> str:
+        return in_language(self.text_en, self.text_ru)
+
+
+class Delegation(models.Model):
+    """A state's or an organisation's delegation to one meeting: the row quotas are counted
+    under (locked while a nomination is added) and the holder of the nomination letter."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="delegations")
+    state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="delegations"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="delegations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state__isnull=False) & Q(organisation__isnull=True))
+                | (Q(state__isnull=True) & Q(organisation__isnull=False)),
+                name="delegation_state_xor_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "state"],
+                condition=Q(state__isnull=False),
+                name="delegation_one_per_state",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="delegation_one_per_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} at {self.meeting}"
+
+    @property
+    def member(self) -> State | Organisation:
+        member = self.state or self.organisation
+        assert member is not None  # noqa: S101 - guaranteed by delegation_state_xor_organisation
+        return member
+
+    @property
+    def key(self) -> str:
+        """How addresses name it: a state's ISO code (``GE``) or an organisation's slug."""
+        return self.state.code if self.state else self.member.slug  # type: ignore[union-attr]  # an organisation when not a state
+
+
+def letter_path(letter: NominationLetter, filename: str) -> str:
+    # The stored name carries no part of the uploaded name: only ids and the version.
+    delegation = letter.delegation
+    return (
+        f"letters/{delegation.meeting_id}/{delegation.pk}/"
+        f"v{letter.version}-{letter.sha256[:12]}.{letter.extension}"
+    )
+
+
+class NominationLetter(models.Model):
+    """The delegation's nomination letter (note verbale): uploaded once for the whole
+    delegation, a new version replacing the last, verified by the secretariat."""
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="letters")
+    version = models.PositiveSmallIntegerField()
+    file = models.FileField(upload_to=letter_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["delegation", "-version"]
+        verbose_name = _("nomination letter")
+        verbose_name_plural = _("nomination letters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegation", "version"], name="nomination_letter_one_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"letter v{self.version} of {self.delegation}"
+
+
+class Nomination(models.Model):
+    """One person put forward by their delegation for one meeting, and what became of it.
+
+    The person's details are kept here, per meeting (a passport number is for this trip's visa
+    letter), prefilled from their previous nomination, and erased field by field when their
+    retention ends (``meetings.registration.erase_expired``) or on request.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="nominations")
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="nominations")
+    # The nominee's account once there is one; until then the e-mail address names them.
+    person = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="nominations"
+    )
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=NominationStatus.choices,
+        default=NominationStatus.NOMINATED,
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    waitlist_position = models.PositiveIntegerField(null=True, blank=True)
+    funding = models.CharField(
+        _("travel support"), max_length=20, choices=Funding.choices, default=Funding.NONE
+    )
+    funding_priority = models.PositiveSmallIntegerField(
+        _("priority of the funding request"), null=True, blank=True
+    )
+
+    # Personal data: seen by the secretariat, the delegation's focal point and the person.
+    email = models.EmailField(_("e-mail address"), blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    title = models.CharField(_("title or position"), max_length=200, blank=True)
+    affiliation = models.CharField(_("ministry or organisation"), max_length=300, blank=True)
+    gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
+    language = models.CharField(
+        _("language of letters"),
+        max_length=8,
+        choices=LetterLanguage.choices,
+        default=LetterLanguage.EN,
+    )
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    passport_number = models.CharField(_("passport number"), max_length=50, blank=True)
+    passport_expires = models.DateField(_("passport valid until"), null=True, blank=True)
+    listed_publicly = models.BooleanField(
+        _("appears in the public list of participants"), default=False
+    )
+
+    nominated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    nominated_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed by the participant"), null=True, blank=True)
+    checkin_token = models.CharField(max_length=64, unique=True)
+    checked_in_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A client-chosen key: a double-clicked or retried submission makes one nomination.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL is "no key", which the unique constraint must not count
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    RUNNING: ClassVar[tuple[str, ...]] = RUNNING
+
+    class Meta:
+        ordering = ["meeting", "delegation", "nominated_at", "id"]
+        verbose_name = _("nomination")
+        verbose_name_plural = _("nominations")
+        constraints = [
+            models.UniqueConstraint(
+                "meeting",
+                Lower("email"),
+                condition=Q(status__in=RUNNING, erased_at__isnull=True),
+                name="nomination_one_running_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["delegation"],
+                condition=Q(status__in=RUNNING, category=Category.HEAD_OF_DELEGATION),
+                name="nomination_one_head_per_delegation",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="nomination_one_per_idempotency_key",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NominationStatus.WAITLISTED)
+                | Q(waitlist_position__isnull=False),
+                name="nomination_waitlisted_has_position",
+            ),
+            models.CheckConstraint(
+                condition=Q(erased_at__isnull=False) | ~Q(email=""),
+                name="nomination_names_a_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["meeting", "status"], name="nomination_meeting_status"),
+            models.Index(Lower("email"), name="nomination_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name or _('erased person')} for {self.delegation.member}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING
+
+    @property
+    def is_head(self) -> bool:
+        return self.category == Category.HEAD_OF_DELEGATION
+
+
+class FollowUpAnswer(models.Model):
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="follow_up_answers"
+    )
+    question = models.ForeignKey(FollowUpQuestion, on_delete=models.CASCADE, related_name="answers")
+    answer = models.TextField(_("answer"), max_length=2000)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nomination", "question"], name="follow_up_one_answer_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"answer to {self.question} by {self.nomination}"
+
+
+class LetterKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation letter")
+    VISA_SUPPORT = "visa_support", _("Visa-support letter")
+    CERTIFICATE = "certificate", _("Certificate of attendance")
+
+
+class LetterTemplate(models.Model):
+    """The wording of a generated letter, per dialogue, kind and language, as the secretariat
+    edits it; ``{placeholders}`` are filled in per participant."""
+
+    dialogue = models.ForeignKey(
+        Dialogue, on_delete=models.CASCADE, related_name="letter_templates"
+    )
+    kind = models.CharField(_("letter"), max_length=20, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=8, choices=LetterLanguage.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), max_length=20_000)
+    signature = models.TextField(_("signature"), max_length=1000)
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["dialogue", "kind", "language"]
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dialogue", "kind", "language"], name="letter_template_one_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language}), {self.dialogue.acronym}"

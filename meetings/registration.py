@@ -302,10 +302,6 @@ class QuotaLine:
     def funded_remaining(self) -> int:
         return max(self.rule.funded_seats - self.funded, 0)
 
-    @property
-    def category_labels(self) -> list[str]:
-        return [str(Category(c).label) for c in self.rule.categories]
-
 
 def quota_lines(
     meeting: Meeting, member: Member, nominations: Iterable[Nomination] | None = None

@@ -126,7 +126,26 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
     built = scene.build(world)
     if "{outcome_" in text or "{action_point_" in text:
         return text.format(**built.ids, **_outcome_ids(world, built))
+    if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
+        return text.format(**built.ids, **_registration_ids(world, built))
     return text.format(**built.ids)
+
+
+# Placeholders naming objects of the registration scene (``scene.build_registration``).
+REGISTRATION_PLACEHOLDERS = ("nomination_", "letter_", "meeting_registration")
+
+
+def _registration_ids(world: World, built: scene.Scene) -> dict[str, Any]:
+    """Registration open on the scene's public meeting (``{meeting_registration}``): delegate
+    A nominated and approved (``{nomination_a}``), a nominee of state B awaiting review
+    (``{nomination_b}``), state A's nomination letter (``{letter_a}``)."""
+    registered = scene.build_registration(world, built)
+    return {
+        "meeting_registration": registered["meeting"].pk,
+        "nomination_a": registered["nomination_a"].pk,
+        "nomination_b": registered["nomination_b"].pk,
+        "letter_a": registered["letter_a"].pk,
+    }
 
 
 def _outcome_ids(world: World, built: scene.Scene) -> dict[str, int]:

@@ -618,7 +618,18 @@ def _lock_nomination(nomination: Nomination) -> Nomination:
 
 
 def _check_can_change(by: User, nomination: Nomination) -> None:
+    """The nominee, their focal point and the secretariat change details, confirm, withdraw."""
     if not permissions.can_view_nomination(by, nomination):
+        raise PermissionDenied
+
+
+def _check_acts_for(by: User, nomination: Nomination) -> None:
+    """The delegation's decisions (its head, its funding requests, replacements): the focal
+    point and the secretariat, not the nominee."""
+    delegation = nomination.delegation
+    if not permissions.can_act_for_delegation(
+        by, nomination.meeting, delegation.state_id, delegation.organisation_id
+    ):
         raise PermissionDenied
 
 
@@ -651,7 +662,7 @@ def update_details(*, by: User, nomination: Nomination, **details: Any) -> Nomin
 def designate_head(*, by: User, nomination: Nomination) -> Nomination:
     """Make a running nominee the head of their delegation. The current head takes the new
     head's former category, so the seats each category uses stay the same."""
-    _check_can_change(by, nomination)
+    _check_acts_for(by, nomination)
     with transaction.atomic():
         delegation = _lock_delegation(nomination.meeting, nomination.delegation.member)
         locked = _lock_nomination(nomination)
@@ -682,7 +693,7 @@ def designate_head(*, by: User, nomination: Nomination) -> Nomination:
 def request_funding(*, by: User, nomination: Nomination, priority: int | None) -> Nomination:
     """Ask for travel support for a nominee, in the delegation's order of priority (1 first);
     ``priority=None`` withdraws the request. The secretariat decides (``decide_funding``)."""
-    _check_can_change(by, nomination)
+    _check_acts_for(by, nomination)
     with transaction.atomic():
         locked = _lock_nomination(nomination)
         if locked.funding in (Funding.GRANTED, Funding.DECLINED):
@@ -881,7 +892,7 @@ def replace(
     not move; a head's replacement heads the delegation), until the nomination deadline. The
     new nomination awaits review; the seat stays the delegation's meanwhile (the waitlist is not
     promoted). Publishes ``nomination.withdrawn`` and ``nomination.submitted``."""
-    _check_can_change(by, nomination)
+    _check_acts_for(by, nomination)
     email = _clean_email(email)
     cleaned = _clean_details(details)
     if not cleaned.get("full_name"):

@@ -428,6 +428,18 @@ def _visible_nomination(request: HttpRequest, pk: int) -> Nomination:
     return nomination
 
 
+def _acted_nomination(request: HttpRequest, pk: int) -> Nomination:
+    """A nomination whose delegation ``request.user`` acts for (its focal point, the
+    secretariat); 404 for the nominee and anyone else."""
+    nomination = _visible_nomination(request, pk)
+    delegation = nomination.delegation
+    if not permissions.can_act_for_delegation(
+        request.user, nomination.meeting, delegation.state_id, delegation.organisation_id
+    ):
+        raise Http404
+    return nomination
+
+
 def _back_to(nomination: Nomination) -> str:
     return reverse("nomination_detail", args=[nomination.pk])
 
@@ -443,6 +455,12 @@ def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "is_manager": manager,
         "is_nominee": permissions.is_nominee(request.user, nomination),
+        "acts_for": permissions.can_act_for_delegation(
+            request.user,
+            meeting,
+            nomination.delegation.state_id,
+            nomination.delegation.organisation_id,
+        ),
         "questions": [
             (question, answers.get(question.pk)) for question in meeting.follow_up_questions.all()
         ],
@@ -533,12 +551,8 @@ def nomination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def nomination_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    nomination = _visible_nomination(request, pk)
+    nomination = _acted_nomination(request, pk)
     delegation = nomination.delegation
-    if not permissions.can_act_for_delegation(
-        request.user, nomination.meeting, delegation.state_id, delegation.organisation_id
-    ):
-        raise Http404
     form = NomineeForm(
         _posted(request),
         replacing=True,
@@ -573,7 +587,7 @@ def nomination_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def nomination_head(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    nomination = _visible_nomination(request, pk)
+    nomination = _acted_nomination(request, pk)
     try:
         registration.designate_head(by=request.user, nomination=nomination)
     except ValidationError as error:
@@ -591,7 +605,7 @@ def nomination_head(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def nomination_funding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The focal point asks for (or withdraws a request for) travel support; the secretariat
     grants or declines it."""
-    nomination = _visible_nomination(request, pk)
+    nomination = _acted_nomination(request, pk)
     decision = request.POST.get("decision", "")
     try:
         if decision in ("grant", "decline"):

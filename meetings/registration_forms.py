@@ -47,20 +47,30 @@ class RegistrationSettingsForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, meeting: Meeting, current: RegistrationSettings | None, **kwargs: Any
+        self,
+        data: Any = None,
+        *,
+        meeting: Meeting,
+        current: RegistrationSettings | None,
+        **kwargs: Any,
     ) -> None:
         self.meeting = meeting
-        if current is not None and not args and "data" not in kwargs:
+        if current is not None and data is None:
             zone = meeting.zone
+            # Naive wall-clock times: a form would otherwise show them in the viewer's zone.
             kwargs["initial"] = {
-                "nomination_deadline": current.nomination_deadline.astimezone(zone),
-                "confirmation_deadline": current.confirmation_deadline.astimezone(zone),
+                "nomination_deadline": current.nomination_deadline.astimezone(zone).replace(
+                    tzinfo=None
+                ),
+                "confirmation_deadline": current.confirmation_deadline.astimezone(zone).replace(
+                    tzinfo=None
+                ),
                 "capacity": current.capacity,
                 "collect_gender": current.collect_gender,
             }
         elif current is None:
             kwargs.setdefault("initial", {"collect_gender": True})
-        super().__init__(*args, **kwargs)
+        super().__init__(data, **kwargs)
         for name in ("nomination_deadline", "confirmation_deadline"):
             self.fields[name].help_text = _("Local time of the meeting (%(zone)s)") % {
                 "zone": meeting.time_zone

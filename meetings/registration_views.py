@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -377,9 +377,10 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
     ids = [int(v) for v in request.POST.getlist("nominations") if v.isdigit()]
     form = BulkForm(request.POST, nomination_ids=ids)
-    back = reverse("nomination_queue", args=[meeting.pk])
-    if request.POST.get("filters"):
-        back += "?" + request.POST["filters"]
+    filters = registration_queries.QueueFilters.from_query(
+        QueryDict(request.POST.get("filters", ""))
+    ).as_query()
+    back = reverse("nomination_queue", args=[meeting.pk]) + (f"?{filters}" if filters else "")
     if not ids:
         messages.error(request, _("Tick the nominations to act on first."))
         return redirect(back)

@@ -419,3 +419,12 @@ def test_my_registrations_and_personal_data_of_a_nominee(
     assert response["Cache-Control"] == "private, no-store"
     data = json.loads(response.content)
     assert data["nominations"][0]["passport_number"] == "P-77"
+
+
+def test_registration_settings_show_deadlines_in_the_meetings_zone_to_every_viewer(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    staff.time_zone = "America/New_York"
+    staff.save()
+    page = client_for(staff).get(f"/meetings/{open_meeting.pk}/registration/").content.decode()
+    assert 'value="2027-02-18T09:00"' in page  # 06:00 UTC is 09:00 in Istanbul

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .calendar_views import urlpatterns as calendar_urls
+from .letter_views import urlpatterns as letter_urls
 from .outcome_views import urlpatterns as outcome_urls
 from .registration_views import urlpatterns as registration_urls
 
@@ -30,5 +31,6 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/release/", views.agenda_release, name="agenda_release"),
     *calendar_urls,
     *outcome_urls,
+    *letter_urls,
     *registration_urls,
 ]

@@ -192,7 +192,7 @@ DEFAULT_WORDING: dict[tuple[str, str], Wording] = {
         signature=_SIGNATURE_RU,
     ),
     (LetterKind.VISA_SUPPORT, LetterLanguage.EN): Wording(
-        title="Visa support letter",
+        title="Visa-support letter",
         body=_text(
             "The Secretariat of the {dialogue} confirms that the person named below is invited "
             "to take part in the {meeting_title}, to be held on {meeting_dates}, as a member of "
@@ -583,7 +583,7 @@ def refusal(nomination: Nomination, kind: str) -> str | None:
         status = nomination.get_status_display()
         if kind == LetterKind.VISA_SUPPORT:
             return _(
-                "The visa support letter is issued once the nomination is approved. The "
+                "The visa-support letter is issued once the nomination is approved. The "
                 "nomination of %(name)s is: %(status)s."
             ) % {"name": name, "status": status}
         return _(
@@ -593,7 +593,7 @@ def refusal(nomination: Nomination, kind: str) -> str | None:
     if kind == LetterKind.VISA_SUPPORT:
         if not nomination.passport_number:
             return _(
-                "The visa support letter needs the passport number of %(name)s. Add it to the "
+                "The visa-support letter needs the passport number of %(name)s. Add it to the "
                 "nomination's details, then download the letter again."
             ) % {"name": name}
         last_day = meeting_days(meeting)[1]

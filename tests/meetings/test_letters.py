@@ -122,7 +122,7 @@ def test_visa_letter_in_russian_names_the_passport_and_asks_the_consulate(
 
 def test_visa_letter_in_english_asks_to_facilitate_a_visa(nino: Nomination) -> None:
     text = _text(letters.letter_for(_fresh(nino), "visa_support"))
-    assert "Visa support letter" in text
+    assert "Visa-support letter" in text
     assert "To whom it may concern" in text
     assert "Passport number: 13AB45678" in text
     assert "Date of birth: 17 May 1984" in text
@@ -255,7 +255,7 @@ def test_visa_letter_without_a_passport_number_says_what_is_missing(
     with pytest.raises(ValidationError) as refused:
         letters.letter_for(_fresh(nomination), "visa_support")
     assert refused.value.messages == [
-        "The visa support letter needs the passport number of Giorgi Kapanadze. Add it to the "
+        "The visa-support letter needs the passport number of Giorgi Kapanadze. Add it to the "
         "nomination's details, then download the letter again."
     ]
     assert letters.available_letters(_fresh(nomination)) == ["invitation"]
@@ -283,7 +283,7 @@ def test_invitation_and_visa_letters_wait_for_approval(world: World, open_meetin
     )
     for kind, letter in (
         ("invitation", "invitation letter"),
-        ("visa_support", "visa support letter"),
+        ("visa_support", "visa-support letter"),
     ):
         with pytest.raises(ValidationError) as refused:
             letters.letter_for(_fresh(pending), kind)

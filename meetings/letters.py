@@ -380,13 +380,12 @@ def clean_wording(*, title: str, body: str, signature: str) -> Wording:
         raise ValidationError(_("A letter needs a title and a text."))
     if "\n" in wording.title:
         raise ValidationError(_("The title is one line."))
-    limits = ((wording.title, 200), (wording.body, 20_000), (wording.signature, 1000))
-    for value, limit in limits:
-        if len(value) > limit:
-            raise ValidationError(
-                _("A title, text or signature has at most %(limit)s characters.")
-                % {"limit": f"{limit:,}"}
-            )
+    if len(wording.title) > 200:
+        raise ValidationError(_("The title has at most 200 characters."))
+    if len(wording.body) > 20_000:
+        raise ValidationError(_("The text has at most 20,000 characters."))
+    if len(wording.signature) > 1000:
+        raise ValidationError(_("The signature has at most 1,000 characters."))
     _check_placeholders(title=wording.title, body=wording.body, signature=wording.signature)
     return wording
 
@@ -458,7 +457,8 @@ def full_date(value: datetime.date | None, language: str) -> str:
 
 
 def date_range(first: datetime.date, last: datetime.date, language: str) -> str:
-    """ "10–11 March 2027", "30 March – 2 April 2027", "10 марта 2027 г."."""
+    """Days from ``first`` to ``last`` as a letter writes them: "10–11 March 2027", "30 March –
+    2 April 2027", "10 марта 2027 г."."""
     if last <= first:
         return full_date(first, language)
     with translation.override(language):
@@ -494,43 +494,37 @@ def reference(nomination: Nomination) -> str:
     )
 
 
-def _in(language: str, english: str, russian: str) -> str:
-    return russian if language == LetterLanguage.RU and russian else english
-
-
 def values_for(nomination: Nomination, language: str) -> dict[str, str]:
     """Every placeholder's value for ``nomination``, written in ``language``."""
     meeting = nomination.meeting
-    member = nomination.delegation.member
     first, last = meeting_days(meeting)
-    with translation.override(language):
-        category = str(Category(nomination.category).label) if nomination.category else ""
     checked_in = (
         nomination.checked_in_at.astimezone(meeting.zone).date()
         if nomination.checked_in_at
         else None
     )
-    country = meeting.country
-    return {
-        "full_name": nomination.full_name,
-        "title": nomination.title,
-        "affiliation": nomination.affiliation,
-        "delegation": _in(language, member.name_en, member.name_ru),
-        "category": category,
-        "dialogue": _in(language, meeting.dialogue.name_en, meeting.dialogue.name_ru),
-        "meeting_title": _in(language, meeting.title_en, meeting.title_ru),
-        "meeting_dates": date_range(first, last, language),
-        "city": meeting.city,
-        "venue": ", ".join(p for p in (meeting.venue_name, meeting.venue_address) if p),
-        "country": _in(language, country.name_en, country.name_ru) if country else "",
-        "passport_number": nomination.passport_number,
-        "nationality": nomination.nationality,
-        "date_of_birth": full_date(nomination.date_of_birth, language),
-        "passport_expires": full_date(nomination.passport_expires, language),
-        "checked_in_on": full_date(checked_in, language),
-        "reference": reference(nomination),
-        "today": full_date(timezone.now().astimezone(SECRETARIAT_ZONE).date(), language),
-    }
+    today = timezone.now().astimezone(SECRETARIAT_ZONE).date()
+    with translation.override(language):  # names in Russian where they have one
+        return {
+            "full_name": nomination.full_name,
+            "title": nomination.title,
+            "affiliation": nomination.affiliation,
+            "delegation": nomination.delegation.member.name,
+            "category": str(Category(nomination.category).label) if nomination.category else "",
+            "dialogue": meeting.dialogue.name,
+            "meeting_title": meeting.title,
+            "meeting_dates": date_range(first, last, language),
+            "city": meeting.city,
+            "venue": ", ".join(p for p in (meeting.venue_name, meeting.venue_address) if p),
+            "country": meeting.country.name if meeting.country else "",
+            "passport_number": nomination.passport_number,
+            "nationality": nomination.nationality,
+            "date_of_birth": full_date(nomination.date_of_birth, language),
+            "passport_expires": full_date(nomination.passport_expires, language),
+            "checked_in_on": full_date(checked_in, language),
+            "reference": reference(nomination),
+            "today": full_date(today, language),
+        }
 
 
 def _addressee(kind: str, values: Mapping[str, str], language: str) -> tuple[str, ...]:
@@ -547,9 +541,11 @@ def compose(
 ) -> pdf.Letter:
     """The letter ``meetings.pdf`` prints, every word in ``language``."""
     head = LETTERHEADS[language]
+    with translation.override(language):
+        dialogue_name = dialogue.name
     return pdf.Letter(
         language=language,
-        dialogue=_in(language, dialogue.name_en, dialogue.name_ru),
+        dialogue=dialogue_name,
         secretariat=head.secretariat,
         place_and_date=fill(head.place_and_date, values),
         reference=fill(head.reference, values),
@@ -645,7 +641,7 @@ def sample_values(dialogue: Dialogue, language: str) -> dict[str, str]:
             "affiliation": _("Ministry of Internal Affairs"),
             "delegation": _("Georgia"),
             "category": str(Category.HEAD_OF_DELEGATION.label),
-            "dialogue": _in(language, dialogue.name_en, dialogue.name_ru),
+            "dialogue": dialogue.name,
             "meeting_title": _("Senior Officials' Meeting"),
             "meeting_dates": date_range(first, first + datetime.timedelta(days=1), language),
             "city": _("Istanbul"),
@@ -678,17 +674,18 @@ def badge_language(meeting: Meeting) -> str:
 
 
 def badge_order(nominations: Iterable[Nomination], language: str) -> list[Nomination]:
-    """Delegations by name, the head of each first, then the others by name."""
+    """Delegations by their name in ``language``, the head of each first, then the others by
+    name."""
 
     def key(nomination: Nomination) -> tuple[str, bool, str]:
-        member = nomination.delegation.member
         return (
-            _in(language, member.name_en, member.name_ru).casefold(),
+            nomination.delegation.member.name.casefold(),
             not nomination.is_head,
             nomination.full_name.casefold(),
         )
 
-    return sorted(nominations, key=key)
+    with translation.override(language):
+        return sorted(nominations, key=key)
 
 
 def badges_for(meeting: Meeting, nominations: Iterable[Nomination]) -> bytes:
@@ -700,15 +697,16 @@ def badges_for(meeting: Meeting, nominations: Iterable[Nomination]) -> bytes:
     people = [n for n in nominations if n.erased_at is None and n.full_name]
     if not people:
         raise ValidationError(_("There are no approved participants to print badges for."))
+    ordered = badge_order(people, language)
     with translation.override(language):
         badges = [
             pdf.Badge(
-                meeting=_in(language, meeting.title_en, meeting.title_ru),
+                meeting=meeting.title,
                 name=n.full_name,
-                affiliation=_in(language, n.delegation.member.name_en, n.delegation.member.name_ru),
+                affiliation=n.delegation.member.name,
                 category=str(Category(n.category).label),
                 token=n.checkin_token,
             )
-            for n in badge_order(people, language)
+            for n in ordered
         ]
     return pdf.render_badges(badges)

@@ -730,10 +730,7 @@ def test_connection_lost_mid_nomination_leaves_nothing_and_the_retry_makes_one(
 # the interleaving: the test holds the event log's lock, lets the first action queue behind it,
 # then the second, and lets go.
 
-DEADLOCK = "publish() before a row lock: meetings.registration takes a row lock after publishing"
 
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=DEADLOCK + " (_decide)")
 def test_a_seat_freed_while_the_waitlisted_nominee_edits_their_details_deadlocks_nobody(
     world: World, delegations: Delegations
 ) -> None:
@@ -763,7 +760,6 @@ def test_a_seat_freed_while_the_waitlisted_nominee_edits_their_details_deadlocks
     assert (waiting.status, waiting.passport_number) == (NominationStatus.APPROVED, "13AB45678")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=DEADLOCK + " (replace)")
 def test_a_replacement_and_another_states_nomination_of_the_same_person_refuse_one_clearly(
     world: World, delegations: Delegations
 ) -> None:
@@ -792,11 +788,6 @@ def test_a_replacement_and_another_states_nomination_of_the_same_person_refuse_o
     assert running.filter(email=person).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_invite_nominee lets a concurrent invitation's IntegrityError through",
-)
 def test_the_same_new_person_nominated_for_two_meetings_at_once_is_nominated_for_both(
     world: World, delegations: Delegations
 ) -> None:

@@ -24,6 +24,7 @@ import datetime
 import os
 import queue
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -809,3 +810,27 @@ def test_the_same_new_person_nominated_for_two_meetings_at_once_is_nominated_for
     assert second.result().error is None  # not "… is already nominated for this meeting."
     assert Nomination.objects.filter(email=person).count() == 2
     assert Invitation.objects.filter(email=person).count() == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=OSError,
+    reason="_write_to_nominee runs on commit, not robust: its SMTP error reaches the caller",
+)
+def test_mail_server_down_after_the_commit_still_answers_with_the_nomination(
+    world: World, delegations: Delegations, settings: Any
+) -> None:
+    meeting = _open_meeting(world, delegations.staff, "Mail server down")
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    georgia = delegations.states[0]
+    submit = _nominate_call(
+        meeting, delegations.focal_point(georgia), georgia, "eka.beridze@gov.example", "form-1"
+    )
+
+    nomination = submit()  # committed before the mail server is tried: not a failure to report
+
+    assert Nomination.objects.filter(meeting=meeting).get().pk == nomination.pk

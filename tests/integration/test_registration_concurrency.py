@@ -690,7 +690,8 @@ def test_connection_lost_mid_nomination_leaves_nothing_and_the_retry_makes_one(
             # Stopped while writing the inbox lines: the event written, its e-mail not yet.
             OutboxEmail.objects.select_for_update().get(pk=waiting_email.pk)
         nominating = Background(submit)
-        nominating.wait_until_blocked()
+        waits_for = nominating.wait_until_blocked()
+        assert waits_for == ("advisory" if moment == "before its event" else "transactionid")
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [nominating.pid])
         lost = nominating.result()

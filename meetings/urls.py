@@ -4,6 +4,7 @@ from . import views
 from .calendar_views import urlpatterns as calendar_urls
 from .letter_views import urlpatterns as letter_urls
 from .outcome_views import urlpatterns as outcome_urls
+from .participant_views import urlpatterns as participant_urls
 from .registration_views import urlpatterns as registration_urls
 
 urlpatterns = [
@@ -32,5 +33,6 @@ urlpatterns = [
     *calendar_urls,
     *outcome_urls,
     *letter_urls,
+    *participant_urls,
     *registration_urls,
 ]

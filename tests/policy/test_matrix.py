@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import io
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pypdfium2 as pdfium
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -115,7 +118,33 @@ def test_route(world: World, row: dict[str, Any], role: str, expected: bool) -> 
 def test_content(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
     path = _fill(world, row["path"], always=True)  # the page lists the scene's objects
     response = client_for(world.people[role]).get(path)
-    assert (row["text"] in response.content.decode()) == expected
+    assert _shows(response, row["text"]) == expected
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _shows(response: Any, text: str) -> bool:
+    """Whether a reader finds ``text`` in the page or in the exported file: in a cell of the
+    workbook, in the text of the PDF (where a cell may wrap a word: white space is ignored)."""
+    content_type = response.get("Content-Type", "")
+    if content_type == XLSX:
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return any(
+            text in str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    if content_type == "application/pdf":
+        document = pdfium.PdfDocument(response.content)
+        try:
+            found = "".join(page.get_textpage().get_text_range() for page in document)
+        finally:
+            document.close()
+        return "".join(text.split()) in "".join(found.replace("\ufffe", "").split())
+    return text in response.content.decode()
 
 
 def _fill(world: World, text: str, *, always: bool = False) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue import permissions
 from dialogue.models import Dialogue, in_language
@@ -469,9 +470,9 @@ def meeting_dates(meeting: Meeting) -> str:
 
 
 def _about_meeting(meeting: Meeting) -> str:
-    return " · ".join(
-        part for part in (meeting.title, meeting.city, meeting_dates(meeting)) if part
-    )
+    """ "Budapest Process · SOM Istanbul · Istanbul · 10 March 2027"."""
+    parts = (meeting.dialogue.name, meeting.title, meeting.city, meeting_dates(meeting))
+    return " · ".join(part for part in parts if part)
 
 
 def _as_of(meeting: Meeting) -> str:
@@ -604,9 +605,11 @@ def statistics_table(meeting: Meeting, stats: RegistrationStatistics) -> Table:
 def _erased_note(stats: RegistrationStatistics) -> str:
     if not stats.erased:
         return ""
-    return _("%(n)d nominations whose personal data is erased are counted with what was kept.") % {
-        "n": stats.erased
-    }
+    return ngettext(
+        "%(n)d nomination whose personal data is erased is counted with what was kept.",
+        "%(n)d nominations whose personal data is erased are counted with what was kept.",
+        stats.erased,
+    ) % {"n": stats.erased}
 
 
 def dialogue_statistics_table(report: DialogueStatistics) -> Table:

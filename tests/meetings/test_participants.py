@@ -392,6 +392,7 @@ def test_full_exports_for_the_secretariat_have_every_column(world: World, scene:
     pdf = flat(" ".join(page_texts(_export(client, scene.meeting, "pdf", "?full=1").content)))
     assert "Giorgi Beridze" in pdf
     assert "Full list for the secretariat" in pdf
+    assert "Budapest Process · SOM Istanbul · Istanbul · March 10, 2027" in pdf
 
 
 def test_exports_in_russian(world: World, scene: Scene) -> None:
@@ -538,6 +539,10 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
     assert ["By gender", "Not given", "1", "0", "0", "0", "0", ""] in rows
     sheet = _xlsx_rows(client.get(f"/meetings/{scene.meeting.pk}/statistics.xlsx").content)
     assert sheet[1] == ["Total", "All", 10, 6, 2, 2, 4, 66.7]
+    pdf = flat(
+        " ".join(page_texts(client.get(f"/meetings/{scene.meeting.pk}/statistics.pdf").content))
+    )
+    assert "1 nomination whose personal data is erased is counted with what was kept." in pdf
 
 
 def test_dialogue_statistics_add_up_the_meetings_of_the_year(

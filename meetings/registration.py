@@ -550,7 +550,8 @@ def _nominate_locked(
     if person is None:
         invitation_path = _invite_nominee(by, meeting, delegation, nomination)
     transaction.on_commit(
-        lambda: _write_to_nominee(nomination, "nominated", invitation_path=invitation_path)
+        lambda: _write_to_nominee(nomination, "nominated", invitation_path=invitation_path),
+        robust=True,  # a mail server down must not turn a made nomination into an error
     )
     return nomination, True
 
@@ -777,7 +778,7 @@ def _decide(
         promoted = _promote_into_free_seats(reg, freed=freed) if freed else []
         _publish(locked, event_type, by=by, reason=reason)
         _publish_promotions(promoted)
-        transaction.on_commit(lambda: _write_to_nominee(locked, to))
+        transaction.on_commit(lambda: _write_to_nominee(locked, to), robust=True)
     return locked
 
 
@@ -834,7 +835,7 @@ def _promote_into_free_seats(reg: RegistrationSettings, *, freed: int) -> list[N
 def _publish_promotions(promoted: list[Nomination]) -> None:
     for nomination in promoted:
         _publish(nomination, events.NOMINATION_PROMOTED, by=None)  # the system did it
-        transaction.on_commit(partial(_write_to_nominee, nomination, "promoted"))
+        transaction.on_commit(partial(_write_to_nominee, nomination, "promoted"), robust=True)
 
 
 def approve(*, by: User, nomination: Nomination) -> Nomination:

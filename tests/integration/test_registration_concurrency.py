@@ -813,11 +813,6 @@ def test_the_same_new_person_nominated_for_two_meetings_at_once_is_nominated_for
     assert Invitation.objects.filter(email=person).count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OSError,
-    reason="_write_to_nominee runs on commit, not robust: its SMTP error reaches the caller",
-)
 def test_mail_server_down_after_the_commit_still_answers_with_the_nomination(
     world: World, delegations: Delegations, settings: Any
 ) -> None:

@@ -200,6 +200,13 @@ def participant_list(
     return delegations
 
 
+def approved_count(meeting: Meeting) -> int:
+    """How many are approved, in one query: the public list holds fewer (consent)."""
+    return Nomination.objects.filter(
+        meeting_id=meeting.pk, status=NominationStatus.APPROVED
+    ).count()
+
+
 def _member(row: dict[str, Any]) -> tuple[str, str, bool]:
     """(name in the active language, key, is a state) of a row's delegation."""
     if row["delegation__state__code"]:

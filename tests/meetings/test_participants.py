@@ -21,6 +21,7 @@ from django.utils import translation
 from dialogue.models import Organisation, State, User
 from meetings import participants, registration, services
 from meetings.models import Meeting, Nomination
+from meetings.participant_views import export_filename
 from tests.conftest import World, client_for
 from tests.factories import MembershipFactory, StateFactory
 from tests.meetings.conftest import START, set_up_registration
@@ -418,8 +419,6 @@ def test_unknown_export_format_is_missing(world: World, scene: Scene) -> None:
 def test_export_filename_is_cleaned_of_unsafe_characters(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
-    from meetings.participant_views import export_filename
-
     open_meeting.title_en = 'BP SOM "Türkiye"/../İstanbul\r\n'
     assert export_filename(open_meeting, "participants", "pdf") == (
         "BP-SOM-Turkiye-Istanbul-participants-2027-03-10.pdf"

@@ -156,6 +156,7 @@ def participant_list(
         meeting_id=meeting.pk, status=NominationStatus.APPROVED
     ).order_by()
     public = Q(listed_publicly=True, erased_at__isnull=True)
+    details_read: tuple[str, ...] = _FULL_FIELDS
     if full:
         nominations = nominations.annotate(in_full=Value(True))
     elif viewer is not None and viewer.is_authenticated:
@@ -163,8 +164,10 @@ def participant_list(
         nominations = nominations.annotate(in_full=Exists(visible)).filter(public | Q(in_full=True))
     else:
         nominations = nominations.annotate(in_full=Value(False)).filter(public)
-    # Only the columns a list shows: a passport number never leaves the database here.
-    rows = nominations.values(*_LIST_FIELDS, *_FULL_FIELDS, "delegation_id", "in_full")
+        details_read = ()
+    # Only the columns a list shows: a passport number never leaves the database here, nor an
+    # address or a phone number for the public list.
+    rows = nominations.values(*_LIST_FIELDS, *details_read, "delegation_id", "in_full")
 
     groups: dict[int, list[ListedParticipant]] = defaultdict(list)
     members: dict[int, tuple[str, str, bool]] = {}

@@ -676,9 +676,11 @@ def update_details(*, by: User, nomination: Nomination, **details: Any) -> Nomin
 
 def designate_head(*, by: User, nomination: Nomination) -> Nomination:
     """Make a running nominee the head of their delegation. The current head takes the new
-    head's former category, so the seats each category uses stay the same."""
+    head's former category, so the seats each category uses stay the same. Takes the
+    settings lock first: it locks two nominations, as a decision promoting the waitlist does."""
     _check_acts_for(by, nomination)
     with transaction.atomic():
+        _lock_settings(nomination.meeting)
         delegation = _lock_delegation(nomination.meeting, nomination.delegation.member)
         locked = _lock_nomination(nomination)
         if not locked.is_running:

@@ -832,12 +832,6 @@ def test_mail_server_down_after_the_commit_still_answers_with_the_nomination(
     assert Nomination.objects.filter(meeting=meeting).get().pk == nomination.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="designate_head locks the new head then the current one; a withdrawal of the current "
-    "head locks it, then the waitlist it promotes: the opposite order",
-)
 def test_a_waitlisted_nominee_made_head_while_the_head_withdraws_deadlocks_nobody(
     world: World, delegations: Delegations
 ) -> None:

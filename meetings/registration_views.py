@@ -26,11 +26,12 @@ from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Membership, Organisation, State
 
-from . import registration, registration_queries
+from . import letters, registration, registration_queries
 from .models import (
     Category,
     FollowUpQuestion,
     Funding,
+    LetterKind,
     Meeting,
     Nomination,
     NominationLetter,
@@ -468,6 +469,12 @@ def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "reject_form": RejectForm(),
         "settings": registration_queries.settings_of(meeting),
         "funding": Funding,
+        # Each letter with, when it cannot be issued yet, why.
+        "letters": [
+            (kind, label, letters.refusal(nomination, kind)) for kind, label in LetterKind.choices
+        ]
+        if nomination.status == NominationStatus.APPROVED and nomination.erased_at is None
+        else [],
     }
     return render(request, "meetings/nomination_detail.html", context)
 

@@ -594,7 +594,7 @@ def _statistics_table(title: str, subtitle: str, stats: RegistrationStatistics) 
     return Table(
         title=title,
         subtitle=subtitle,
-        columns=[_("Counted"), *figure_columns()],
+        columns=[_("Breakdown"), *figure_columns()],
         group_label=_("Breakdown"),
         groups=[
             TableGroup(heading, [[row.label, *_figure_cells(row.figures)] for row in rows])

@@ -526,7 +526,7 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
     rows = read_csv(response.content)
     assert rows[0] == [
         "Breakdown",
-        "Counted",
+        "Breakdown",
         "Nominations",
         "Participants (approved)",
         "Travel support granted",

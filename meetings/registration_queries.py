@@ -80,6 +80,10 @@ class DelegationView:
     def remaining(self) -> int:
         return sum(q.remaining for q in self.quota)
 
+    @property
+    def running(self) -> list[Nomination]:
+        return [n for n in self.nominations if n.is_running]
+
 
 def delegation_view(meeting: Meeting, member: Member) -> DelegationView:
     delegation = (

@@ -703,6 +703,8 @@ def my_registrations(request: AuthenticatedRequest) -> HttpResponse:
         "nominations": list(registration_queries.own_nominations(request.user)),
         "open_delegations": registration_queries.open_delegations_for(request.user),
     }
+    if _is_fetch(request):
+        return render(request, "meetings/_open_delegations.html", context)
     return render(request, "meetings/my_registrations.html", context)
 
 

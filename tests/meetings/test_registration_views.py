@@ -442,3 +442,17 @@ def test_nomination_page_offers_the_letters_that_can_be_issued(
     assert f"/nominations/{nomination.pk}/letters/invitation.pdf" in html
     assert f"/nominations/{nomination.pk}/letters/visa_support.pdf" not in html
     assert "needs the passport number" in html
+
+
+def test_my_registrations_follows_the_open_meetings_live(
+    world: World, open_meeting: Meeting
+) -> None:
+    client = client_for(world.people["focal_point_a"])
+    page = client.get("/registrations/").content.decode()
+    assert f'data-live-streams="meeting:{open_meeting.pk} ' in page
+    _nominate(world, open_meeting, "one@gov.ge")
+    fragment = client.get("/registrations/", headers={"X-Requested-With": "fetch"})
+    html = fragment.content.decode()
+    assert html.lstrip().startswith('<section id="open-delegations"')
+    assert "2 seats left" in html
+    assert "1 nominee" in html

@@ -9,8 +9,9 @@ const TYPES = [
   "delegation.letter_uploaded", "delegation.letter_verified", "registration.changed",
 ];
 
-const delegation = document.getElementById("delegation");
-const queue = document.getElementById("queue");
+// Every section the page marks with data-registration-fragment (a delegation, the queue, the
+// focal point's open meetings) is re-fetched when its registration changes.
+const sections = document.querySelectorAll("[data-registration-fragment]");
 
 function keepInputs(section) {
   const ticked = [...section.querySelectorAll("input[type=checkbox]:checked")].map((el) => el.value);
@@ -42,7 +43,7 @@ async function update(section, data) {
   if (data.person) announce(`${data.person}: ${data.nomination_status || ""}`.trim());
 }
 
-for (const section of [delegation, queue]) {
-  if (!section?.dataset.fragment) continue;
+for (const section of sections) {
+  if (!section.dataset.fragment) continue;
   for (const type of TYPES) on(type, (data) => update(section, data));
 }

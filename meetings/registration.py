@@ -30,13 +30,11 @@ import datetime
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
@@ -49,6 +47,7 @@ from dialogue import live, permissions
 from dialogue import services as dialogue_services
 from dialogue.models import Membership, Organisation, RoleKind, State, User
 from dialogue.uploads import JPEG, PDF, PNG, check_upload
+from notifications.mail import queue_message
 
 from . import events
 from .models import (
@@ -549,10 +548,7 @@ def _nominate_locked(
     invitation_path = ""
     if person is None:
         invitation_path = _invite_nominee(by, meeting, delegation, nomination)
-    transaction.on_commit(
-        lambda: _write_to_nominee(nomination, "nominated", invitation_path=invitation_path),
-        robust=True,  # a mail server down must not turn a made nomination into an error
-    )
+    _write_to_nominee(nomination, "nominated", invitation_path=invitation_path)
     return nomination, True
 
 
@@ -780,7 +776,7 @@ def _decide(
         promoted = _promote_into_free_seats(reg, freed=freed) if freed else []
         _publish(locked, event_type, by=by, reason=reason)
         _publish_promotions(promoted)
-        transaction.on_commit(lambda: _write_to_nominee(locked, to), robust=True)
+        _write_to_nominee(locked, to)
     return locked
 
 
@@ -837,7 +833,7 @@ def _promote_into_free_seats(reg: RegistrationSettings, *, freed: int) -> list[N
 def _publish_promotions(promoted: list[Nomination]) -> None:
     for nomination in promoted:
         _publish(nomination, events.NOMINATION_PROMOTED, by=None)  # the system did it
-        transaction.on_commit(partial(_write_to_nominee, nomination, "promoted"), robust=True)
+        _write_to_nominee(nomination, "promoted")
 
 
 def approve(*, by: User, nomination: Nomination) -> Nomination:
@@ -1319,8 +1315,9 @@ def _publish_delegation(delegation: Delegation, event_type: str, *, by: User, **
 
 
 def _write_to_nominee(nomination: Nomination, what: str, *, invitation_path: str = "") -> None:
-    """E-mail a nominee who has no account yet (those with one hear through their inbox and
-    e-mail preferences), in the language they chose for their letters."""
+    """Write to a nominee who has no account yet (those with one hear through their inbox and
+    e-mail preferences), in the language they chose for their letters: a message in the outbox,
+    in the transaction of the change, which the mail worker sends (and retries)."""
     if nomination.person_id is not None or not nomination.email:
         return
     meeting = nomination.meeting
@@ -1343,4 +1340,4 @@ def _write_to_nominee(nomination: Nomination, what: str, *, invitation_path: str
         }
         subject = subjects[what] % {"title": meeting.title}
         body = render_to_string("meetings/email/nominee.txt", context)
-    send_mail(settings.EMAIL_SUBJECT_PREFIX + subject, body, None, [nomination.email])
+    queue_message(to=nomination.email, subject=settings.EMAIL_SUBJECT_PREFIX + subject, body=body)

@@ -56,12 +56,38 @@ def _claim(now: datetime.datetime, batch: int, exclude: set[int]) -> list[Outbox
     return due
 
 
-def _send(email: OutboxEmail, now: datetime.datetime) -> int:
+def queue_message(*, to: str, subject: str, body: str) -> OutboxEmail:
+    """Write a finished message to an address that has no account, in the caller's transaction;
+    the worker sends it (at least once, retried like any other)."""
+    return OutboxEmail.objects.create(
+        to_address=to,
+        subject=subject[:300],
+        body=body,
+        coalesce_key="message",
+        send_after=timezone.now(),
+    )
+
+
+def _message(email: OutboxEmail) -> EmailMessage | None:
+    """The message an outbox row stands for; None when there is nothing to send (no
+    notification left, or a deactivated person)."""
+    if email.user is None:
+        return EmailMessage(
+            subject=email.subject,
+            body=email.body,
+            to=[email.to_address],
+            headers={"Auto-Submitted": "auto-generated", "X-Outbox-Email": str(email.pk)},
+        )
     notifications = list(email.notifications.select_related("event").order_by("event_id"))
-    user = email.user
+    if not notifications or not email.user.is_active:
+        return None
+    return compose(email, email.user, notifications)
+
+
+def _send(email: OutboxEmail, now: datetime.datetime) -> int:
     try:
-        if notifications and user.is_active:
-            message = compose(email, user, notifications)
+        message = _message(email)
+        if message is not None:
             message.send()
     except Exception as error:
         attempts = email.attempts + 1
@@ -74,7 +100,7 @@ def _send(email: OutboxEmail, now: datetime.datetime) -> int:
         )
         return 0
     OutboxEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now())
-    return 1 if notifications else 0
+    return 1 if message is not None else 0
 
 
 def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMessage:

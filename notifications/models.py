@@ -93,15 +93,23 @@ class Follow(models.Model):
 
 
 class OutboxEmail(models.Model):
-    """An e-mail to one person, written in the transaction of the change, sent by the worker.
+    """An e-mail written in the transaction of the change, sent by the worker.
 
-    Notifications that arrive while it waits (the coalescing window, or until the digest hour)
-    join it, so a burst of changes makes one message.
+    To a person: notifications that arrive while it waits (the coalescing window, or until the
+    digest hour) join it, so a burst of changes makes one message. To an address with no
+    account (``user`` empty): a message written whole (``subject``, ``body``) by the caller.
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_emails"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox_emails",
     )
+    to_address = models.EmailField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
     coalesce_key = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
     send_after = models.DateTimeField(db_index=True)
@@ -124,11 +132,15 @@ class OutboxEmail(models.Model):
                 fields=["user", "coalesce_key"],
                 condition=Q(sent_at__isnull=True, claimed_at__isnull=True),
                 name="one_open_email_per_key",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(to_address=""),
+                name="outbox_email_has_a_recipient",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"e-mail to {self.user_id} ({self.coalesce_key})"
+        return f"e-mail to {self.user_id or self.to_address} ({self.coalesce_key})"
 
 
 class Notification(models.Model):

@@ -131,11 +131,12 @@ def _outbox_emails(
     result: dict[int, OutboxEmail] = {}
     now = timezone.now()
     for key, uids in by_key.items():
-        open_emails = {
+        open_emails: dict[int, OutboxEmail] = {
             e.user_id: e
             for e in OutboxEmail.objects.select_for_update().filter(
                 user_id__in=uids, coalesce_key=key, sent_at__isnull=True, claimed_at__isnull=True
             )
+            if e.user_id is not None  # always: filtered by person; says so to the type checker
         }
         missing = [uid for uid in uids if uid not in open_emails]
         zones = _time_zones(missing) if key == "digest" else {}
@@ -152,7 +153,7 @@ def _outbox_emails(
             ]
         )
         result.update(open_emails)
-        result.update({e.user_id: e for e in created})
+        result.update(zip(missing, created, strict=True))
     return result
 
 

@@ -22,7 +22,8 @@ from meetings.models import (
     Nomination,
     NominationLetter,
 )
-from notifications.models import Event, Notification
+from notifications.mail import send_due
+from notifications.models import Event, Notification, OutboxEmail
 from notifications.policy import get_policy
 from tests.conftest import World
 from tests.factories import UserFactory
@@ -180,16 +181,17 @@ def test_nominate_a_person_with_an_account_links_it(world: World, open_meeting: 
 
 
 def test_nominate_a_new_person_invites_them_to_their_address(
-    world: World, open_meeting: Meeting, django_capture_on_commit_callbacks: Any
+    world: World, open_meeting: Meeting
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        nomination = _nominate(world, open_meeting, "new.person@gov.ge", language="ru")
+    nomination = _nominate(world, open_meeting, "new.person@gov.ge", language="ru")
     assert nomination.person is None
     invitation = Invitation.objects.get(email="new.person@gov.ge")
     assert (invitation.kind, invitation.state) == (RoleKind.DELEGATE, world.state_a)
+    assert mail.outbox == []  # written in the transaction, sent by the mail worker
+    assert send_due() == 1
     [message] = mail.outbox
     assert message.to == ["new.person@gov.ge"]
-    assert "СДЛ Стамбул" in message.subject  # in the language chosen for the letters
+    assert message.subject == "[Dialogue] Ваша кандидатура выдвинута: СДЛ Стамбул"
     assert "/invite/" in message.body
 
     user = UserFactory(email="new.person@gov.ge", verified=False)
@@ -559,3 +561,31 @@ def test_the_nominee_changes_their_details_but_not_the_delegations_choices(
         registration.replace(
             by=delegate, nomination=nomination, email="other@gov.ge", full_name="Other"
         )
+
+
+def test_a_nominee_without_an_account_hears_of_decisions_through_the_outbox(
+    world: World, open_meeting: Meeting, staff: User, settings: Any
+) -> None:
+    nomination = _nominate(world, open_meeting, "no.account@gov.ge")
+    registration.approve(by=staff, nomination=nomination)
+    queued = list(
+        OutboxEmail.objects.filter(to_address="no.account@gov.ge").values_list("subject", flat=True)
+    )
+    assert queued == [
+        "[Dialogue] You are nominated for SOM Istanbul",
+        "[Dialogue] Your participation in SOM Istanbul is approved",
+    ]
+    settings.EMAIL_BACKEND = "tests.meetings.test_registration.FailingBackend"
+    assert send_due() == 0  # the mail server is down: kept, retried later
+    assert OutboxEmail.objects.filter(sent_at__isnull=True, attempts=1).count() == 2
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_due(now=timezone.now() + datetime.timedelta(minutes=5)) == 2
+    assert [m.to for m in mail.outbox] == [["no.account@gov.ge"]] * 2
+
+
+class FailingBackend:
+    def __init__(self, **kwargs: Any) -> None:
+        pass
+
+    def send_messages(self, messages: Any) -> int:
+        raise ConnectionRefusedError("the mail server is down")

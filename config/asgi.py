@@ -1,6 +1,8 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
 WebSockets pass the origin check (a missing Origin is refused) and carry the Django session.
+HTTP requests pass the body-size cap and streamed responses are paced to the client
+(``config/request_limits.py``).
 """
 
 import gc
@@ -16,6 +18,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.request_limits import BodySizeLimit, PacedResponses  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 # A process holding thousands of sockets keeps about a million objects alive; full collections
@@ -26,7 +29,7 @@ gc.set_threshold(50_000, 20, 10)
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": PacedResponses(BodySizeLimit(django_asgi_app)),
         "websocket": OriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
             settings.WEBSOCKET_ALLOWED_ORIGINS,

@@ -1,0 +1,170 @@
+"""Two guards around the HTTP application (``config/asgi.py``), below Django:
+
+``BodySizeLimit`` refuses a request body that is too large with 413 before Django reads it.
+Django under ASGI spools the whole body to a temporary file before any view runs, with no cap
+of its own; this checks ``Content-Length`` first and counts the bytes as they stream in (for a
+chunked body without a length), and the moment the cap is passed it tells Django the client
+went away (so Django drops what it read) and answers 413 itself. Document uploads
+(``settings.DOCUMENT_UPLOAD_PATHS``) get ``DOCUMENT_MAX_BYTES``; every other request
+``REQUEST_MAX_BYTES``.
+
+``PacedResponses`` gives streamed responses back-pressure under Daphne. Daphne's ``send`` hands
+each chunk to Twisted, which buffers it without limit, so a response streamed to a slow client
+is read ahead into the server's memory as fast as the disk allows. While a response streams,
+this registers a push producer with Twisted's request (Twisted's own consumer interface, as
+``twisted.web.static.File`` uses): Twisted pauses it when the socket's buffer is full, and
+``send`` waits until it resumes. Under another server (uvicorn awaits the socket's drain
+itself) it does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from django.conf import settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def _cap_for(path: str) -> int:
+    for pattern in settings.DOCUMENT_UPLOAD_PATHS:
+        if re.match(pattern, path):
+            return int(settings.DOCUMENT_MAX_BYTES)
+    return int(settings.REQUEST_MAX_BYTES)
+
+
+class BodySizeLimit:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cap = _cap_for(scope.get("path", ""))
+        declared = _content_length(scope)
+        if declared is not None and declared > cap:
+            await _refuse(send, cap)
+            return
+        received = 0
+        over = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > cap:
+                    over = True  # Django stops reading and drops what it spooled
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        await self.app(scope, counting_receive, watching_send)
+        if over and not started:
+            await _refuse(send, cap)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(send: Send, cap: int) -> None:
+    megabytes = cap // (1024 * 1024)
+    body = (
+        f"Request too large: at most {megabytes} MB.\n"
+        f"Запрос слишком велик: не более {megabytes} МБ.\n"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _Pacer:
+    """A Twisted push producer that only records whether Twisted wants more."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.ready.set()
+
+    def pauseProducing(self) -> None:
+        self.ready.clear()
+
+    def resumeProducing(self) -> None:
+        self.ready.set()
+
+    def stopProducing(self) -> None:
+        self.ready.set()  # the connection is gone: let the sender finish
+
+
+def _twisted_request(send: Send) -> Any:
+    """Daphne's request object behind its ``send`` (``partial(server.handle_reply, request)``)."""
+    if isinstance(send, functools.partial) and send.args:
+        request = send.args[0]
+        if hasattr(request, "registerProducer") and hasattr(request, "unregisterProducer"):
+            return request
+    return None
+
+
+class PacedResponses:
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = _twisted_request(send) if scope["type"] == "http" else None
+        if request is None:
+            await self.app(scope, receive, send)
+            return
+        pacer: _Pacer | None = None
+
+        async def paced_send(message: Message) -> None:
+            nonlocal pacer
+            streaming = message["type"] == "http.response.body" and message.get("more_body")
+            if message["type"] == "http.response.body" and not streaming and pacer is not None:
+                request.unregisterProducer()  # before Daphne finishes the request
+                pacer = None
+            await send(message)
+            if streaming:
+                if pacer is None and getattr(request, "producer", None) is None:
+                    pacer = _Pacer()
+                    request.registerProducer(pacer, True)
+                if pacer is not None and not request.finished:
+                    await pacer.ready.wait()
+
+        try:
+            await self.app(scope, receive, paced_send)
+        finally:
+            if pacer is not None and getattr(request, "producer", None) is pacer:
+                request.unregisterProducer()

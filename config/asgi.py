@@ -18,8 +18,14 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from config.request_limits import BodySizeLimit, PacedResponses  # noqa: E402
+from config.request_limits import (  # noqa: E402
+    BodySizeLimit,
+    PacedResponses,
+    install_daphne_guard,
+)
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+
+install_daphne_guard()
 
 # A process holding thousands of sockets keeps about a million objects alive; full collections
 # of them stalled fan-out for 100-500 ms every few seconds (bench/live.py). Freeze what setup

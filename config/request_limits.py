@@ -8,6 +8,13 @@ went away (so Django drops what it read) and answers 413 itself. Document upload
 (``settings.DOCUMENT_UPLOAD_PATHS``) get ``DOCUMENT_MAX_BYTES``; every other request
 ``REQUEST_MAX_BYTES``.
 
+``install_daphne_guard`` puts the same cap one step earlier, in Daphne's HTTP request (Twisted
+reads a whole request body into a temporary file before the ASGI application is even called):
+a ``Content-Length`` over the cap is answered 413 as soon as the headers are in, and a chunked
+body is cut off once it passes the cap; nothing of it is stored. It also stops Twisted from
+parsing every ``multipart/form-data`` body into memory for ``request.args``, which Daphne never
+reads (a 200 MB upload cost over 400 MB of memory before Django saw it).
+
 ``PacedResponses`` gives streamed responses back-pressure under Daphne. Daphne's ``send`` hands
 each chunk to Twisted, which buffers it without limit, so a response streamed to a slow client
 is read ahead into the server's memory as fast as the disk allows. While a response streams,
@@ -24,6 +31,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 
@@ -168,3 +176,80 @@ class PacedResponses:
         finally:
             if pacer is not None and getattr(request, "producer", None) is pacer:
                 request.unregisterProducer()
+
+
+# --- Daphne: refuse before Twisted stores the body ----------------------------------------------
+
+_LINGER_SECONDS = 5.0
+
+
+def _refuse_early(request: Any) -> None:
+    """Answer 413 on the raw connection and drop what the client still sends."""
+    if getattr(request, "_body_refused", False):
+        return
+    request._body_refused = True
+    cap = request._body_cap
+    megabytes = cap // (1024 * 1024)
+    body = (
+        f"Request too large: at most {megabytes} MB.\n"
+        f"Запрос слишком велик: не более {megabytes} МБ.\n"
+    ).encode()
+    # No "100 Continue" after this: the client must not start sending the body.
+    request.requestHeaders.removeHeader(b"expect")
+    transport = request.channel.transport
+    transport.write(
+        b"HTTP/1.1 413 Payload Too Large\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+        b"X-Content-Type-Options: nosniff\r\n"
+        b"Connection: close\r\n\r\n" + body
+    )
+    # Closing at once with unread data would reset the connection before the client reads the
+    # answer: half-close, keep discarding for a moment, then close.
+    if hasattr(transport, "loseWriteConnection"):
+        transport.loseWriteConnection()
+    from twisted.internet import reactor
+
+    reactor.callLater(_LINGER_SECONDS, transport.loseConnection)  # type: ignore[attr-defined]  # the running reactor
+
+
+def install_daphne_guard() -> None:
+    """Cap request bodies inside Daphne's request class (idempotent; without Daphne a no-op)."""
+    try:
+        from daphne.http_protocol import WebRequest
+    except ImportError:  # pragma: no cover - Daphne is a dependency
+        return
+    if getattr(WebRequest, "_body_cap_guard", False):
+        return
+    got_length = WebRequest.gotLength
+    handle_chunk = WebRequest.handleContentChunk
+    process = WebRequest.process
+
+    def guarded_got_length(self: Any, length: int | None) -> None:
+        raw = getattr(self.channel, "_path", b"") or b""
+        self._body_cap = _cap_for(unquote(raw.split(b"?", 1)[0].decode("latin-1")))
+        self._body_seen = 0
+        got_length(self, length if length is None or length <= self._body_cap else 0)
+        if length is not None and length > self._body_cap:
+            _refuse_early(self)
+
+    def guarded_chunk(self: Any, data: bytes) -> None:
+        if getattr(self, "_body_refused", False):
+            return
+        self._body_seen += len(data)
+        if self._body_seen > self._body_cap:
+            _refuse_early(self)
+            return
+        handle_chunk(self, data)
+
+    def guarded_process(self: Any) -> Any:
+        if getattr(self, "_body_refused", False):
+            return None
+        return process(self)
+
+    WebRequest.gotLength = guarded_got_length  # type: ignore[method-assign]  # see the docstring
+    WebRequest.handleContentChunk = guarded_chunk  # type: ignore[method-assign]  # see the docstring
+    WebRequest.process = guarded_process  # type: ignore[method-assign]  # see the docstring
+    # Daphne hands the raw body to the application; Twisted's own form parsing only costs memory.
+    WebRequest._parsePOSTFormSubmission = False
+    WebRequest._body_cap_guard = True

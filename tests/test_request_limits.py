@@ -10,6 +10,8 @@ import functools
 import os
 import socket
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from config.request_limits import BodySizeLimit, PacedResponses
-from tests.browser.conftest import asgi_server as _daphne  # noqa: F401 - registers the Daphne fixture here
+from tests.servers import AsgiServer, server_env
 
 MB = 1024 * 1024
 
@@ -130,7 +132,21 @@ def test_paced_responses_wait_while_twisted_says_the_socket_is_full() -> None:
     asyncio.run(scenario())
 
 
-# --- Inside Daphne ---------------------------------------------------------------------------------
+# --- Inside Daphne ----------
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+    """Daphne serving config.asgi on the test database, files where this test puts them."""
+    env = server_env(
+        redis_url=settings.REDIS_URL,
+        prefix=f"limits-{uuid.uuid4().hex[:12]}",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
+    server = AsgiServer(env, tmp_path / "daphne.log")
+    server.start()
+    yield server
+    server.stop()
 
 
 def _raw(port: int, head: bytes, body: bytes = b"", *, read_timeout: float = 5) -> bytes:

@@ -717,10 +717,8 @@ def receives_document_event(user: AnyUser | None, audience: dict[str, Any]) -> b
 
 
 def receives_circulation_event(user: AnyUser | None, audience: dict[str, Any]) -> bool:
-    """A circulation's news: its recipients while they may still see every document in it,
-    and the secretariat."""
-    if is_secretariat_of_dialogue_id(user, audience["dialogue"]):
-        return True
+    """A circulation's news is for its recipients, while they may still see every document in
+    it (the secretariat follows receipts through ``documents.receipt``)."""
     return (
         standing(user).authenticated
         and user is not None

@@ -148,13 +148,50 @@ _PROGRAMS = (
     b"\xca\xfe\xba\xbe",  # universal binaries, Java classes
     b"#!",  # scripts
 )
-# Markup a browser would run if it ever took the file for a web page.
+# Markup a browser would run if it ever took the file for a web page: at the start of a file,
+# and anywhere in a text file.
 _MARKUP = re.compile(
     rb"<\s*(?:script|html|svg|iframe|object|embed|body|frameset|meta\s+http-equiv)\b"
     rb"|<!doctype\s+html|javascript:"
 )
-# Active content in a PDF: scripts and actions that launch programs.
-_PDF_ACTIVE = re.compile(rb"/(?:javascript|js|launch)\b")
+# The same inside binary files (PDFs, images): longer markers only, so that the bytes of a
+# large compressed file do not match by chance (a 4-byte "<svg" would, about once in 500 MB).
+_MARKUP_IN_BINARY = re.compile(
+    rb"<(?:script|html|iframe|object|embed|body)[\s>/]|<!doctype\s+html|javascript:"
+)
+# Active content in a PDF's dictionaries: scripts and actions that launch programs.
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch)(?![A-Za-z0-9])")
+_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+
+
+class _PdfScanner:
+    """Looks for active content in a PDF's dictionaries, skipping the data of its streams
+    (compressed bytes, where any short sequence occurs by chance in a large file). Names written
+    with escapes (``/J#61vaScript``) or inside compressed object streams are not seen: the
+    scan is a filter, not a PDF parser."""
+
+    def __init__(self) -> None:
+        self.in_stream = False
+        self.carry = b""
+        self.found = False
+
+    def feed(self, chunk: bytes) -> None:
+        data, position = self.carry + chunk, 0
+        while True:
+            if self.in_stream:
+                end = data.find(b"endstream", position)
+                if end < 0:
+                    self.carry = data[max(len(data) - 8, position) :]
+                    return
+                position, self.in_stream = end + 9, False
+                continue
+            start = _PDF_STREAM.search(data, position)
+            text = data[position : start.start() if start else len(data)]
+            self.found = self.found or bool(_PDF_ACTIVE.search(text))
+            if start is None:
+                self.carry = data[max(len(data) - 16, position) :]
+                return
+            position, self.in_stream = start.end(), True
 
 
 @dataclass
@@ -164,7 +201,8 @@ class _Facts:
     head: bytes = b""
     tail: bytes = b""
     size: int = 0
-    markup: bool = False
+    markup: bool = False  # anywhere, by the broad markers (said of text files)
+    markup_in_binary: bool = False  # anywhere, by the long markers (said of binary files)
     pdf_active: bool = False
     utf8: bool = True
     nul: bool = False
@@ -175,6 +213,7 @@ def _read(upload: UploadedFile, max_bytes: int) -> tuple[_Facts, str]:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     carry = b""
+    pdf = _PdfScanner()
     upload.seek(0)
     for chunk in upload.chunks(CHUNK):
         facts.size += len(chunk)
@@ -186,7 +225,9 @@ def _read(upload: UploadedFile, max_bytes: int) -> tuple[_Facts, str]:
         facts.tail = (facts.tail + chunk)[-TAIL:]
         window = (carry + chunk).lower()
         facts.markup = facts.markup or bool(_MARKUP.search(window))
-        facts.pdf_active = facts.pdf_active or bool(_PDF_ACTIVE.search(window))
+        facts.markup_in_binary = facts.markup_in_binary or bool(_MARKUP_IN_BINARY.search(window))
+        if facts.head.startswith(b"%PDF-"):
+            pdf.feed(chunk)
         carry = chunk[-64:]
         if facts.utf8:
             facts.nul = facts.nul or b"\x00" in chunk
@@ -194,6 +235,7 @@ def _read(upload: UploadedFile, max_bytes: int) -> tuple[_Facts, str]:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
                 facts.utf8 = False
+    facts.pdf_active = pdf.found
     if facts.utf8:
         try:
             decoder.decode(b"", final=True)
@@ -210,7 +252,9 @@ def _refuse_never_accepted(facts: _Facts) -> None:
             _("This kind of file is not accepted here: it is a program, not a document.")
         )
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if start.startswith(b"<") or _MARKUP.search(head.lower()):
+    # A file that starts as a known type and hides markup later is a polyglot (said below).
+    known = sniff(head) is not None or head.startswith((b"PK\x03\x04", _OLE_MAGIC))
+    if start.startswith(b"<") or (not known and _MARKUP.search(head.lower())):
         raise UploadRefused(_("Web pages and SVG images are not accepted: they can carry scripts."))
 
 
@@ -301,7 +345,9 @@ def _macros() -> UploadRefused:
 
 
 def _refuse_polyglot(file_type: FileType, facts: _Facts) -> None:
-    if file_type in (PDF, TEXT, *IMAGES) and facts.markup:
+    if (file_type == TEXT and facts.markup) or (
+        file_type in (PDF, *IMAGES) and facts.markup_in_binary
+    ):
         raise UploadRefused(
             _(
                 "This file also contains a web page or a script (a polyglot file): "

@@ -153,6 +153,13 @@ def test_bad_files_are_refused_with_a_clear_message(data: bytes, message: str) -
         _check(data)
 
 
+def test_binary_content_that_only_looks_like_markers_is_accepted() -> None:
+    stream = b"stream\n" + b"x/JS(<svg/Launch" + os.urandom(256) + b"\nendstream\n"
+    pdf = PDF.replace(b"trailer", b"2 0 obj<</Length 300>>" + stream + b"endobj\ntrailer")
+    assert _check(pdf).file_type.extension == "pdf"
+    assert _check(GIF[:-1] + b"<svg " + GIF[-1:]).file_type.extension == "gif"
+
+
 def test_a_zip_bomb_is_refused_without_unpacking(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uploads, "ZIP_MAX_UNCOMPRESSED", 1024 * 1024)
     bomb = _zip([("[Content_Types].xml", b"<Types/>"), ("zeros", b"\x00" * (4 * 1024 * 1024))])

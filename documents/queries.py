@@ -161,7 +161,11 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
     text = f.text.strip()
     if not text:
         return documents.order_by("-created_at", "-id")
-    symbol = Q(symbol__iexact=text) | Q(symbol__istartswith=text)
+    if "/" in text:  # a symbol, or the start of one: BP/SOM/2026/3, BP/SOM/2026
+        return documents.filter(
+            Q(symbol__iexact=text) | Q(symbol__istartswith=text.rstrip("/") + "/")
+        ).order_by("-created_at", "-id")
+    symbol = Q(symbol__iexact=text)
     words = re.findall(r"\w+", text)
     if connection.vendor == "postgresql" and words:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector

@@ -118,7 +118,7 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": queries.document_rows(page.object_list),  # type: ignore[arg-type]  # a page of a QuerySet
             "meetings": meetings,
             "kinds": DocumentKind.choices,
-            "languages": Language.choices,
+            "language_choices": Language.choices,
             "markings": Marking.choices,
             "params": get,
             "query_string": _without_page(request),

@@ -504,20 +504,37 @@ def nominations_visible_to(user: AnyUser | None) -> QuerySet[Any]:
     return nominations.filter(condition)
 
 
-def participant_meeting_ids(user: AnyUser | None) -> frozenset[int]:
-    """The meetings ``user`` is approved to take part in; read once per request (``forget``
-    drops it with the standing)."""
+@dataclass(frozen=True)
+class Participation:
+    """One of a person's own nominations, as the policy needs it."""
+
+    meeting_id: int
+    nomination_id: int
+    status: str
+    category: str
+
+
+def participations(user: AnyUser | None) -> tuple[Participation, ...]:
+    """The person's own nominations, whatever their status; read once per request (``forget``
+    drops them with the standing)."""
     if not standing(user).authenticated or user is None:
-        return frozenset()
+        return ()
     cached = getattr(user, _PARTICIPANT_ATTRIBUTE, None)
     if cached is None:
-        cached = frozenset(
-            _nomination_model()
-            .objects.filter(person_id=user.pk, status="approved")
-            .values_list("meeting_id", flat=True)
+        cached = tuple(
+            Participation(*row)
+            for row in _nomination_model()
+            .objects.filter(person_id=user.pk)
+            .order_by("nominated_at")
+            .values_list("meeting_id", "pk", "status", "category")
         )
         setattr(user, _PARTICIPANT_ATTRIBUTE, cached)
     return cached
+
+
+def participant_meeting_ids(user: AnyUser | None) -> frozenset[int]:
+    """The meetings ``user`` is approved to take part in."""
+    return frozenset(p.meeting_id for p in participations(user) if p.status == "approved")
 
 
 def is_registered_participant(user: AnyUser | None, meeting: Any) -> bool:

@@ -16,6 +16,10 @@ concurrent actions wait for each other instead of deadlocking:
 - deciding (``approve``, ``waitlist``, ``reject``, ``withdraw``) locks the meeting's
   registration settings: the capacity is counted under that lock, the waitlist kept in order.
 
+Events are published last, after every row lock the action takes: ``publish`` holds a lock of
+its own until commit (event ids in commit order), and a row lock taken after it could wait on a
+transaction that waits for that lock in turn.
+
 What the database enforces whatever the code does: one running nomination per person and
 meeting, one head per delegation, one nomination per idempotency key.
 """
@@ -161,8 +165,9 @@ def configure_registration(
         current.collect_gender = collect_gender
         current.updated_at = timezone.now()
         current.save()
-        _fill_free_seats(current, freed=0)
+        promoted = _promote_into_free_seats(current, freed=0)
         _registration_changed(meeting, by, "settings")
+        _publish_promotions(promoted)
     return current
 
 
@@ -301,10 +306,6 @@ class QuotaLine:
     @property
     def funded_remaining(self) -> int:
         return max(self.rule.funded_seats - self.funded, 0)
-
-    @property
-    def category_labels(self) -> list[str]:
-        return [str(Category(c).label) for c in self.rule.categories]
 
 
 def quota_lines(
@@ -462,7 +463,7 @@ def nominate(
     key = (idempotency_key or "").strip()[:64] or None
     try:
         with transaction.atomic():
-            return _nominate_locked(
+            nomination, created = _nominate_locked(
                 by=by,
                 meeting=meeting,
                 member=member,
@@ -473,6 +474,9 @@ def nominate(
                 key=key,
                 details=cleaned,
             )
+            if created:
+                _publish(nomination, events.NOMINATION_SUBMITTED, by=by)
+            return nomination
     except IntegrityError:
         # A concurrent request got there first: the same submission, or the same person.
         if key is not None:
@@ -498,7 +502,9 @@ def _nominate_locked(
     key: str | None,
     details: dict[str, Any],
     replaces: Nomination | None = None,
-) -> Nomination:
+) -> tuple[Nomination, bool]:
+    """The nomination (made, or found by its idempotency key: ``False``), with every row
+    lock taken; the caller publishes."""
     meeting = Meeting.objects.select_related("dialogue").get(pk=meeting.pk)
     reg = RegistrationSettings.objects.filter(meeting=meeting).first()
     _check_window(by, meeting, reg)
@@ -507,7 +513,7 @@ def _nominate_locked(
         # Under the lock a repeated submission sees the first one's nomination.
         repeated = Nomination.objects.filter(meeting=meeting, idempotency_key=key).first()
         if repeated is not None:
-            return repeated
+            return repeated, False
     if (
         Nomination.objects.filter(meeting=meeting, status__in=RUNNING, erased_at__isnull=True)
         .filter(email__iexact=email)
@@ -543,11 +549,10 @@ def _nominate_locked(
     invitation_path = ""
     if person is None:
         invitation_path = _invite_nominee(by, meeting, delegation, nomination)
-    _publish(nomination, events.NOMINATION_SUBMITTED, by=by)
     transaction.on_commit(
         lambda: _write_to_nominee(nomination, "nominated", invitation_path=invitation_path)
     )
-    return nomination
+    return nomination, True
 
 
 def _invite_nominee(
@@ -556,20 +561,25 @@ def _invite_nominee(
     """An account invitation locked to the nominee's address (delegate of the state, observer
     of the organisation), sent with the nomination e-mail; its path."""
     kind = RoleKind.DELEGATE if delegation.state_id else RoleKind.OBSERVER
-    try:
-        sent = dialogue_services.invite(
-            by=by,
-            dialogue=meeting.dialogue,
-            email=nomination.email,
-            kind=kind,
-            state=delegation.state,
-            organisation=delegation.organisation,
-            full_name=nomination.full_name,
-            send=False,
-        )
-    except (PermissionDenied, ValidationError):
-        return ""  # they can still be registered; the secretariat can invite them later
-    return sent.path
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                sent = dialogue_services.invite(
+                    by=by,
+                    dialogue=meeting.dialogue,
+                    email=nomination.email,
+                    kind=kind,
+                    state=delegation.state,
+                    organisation=delegation.organisation,
+                    full_name=nomination.full_name,
+                    send=False,
+                )
+            return sent.path
+        except IntegrityError:
+            continue  # invited at this instant for another meeting: renew that invitation
+        except (PermissionDenied, ValidationError):
+            break  # they can still be registered; the secretariat can invite them later
+    return ""
 
 
 def previous_details(by: User, email: str) -> dict[str, Any]:
@@ -622,7 +632,18 @@ def _lock_nomination(nomination: Nomination) -> Nomination:
 
 
 def _check_can_change(by: User, nomination: Nomination) -> None:
+    """The nominee, their focal point and the secretariat change details, confirm, withdraw."""
     if not permissions.can_view_nomination(by, nomination):
+        raise PermissionDenied
+
+
+def _check_acts_for(by: User, nomination: Nomination) -> None:
+    """The delegation's decisions (its head, its funding requests, replacements): the focal
+    point and the secretariat, not the nominee."""
+    delegation = nomination.delegation
+    if not permissions.can_act_for_delegation(
+        by, nomination.meeting, delegation.state_id, delegation.organisation_id
+    ):
         raise PermissionDenied
 
 
@@ -655,7 +676,7 @@ def update_details(*, by: User, nomination: Nomination, **details: Any) -> Nomin
 def designate_head(*, by: User, nomination: Nomination) -> Nomination:
     """Make a running nominee the head of their delegation. The current head takes the new
     head's former category, so the seats each category uses stay the same."""
-    _check_can_change(by, nomination)
+    _check_acts_for(by, nomination)
     with transaction.atomic():
         delegation = _lock_delegation(nomination.meeting, nomination.delegation.member)
         locked = _lock_nomination(nomination)
@@ -675,18 +696,19 @@ def designate_head(*, by: User, nomination: Nomination) -> Nomination:
             current.category = former
             current.updated_at = timezone.now()
             current.save(update_fields=["category", "updated_at"])
-            _publish(current, events.NOMINATION_UPDATED, by=by, changed=["category"])
         locked.category = Category.HEAD_OF_DELEGATION
         locked.updated_at = timezone.now()
         locked.save(update_fields=["category", "updated_at"])
-        _publish(locked, events.NOMINATION_UPDATED, by=by, changed=["category"])
+        for changed in (current, locked):
+            if changed is not None:
+                _publish(changed, events.NOMINATION_UPDATED, by=by, changed=["category"])
     return locked
 
 
 def request_funding(*, by: User, nomination: Nomination, priority: int | None) -> Nomination:
     """Ask for travel support for a nominee, in the delegation's order of priority (1 first);
     ``priority=None`` withdraws the request. The secretariat decides (``decide_funding``)."""
-    _check_can_change(by, nomination)
+    _check_acts_for(by, nomination)
     with transaction.atomic():
         locked = _lock_nomination(nomination)
         if locked.funding in (Funding.GRANTED, Funding.DECLINED):
@@ -752,10 +774,10 @@ def _decide(
             locked.decided_at = timezone.now()
         locked.updated_at = timezone.now()
         locked.save()
+        promoted = _promote_into_free_seats(reg, freed=freed) if freed else []
         _publish(locked, event_type, by=by, reason=reason)
+        _publish_promotions(promoted)
         transaction.on_commit(lambda: _write_to_nominee(locked, to))
-        if freed:
-            _fill_free_seats(reg, freed=freed)
     return locked
 
 
@@ -780,9 +802,10 @@ def _next_waitlist_position(reg: RegistrationSettings) -> int:
     return (top or 0) + 1
 
 
-def _fill_free_seats(reg: RegistrationSettings, *, freed: int) -> list[Nomination]:
-    """Promote the waitlist, first come first served, into the free seats: up to the capacity
-    when there is one, else into the ``freed`` seats. Called with the settings locked."""
+def _promote_into_free_seats(reg: RegistrationSettings, *, freed: int) -> list[Nomination]:
+    """Approve the waitlist, first come first served, into the free seats: up to the capacity
+    when there is one, else into the ``freed`` seats. Called with the settings locked; locks
+    and saves the promoted, whom the caller then publishes (``_publish_promotions``)."""
     waiting = Nomination.objects.filter(meeting_id=reg.meeting_id, status=S.WAITLISTED)
     if reg.capacity is not None:
         approved = Nomination.objects.filter(meeting_id=reg.meeting_id, status=S.APPROVED)
@@ -805,9 +828,13 @@ def _fill_free_seats(reg: RegistrationSettings, *, freed: int) -> list[Nominatio
         nomination.decided_at = timezone.now()
         nomination.updated_at = timezone.now()
         nomination.save()
+    return promoted
+
+
+def _publish_promotions(promoted: list[Nomination]) -> None:
+    for nomination in promoted:
         _publish(nomination, events.NOMINATION_PROMOTED, by=None)  # the system did it
         transaction.on_commit(partial(_write_to_nominee, nomination, "promoted"))
-    return promoted
 
 
 def approve(*, by: User, nomination: Nomination) -> Nomination:
@@ -885,7 +912,7 @@ def replace(
     not move; a head's replacement heads the delegation), until the nomination deadline. The
     new nomination awaits review; the seat stays the delegation's meanwhile (the waitlist is not
     promoted). Publishes ``nomination.withdrawn`` and ``nomination.submitted``."""
-    _check_can_change(by, nomination)
+    _check_acts_for(by, nomination)
     email = _clean_email(email)
     cleaned = _clean_details(details)
     if not cleaned.get("full_name"):
@@ -909,8 +936,7 @@ def replace(
             old.waitlist_position = None
             old.updated_at = timezone.now()
             old.save()
-            _publish(old, events.NOMINATION_WITHDRAWN, by=by, reason=old.status_reason)
-            new = _nominate_locked(
+            new, _made = _nominate_locked(
                 by=by,
                 meeting=old.meeting,
                 member=delegation.member,
@@ -922,6 +948,8 @@ def replace(
                 details=cleaned,
                 replaces=old,
             )
+            _publish(old, events.NOMINATION_WITHDRAWN, by=by, reason=old.status_reason)
+            _publish(new, events.NOMINATION_SUBMITTED, by=by)
             return new
     except IntegrityError:
         raise _already_nominated(nomination.meeting, email) from None

@@ -176,6 +176,10 @@ def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meet
                 _("A meeting cannot go from “%(from)s” to “%(to)s”.")
                 % {"from": locked.get_status_display(), "to": MeetingStatus(to).label}
             )
+        if to == S.REGISTRATION_OPEN and not hasattr(locked, "registration_settings"):
+            raise ValidationError(
+                _("Set up registration (deadlines and quotas) before opening it.")
+            )
         was_draft = locked.status == S.DRAFT
         if to == S.ANNOUNCED and locked.announced_at is None:
             locked.announced_at = timezone.now()

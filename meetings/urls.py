@@ -2,7 +2,10 @@ from django.urls import path
 
 from . import views
 from .calendar_views import urlpatterns as calendar_urls
+from .letter_views import urlpatterns as letter_urls
 from .outcome_views import urlpatterns as outcome_urls
+from .participant_views import urlpatterns as participant_urls
+from .registration_views import urlpatterns as registration_urls
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
@@ -12,6 +15,11 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/facts/", views.meeting_facts, name="meeting_facts"),
     path("meetings/<int:pk>/outcomes/", views.meeting_outcomes, name="meeting_outcomes"),
+    path(
+        "meetings/<int:pk>/registration-status/",
+        views.meeting_registration,
+        name="meeting_registration",
+    ),
     path("meetings/<int:pk>/status/", views.meeting_transition, name="meeting_transition"),
     path("meetings/<int:pk>/agenda/", views.agenda_fragment, name="agenda"),
     path("meetings/<int:pk>/agenda/changelog/", views.agenda_changelog, name="agenda_changelog"),
@@ -24,4 +32,7 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/release/", views.agenda_release, name="agenda_release"),
     *calendar_urls,
     *outcome_urls,
+    *letter_urls,
+    *participant_urls,
+    *registration_urls,
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,13 +19,21 @@ from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
 from notifications.inbox import follow_choice
 
-from . import agenda, queries, services
+from . import agenda, queries, registration_queries, services
 from .forms import AgendaItemForm, MeetingForm, ReleaseForm
 from .models import AgendaItem, Meeting
 
 
-def visible_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = Meeting.objects.select_related("dialogue", "body", "country").filter(pk=pk).first()
+def visible_meeting(
+    request: HttpRequest, pk: int, meetings: QuerySet[Meeting] | None = None
+) -> Meeting:
+    """The meeting (with its dialogue, body, country and registration settings), or 404."""
+    meeting = (
+        (meetings if meetings is not None else Meeting.objects.all())
+        .select_related("dialogue", "body", "country", "registration_settings")
+        .filter(pk=pk)
+        .first()
+    )
     if meeting is None or not permissions.can_view_meeting(request.user, meeting):
         raise Http404
     return meeting
@@ -44,7 +53,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = visible_meeting(request, pk)
+    # The nominations per status come with the meeting: the secretariat sees them at no query.
+    meeting = visible_meeting(request, pk, registration_queries.with_nomination_counts())
     manager = permissions.can_manage_meeting(request.user, meeting)
     context: dict[str, Any] = {
         "meeting": meeting,
@@ -59,8 +69,20 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if manager
         else [],
         "needs_reason": services.NEEDS_REASON,
+        "registration": registration_queries.meeting_registration(request.user, meeting),
     }
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def meeting_registration(request: HttpRequest, pk: int) -> HttpResponse:
+    """The registration section, as a fragment the live page re-fetches."""
+    meeting = visible_meeting(request, pk, registration_queries.with_nomination_counts())
+    context = {
+        "meeting": meeting,
+        "is_manager": permissions.can_manage_meeting(request.user, meeting),
+        "registration": registration_queries.meeting_registration(request.user, meeting),
+    }
+    return render(request, "meetings/_registration.html", context)
 
 
 def _follows(request: HttpRequest, meeting: Meeting) -> bool:

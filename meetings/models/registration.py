@@ -141,6 +141,10 @@ class QuotaRule(models.Model):
         return f"{self.seats} × {'/'.join(self.categories)} for {self.scope_label}"
 
     @property
+    def category_labels(self) -> list[str]:
+        return [str(Category(c).label) for c in self.categories]
+
+    @property
     def scope_label(self) -> str:
         if self.state_id:
             return str(self.state)

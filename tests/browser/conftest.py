@@ -100,7 +100,7 @@ def asgi_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterat
     if "CONFIG" in layers["default"]:
         layers["default"]["CONFIG"]["prefix"] = prefix
     settings.CHANNEL_LAYERS = layers
-    # The server stores and serves files where this process's tests put them.
+    # Uploaded files go where this process (which checks them) finds them too.
     env = server_env(
         redis_url=settings.REDIS_URL, prefix=prefix, MEDIA_ROOT=str(settings.MEDIA_ROOT)
     )

@@ -541,3 +541,21 @@ def test_delegation_is_one_row_per_member(world: World, open_meeting: Meeting) -
     for n in range(3):
         _nominate(world, open_meeting, f"p{n}@gov.ge")
     assert Delegation.objects.filter(meeting=open_meeting).count() == 1
+
+
+def test_the_nominee_changes_their_details_but_not_the_delegations_choices(
+    world: World, open_meeting: Meeting
+) -> None:
+    nomination = _nominate(world, open_meeting, "delegate_a@example.org")
+    delegate = _person(world, "delegate_a")
+    assert registration.update_details(
+        by=delegate, nomination=nomination, phone="+995 1"
+    ).phone == ("+995 1")
+    with pytest.raises(PermissionDenied):
+        registration.designate_head(by=delegate, nomination=nomination)
+    with pytest.raises(PermissionDenied):
+        registration.request_funding(by=delegate, nomination=nomination, priority=1)
+    with pytest.raises(PermissionDenied):
+        registration.replace(
+            by=delegate, nomination=nomination, email="other@gov.ge", full_name="Other"
+        )

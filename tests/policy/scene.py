@@ -109,8 +109,9 @@ def build(world: World) -> Scene:
 
 def build_registration(world: World, built: Scene) -> dict[str, Any]:
     """Registration open on the public meeting: delegate A nominated by focal point A and
-    approved (a registered participant); a delegate of state B nominated by focal point B,
-    awaiting review; state A's nomination letter."""
+    approved (a registered participant, not in the public list of participants); a colleague of
+    delegate A, approved and in the public list; a delegate of state B nominated by focal point
+    B, awaiting review; state A's nomination letter."""
     staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
     public = built.meetings["public"]
     registration.configure_registration(
@@ -136,8 +137,19 @@ def build_registration(world: World, built: Scene) -> dict[str, Any]:
         category="head_of_delegation",
         full_name="Delegate A",
         passport_number="GE-PASSPORT-123",
+        phone="+995 555 0101",
     )
     registration.approve(by=staff, nomination=nomination_a)
+    listed_a = registration.nominate(
+        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        meeting=public,
+        member=world.state_a,
+        email="public.person@gov.ge",
+        category="delegate",
+        full_name="Public Person A",
+        listed_publicly=True,
+    )
+    registration.approve(by=staff, nomination=listed_a)
     nomination_b = registration.nominate(
         by=world.people["focal_point_b"],  # type: ignore[arg-type]
         meeting=public,
@@ -157,6 +169,7 @@ def build_registration(world: World, built: Scene) -> dict[str, Any]:
         "meeting": public,
         "nomination_a": nomination_a,
         "nomination_b": nomination_b,
+        "nomination_listed_a": listed_a,
         "letter_a": letter,
     }
 

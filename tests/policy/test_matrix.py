@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import io
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pypdfium2 as pdfium
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -120,8 +123,34 @@ def test_route(world: World, row: dict[str, Any], role: str, expected: bool) -> 
 def test_content(world: World, row: dict[str, Any], role: str, expected: bool) -> None:
     path = _fill(world, row["path"], always=True)  # the page lists the scene's objects
     response = client_for(world.people[role]).get(path)
+    assert _shows(response, row["text"]) == expected
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _shows(response: Any, text: str) -> bool:
+    """Whether a reader finds ``text`` in the page or in the exported file: in a cell of the
+    workbook, in the text of the PDF (where a cell may wrap a word: white space is ignored)."""
+    content_type = response.get("Content-Type", "")
+    if content_type == XLSX:
+        workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return any(
+            text in str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    if content_type == "application/pdf":
+        document = pdfium.PdfDocument(response.content)
+        try:
+            found = "".join(page.get_textpage().get_text_range() for page in document)
+        finally:
+            document.close()
+        return "".join(text.split()) in "".join(found.replace("\ufffe", "").split())
     body = b"".join(response) if response.streaming else response.content  # a ZIP streams
-    assert (row["text"] in body.decode("utf-8", "replace")) == expected
+    return text in body.decode("utf-8", "replace")
 
 
 def _fill(world: World, text: str, *, always: bool = False) -> str:
@@ -130,11 +159,31 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
     if "{" not in text and not always:
         return text
     built = scene.build(world)
-    if "document" in text or "{circulation_" in text:  # the documents' pages need them built
+    if "document" in text or "{circulation_" in text:  # documents' pages: build them (and
+        # the registration they stand on)
         return text.format(**built.ids, **scene.build_documents(world, built)["ids"])
     if "{outcome_" in text or "{action_point_" in text:
         return text.format(**built.ids, **_outcome_ids(world, built))
+    if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
+        return text.format(**built.ids, **_registration_ids(world, built))
     return text.format(**built.ids)
+
+
+# Placeholders naming objects of the registration scene (``scene.build_registration``).
+REGISTRATION_PLACEHOLDERS = ("nomination_", "letter_", "meeting_registration")
+
+
+def _registration_ids(world: World, built: scene.Scene) -> dict[str, Any]:
+    """Registration open on the scene's public meeting (``{meeting_registration}``): delegate
+    A nominated and approved (``{nomination_a}``), a nominee of state B awaiting review
+    (``{nomination_b}``), state A's nomination letter (``{letter_a}``)."""
+    registered = scene.build_registration(world, built)
+    return {
+        "meeting_registration": registered["meeting"].pk,
+        "nomination_a": registered["nomination_a"].pk,
+        "nomination_b": registered["nomination_b"].pk,
+        "letter_a": registered["letter_a"].pk,
+    }
 
 
 def _outcome_ids(world: World, built: scene.Scene) -> dict[str, int]:

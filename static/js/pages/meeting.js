@@ -71,3 +71,19 @@ if (documents?.dataset.fragment) {
     });
   }
 }
+
+const registration = document.getElementById("registration-section");
+
+if (registration?.dataset.fragment) {
+  for (const type of [
+    "registration.changed", "nomination.submitted", "nomination.approved",
+    "nomination.waitlisted", "nomination.rejected", "nomination.withdrawn", "nomination.promoted",
+    "meeting.status_changed",
+  ]) {
+    on(type, async () => {
+      await refetchFragment(registration);
+      const box = document.getElementById("registration");
+      if (box) highlight(box);
+    });
+  }
+}

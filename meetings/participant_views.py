@@ -1,0 +1,231 @@
+"""Lists of participants and registration statistics: pages and their exports (CSV, XLSX, PDF).
+
+Who sees what is ``dialogue.permissions``' answer; what someone may not see answers 404, like
+what does not exist:
+
+- the list of participants: whoever may view the meeting gets the public list (those who agreed
+  to be listed); the secretariat may switch to the full list (``?full=1``, ignored for anyone
+  else); on the page, a focal point sees their own delegation in full and a nominee their own
+  entry. Exports hold the public list, or the full list for the secretariat: a file travels,
+  so it never carries the partial view of a focal point;
+- the statistics of a meeting and of a dialogue's year: the secretariat.
+
+Every response that lists people is ``Cache-Control: private, no-store``: a name may leave the
+public list (consent withdrawn, data erased) and no cache on the way may keep it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from dialogue import permissions
+from dialogue.models import Dialogue
+
+from . import exports, participants
+from .models import Meeting, Nomination, NominationStatus
+from .views import visible_meeting
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+WRITERS: dict[str, Callable[[exports.Table], bytes]] = {
+    "csv": exports.to_csv,
+    "xlsx": exports.to_xlsx,
+    "pdf": exports.to_pdf,
+}
+# The links to the downloads, in the order offered.
+FORMATS = (("csv", "CSV"), ("xlsx", "Excel"), ("pdf", "PDF"))
+NO_STORE = "private, no-store"
+_NOT_SAFE_IN_A_FILE_NAME = re.compile(r"[^A-Za-z0-9]+")
+# The years a dialogue's statistics may be asked for: wide, but bounded.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = NO_STORE
+    return response
+
+
+def _file_part(text: str) -> str:
+    """``text`` as a part of a file name: Latin letters without accents, digits and hyphens
+    ("Türkiye SOM / 2027" → "Turkiye-SOM-2027"); safe in every file system and header."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_SAFE_IN_A_FILE_NAME.sub("-", plain).strip("-")
+
+
+def export_filename(meeting: Meeting, what: str, extension: str) -> str:
+    """``BP-SOM-Istanbul-participants-2027-03-10.xlsx``: the dialogue's prefix, the English
+    title, what the file holds, and the first day of the meeting in its own time zone."""
+    prefix = _file_part(meeting.dialogue.acronym)
+    title = _file_part(meeting.title_en)[:80].strip("-")
+    if prefix and (title == prefix or title.startswith(prefix + "-")):
+        prefix = ""  # "BP SOM Istanbul" is not "BP-BP-SOM-Istanbul"
+    day = meeting.starts_at.astimezone(meeting.zone).date().isoformat()
+    stem = "-".join(part for part in (prefix, title, what, day) if part)
+    return f"{stem}.{extension}"
+
+
+def _download(table: exports.Table, fmt: str, filename: str) -> HttpResponse:
+    response = HttpResponse(WRITERS[fmt](table), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _no_store(response)
+
+
+def _managed_meeting(request: HttpRequest, pk: int) -> Meeting:
+    meeting = visible_meeting(request, pk)
+    if not permissions.can_manage_registration(request.user, meeting):
+        raise Http404
+    return meeting
+
+
+def _wants_full(request: HttpRequest, meeting: Meeting) -> tuple[bool, bool]:
+    """(the reader is the secretariat, the full list is asked for and allowed)."""
+    manager = permissions.can_manage_registration(request.user, meeting)
+    return manager, manager and request.GET.get("full") == "1"
+
+
+@require_safe
+def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participants by delegation, the head first. The secretariat reads the public list as
+    everyone does, with a switch to the full one; others get their own in full (see the module
+    docstring)."""
+    meeting = visible_meeting(request, pk)
+    manager, full = _wants_full(request, meeting)
+    delegations = participants.participant_list(
+        meeting, full=full, viewer=None if manager else request.user
+    )
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "delegations": delegations,
+        "full": full,
+        "manager": manager,
+        "shown": sum(len(d.participants) for d in delegations),
+        "public_columns": participants.participant_columns(full=False),
+        "full_columns": participants.participant_columns(full=True),
+        "formats": FORMATS,
+    }
+    if manager and not full:
+        context["approved"] = Nomination.objects.filter(
+            meeting_id=meeting.pk, status=NominationStatus.APPROVED
+        ).count()
+    return _no_store(render(request, "meetings/participant_list.html", context))
+
+
+@require_safe
+def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The list as CSV, XLSX or PDF: the public list, or for the secretariat with ``?full=1``
+    the full one."""
+    if fmt not in WRITERS:
+        raise Http404
+    meeting = visible_meeting(request, pk)
+    _manager, full = _wants_full(request, meeting)
+    delegations = participants.participant_list(meeting, full=full)
+    table = participants.participant_table(meeting, delegations, full=full)
+    what = "participants-full" if full else "participants"
+    return _download(table, fmt, export_filename(meeting, what, fmt))
+
+
+@require_safe
+def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's figures for donor reporting: the secretariat's."""
+    meeting = _managed_meeting(request, pk)
+    stats = participants.statistics(meeting)
+    context = {
+        "meeting": meeting,
+        "stats": stats,
+        "groups": participants.statistics_groups(stats),
+        "columns": participants.figure_columns(),
+        "formats": FORMATS,
+        "year": meeting.starts_at.astimezone(meeting.zone).year,
+    }
+    return _no_store(render(request, "meetings/registration_statistics.html", context))
+
+
+@require_safe
+def registration_statistics_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in WRITERS:
+        raise Http404
+    meeting = _managed_meeting(request, pk)
+    table = participants.statistics_table(meeting, participants.statistics(meeting))
+    return _download(table, fmt, export_filename(meeting, "statistics", fmt))
+
+
+def _served_dialogue(request: HttpRequest, slug: str) -> Dialogue:
+    dialogue = get_object_or_404(Dialogue, slug=slug)
+    if not permissions.is_secretariat(request.user, dialogue):
+        raise Http404
+    return dialogue
+
+
+def _year(request: HttpRequest) -> int:
+    """``?year=2027``, else this year; a year that is no year answers 404."""
+    asked = request.GET.get("year")
+    if asked is None:
+        return timezone.localdate().year
+    if not asked.isdigit() or not FIRST_YEAR <= int(asked) <= LAST_YEAR:
+        raise Http404
+    return int(asked)
+
+
+@require_safe
+def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
+    """A dialogue's meetings of one year with their figures, and the year's together: the
+    secretariat of the dialogue."""
+    dialogue = _served_dialogue(request, slug)
+    year = _year(request)
+    report = participants.dialogue_statistics(dialogue, year)
+    context = {
+        "dialogue": dialogue,
+        "report": report,
+        "stats": report.statistics,
+        "groups": participants.statistics_groups(report.statistics),
+        "columns": participants.figure_columns(),
+        "formats": FORMATS,
+        "previous_year": year - 1 if year > FIRST_YEAR else None,
+        "next_year": year + 1 if year < LAST_YEAR else None,
+    }
+    return _no_store(render(request, "meetings/dialogue_statistics.html", context))
+
+
+@require_safe
+def dialogue_statistics_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    if fmt not in WRITERS:
+        raise Http404
+    dialogue = _served_dialogue(request, slug)
+    year = _year(request)
+    table = participants.dialogue_statistics_table(participants.dialogue_statistics(dialogue, year))
+    prefix = _file_part(dialogue.acronym) or _file_part(dialogue.slug)
+    return _download(table, fmt, f"{prefix}-statistics-{year}.{fmt}")
+
+
+urlpatterns: list[URLPattern] = [
+    path("meetings/<int:pk>/participants/", participant_list, name="participant_list"),
+    path(
+        "meetings/<int:pk>/participants.<str:fmt>",
+        participant_list_export,
+        name="participant_list_export",
+    ),
+    path("meetings/<int:pk>/statistics/", registration_statistics, name="registration_statistics"),
+    path(
+        "meetings/<int:pk>/statistics.<str:fmt>",
+        registration_statistics_export,
+        name="registration_statistics_export",
+    ),
+    path("dialogues/<slug:slug>/statistics/", dialogue_statistics, name="dialogue_statistics"),
+    path(
+        "dialogues/<slug:slug>/statistics.<str:fmt>",
+        dialogue_statistics_export,
+        name="dialogue_statistics_export",
+    ),
+]

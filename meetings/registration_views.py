@@ -1,0 +1,747 @@
+"""Registration pages: the secretariat's set-up and review queue, a delegation's page for its
+focal point, a nomination, and a person's own registrations.
+
+Every view asks ``dialogue.permissions``; what someone may not see answers 404, like what does
+not exist. Writes go through ``meetings.registration``; a refusal comes back as a message on
+the page the person was on, with what they typed kept where a form allows it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dialogue import permissions
+from dialogue.http import AuthenticatedRequest
+from dialogue.models import Membership, Organisation, State
+
+from . import registration, registration_queries
+from .models import (
+    Category,
+    FollowUpQuestion,
+    Funding,
+    Meeting,
+    Nomination,
+    NominationLetter,
+    NominationStatus,
+    QuotaRule,
+)
+from .registration_forms import (
+    BulkForm,
+    ConfirmationForm,
+    DetailsForm,
+    NomineeForm,
+    QuestionForm,
+    QuotaForm,
+    RegistrationSettingsForm,
+    RejectForm,
+)
+from .views import managed_meeting, visible_meeting
+
+Member = State | Organisation
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+def _next_or(request: HttpRequest, default: str) -> str:
+    """Where a form asks to go back to, if it is on this site; else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, which must fail validation), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _is_fetch(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _collects_gender(meeting: Meeting) -> bool:
+    reg = registration_queries.settings_of(meeting)
+    return reg is None or reg.collect_gender
+
+
+# --- The secretariat's set-up ------------------------------------------------------------------
+
+
+@login_required
+def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Deadlines, capacity, quotas and follow-up questions of a meeting's registration."""
+    meeting = managed_meeting(request, pk)
+    current = registration_queries.settings_of(meeting)
+    form = RegistrationSettingsForm(_posted(request), meeting=meeting, current=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.configure_registration(
+                by=request.user, meeting=meeting, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Registration settings saved."))
+            return redirect("registration_settings", pk=meeting.pk)
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "settings": current,
+        "quota_rules": list(
+            meeting.quota_rules.select_related("state", "organisation").order_by("id")
+        ),
+        "quota_form": QuotaForm(meeting=meeting),
+        "questions": list(meeting.follow_up_questions.all()),
+        "question_form": QuestionForm(),
+    }
+    return render(request, "meetings/registration_settings.html", context)
+
+
+@login_required
+@require_POST
+def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = managed_meeting(request, pk)
+    form = QuotaForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, _("The quota was not saved: check the fields marked below."))
+        return render(
+            request,
+            "meetings/registration_settings.html",
+            {
+                "meeting": meeting,
+                "form": RegistrationSettingsForm(
+                    meeting=meeting, current=registration_queries.settings_of(meeting)
+                ),
+                "settings": registration_queries.settings_of(meeting),
+                "quota_rules": list(meeting.quota_rules.select_related("state", "organisation")),
+                "quota_form": form,
+                "questions": list(meeting.follow_up_questions.all()),
+                "question_form": QuestionForm(),
+            },
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        registration.set_quota(
+            by=request.user,
+            meeting=meeting,
+            categories=data["categories"],
+            seats=data["seats"],
+            funded_seats=data["funded_seats"] or 0,
+            **form.scope_arguments(),
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Quota saved."))
+    return redirect(reverse("registration_settings", args=[meeting.pk]) + "#quotas")
+
+
+@login_required
+@require_POST
+def quota_remove(request: AuthenticatedRequest, pk: int, rule_pk: int) -> HttpResponse:
+    meeting = managed_meeting(request, pk)
+    rule = get_object_or_404(QuotaRule, pk=rule_pk, meeting=meeting)
+    registration.remove_quota(by=request.user, rule=rule)
+    messages.success(request, _("Quota removed."))
+    return redirect(reverse("registration_settings", args=[meeting.pk]) + "#quotas")
+
+
+@login_required
+@require_POST
+def question_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = managed_meeting(request, pk)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The question was not saved: write it in English at least."))
+    else:
+        try:
+            registration.add_question(by=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Question added."))
+    return redirect(reverse("registration_settings", args=[meeting.pk]) + "#questions")
+
+
+@login_required
+@require_POST
+def question_remove(request: AuthenticatedRequest, pk: int, question_pk: int) -> HttpResponse:
+    meeting = managed_meeting(request, pk)
+    question = get_object_or_404(FollowUpQuestion, pk=question_pk, meeting=meeting)
+    registration.remove_question(by=request.user, question=question)
+    messages.success(request, _("Question removed with its answers."))
+    return redirect(reverse("registration_settings", args=[meeting.pk]) + "#questions")
+
+
+# --- A delegation ------------------------------------------------------------------------------
+
+
+def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting, Member]:
+    """The meeting and member of a delegation page: the secretariat and the state's own focal
+    point; 404 for anyone else, as for a member that does not exist."""
+    meeting = visible_meeting(request, pk)
+    member = registration_queries.member_for_key(meeting, key)
+    if member is None:
+        raise Http404
+    state_id = member.pk if isinstance(member, State) else None
+    organisation_id = member.pk if isinstance(member, Organisation) else None
+    if not permissions.can_act_for_delegation(request.user, meeting, state_id, organisation_id):
+        raise Http404
+    return meeting, member
+
+
+@login_required
+def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpResponse:
+    """A delegation's nominations, quota and letter; the form to nominate (POST)."""
+    meeting, member = _delegation_access(request, pk, key)
+    view = registration_queries.delegation_view(meeting, member)
+    prefill = registration.previous_details(request.user, request.GET.get("from", ""))
+    if prefill and request.GET.get("from"):
+        prefill["email"] = request.GET["from"]
+    form = NomineeForm(
+        _posted(request),
+        initial=prefill,
+        categories=view.open_categories or None,
+        collect_gender=view.settings is None or view.settings.collect_gender,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            nomination = registration.nominate(
+                by=request.user,
+                meeting=meeting,
+                member=member,
+                email=data["email"],
+                category=data["category"],
+                funding_requested=data["funding_requested"],
+                funding_priority=data["funding_priority"],
+                idempotency_key=data["idempotency_key"],
+                **form.details(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is nominated; the secretariat will review the nomination.")
+                % {"name": nomination.full_name},
+            )
+            return redirect("delegation_detail", pk=meeting.pk, key=key)
+    context = {
+        "meeting": meeting,
+        "view": view,
+        "key": key,
+        "form": form,
+        "is_manager": permissions.can_manage_registration(request.user, meeting),
+        "known_people": registration.known_people(request.user, meeting, member),
+        "now": timezone.now(),
+    }
+    template = "meetings/_delegation.html" if _is_fetch(request) else "meetings/delegation.html"
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@login_required
+def delegation_mine(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A focal point's way to their own state's delegation page (a person is focal point of
+    one state per dialogue); the secretariat goes to the review queue."""
+    meeting = visible_meeting(request, pk)
+    state_ids = permissions.nominating_states(request.user, meeting.dialogue_id)
+    if not state_ids:
+        if permissions.can_manage_registration(request.user, meeting):
+            return redirect("nomination_queue", pk=meeting.pk)
+        raise Http404
+    state = get_object_or_404(State, pk=min(state_ids))
+    return redirect("delegation_detail", pk=meeting.pk, key=state.code)
+
+
+@login_required
+@require_POST
+def delegation_letter_upload(request: AuthenticatedRequest, pk: int, key: str) -> HttpResponse:
+    meeting, member = _delegation_access(request, pk, key)
+    upload = request.FILES.get("letter")
+    if upload is None:
+        messages.error(request, _("Choose the file of the nomination letter."))
+    else:
+        try:
+            letter = registration.upload_letter(
+                by=request.user, meeting=meeting, member=member, upload=upload
+            )
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(
+                request,
+                _("Nomination letter version %(version)d uploaded for the whole delegation.")
+                % {"version": letter.version},
+            )
+    return redirect(reverse("delegation_detail", args=[meeting.pk, key]) + "#letter")
+
+
+def _visible_letter(request: HttpRequest, letter_pk: int) -> NominationLetter:
+    letter = (
+        NominationLetter.objects.select_related(
+            "delegation__meeting__dialogue", "delegation__state", "delegation__organisation"
+        )
+        .filter(pk=letter_pk)
+        .first()
+    )
+    if letter is None:
+        raise Http404
+    delegation = letter.delegation
+    if not permissions.can_act_for_delegation(
+        request.user, delegation.meeting, delegation.state_id, delegation.organisation_id
+    ):
+        raise Http404
+    return letter
+
+
+@login_required
+def letter_file(request: AuthenticatedRequest, letter_pk: int) -> FileResponse:
+    """The letter's file, streamed, as an attachment that is never sniffed or cached."""
+    letter = _visible_letter(request, letter_pk)
+    try:
+        handle = letter.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=letter.original_name,
+        content_type=letter.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def letter_verify(request: AuthenticatedRequest, letter_pk: int) -> HttpResponse:
+    letter = _visible_letter(request, letter_pk)
+    delegation = letter.delegation
+    try:
+        registration.verify_letter(by=request.user, letter=letter)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, _("Nomination letter marked as verified."))
+    return redirect(
+        reverse("delegation_detail", args=[delegation.meeting_id, delegation.key]) + "#letter"
+    )
+
+
+# --- The secretariat's review queue -------------------------------------------------------------
+
+
+@login_required
+def nomination_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = managed_meeting(request, pk)
+    filters = registration_queries.QueueFilters.from_query(request.GET)
+    queue = registration_queries.review_queue(request.user, meeting, filters)
+    members = Membership.objects.current().filter(dialogue_id=meeting.dialogue_id)
+    context = {
+        "meeting": meeting,
+        "queue": queue,
+        "filters": filters,
+        "filter_query": filters.as_query(),
+        "statuses": NominationStatus.choices,
+        "categories": Category.choices,
+        "states": State.objects.filter(pk__in=members.values("state_id")),
+        "organisations": Organisation.objects.filter(pk__in=members.values("organisation_id")),
+        "settings": registration_queries.settings_of(meeting),
+        "reject_form": RejectForm(),
+    }
+    template = "meetings/_queue.html" if _is_fetch(request) else "meetings/nomination_queue.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = managed_meeting(request, pk)
+    ids = [int(v) for v in request.POST.getlist("nominations") if v.isdigit()]
+    form = BulkForm(request.POST, nomination_ids=ids)
+    filters = registration_queries.QueueFilters.from_query(
+        QueryDict(request.POST.get("filters", ""))
+    ).as_query()
+    back = reverse("nomination_queue", args=[meeting.pk]) + (f"?{filters}" if filters else "")
+    if not ids:
+        messages.error(request, _("Tick the nominations to act on first."))
+        return redirect(back)
+    if not form.is_valid():
+        messages.error(request, _("Choose what to do with the ticked nominations."))
+        return redirect(back)
+    if form.cleaned_data["action"] == "reject" and not form.cleaned_data["reason"].strip():
+        messages.error(request, _("Give the reason for rejecting: the focal points will see it."))
+        return redirect(back)
+    result = registration.bulk_decide(
+        by=request.user,
+        meeting=meeting,
+        nomination_ids=form.cleaned_data["nominations"],
+        action=form.cleaned_data["action"],
+        reason=form.cleaned_data["reason"],
+    )
+    if result.done:
+        messages.success(
+            request,
+            _("%(n)d nominations done.") % {"n": len(result.done)},
+        )
+    for nomination, message in result.refused:
+        messages.error(request, f"{nomination.full_name}: {message}")
+    return redirect(back)
+
+
+# --- A nomination ------------------------------------------------------------------------------
+
+
+def _visible_nomination(request: HttpRequest, pk: int) -> Nomination:
+    nomination = (
+        Nomination.objects.select_related(
+            "meeting",
+            "meeting__dialogue",
+            "delegation__state",
+            "delegation__organisation",
+            "nominated_by",
+            "decided_by",
+            "replaces",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if nomination is None or not permissions.can_view_nomination(request.user, nomination):
+        raise Http404
+    return nomination
+
+
+def _acted_nomination(request: HttpRequest, pk: int) -> Nomination:
+    """A nomination whose delegation ``request.user`` acts for (its focal point, the
+    secretariat); 404 for the nominee and anyone else."""
+    nomination = _visible_nomination(request, pk)
+    delegation = nomination.delegation
+    if not permissions.can_act_for_delegation(
+        request.user, nomination.meeting, delegation.state_id, delegation.organisation_id
+    ):
+        raise Http404
+    return nomination
+
+
+def _back_to(nomination: Nomination) -> str:
+    return reverse("nomination_detail", args=[nomination.pk])
+
+
+@login_required
+def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _visible_nomination(request, pk)
+    meeting = nomination.meeting
+    manager = permissions.can_manage_registration(request.user, meeting)
+    answers = {a.question_id: a for a in nomination.follow_up_answers.select_related("question")}
+    context = {
+        "nomination": nomination,
+        "meeting": meeting,
+        "is_manager": manager,
+        "is_nominee": permissions.is_nominee(request.user, nomination),
+        "acts_for": permissions.can_act_for_delegation(
+            request.user,
+            meeting,
+            nomination.delegation.state_id,
+            nomination.delegation.organisation_id,
+        ),
+        "questions": [
+            (question, answers.get(question.pk)) for question in meeting.follow_up_questions.all()
+        ],
+        "reject_form": RejectForm(),
+        "settings": registration_queries.settings_of(meeting),
+        "funding": Funding,
+    }
+    return render(request, "meetings/nomination_detail.html", context)
+
+
+@login_required
+def nomination_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _visible_nomination(request, pk)
+    if nomination.erased_at is not None:
+        raise Http404
+    may_consent = permissions.is_nominee(
+        request.user, nomination
+    ) or permissions.can_manage_registration(request.user, nomination.meeting)
+    form = DetailsForm(
+        _posted(request),
+        instance=Nomination.objects.get(pk=nomination.pk),
+        may_consent=may_consent,
+        collect_gender=_collects_gender(nomination.meeting),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.update_details(by=request.user, nomination=nomination, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect(_back_to(nomination))
+    return render(
+        request,
+        "meetings/nomination_form.html",
+        {"nomination": nomination, "meeting": nomination.meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+DECISIONS = {
+    "approve": registration.approve,
+    "waitlist": registration.waitlist,
+}
+
+
+@login_required
+@require_POST
+def nomination_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _visible_nomination(request, pk)
+    if not permissions.can_manage_registration(request.user, nomination.meeting):
+        raise Http404
+    action = request.POST.get("action", "")
+    try:
+        if action == "reject":
+            decided = registration.reject(
+                by=request.user, nomination=nomination, reason=request.POST.get("reason", "")
+            )
+        elif action in DECISIONS:
+            decided = DECISIONS[action](by=request.user, nomination=nomination)
+        else:
+            raise ValidationError(_("Choose approve, waitlist or reject."))
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s: %(status)s.")
+            % {"name": decided.full_name, "status": decided.get_status_display()},
+        )
+    return redirect(_next_or(request, _back_to(nomination)))
+
+
+@login_required
+@require_POST
+def nomination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _visible_nomination(request, pk)
+    try:
+        registration.withdraw(
+            by=request.user, nomination=nomination, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("%(name)s is withdrawn.") % {"name": nomination.full_name})
+    return redirect(_back_to(nomination))
+
+
+@login_required
+def nomination_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _acted_nomination(request, pk)
+    delegation = nomination.delegation
+    form = NomineeForm(
+        _posted(request),
+        replacing=True,
+        collect_gender=_collects_gender(nomination.meeting),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = registration.replace(
+                by=request.user,
+                nomination=nomination,
+                email=form.cleaned_data["email"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                **form.details(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(new)s replaces %(old)s; the secretariat will review the nomination.")
+                % {"new": new.full_name, "old": nomination.full_name},
+            )
+            return redirect("delegation_detail", pk=nomination.meeting_id, key=delegation.key)
+    return render(
+        request,
+        "meetings/nomination_replace.html",
+        {"nomination": nomination, "meeting": nomination.meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def nomination_head(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _acted_nomination(request, pk)
+    try:
+        registration.designate_head(by=request.user, nomination=nomination)
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s heads the delegation.") % {"name": nomination.full_name},
+        )
+    return redirect(_next_or(request, _back_to(nomination)))
+
+
+@login_required
+@require_POST
+def nomination_funding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The focal point asks for (or withdraws a request for) travel support; the secretariat
+    grants or declines it."""
+    nomination = _acted_nomination(request, pk)
+    decision = request.POST.get("decision", "")
+    try:
+        if decision in ("grant", "decline"):
+            registration.decide_funding(
+                by=request.user, nomination=nomination, granted=decision == "grant"
+            )
+        else:
+            priority = request.POST.get("priority", "")
+            registration.request_funding(
+                by=request.user,
+                nomination=nomination,
+                priority=int(priority) if priority.isdigit() and int(priority) > 0 else None,
+            )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("Travel support updated."))
+    return redirect(_back_to(nomination))
+
+
+@login_required
+def nomination_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The approved participant confirms they come and answers the follow-up questions."""
+    nomination = _visible_nomination(request, pk)
+    questions = list(nomination.meeting.follow_up_questions.all())
+    initial = {f"q{a.question_id}": a.answer for a in nomination.follow_up_answers.all()}
+    form = ConfirmationForm(_posted(request), questions=questions, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.confirm_participation(
+                by=request.user, nomination=nomination, answers=form.answers()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you: participation confirmed."))
+            return redirect(_back_to(nomination))
+    return render(
+        request,
+        "meetings/nomination_confirm.html",
+        {
+            "nomination": nomination,
+            "meeting": nomination.meeting,
+            "form": form,
+            "settings": registration_queries.settings_of(nomination.meeting),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def nomination_erase(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    nomination = _visible_nomination(request, pk)
+    if not permissions.can_manage_registration(request.user, nomination.meeting):
+        raise Http404
+    if request.POST.get("confirm") != "erase":
+        messages.error(request, _("Tick the box to confirm the erasure."))
+        return redirect(_back_to(nomination))
+    count = registration.erase_person(by=request.user, nomination=nomination)
+    messages.success(
+        request,
+        _(
+            "The person's data was erased from %(n)d registrations; the statistics keep them as "
+            "an anonymous participant."
+        )
+        % {"n": count},
+    )
+    return redirect("nomination_queue", pk=nomination.meeting_id)
+
+
+# --- A person's own registrations --------------------------------------------------------------
+
+
+@login_required
+def my_registrations(request: AuthenticatedRequest) -> HttpResponse:
+    """For a nominee: their nominations; for a focal point: the meetings open to their state,
+    with the quota left."""
+    context = {
+        "nominations": list(registration_queries.own_nominations(request.user)),
+        "open_delegations": registration_queries.open_delegations_for(request.user),
+    }
+    return render(request, "meetings/my_registrations.html", context)
+
+
+@login_required
+def my_personal_data(request: AuthenticatedRequest) -> HttpResponse:
+    """Everything registration holds about the signed-in person, as JSON to keep."""
+    data = registration.personal_data_of(request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-registration-data.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("meetings/<int:pk>/registration/", registration_settings, name="registration_settings"),
+    path("meetings/<int:pk>/registration/quotas/", quota_add, name="quota_add"),
+    path(
+        "meetings/<int:pk>/registration/quotas/<int:rule_pk>/remove/",
+        quota_remove,
+        name="quota_remove",
+    ),
+    path("meetings/<int:pk>/registration/questions/", question_add, name="question_add"),
+    path(
+        "meetings/<int:pk>/registration/questions/<int:question_pk>/remove/",
+        question_remove,
+        name="question_remove",
+    ),
+    path("meetings/<int:pk>/delegations/mine/", delegation_mine, name="delegation_mine"),
+    path("meetings/<int:pk>/delegations/<str:key>/", delegation_detail, name="delegation_detail"),
+    path(
+        "meetings/<int:pk>/delegations/<str:key>/letter/",
+        delegation_letter_upload,
+        name="delegation_letter_upload",
+    ),
+    path("nomination-letters/<int:letter_pk>/", letter_file, name="nomination_letter_file"),
+    path(
+        "nomination-letters/<int:letter_pk>/verify/", letter_verify, name="nomination_letter_verify"
+    ),
+    path("meetings/<int:pk>/nominations/", nomination_queue, name="nomination_queue"),
+    path("meetings/<int:pk>/nominations/bulk/", nomination_bulk, name="nomination_bulk"),
+    path("nominations/<int:pk>/", nomination_detail, name="nomination_detail"),
+    path("nominations/<int:pk>/edit/", nomination_edit, name="nomination_edit"),
+    path("nominations/<int:pk>/decide/", nomination_decide, name="nomination_decide"),
+    path("nominations/<int:pk>/withdraw/", nomination_withdraw, name="nomination_withdraw"),
+    path("nominations/<int:pk>/replace/", nomination_replace, name="nomination_replace"),
+    path("nominations/<int:pk>/head/", nomination_head, name="nomination_head"),
+    path("nominations/<int:pk>/funding/", nomination_funding, name="nomination_funding"),
+    path("nominations/<int:pk>/confirm/", nomination_confirm, name="nomination_confirm"),
+    path("nominations/<int:pk>/erase/", nomination_erase, name="nomination_erase"),
+    path("registrations/", my_registrations, name="my_registrations"),
+    path("registrations/my-data.json", my_personal_data, name="my_personal_data"),
+]

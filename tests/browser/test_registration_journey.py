@@ -1,0 +1,172 @@
+"""Journeys 2 and 3 of the brief in Chromium: the focal point of Georgia nominates a head of
+delegation and two members with one nomination letter and sees the quota fill; the secretariat
+approves two and waitlists one; the focal point's page follows without a reload; one approved
+person withdraws and the waitlisted one is promoted, on the focal point's page, live."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dialogue.models import Body, RoleKind, User
+from meetings import registration, services
+from meetings.models import Meeting, Nomination
+from meetings.pdf import Letter, render_letter
+from tests.browser.conftest import in_own_thread
+from tests.factories import (
+    DialogueFactory,
+    MembershipFactory,
+    RoleFactory,
+    StateFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+LIVE = "() => window.dialogueLive?.state === 'live'"
+START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
+
+
+def _scene() -> tuple[User, User, User, Meeting]:
+    dialogue = DialogueFactory.create(slug="budapest-process", name_en="Budapest Process")
+    georgia = StateFactory.create(code="GE", name_en="Georgia")
+    MembershipFactory.create(dialogue=dialogue, state=georgia)
+    staff = UserFactory.create(email="anna@example.org", full_name="Anna Weber")
+    RoleFactory.create(user=staff, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
+    focal_point = UserFactory.create(email="nino@example.org", full_name="Nino Beridze")
+    RoleFactory.create(
+        user=focal_point, dialogue=dialogue, kind=RoleKind.FOCAL_POINT, state=georgia
+    )
+    delegate = UserFactory.create(email="giorgi@example.org", full_name="Giorgi Kapanadze")
+    RoleFactory.create(user=delegate, dialogue=dialogue, kind=RoleKind.DELEGATE, state=georgia)
+    body = Body.objects.create(
+        dialogue=dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    )
+    meeting = services.schedule_meeting(
+        by=staff,
+        dialogue=dialogue,
+        body=body,
+        kind="senior_officials_meeting",
+        title_en="SOM Istanbul",
+        time_zone="Europe/Istanbul",
+        starts_at=START,
+        ends_at=START + datetime.timedelta(hours=9),
+        format="hybrid",
+    )
+    meeting = services.transition(by=staff, meeting=meeting, to="announced")
+    # The room takes two more: approving two fills it, the third waits.
+    registration.configure_registration(
+        by=staff,
+        meeting=meeting,
+        nomination_deadline=START - datetime.timedelta(days=14),
+        confirmation_deadline=START - datetime.timedelta(days=7),
+        capacity=2,
+    )
+    registration.set_quota(
+        by=staff,
+        meeting=meeting,
+        member_kind="participating",
+        categories=["head_of_delegation", "delegate"],
+        seats=3,
+        funded_seats=1,
+    )
+    meeting = services.transition(by=staff, meeting=meeting, to="registration_open")
+    return staff, focal_point, delegate, meeting
+
+
+def _letter() -> bytes:
+    return render_letter(
+        Letter(
+            language="en",
+            dialogue="Budapest Process",
+            secretariat="Ministry of Foreign Affairs of Georgia",
+            place_and_date="Tbilisi, 2 February 2027",
+            reference="Note verbale 12/345",
+            addressee=("ICMPD", "Vienna"),
+            title="Nomination",
+            paragraphs=("Georgia nominates its delegation.",),
+            signature=("Ministry of Foreign Affairs",),
+        )
+    )
+
+
+def _nominate(page: Page, email: str, name: str, category: str) -> None:
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Category").select_option(label=category)
+    page.get_by_role("button", name="Nominate", exact=True).click()
+    expect(page.locator(".message-success")).to_contain_text(f"{name} is nominated")
+
+
+def _row(page: Page, name: str) -> Any:
+    return page.locator("tr.nomination", has_text=name)
+
+
+def test_focal_point_nominates_and_follows_the_decisions_live(
+    signed_in_page: Callable[[User], Page], asgi_server: Any, tmp_path: Any
+) -> None:
+    staff, focal_point, delegate, meeting = in_own_thread(_scene)
+    errors: list[str] = []
+    fp = signed_in_page(focal_point)
+    fp.on("pageerror", lambda error: errors.append(str(error)))
+
+    # The focal point finds the open meeting and their delegation's page.
+    fp.goto(f"/meetings/{meeting.pk}/")
+    fp.get_by_role("link", name="Your delegation: nominate and follow").click()
+    expect(fp.get_by_role("heading", level=1)).to_have_text("Delegation of Georgia")
+    expect(fp.locator("#quota .remaining")).to_have_text("3")
+
+    _nominate(fp, "head@gov.ge", "Tamar Head", "Head of delegation")
+    _nominate(fp, "giorgi@example.org", "Giorgi Kapanadze", "Delegate")
+    _nominate(fp, "eka@gov.ge", "Eka Member", "Delegate")
+    expect(fp.locator("#quota .remaining")).to_have_text("0")
+
+    letter = tmp_path / "note-verbale.pdf"
+    letter.write_bytes(_letter())
+    fp.get_by_label("Upload the nomination letter").set_input_files(str(letter))
+    fp.get_by_role("button", name="Upload", exact=True).click()
+    expect(fp.locator("#letter-v1")).to_contain_text("note-verbale.pdf")
+    fp.wait_for_function(LIVE)
+    fp.evaluate("() => { window.__notReloaded = true; }")
+
+    # The secretariat approves two and waitlists one from its queue.
+    secretariat = signed_in_page(staff)
+    secretariat.goto(f"/meetings/{meeting.pk}/nominations/")
+    for name in ("Tamar Head", "Giorgi Kapanadze"):
+        _row(secretariat, name).get_by_role("checkbox").check()
+    secretariat.get_by_label("Approve").check()
+    secretariat.get_by_role("button", name="Apply").click()
+    expect(secretariat.locator(".message-success")).to_contain_text("2 nominations done.")
+    _row(secretariat, "Eka Member").get_by_role("checkbox").check()
+    secretariat.get_by_label("Waitlist").check()
+    secretariat.get_by_role("button", name="Apply").click()
+    expect(_row(secretariat, "Eka Member")).to_contain_text("Waitlisted")
+
+    # The focal point's page shows each decision without a reload.
+    expect(_row(fp, "Tamar Head")).to_contain_text("Approved", timeout=5_000)
+    expect(_row(fp, "Giorgi Kapanadze")).to_contain_text("Approved", timeout=5_000)
+    expect(_row(fp, "Eka Member")).to_contain_text("Waitlisted", timeout=5_000)
+
+    # An approved delegate cannot come after all and withdraws; the waitlist moves up.
+    nominee = signed_in_page(delegate)
+    giorgi = in_own_thread(lambda: Nomination.objects.get(email="giorgi@example.org"))
+    nominee.goto(f"/nominations/{giorgi.pk}/")
+    expect(nominee.locator("#nomination-status")).to_have_text("Approved")
+    nominee.get_by_role("button", name="I cannot take part: withdraw").click()
+    expect(nominee.locator("#nomination-status")).to_have_text("Withdrawn")
+
+    expect(_row(fp, "Giorgi Kapanadze")).to_contain_text("Withdrawn", timeout=5_000)
+    expect(_row(fp, "Eka Member")).to_contain_text("Approved", timeout=5_000)
+    assert fp.evaluate("() => window.__notReloaded") is True, "the page was reloaded"
+    fp.screenshot(path="/tmp/registration-journey.png", full_page=True)  # noqa: S108 - a place to look
+    assert errors == []
+    statuses = in_own_thread(lambda: dict(Nomination.objects.values_list("full_name", "status")))
+    assert statuses == {
+        "Tamar Head": "approved",
+        "Giorgi Kapanadze": "withdrawn",
+        "Eka Member": "approved",
+    }

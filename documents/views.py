@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Js
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
@@ -385,7 +386,8 @@ def _circulate(
             count = circulation.receipts.count()
             messages.success(
                 request,
-                _("Sent to %(count)d people.") % {"count": count}
+                ngettext("Sent to %(count)d person.", "Sent to %(count)d people.", count)
+                % {"count": count}
                 + (
                     " "
                     + _("%(left)d left out: a document's distribution does not admit them.")
@@ -479,7 +481,13 @@ def circulation_remind(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     _managed_dialogue(request, circulation.dialogue)
     count = services.remind(by=request.user, circulation=circulation)
     if count:
-        messages.success(request, _("Reminder sent to %(count)d people.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "Reminder sent to %(count)d person.", "Reminder sent to %(count)d people.", count
+            )
+            % {"count": count},
+        )
     else:
         messages.info(
             request,

@@ -39,7 +39,7 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+App = Callable[..., Awaitable[None]]  # Django's handler types its messages more narrowly
 
 
 def _cap_for(path: str) -> int:
@@ -208,9 +208,10 @@ def _refuse_early(request: Any) -> None:
     # answer: half-close, keep discarding for a moment, then close.
     if hasattr(transport, "loseWriteConnection"):
         transport.loseWriteConnection()
-    from twisted.internet import reactor
+    from twisted.internet import reactor as running
 
-    reactor.callLater(_LINGER_SECONDS, transport.loseConnection)  # type: ignore[attr-defined]  # the running reactor
+    reactor: Any = running  # the module stands for the running reactor
+    reactor.callLater(_LINGER_SECONDS, transport.loseConnection)
 
 
 def install_daphne_guard() -> None:
@@ -247,9 +248,9 @@ def install_daphne_guard() -> None:
             return None
         return process(self)
 
-    WebRequest.gotLength = guarded_got_length  # type: ignore[method-assign]  # see the docstring
-    WebRequest.handleContentChunk = guarded_chunk  # type: ignore[method-assign]  # see the docstring
-    WebRequest.process = guarded_process  # type: ignore[method-assign]  # see the docstring
+    WebRequest.gotLength = guarded_got_length
+    WebRequest.handleContentChunk = guarded_chunk
+    WebRequest.process = guarded_process
     # Daphne hands the raw body to the application; Twisted's own form parsing only costs memory.
     WebRequest._parsePOSTFormSubmission = False
     WebRequest._body_cap_guard = True

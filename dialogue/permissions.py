@@ -596,7 +596,7 @@ def documents_visible_to(user: AnyUser | None) -> QuerySet[Any]:
     )
     marking = Q(marking="public")
     if s.authenticated and user is not None:
-        marking |= _restricted_markings(s, user.pk)
+        marking |= _restricted_markings(s, user.pk or 0)
     return documents.filter(Q(dialogue_id__in=served) | (meeting_seen & marking))
 
 

@@ -296,12 +296,10 @@ def _identify_zip(upload: UploadedFile) -> FileType | None:
                 return None
             if entries[0].filename == "mimetype":
                 mimetype = _read_member(archive, "mimetype").strip()
-                file_type = _ODF.get(mimetype)
-                if file_type is not None and any(
-                    n.startswith(("Basic/", "Scripts/")) for n in names
-                ):
+                odf = _ODF.get(mimetype)
+                if odf is not None and any(n.startswith(("Basic/", "Scripts/")) for n in names):
                     raise _macros()
-                return file_type
+                return odf
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError):
         return None
     finally:
@@ -387,7 +385,7 @@ def check_upload(
         raise UploadRefused(_("The file is empty."))
     _refuse_never_accepted(facts)
     file_type = _identify(upload, facts)
-    if file_type not in allowed:
+    if file_type is None or file_type not in allowed:
         raise UploadRefused(
             _("This kind of file is not accepted here; accepted: %(types)s.")
             % {"types": ", ".join(t.label for t in allowed)}

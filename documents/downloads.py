@@ -20,8 +20,8 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import IO, Any
+from collections.abc import AsyncIterator, Generator, Iterator, Sequence
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 from django.conf import settings
@@ -45,7 +45,9 @@ def _common_headers(response: HttpResponseBase, revision: Revision) -> None:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     inline = revision.content_type in INLINE_SAFE
-    response["Content-Disposition"] = content_disposition_header(not inline, revision.download_name)
+    response["Content-Disposition"] = (
+        content_disposition_header(not inline, revision.download_name) or "attachment"
+    )
 
 
 def _not_modified(request: HttpRequest, revision: Revision) -> bool:
@@ -122,7 +124,8 @@ def serve(request: HttpRequest, revision: Revision) -> HttpResponseBase:
         status=206 if isinstance(wanted, tuple) else 200,
         content_type=revision.content_type,
     )
-    response._resource_closers.append(file.close)  # closed even if never streamed
+    # Closed even if never streamed (Django's own FileResponse keeps its file the same way).
+    response._resource_closers.append(file.close)  # type: ignore[attr-defined]  # Django's closers
     _common_headers(response, revision)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
@@ -182,9 +185,12 @@ def manifest(revisions: Sequence[Revision]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()  # the BOM lets spreadsheets read it as UTF-8
 
 
-def _zip_parts(revisions: Sequence[Revision]) -> Iterator[bytes]:
+def _zip_parts(revisions: Sequence[Revision]) -> Generator[bytes, None, None]:
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    target_file = cast(IO[bytes], sink)  # write, tell and flush are all zipfile needs
+    with zipfile.ZipFile(
+        target_file, "w", compression=zipfile.ZIP_STORED, allowZip64=True
+    ) as archive:
         archive.writestr("manifest.csv", manifest(revisions))
         yield sink.take()
         for revision in revisions:
@@ -214,8 +220,8 @@ def serve_zip(revisions: Sequence[Revision], filename: str) -> StreamingHttpResp
     """A ZIP of ``revisions`` with ``manifest.csv`` first, streamed as it is written."""
     parts = _zip_parts(revisions)
     response = StreamingHttpResponse(_in_thread(parts), content_type="application/zip")
-    response._resource_closers.append(parts.close)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response._resource_closers.append(parts.close)  # type: ignore[attr-defined]  # Django's closers
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

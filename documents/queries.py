@@ -265,7 +265,7 @@ class DelegationReceipts:
     @property
     def acknowledged(self) -> Receipt | None:
         done = [r for r in self.receipts if r.acknowledged_at]
-        return min(done, key=lambda r: r.acknowledged_at) if done else None
+        return min(done, key=lambda r: r.acknowledged_at or r.delivered_at) if done else None
 
     @property
     def reminded_at(self) -> Any:

@@ -39,7 +39,7 @@ from .models import (
 )
 
 # The series of a meeting's documents, by the kind of its body (settable per document).
-SERIES_OF_BODY = {
+SERIES_OF_BODY: dict[str, str] = {
     Body.Kind.MINISTERIAL_CONFERENCE: "MC",
     Body.Kind.SENIOR_OFFICIALS_MEETING: "SOM",
     Body.Kind.WORKING_GROUP: "WG",

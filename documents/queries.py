@@ -173,8 +173,8 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
         vector = SearchVector("symbol", "title_en", "title_ru", config="simple")
         query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
         return (
-            documents.annotate(rank=SearchRank(vector, query))
-            .filter(symbol | Q(rank__gt=0))
+            documents.annotate(search=vector, rank=SearchRank(vector, query))
+            .filter(symbol | Q(search=query))
             .order_by("-rank", "-created_at", "-id")
         )
     every_word = Q()

@@ -82,11 +82,12 @@ def _describe_change(event: Event) -> registry.Description:
         DOCUMENTS_CHANGED: _("Document updated: %(symbols)s"),
         RECEIPT_CHANGED: _("Receipt: %(symbols)s"),
     }
-    url = (
-        reverse("circulation_detail", args=[data["circulation"]])
-        if data.get("circulation")
-        else reverse("document_detail", args=[data["documents"][0]["id"]])
-    )
+    if data.get("circulation"):
+        url = reverse("circulation_detail", args=[data["circulation"]])
+    elif data.get("documents"):
+        url = reverse("document_detail", args=[data["documents"][0]["id"]])
+    else:
+        url = reverse("meeting_detail", args=[data["meeting"]]) if data.get("meeting") else "/"
     return registry.Description(
         title=texts[event.type] % {"symbols": _symbols(data)}, text="", url=url
     )

@@ -110,6 +110,15 @@ class DocumentForm(DelegationsMixin):
             ).order_by("position", "id")
 
 
+class DocumentChangeForm(DocumentForm):
+    """Type, titles, agenda item and distribution of an existing document."""
+
+    def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
+        super().__init__(*args, dialogue=document.dialogue, meeting=document.meeting, **kwargs)
+        for name in ("series", "language", "file", "note"):
+            del self.fields[name]
+
+
 class RevisionForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the file"))
     file = forms.FileField(label=_("File"))

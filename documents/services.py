@@ -235,6 +235,66 @@ def add_revision(
     return revision
 
 
+def change_document(
+    *,
+    by: User,
+    document: Document,
+    kind: str,
+    title_en: str,
+    title_ru: str,
+    marking: str,
+    named_states: Sequence[State] = (),
+    named_organisations: Sequence[Organisation] = (),
+    shared_with_chair: bool = False,
+    agenda_item: AgendaItem | None = None,
+) -> Document:
+    """Change a document's type, titles, agenda item or distribution (its symbol and files
+    stay). Publishes ``documents.changed`` to those who could see it before and to those who
+    may see it now, so a paper that became restricted leaves their pages too. Raises
+    ``PermissionDenied`` or ``ValidationError``."""
+    _check_manager(by, document.dialogue)
+    title_en, title_ru = title_en.strip(), title_ru.strip()
+    if kind not in DocumentKind.values:
+        raise ValidationError(_("Choose the type of document."))
+    if not title_en:
+        raise ValidationError(_("A document needs an English title."))
+    with transaction.atomic():
+        locked = _lock(document)
+        if agenda_item is not None and agenda_item.meeting_id != locked.meeting_id:
+            raise ValidationError(_("The agenda item belongs to another meeting."))
+        _validate_marking(marking, locked.meeting, named_states, named_organisations)
+        before, old_item = events.document_audience(locked), locked.agenda_item_id
+        locked.kind, locked.title_en, locked.title_ru = kind, title_en, title_ru
+        locked.marking = marking
+        locked.shared_with_chair = shared_with_chair and marking == Marking.INTERNAL
+        locked.agenda_item = agenda_item
+        locked.updated_at = timezone.now()
+        locked.save()
+        locked.named_states.set(named_states if marking == Marking.DELEGATIONS else [])
+        locked.named_organisations.set(
+            named_organisations if marking == Marking.DELEGATIONS else []
+        )
+        after = events.document_audience(locked)
+        if before != after:
+            # Data about the document only for those who may see it now; the others learn
+            # only that the list changed, which their re-fetched page then shows.
+            events.publish_documents_event(
+                stream=locked.stream,
+                dialogue_slug=locked.dialogue.slug,
+                event_type=events.DOCUMENTS_CHANGED,
+                by=by,
+                audience=before,
+                data={
+                    "meeting": locked.meeting_id,
+                    "agenda_item": old_item,
+                    "documents": [],
+                    "what": "distribution",
+                },
+            )
+        _publish_change(locked, by=by, what="changed")
+    return locked
+
+
 def withdraw_document(*, by: User, document: Document, reason: str) -> Document:
     """Withdraw a document: it stays listed and reachable, labelled withdrawn with the reason,
     and can no longer be circulated. Publishes ``documents.changed``."""

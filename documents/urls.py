@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("documents/<int:pk>/", views.document_detail, name="document_detail"),
     path("documents/<int:pk>/upload/", views.revision_create, name="revision_create"),
+    path("documents/<int:pk>/edit/", views.document_edit, name="document_edit"),
     path("documents/<int:pk>/withdraw/", views.document_withdraw, name="document_withdraw"),
     path("documents/<int:pk>/<str:language>/", views.download_latest, name="document_download"),
     path(

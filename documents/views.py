@@ -26,7 +26,7 @@ from meetings.models import Meeting
 from meetings.views import visible_meeting
 
 from . import downloads, queries, services
-from .forms import CirculateForm, DocumentForm, RevisionForm, WithdrawForm
+from .forms import CirculateForm, DocumentChangeForm, DocumentForm, RevisionForm, WithdrawForm
 from .models import Circulation, Document, DocumentKind, Language, Marking, Revision
 
 
@@ -326,6 +326,54 @@ def revision_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "documents/revision_form.html",
         {"document": document, "max_size": settings.DOCUMENT_MAX_BYTES},
         done=done,
+    )
+
+
+@login_required
+def document_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Type, titles, agenda item and distribution (the symbol and the files stay)."""
+    document = visible_document(request, pk)
+    _managed_dialogue(request, document.dialogue)
+    form = DocumentChangeForm(
+        request.POST or None,
+        document=document,
+        initial={
+            "kind": document.kind,
+            "title_en": document.title_en,
+            "title_ru": document.title_ru,
+            "agenda_item": document.agenda_item_id,
+            "marking": document.marking,
+            "named_states": list(document.named_states.all()),
+            "named_organisations": list(document.named_organisations.all()),
+            "shared_with_chair": document.shared_with_chair,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.change_document(
+                by=request.user,
+                document=document,
+                kind=data["kind"],
+                title_en=data["title_en"],
+                title_ru=data["title_ru"],
+                marking=data["marking"],
+                named_states=list(data["named_states"]),
+                named_organisations=list(data["named_organisations"]),
+                shared_with_chair=data["shared_with_chair"],
+                agenda_item=data.get("agenda_item"),
+            )
+        except (ValidationError, PermissionDenied) as error:
+            for text in _errors(error):
+                form.add_error(None, text)
+        else:
+            messages.success(request, _("%(symbol)s was saved.") % {"symbol": document.symbol})
+            return redirect("document_detail", pk=document.pk)
+    return render(
+        request,
+        "documents/document_edit.html",
+        {"form": form, "document": document},
+        status=400 if form.errors else 200,
     )
 
 

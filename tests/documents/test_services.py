@@ -124,6 +124,29 @@ def test_a_withdrawn_document_takes_no_revision_and_cannot_be_circulated(
         services.withdraw_document(by=staff, document=add(), reason=" ")
 
 
+def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
+    world: World, staff: User, person: Callable[[str], User], add: Callable[..., Document]
+) -> None:
+    document = add(marking="member_states", title_en="Draft report")
+    changed = services.change_document(
+        by=staff,
+        document=document,
+        kind="report",
+        title_en="Draft report",
+        title_ru="Проект доклада",
+        marking="delegations",
+        named_states=[world.state_a],
+    )
+    assert list(changed.named_states.all()) == [world.state_a]
+    gone, now = _events("documents.changed")[-2:]
+    assert gone.data["documents"] == []  # nothing about it for those who no longer see it
+    fp_b = User.objects.get(pk=person("focal_point_b").pk)
+    assert permissions.receives_document_event(fp_b, gone.audience)
+    assert not permissions.receives_document_event(fp_b, now.audience)
+    assert not permissions.documents_visible_to(fp_b).filter(pk=document.pk).exists()
+    assert now.data["documents"][0]["title_ru"] == "Проект доклада"
+
+
 # --- Circulation and receipts ----------
 
 

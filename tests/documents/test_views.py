@@ -313,3 +313,17 @@ def test_circulate_form_sends_and_the_receipts_page_shows_the_table(
     table = client.get(f"/circulations/{circulation.pk}/receipts/").content.decode()
     assert "acknowledged" in table
     assert "Delegate A" in table
+
+
+def test_secretariat_restricts_a_document_and_it_leaves_the_public_pages(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    document = add(title_en="Early draft")
+    response = client_for(staff).post(
+        f"/documents/{document.pk}/edit/",
+        {"kind": "report", "title_en": "Early draft", "marking": "internal"},
+    )
+    assert response.status_code == 302
+    assert client_for(None).get(f"/documents/{document.pk}/").status_code == 404
+    listed = client_for(None).get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Early draft" not in listed

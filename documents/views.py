@@ -94,7 +94,6 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
         .only("pk", "title_en", "title_ru", "starts_at", "time_zone")
     )
     meeting_id = get.get("meeting", "")
-    chosen = LibraryParams(get)
     found = queries.search(
         permissions.documents_visible_to(request.user).filter(dialogue=dialogue),
         queries.LibraryFilter(
@@ -105,8 +104,8 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
             else None,
             language=get.get("language", "") if get.get("language") in Language.values else "",
             marking=get.get("marking", "") if get.get("marking") in Marking.values else "",
-            since=chosen.since,
-            until=chosen.until,
+            since=_date(get.get("since", "")),
+            until=_date(get.get("until", "")),
         ),
     )
     page = Paginator(found, 50).get_page(get.get("page"))
@@ -126,12 +125,6 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage": permissions.can_manage_documents(request.user, dialogue),
         },
     )
-
-
-class LibraryParams:
-    def __init__(self, get: Any) -> None:
-        self.since = _date(get.get("since", ""))
-        self.until = _date(get.get("until", ""))
 
 
 def _date(text: str) -> datetime.date | None:

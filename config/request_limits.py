@@ -13,7 +13,7 @@ reads a whole request body into a temporary file before the ASGI application is 
 a ``Content-Length`` over the cap is answered 413 as soon as the headers are in, and a chunked
 body is cut off once it passes the cap; nothing of it is stored. It also stops Twisted from
 parsing every ``multipart/form-data`` body into memory for ``request.args``, which Daphne never
-reads (a 200 MB upload cost over 400 MB of memory before Django saw it).
+reads (measured: a 50 MB upload made Daphne's memory peak 590 MB above its level).
 
 ``PacedResponses`` gives streamed responses back-pressure under Daphne. Daphne's ``send`` hands
 each chunk to Twisted, which buffers it without limit, so a response streamed to a slow client
@@ -227,6 +227,9 @@ def install_daphne_guard() -> None:
     process = WebRequest.process
 
     def guarded_got_length(self: Any, length: int | None) -> None:
+        # Daphne hands the raw body to the application; Twisted's own parsing of form bodies
+        # into ``request.args`` (set per request in its constructor) only costs memory.
+        self._parsePOSTFormSubmission = False
         raw = getattr(self.channel, "_path", b"") or b""
         self._body_cap = _cap_for(unquote(raw.split(b"?", 1)[0].decode("latin-1")))
         self._body_seen = 0
@@ -251,6 +254,4 @@ def install_daphne_guard() -> None:
     WebRequest.gotLength = guarded_got_length
     WebRequest.handleContentChunk = guarded_chunk
     WebRequest.process = guarded_process
-    # Daphne hands the raw body to the application; Twisted's own form parsing only costs memory.
-    WebRequest._parsePOSTFormSubmission = False
     WebRequest._body_cap_guard = True

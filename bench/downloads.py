@@ -13,6 +13,9 @@ Scenarios:
   slow client   the same, read at 5 MB/s for 8 s (then the client hangs up)
   unpaced       the same two without ``PacedResponses`` (``bench/unpaced_asgi.py``): what
                 Daphne does with a streamed response when nothing waits for the client
+  upload        a 200 MB multipart upload to the document address, with and without the guard
+                of ``config.request_limits.install_daphne_guard`` (the unpaced server has none:
+                Twisted then parses every multipart body into memory)
   X-Accel       (with nginx) nginx in front of Daphne with ``DOCUMENTS_X_ACCEL_REDIRECT``: Daphne
                 checks the permission and answers headers only, nginx sends the file
   ZIP           ``/meetings/<id>/documents.zip`` of 50 documents of 1 MB, full speed
@@ -274,9 +277,42 @@ def download(
     return {"status": status, "bytes": received, "seconds": elapsed}
 
 
+def upload(port: int, path: str, size: int) -> dict[str, Any]:
+    """POST ``size`` bytes as one file of a multipart form, as fast as the server takes them."""
+    boundary = b"bench-boundary-7f3a"
+    head = (
+        b"--" + boundary + b"\r\n"
+        b'Content-Disposition: form-data; name="file"; filename="report.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n"
+    )
+    tail = b"\r\n--" + boundary + b"--\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary.decode()}\r\n"
+            f"Content-Length: {len(head) + size + len(tail)}\r\n\r\n".encode()
+        )
+        started = time.monotonic()
+        connection.sendall(head)
+        block = os.urandom(MB)
+        sent = 0
+        while sent < size:
+            part = block[: min(MB, size - sent)]
+            connection.sendall(part)
+            sent += len(part)
+        connection.sendall(tail)
+        answer = connection.recv(65536)
+        elapsed = time.monotonic() - started
+    status = int(answer.split()[1]) if answer else 0
+    return {"status": status, "bytes": size, "seconds": elapsed}
+
+
 def measure(label: str, pid: int, port: int, path: str, **kwargs: Any) -> dict[str, Any]:
     sampler = RssSampler(pid)
-    result = download(port, path, **kwargs)
+    if "upload" in kwargs:
+        result = upload(port, path, kwargs["upload"])
+    else:
+        result = download(port, path, **kwargs)
     growth = sampler.stop()
     time.sleep(0.5)  # let the server let go of the connection before the next scenario
     result.update(
@@ -308,7 +344,10 @@ def print_report(results: dict[str, Any]) -> None:
     for r in results["scenarios"]:
         ratio = (
             f"{r['mb_per_s'] / reference['mb_per_s']:.2f}x"
-            if reference and reference["mb_per_s"] and not r.get("slow")
+            if reference
+            and reference["mb_per_s"]
+            and not r.get("slow")
+            and not r["label"].startswith("upload")
             else "-"
         )
         rows.append(
@@ -412,6 +451,19 @@ def main(argv: list[str] | None = None) -> int:
                 paced.pid,
                 port,
                 f"/meetings/{data['meeting']}/documents.zip",
+            )
+        )
+        # An upload to the document address (anonymous: Django answers with the sign-in page
+        # once it has the body): Twisted's own parsing of multipart bodies is what differs.
+        upload_path = f"/meetings/{data['meeting']}/documents/new/"
+        add(measure(f"upload {args.size} MB", paced.pid, port, upload_path, upload=args.size * MB))
+        add(
+            measure(
+                f"upload {args.size} MB, Twisted parsing",
+                unpaced.pid,
+                unpaced_port,
+                upload_path,
+                upload=args.size * MB,
             )
         )
         describe_load("after")

@@ -1,4 +1,5 @@
-"""The project's ASGI application without ``PacedResponses``: for ``bench/downloads.py`` to show
+"""The project's ASGI application without ``PacedResponses`` nor the Daphne guard
+(``install_daphne_guard``): for ``bench/downloads.py`` to show
 what Daphne does with a streamed response when nothing waits for a slow client. Never deploy."""
 
 import os

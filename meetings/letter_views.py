@@ -244,7 +244,10 @@ def letter_template_edit(
         else:
             messages.success(
                 request,
-                _("The wording was saved: %(letter)s in %(language)s issued from now on use it.")
+                _(
+                    "The wording was saved: every %(letter)s in %(language)s issued from now on "
+                    "uses it."
+                )
                 % {"letter": letter_kind.label, "language": letter_language.label},
             )
             return back

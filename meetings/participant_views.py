@@ -31,7 +31,7 @@ from dialogue import permissions
 from dialogue.models import Dialogue
 
 from . import exports, participants
-from .models import Meeting, Nomination, NominationStatus
+from .models import Meeting
 from .views import visible_meeting
 
 CONTENT_TYPES = {
@@ -116,9 +116,7 @@ def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
         "formats": FORMATS,
     }
     if manager and not full:
-        context["approved"] = Nomination.objects.filter(
-            meeting_id=meeting.pk, status=NominationStatus.APPROVED
-        ).count()
+        context["approved"] = participants.approved_count(meeting)
     return _no_store(render(request, "meetings/participant_list.html", context))
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dialogue import permissions
 from dialogue.models import Dialogue, in_language
@@ -155,6 +156,7 @@ def participant_list(
         meeting_id=meeting.pk, status=NominationStatus.APPROVED
     ).order_by()
     public = Q(listed_publicly=True, erased_at__isnull=True)
+    details_read: tuple[str, ...] = _FULL_FIELDS
     if full:
         nominations = nominations.annotate(in_full=Value(True))
     elif viewer is not None and viewer.is_authenticated:
@@ -162,8 +164,10 @@ def participant_list(
         nominations = nominations.annotate(in_full=Exists(visible)).filter(public | Q(in_full=True))
     else:
         nominations = nominations.annotate(in_full=Value(False)).filter(public)
-    # Only the columns a list shows: a passport number never leaves the database here.
-    rows = nominations.values(*_LIST_FIELDS, *_FULL_FIELDS, "delegation_id", "in_full")
+        details_read = ()
+    # Only the columns a list shows: a passport number never leaves the database here, nor an
+    # address or a phone number for the public list.
+    rows = nominations.values(*_LIST_FIELDS, *details_read, "delegation_id", "in_full")
 
     groups: dict[int, list[ListedParticipant]] = defaultdict(list)
     members: dict[int, tuple[str, str, bool]] = {}
@@ -197,6 +201,13 @@ def participant_list(
     ]
     delegations.sort(key=lambda d: (not d.is_state, collation_key(d.name), d.key))
     return delegations
+
+
+def approved_count(meeting: Meeting) -> int:
+    """How many are approved, in one query: the public list holds fewer (consent)."""
+    return Nomination.objects.filter(
+        meeting_id=meeting.pk, status=NominationStatus.APPROVED
+    ).count()
 
 
 def _member(row: dict[str, Any]) -> tuple[str, str, bool]:
@@ -469,9 +480,9 @@ def meeting_dates(meeting: Meeting) -> str:
 
 
 def _about_meeting(meeting: Meeting) -> str:
-    return " · ".join(
-        part for part in (meeting.title, meeting.city, meeting_dates(meeting)) if part
-    )
+    """ "Budapest Process · SOM Istanbul · Istanbul · 10 March 2027"."""
+    parts = (meeting.dialogue.name, meeting.title, meeting.city, meeting_dates(meeting))
+    return " · ".join(part for part in parts if part)
 
 
 def _as_of(meeting: Meeting) -> str:
@@ -583,7 +594,7 @@ def _statistics_table(title: str, subtitle: str, stats: RegistrationStatistics) 
     return Table(
         title=title,
         subtitle=subtitle,
-        columns=[_("Counted"), *figure_columns()],
+        columns=[_("Breakdown"), *figure_columns()],
         group_label=_("Breakdown"),
         groups=[
             TableGroup(heading, [[row.label, *_figure_cells(row.figures)] for row in rows])
@@ -604,9 +615,11 @@ def statistics_table(meeting: Meeting, stats: RegistrationStatistics) -> Table:
 def _erased_note(stats: RegistrationStatistics) -> str:
     if not stats.erased:
         return ""
-    return _("%(n)d nominations whose personal data is erased are counted with what was kept.") % {
-        "n": stats.erased
-    }
+    return ngettext(
+        "%(n)d nomination whose personal data is erased is counted with what was kept.",
+        "%(n)d nominations whose personal data is erased are counted with what was kept.",
+        stats.erased,
+    ) % {"n": stats.erased}
 
 
 def dialogue_statistics_table(report: DialogueStatistics) -> Table:

@@ -550,7 +550,8 @@ def _nominate_locked(
     if person is None:
         invitation_path = _invite_nominee(by, meeting, delegation, nomination)
     transaction.on_commit(
-        lambda: _write_to_nominee(nomination, "nominated", invitation_path=invitation_path)
+        lambda: _write_to_nominee(nomination, "nominated", invitation_path=invitation_path),
+        robust=True,  # a mail server down must not turn a made nomination into an error
     )
     return nomination, True
 
@@ -675,9 +676,11 @@ def update_details(*, by: User, nomination: Nomination, **details: Any) -> Nomin
 
 def designate_head(*, by: User, nomination: Nomination) -> Nomination:
     """Make a running nominee the head of their delegation. The current head takes the new
-    head's former category, so the seats each category uses stay the same."""
+    head's former category, so the seats each category uses stay the same. Takes the
+    settings lock first: it locks two nominations, as a decision promoting the waitlist does."""
     _check_acts_for(by, nomination)
     with transaction.atomic():
+        _lock_settings(nomination.meeting)
         delegation = _lock_delegation(nomination.meeting, nomination.delegation.member)
         locked = _lock_nomination(nomination)
         if not locked.is_running:
@@ -777,7 +780,7 @@ def _decide(
         promoted = _promote_into_free_seats(reg, freed=freed) if freed else []
         _publish(locked, event_type, by=by, reason=reason)
         _publish_promotions(promoted)
-        transaction.on_commit(lambda: _write_to_nominee(locked, to))
+        transaction.on_commit(lambda: _write_to_nominee(locked, to), robust=True)
     return locked
 
 
@@ -834,7 +837,7 @@ def _promote_into_free_seats(reg: RegistrationSettings, *, freed: int) -> list[N
 def _publish_promotions(promoted: list[Nomination]) -> None:
     for nomination in promoted:
         _publish(nomination, events.NOMINATION_PROMOTED, by=None)  # the system did it
-        transaction.on_commit(partial(_write_to_nominee, nomination, "promoted"))
+        transaction.on_commit(partial(_write_to_nominee, nomination, "promoted"), robust=True)
 
 
 def approve(*, by: User, nomination: Nomination) -> Nomination:

@@ -20,17 +20,19 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Membership, Organisation, State
 
-from . import registration, registration_queries
+from . import letters, registration, registration_queries
 from .models import (
     Category,
     FollowUpQuestion,
     Funding,
+    LetterKind,
     Meeting,
     Nomination,
     NominationLetter,
@@ -400,7 +402,8 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if result.done:
         messages.success(
             request,
-            _("%(n)d nominations done.") % {"n": len(result.done)},
+            ngettext("%(n)d nomination done.", "%(n)d nominations done.", len(result.done))
+            % {"n": len(result.done)},
         )
     for nomination, message in result.refused:
         messages.error(request, f"{nomination.full_name}: {message}")
@@ -468,6 +471,12 @@ def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "reject_form": RejectForm(),
         "settings": registration_queries.settings_of(meeting),
         "funding": Funding,
+        # Each letter with, when it cannot be issued yet, why.
+        "letters": [
+            (kind, label, letters.refusal(nomination, kind)) for kind, label in LetterKind.choices
+        ]
+        if nomination.status == NominationStatus.APPROVED and nomination.erased_at is None
+        else [],
     }
     return render(request, "meetings/nomination_detail.html", context)
 
@@ -671,9 +680,12 @@ def nomination_erase(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     count = registration.erase_person(by=request.user, nomination=nomination)
     messages.success(
         request,
-        _(
+        ngettext(
+            "The person's data was erased from %(n)d registration; the statistics keep them as "
+            "an anonymous participant.",
             "The person's data was erased from %(n)d registrations; the statistics keep them as "
-            "an anonymous participant."
+            "an anonymous participant.",
+            count,
         )
         % {"n": count},
     )

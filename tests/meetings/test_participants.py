@@ -21,6 +21,7 @@ from django.utils import translation
 from dialogue.models import Organisation, State, User
 from meetings import participants, registration, services
 from meetings.models import Meeting, Nomination
+from meetings.participant_views import export_filename
 from tests.conftest import World, client_for
 from tests.factories import MembershipFactory, StateFactory
 from tests.meetings.conftest import START, set_up_registration
@@ -392,6 +393,7 @@ def test_full_exports_for_the_secretariat_have_every_column(world: World, scene:
     pdf = flat(" ".join(page_texts(_export(client, scene.meeting, "pdf", "?full=1").content)))
     assert "Giorgi Beridze" in pdf
     assert "Full list for the secretariat" in pdf
+    assert "Budapest Process · SOM Istanbul · Istanbul · March 10, 2027" in pdf
 
 
 def test_exports_in_russian(world: World, scene: Scene) -> None:
@@ -417,8 +419,6 @@ def test_unknown_export_format_is_missing(world: World, scene: Scene) -> None:
 def test_export_filename_is_cleaned_of_unsafe_characters(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
-    from meetings.participant_views import export_filename
-
     open_meeting.title_en = 'BP SOM "Türkiye"/../İstanbul\r\n'
     assert export_filename(open_meeting, "participants", "pdf") == (
         "BP-SOM-Turkiye-Istanbul-participants-2027-03-10.pdf"
@@ -526,7 +526,7 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
     rows = read_csv(response.content)
     assert rows[0] == [
         "Breakdown",
-        "Counted",
+        "Breakdown",
         "Nominations",
         "Participants (approved)",
         "Travel support granted",
@@ -538,6 +538,10 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
     assert ["By gender", "Not given", "1", "0", "0", "0", "0", ""] in rows
     sheet = _xlsx_rows(client.get(f"/meetings/{scene.meeting.pk}/statistics.xlsx").content)
     assert sheet[1] == ["Total", "All", 10, 6, 2, 2, 4, 66.7]
+    pdf = flat(
+        " ".join(page_texts(client.get(f"/meetings/{scene.meeting.pk}/statistics.pdf").content))
+    )
+    assert "1 nomination whose personal data is erased is counted with what was kept." in pdf
 
 
 def test_dialogue_statistics_add_up_the_meetings_of_the_year(

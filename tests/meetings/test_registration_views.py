@@ -429,3 +429,17 @@ def test_registration_settings_show_deadlines_in_the_meetings_zone_to_every_view
     staff.save()
     page = client_for(staff).get(f"/meetings/{open_meeting.pk}/registration/").content.decode()
     assert 'value="2027-02-18T09:00"' in page  # 06:00 UTC is 09:00 in Istanbul
+
+
+def test_nomination_page_offers_the_letters_that_can_be_issued(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    nomination = _nominate(world, open_meeting, "delegate_a@example.org")
+    page = client_for(world.people["delegate_a"]).get(f"/nominations/{nomination.pk}/")
+    assert 'id="letters"' not in page.content.decode()
+    registration.approve(by=staff, nomination=nomination)
+    page = client_for(world.people["delegate_a"]).get(f"/nominations/{nomination.pk}/")
+    html = page.content.decode()
+    assert f"/nominations/{nomination.pk}/letters/invitation.pdf" in html
+    assert f"/nominations/{nomination.pk}/letters/visa_support.pdf" not in html
+    assert "needs the passport number" in html

@@ -62,6 +62,15 @@ def invite_delegate_a(world: World) -> services.SentInvitation:
 
 
 def build(world: World) -> Scene:
+    """The scene on ``world``, built once per world (a test asks for it many times)."""
+    built: Scene | None = getattr(world, "_scene", None)
+    if built is None:
+        built = _build(world)
+        world._scene = built  # type: ignore[attr-defined]  # memo on the test's world
+    return built
+
+
+def _build(world: World) -> Scene:
     scene = Scene()
     sent = invite_delegate_a(world)
     scene.ids["invitation_delegate_a"] = sent.invitation.pk
@@ -108,6 +117,15 @@ def build(world: World) -> Scene:
 
 
 def build_registration(world: World, built: Scene) -> dict[str, Any]:
+    """The registration scene on ``built`` (see ``_build_registration``), built once."""
+    registered: dict[str, Any] | None = getattr(world, "_registration", None)
+    if registered is None:
+        registered = _build_registration(world, built)
+        world._registration = registered  # type: ignore[attr-defined]  # memo on the world
+    return registered
+
+
+def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     """Registration open on the public meeting: delegate A nominated by focal point A and
     approved (a registered participant, not in the public list of participants); a colleague of
     delegate A, approved and in the public list; a delegate of state B nominated by focal point

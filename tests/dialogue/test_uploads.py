@@ -300,3 +300,19 @@ def test_the_scan_fails_closed_when_clamd_is_down_or_errs(settings: Any) -> None
 def test_without_clamd_configured_nothing_is_scanned(settings: Any) -> None:
     settings.CLAMD_URL = ""
     assert _check(EICAR, name="eicar.txt").file_type.extension == "txt"
+
+
+def test_real_files_made_by_office_libraries_are_accepted() -> None:
+    import openpyxl
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["State", "Returns"])
+    workbook.save(buffer)
+    assert _check(buffer.getvalue(), name="returns.xlsx").file_type.extension == "xlsx"
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Conclusions of the Senior Officials' Meeting")
+    page.save()
+    assert _check(buffer.getvalue(), name="conclusions.pdf").file_type.extension == "pdf"

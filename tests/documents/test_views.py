@@ -150,6 +150,8 @@ def test_download_serves_the_latest_with_safe_headers(
     assert hashlib.sha256(body).hexdigest() == second.sha256
     assert response["ETag"] == f'"{second.sha256}"'
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Cache-Control"] == "private, no-cache"
     assert response["Content-Disposition"].startswith("attachment;")
     assert "BP-SOM-2027-1_en_r2.pdf" in response["Content-Disposition"]
     assert response["Content-Length"] == str(len(body))

@@ -21,6 +21,7 @@ from django.conf import settings  # noqa: E402
 from config.request_limits import (  # noqa: E402
     BodySizeLimit,
     PacedResponses,
+    StreamedBodies,
     install_daphne_guard,
 )
 from notifications.routing import websocket_urlpatterns  # noqa: E402
@@ -35,7 +36,8 @@ gc.set_threshold(50_000, 20, 10)
 
 application = ProtocolTypeRouter(
     {
-        "http": PacedResponses(BodySizeLimit(django_asgi_app)),
+        # StreamedBodies first: both it and PacedResponses find Daphne's request behind `send`.
+        "http": StreamedBodies(PacedResponses(BodySizeLimit(django_asgi_app))),
         "websocket": OriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
             settings.WEBSOCKET_ALLOWED_ORIGINS,

@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from config.asgi import application
@@ -28,6 +29,15 @@ def _in_memory_channel_layer(settings: Any) -> None:
 async def hub_cleanup() -> AsyncIterator[None]:
     yield
     await stop_hub()
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections() -> AsyncIterator[None]:
+    """Consumers reach the database from asgiref's one worker thread, whose connection is
+    persistent (``CONN_MAX_AGE``): closed after each test, or it keeps the test database busy
+    and PostgreSQL refuses to drop it at the end of the run."""
+    yield
+    await sync_to_async(connections.close_all)()
 
 
 def session_cookie(user: User) -> tuple[bytes, bytes]:

@@ -13,9 +13,9 @@ Scenarios:
   slow client   the same, read at 5 MB/s for 8 s (then the client hangs up)
   unpaced       the same two without ``PacedResponses`` (``bench/unpaced_asgi.py``): what
                 Daphne does with a streamed response when nothing waits for the client
-  upload        a 200 MB multipart upload to the document address, with and without the guard
-                of ``config.request_limits.install_daphne_guard`` (the unpaced server has none:
-                Twisted then parses every multipart body into memory)
+  upload        a 200 MB multipart upload to the document address, with and without
+                ``install_daphne_guard`` and ``StreamedBodies`` (the unpaced server has neither:
+                Twisted parses every multipart body into memory, and Daphne queues it whole)
   X-Accel       (with nginx) nginx in front of Daphne with ``DOCUMENTS_X_ACCEL_REDIRECT``: Daphne
                 checks the permission and answers headers only, nginx sends the file
   ZIP           ``/meetings/<id>/documents.zip`` of 50 documents of 1 MB, full speed
@@ -459,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         add(measure(f"upload {args.size} MB", paced.pid, port, upload_path, upload=args.size * MB))
         add(
             measure(
-                f"upload {args.size} MB, Twisted parsing",
+                f"upload {args.size} MB, unguarded",
                 unpaced.pid,
                 unpaced_port,
                 upload_path,

@@ -1,6 +1,6 @@
-"""The project's ASGI application without ``PacedResponses`` nor the Daphne guard
-(``install_daphne_guard``): for ``bench/downloads.py`` to show
-what Daphne does with a streamed response when nothing waits for a slow client. Never deploy."""
+"""The project's ASGI application without ``PacedResponses``, ``StreamedBodies`` and the Daphne
+guard (``install_daphne_guard``): for ``bench/downloads.py`` to show what Daphne does with a
+streamed response when nothing waits for a slow client, and with a large upload. Never deploy."""
 
 import os
 

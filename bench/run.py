@@ -5,6 +5,8 @@
     .venv/bin/python bench/run.py --live-only     only live delivery (options of ``bench/live.py``)
     .venv/bin/python bench/run.py --pages-only    only the meeting page and `.ics` (about 1.5
                                                   minutes; options of ``bench/pages.py``)
+    .venv/bin/python bench/run.py --documents-only  only document downloads and the ZIP (about 2
+                                                  minutes; options of ``bench/downloads.py``)
 
 Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
 that follows takes only ``--quick`` from them.
@@ -17,11 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import downloads
 import live
 import pages
 
 
 def main(argv: list[str]) -> int:
+    if "--documents-only" in argv:
+        return downloads.main([a for a in argv if a != "--documents-only"])
     if "--pages-only" in argv:
         return pages.main([a for a in argv if a != "--pages-only"])
     if "--live-only" in argv:
@@ -29,8 +34,10 @@ def main(argv: list[str]) -> int:
     code = live.main(argv)
     if any(a in ("-h", "--help") for a in argv):
         return code
-    pages_code = pages.main(["--quick"] if "--quick" in argv else [])
-    return code or pages_code
+    quick = ["--quick"] if "--quick" in argv else []
+    pages_code = pages.main(quick)
+    documents_code = downloads.main(quick)
+    return code or pages_code or documents_code
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Redis; ``DIALOGUE_ENV=production`` turns on the production safeguards and requir
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT") or (str(BASE_DIR / "staticfiles") if PRODUCTION else None)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Document files (see "Documents" below): local files under MEDIA_ROOT unless configured.
+    "documents": {
+        "BACKEND": env("DOCUMENTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(env("DOCUMENTS_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "config.storage.StaticFiles"
@@ -334,3 +340,24 @@ EMAIL_DIGEST_HOUR = int(env("EMAIL_DIGEST_HOUR", "7"))
 # Absolute links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", "[Dialogue] ")
+
+# --- Documents -------------------------------------------------------------------------------
+
+# Request bodies are refused with 413 before Django reads them (config/asgi.py): document
+# uploads may be this large, every other request at most REQUEST_MAX_BYTES.
+DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(250 * 1024 * 1024)))
+REQUEST_MAX_BYTES = int(env("REQUEST_MAX_BYTES", str(25 * 1024 * 1024)))
+# Paths (regular expressions) that take document uploads, with the larger cap.
+DOCUMENT_UPLOAD_PATHS = [
+    r"^/meetings/\d+/documents/new/$",
+    r"^/dialogues/[-\w]+/documents/new/$",
+    r"^/documents/\d+/upload/$",
+]
+# After the permission check, hand the bytes to the reverse proxy: the internal location that
+# maps onto the document storage's root (nginx: `location /protected/ { internal; alias
+# /srv/dialogue/media/; }`). Empty: Daphne streams the file itself. Local storage only.
+DOCUMENTS_X_ACCEL_REDIRECT = env("DOCUMENTS_X_ACCEL_REDIRECT")
+# Virus scanning through clamd (INSTREAM): "tcp://127.0.0.1:3310" or "unix:///run/clamav/clamd.ctl".
+# When set, an upload is refused unless clamd says it is clean (it fails closed).
+CLAMD_URL = env("CLAMD_URL")
+CLAMD_TIMEOUT = float(env("CLAMD_TIMEOUT", "30"))

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("dialogue.urls")),
     path("", include("notifications.urls")),
     path("", include("meetings.urls")),
+    path("", include("documents.urls")),
 ]

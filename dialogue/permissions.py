@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import (
     SECRETARIAT_ROLES,
@@ -548,3 +548,207 @@ def registered_participants(meeting: Any) -> QuerySet[User]:
         meeting_id=meeting.pk, status="approved", person__isnull=False
     )
     return User.objects.filter(is_active=True, pk__in=approved.values("person_id"))
+
+
+# --- Documents ------------------------------------------------------------------------------
+# Asked with objects of the documents app (looked up lazily: dialogue ← meetings ← documents).
+# ``documents_visible_to`` is the one filter behind every list, the library and its search,
+# the meeting page, the ZIP and exports; ``can_view_document`` asks the same filter for one
+# document, so a list and a page never disagree. The live audiences below decide the same
+# questions from facts carried in the event, without reading the database per socket.
+#
+# Who sees a document, by its marking (the dialogue's secretariat sees every one, and nobody
+# but the secretariat sees anything of a meeting they may not see):
+#   public         everyone
+#   participants   the meeting's registered participants; the chair; the focal points of the
+#                  states with an approved participant (they see what their delegates see)
+#   member_states  the chair, focal points and delegates of states (roles in the dialogue),
+#                  and registered participants from a state's delegation; never observers
+#   delegations    people of the named states and organisations: by their role in the
+#                  dialogue, or by their approved nomination to the meeting
+#   internal       the secretariat; the chair when the document is shared with the chair
+
+DOCUMENT_STATE_ROLES = (RoleKind.FOCAL_POINT, RoleKind.DELEGATE, RoleKind.CHAIR)
+
+
+def _documents_model(name: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model("documents", name)
+
+
+def can_manage_documents(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """Upload, revise, withdraw, circulate, see receipts and remind: the secretariat."""
+    return is_secretariat(user, dialogue)
+
+
+def documents_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+    """Every document ``user`` may see (withdrawn ones included, labelled as such)."""
+    s = standing(user)
+    documents = _documents_model("Document").objects.all()
+    if s.superuser:
+        return documents
+    served = s.dialogue_ids(SECRETARIAT_ROLES)
+    member_of = s.dialogue_ids(RoleKind.values)
+    meeting_seen = Q(meeting__isnull=True) | (
+        Q(meeting__announced_at__isnull=False)
+        & (Q(meeting__is_public=True) | Q(meeting__dialogue_id__in=member_of))
+    )
+    marking = Q(marking="public")
+    if s.authenticated and user is not None:
+        marking |= _restricted_markings(s, user.pk or 0)
+    return documents.filter(Q(dialogue_id__in=served) | (meeting_seen & marking))
+
+
+def _restricted_markings(s: Standing, user_id: int) -> Q:
+    document = _documents_model("Document")
+    approved = _nomination_model().objects.filter(status="approved")
+    mine = approved.filter(person_id=user_id)
+    chaired = s.dialogue_ids([RoleKind.CHAIR])
+
+    participants = Q(meeting_id__in=mine.values("meeting_id")) | Q(dialogue_id__in=chaired)
+    member_states = Q(dialogue_id__in=s.dialogue_ids(DOCUMENT_STATE_ROLES)) | Q(
+        meeting_id__in=mine.filter(delegation__state__isnull=False).values("meeting_id")
+    )
+    by_state = document.named_states.through.objects
+    by_organisation = document.named_organisations.through.objects
+    named = Q(
+        Exists(
+            by_state.filter(
+                document_id=OuterRef("pk"),
+                state__delegations__meeting_id=OuterRef("meeting_id"),
+                state__delegations__nominations__person_id=user_id,
+                state__delegations__nominations__status="approved",
+            )
+        )
+    ) | Q(
+        Exists(
+            by_organisation.filter(
+                document_id=OuterRef("pk"),
+                organisation__delegations__meeting_id=OuterRef("meeting_id"),
+                organisation__delegations__nominations__person_id=user_id,
+                organisation__delegations__nominations__status="approved",
+            )
+        )
+    )
+    for g in s.grants:
+        if g.kind == RoleKind.FOCAL_POINT and g.state_id:
+            participants |= Q(
+                dialogue_id=g.dialogue_id,
+                meeting_id__in=approved.filter(delegation__state_id=g.state_id).values(
+                    "meeting_id"
+                ),
+            )
+        if g.kind in DOCUMENT_STATE_ROLES and g.state_id:
+            named |= Q(
+                dialogue_id=g.dialogue_id,
+                pk__in=by_state.filter(state_id=g.state_id).values("document_id"),
+            )
+        if g.kind == RoleKind.OBSERVER and g.organisation_id:
+            named |= Q(
+                dialogue_id=g.dialogue_id,
+                pk__in=by_organisation.filter(organisation_id=g.organisation_id).values(
+                    "document_id"
+                ),
+            )
+    return (
+        (Q(marking="participants") & participants)
+        | (Q(marking="member_states") & member_states)
+        | (Q(marking="delegations") & named)
+        | Q(marking="internal", shared_with_chair=True, dialogue_id__in=chaired)
+    )
+
+
+def can_view_document(user: AnyUser | None, document: Any) -> bool:
+    """One document, by the same filter as every list (one query)."""
+    if is_secretariat_of_dialogue_id(user, document.dialogue_id):
+        return True
+    return documents_visible_to(user).filter(pk=document.pk).exists()
+
+
+def circulations_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+    """Circulations ``user`` sent as secretariat or received (their receipt is the proof)."""
+    s = standing(user)
+    circulations = _documents_model("Circulation").objects.all()
+    if s.superuser:
+        return circulations
+    if not s.authenticated or user is None:
+        return circulations.none()
+    return circulations.filter(
+        Q(dialogue_id__in=s.dialogue_ids(SECRETARIAT_ROLES)) | Q(receipts__recipient_id=user.pk)
+    ).distinct()
+
+
+def can_view_circulation(user: AnyUser | None, circulation: Any) -> bool:
+    if is_secretariat_of_dialogue_id(user, circulation.dialogue_id):
+        return True
+    return circulations_visible_to(user).filter(pk=circulation.pk).exists()
+
+
+def can_acknowledge(user: AnyUser | None, circulation: Any) -> bool:
+    """Only a recipient acknowledges, for themselves (the secretariat cannot do it for them)."""
+    return (
+        standing(user).authenticated
+        and user is not None
+        and circulation.receipts.filter(recipient_id=user.pk).exists()
+    )
+
+
+# Live answers: the same questions from the facts an event carries (see documents.events).
+
+
+def receives_document_event(user: AnyUser | None, audience: dict[str, Any]) -> bool:
+    """May ``user`` see an event about a document whose facts are ``audience``?"""
+    dialogue_id = audience["dialogue"]
+    if is_secretariat_of_dialogue_id(user, dialogue_id):
+        return True
+    seen = audience.get("meeting")
+    if seen == "draft" or (seen == "members" and not is_member_of_dialogue_id(user, dialogue_id)):
+        return False
+    marking = audience["marking"]
+    if marking == "public":
+        return True
+    s = standing(user)
+    if not s.authenticated or user is None:
+        return False
+    if user.pk in audience.get("users", ()):
+        return True
+    if marking == "participants":
+        return s.has([RoleKind.CHAIR], dialogue_id=dialogue_id) or any(
+            s.has([RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=state)
+            for state in audience.get("participant_states", ())
+        )
+    if marking == "member_states":
+        return s.has(DOCUMENT_STATE_ROLES, dialogue_id=dialogue_id)
+    if marking == "delegations":
+        return any(
+            s.has(DOCUMENT_STATE_ROLES, dialogue_id=dialogue_id, state_id=state)
+            for state in audience.get("states", ())
+        ) or any(
+            s.has([RoleKind.OBSERVER], dialogue_id=dialogue_id, organisation_id=organisation)
+            for organisation in audience.get("organisations", ())
+        )
+    if marking == "internal":
+        return bool(audience.get("chair")) and s.has([RoleKind.CHAIR], dialogue_id=dialogue_id)
+    return False
+
+
+def receives_circulation_event(user: AnyUser | None, audience: dict[str, Any]) -> bool:
+    """A circulation's news is for its recipients, while they may still see every document in
+    it (the secretariat follows receipts through ``documents.receipt``)."""
+    return (
+        standing(user).authenticated
+        and user is not None
+        and user.pk in audience.get("users", ())
+        and all(receives_document_event(user, facts) for facts in audience.get("documents", ()))
+    )
+
+
+ACTIONS.update(
+    {
+        "document.view": can_view_document,
+        "document.manage": lambda user, dialogue: can_manage_documents(user, dialogue),
+        "circulation.view": can_view_circulation,
+        "circulation.acknowledge": can_acknowledge,
+    }
+)

@@ -6,3 +6,10 @@ class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dialogue.demo import DEMO_LOADERS
+
+        from . import demo, events  # noqa: F401 - events registers its types and audiences
+
+        DEMO_LOADERS.append(demo.load_demo_documents)

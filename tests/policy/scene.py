@@ -190,3 +190,67 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
         "nomination_listed_a": listed_a,
         "letter_a": letter,
     }
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# name → (meeting of the scene or None, marking, English title, extra)
+DOCUMENTS: dict[str, tuple[str | None, str, str, dict[str, Any]]] = {
+    "public": ("public", "public", "Public paper", {}),
+    "participants": ("public", "participants", "Participants paper", {}),
+    "member_states": ("public", "member_states", "Member states paper", {}),
+    "delegations_a": ("public", "delegations", "Georgia only paper", {"states": ["a"]}),
+    "internal": ("public", "internal", "Internal paper", {}),
+    "internal_chair": ("public", "internal", "Paper for the chair", {"chair": True}),
+    "withdrawn": ("public", "public", "Withdrawn paper", {"withdrawn": True}),
+    "members_meeting": ("members", "public", "Members meeting paper", {}),
+    "draft_meeting": ("draft", "public", "Draft meeting paper", {}),
+    "dialogue_member_states": (None, "member_states", "Dialogue member states paper", {}),
+}
+
+
+def build_documents(world: World, built: Scene) -> dict[str, Any]:
+    """A document at every marking on the public meeting (with registration: delegate A is
+    an approved participant of state A), a public one on the members-only and on the draft
+    meeting, a member-states one of the dialogue, a withdrawn one; the participants' paper
+    circulated to the registered participants. Ids as ``document_<name>`` and
+    ``circulation_participants``; live audiences as ``document_<name>`` and
+    ``circulation_participants``."""
+    from documents import events as document_events
+    from documents import services as documents
+
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    registered = build_registration(world, built)
+    meetings = {**built.meetings, "public": registered["meeting"]}
+    ids: dict[str, int] = {"document_meeting": meetings["public"].pk}
+    audiences: dict[str, dict[str, Any]] = {}
+    made = {}
+    for name, (meeting_name, marking, title, extra) in DOCUMENTS.items():
+        meeting = meetings[meeting_name] if meeting_name else None
+        document = documents.add_document(
+            by=staff,
+            dialogue=world.dialogue,
+            meeting=meeting,
+            kind="background_paper",
+            title_en=title,
+            marking=marking,
+            named_states=[world.state_a] if extra.get("states") else [],
+            shared_with_chair=bool(extra.get("chair")),
+            language="en",
+            upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
+        )
+        if extra.get("withdrawn"):
+            document = documents.withdraw_document(by=staff, document=document, reason="Replaced")
+        made[name] = document
+        ids[f"document_{name}"] = document.pk
+        audiences[f"document_{name}"] = document_events.document_audience(document)
+    circulation = documents.circulate(
+        by=staff, documents=[made["participants"]], audience="participants", message="For you"
+    )
+    ids["circulation_participants"] = circulation.pk
+    audiences["circulation_participants"] = document_events.circulation_audience(
+        circulation, [r.recipient_id for r in circulation.receipts.all()], [made["participants"]]
+    )
+    return {"ids": ids, "audiences": audiences, "documents": made, "circulation": circulation}

@@ -97,6 +97,11 @@ def _target(world: World, name: str) -> Any:
     targets = _targets(world)
     if name in targets:
         return targets[name]
+    if name.startswith(("document_", "circulation_")):
+        made = _documents(world, scene.build(world))
+        if name.startswith("circulation_"):
+            return made["circulation"]
+        return made["documents"][name.removeprefix("document_")]
     built = scene.build_registration(world, scene.build(world))
     meeting = built["meeting"]
     return {
@@ -175,7 +180,8 @@ def _shows(response: Any, text: str) -> bool:
         finally:
             document.close()
         return "".join(text.split()) in "".join(found.replace("\ufffe", "").split())
-    return text in response.content.decode()
+    body = b"".join(response) if response.streaming else response.content  # a ZIP streams
+    return text in body.decode("utf-8", "replace")
 
 
 def _fill(world: World, text: str, *, always: bool = False) -> str:
@@ -185,6 +191,8 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
         return text
     built = scene.build(world)
     ids = dict(built.ids)
+    if "document" in text or "{circulation_" in text:  # documents' pages: build them (and
+        ids.update(_documents(world, built)["ids"])  # the registration they stand on)
     if "{outcome_" in text or "{action_point_" in text:
         ids.update(_outcome_ids(world, built))
     if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
@@ -208,6 +216,15 @@ def _registration_ids(world: World, built: scene.Scene) -> dict[str, Any]:
         "nomination_b": registered["nomination_b"].pk,
         "letter_a": registered["letter_a"].pk,
     }
+
+
+def _documents(world: World, built: scene.Scene) -> dict[str, Any]:
+    """The documents scene (``scene.build_documents``), built once per world."""
+    made: dict[str, Any] | None = getattr(world, "_documents", None)
+    if made is None:
+        made = scene.build_documents(world, built)
+        world._documents = made  # type: ignore[attr-defined]  # memo on the test's world
+    return made
 
 
 def _outcome_ids(world: World, built: scene.Scene) -> dict[str, int]:
@@ -294,7 +311,11 @@ def test_live_stream(world: World, row: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("row", _cases("event"))
 def test_live_event(world: World, row: dict[str, Any]) -> None:
-    audience = scene.build(world).audiences[row["audience"]]
+    built = scene.build(world)
+    if row["audience"].startswith(("document_", "circulation_")):
+        audience = _documents(world, built)["audiences"][row["audience"]]
+    else:
+        audience = built.audiences[row["audience"]]
     event = Event.objects.create(
         stream="dialogue:budapest-process", type=row["type"], audience=audience
     )

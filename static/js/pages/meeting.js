@@ -50,6 +50,28 @@ if (outcomes?.dataset.fragment) {
   }
 }
 
+// Documents: added, revised, withdrawn or circulated; the section (and the agenda, which lists
+// each item's documents) is re-fetched, so what appears is what this viewer may see.
+const documents = document.getElementById("documents");
+const russianTitle = (d) => (russian && d.title_ru) || d.title || "";
+
+if (documents?.dataset.fragment) {
+  for (const type of ["documents.changed", "documents.circulated", "documents.revised"]) {
+    on(type, async (data) => {
+      const fetches = [refetchFragment(documents)];
+      if (agenda?.dataset.fragment && (data.agenda_item || type !== "documents.changed")) {
+        fetches.push(refetchFragment(agenda));
+      }
+      await Promise.allSettled(fetches);
+      for (const item of data.documents || []) {
+        highlight(document.getElementById(`document-${item.id}`));
+        highlight(document.getElementById(`agenda-document-${item.id}`));
+      }
+      announce((data.documents || []).map((d) => `${d.symbol} ${russianTitle(d)}`).join("; "));
+    });
+  }
+}
+
 const registration = document.getElementById("registration-section");
 
 if (registration?.dataset.fragment) {

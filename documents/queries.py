@@ -1,0 +1,314 @@
+"""Reads of documents, each in a fixed number of queries whatever the number of documents.
+
+Every list starts from ``dialogue.permissions.documents_visible_to``: a document never appears,
+even as a count or a search hit, to someone who may not see it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+
+from dialogue import permissions
+from dialogue.models import Role, RoleKind
+from meetings.models import Meeting, Nomination, NominationStatus
+
+from .models import Document, Language, Marking, Receipt, Revision
+
+LANGUAGE_LABELS = dict(Language.choices)
+
+
+@dataclass
+class LanguageVersion:
+    language: str
+    current: Revision | None
+    superseded: list[Revision] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return str(LANGUAGE_LABELS.get(self.language, self.language))
+
+    @property
+    def pending(self) -> bool:
+        return self.current is None
+
+
+@dataclass
+class DocumentRow:
+    document: Document
+    versions: list[LanguageVersion]
+
+    @property
+    def available(self) -> list[LanguageVersion]:
+        return [v for v in self.versions if v.current is not None]
+
+    @property
+    def pending(self) -> list[LanguageVersion]:
+        return [v for v in self.versions if v.current is None]
+
+
+def working_languages(document: Document, meeting: Meeting | None = None) -> list[str]:
+    """The languages a document should exist in: its meeting's, else its dialogue's."""
+    meeting = meeting or document.meeting
+    languages = list(meeting.languages) if meeting is not None and meeting.languages else []
+    if not languages:
+        languages = list(document.dialogue.languages or ["en"])
+    return languages
+
+
+def rows(
+    documents: Sequence[Document], revisions: Iterable[Revision], meeting: Meeting | None = None
+) -> list[DocumentRow]:
+    """Documents with their language versions: working languages first (missing ones pending),
+    then any other language present; in each, the current revision and the superseded ones."""
+    by_document: dict[int, dict[str, list[Revision]]] = {}
+    for revision in revisions:
+        by_document.setdefault(revision.document_id, {}).setdefault(revision.language, []).append(
+            revision
+        )
+    result = []
+    for document in documents:
+        present = by_document.get(document.pk, {})
+        languages = working_languages(document, meeting)
+        languages += sorted(lang for lang in present if lang not in languages)
+        versions = []
+        for language in languages:
+            found = sorted(present.get(language, []), key=lambda r: -r.number)
+            for revision in found:
+                revision.document = document  # no query to reach it again
+            versions.append(LanguageVersion(language, found[0] if found else None, found[1:]))
+        result.append(DocumentRow(document, versions))
+    return result
+
+
+def meeting_documents(user: Any, meeting: Meeting) -> list[DocumentRow]:
+    """The documents of a meeting ``user`` may see, with their versions: one query."""
+    visible = permissions.documents_visible_to(user).filter(meeting_id=meeting.pk)
+    revisions = list(
+        Revision.objects.filter(document__in=visible)
+        .select_related("document")
+        .order_by("document__kind", "document__number", "document_id", "language", "-number")
+    )
+    documents: dict[int, Document] = {}
+    for revision in revisions:
+        document = documents.setdefault(revision.document_id, revision.document)
+        document.meeting = meeting
+    return rows(list(documents.values()), revisions, meeting)
+
+
+def meeting_documents_cached(
+    request: HttpRequest | None, user: Any, meeting: Meeting
+) -> list[DocumentRow]:
+    """``meeting_documents`` once per request, however many places of a page show them."""
+    if request is None:
+        return meeting_documents(user, meeting)
+    cache: dict[int, list[DocumentRow]] = request.__dict__.setdefault("_meeting_documents", {})
+    if meeting.pk not in cache:
+        cache[meeting.pk] = meeting_documents(user, meeting)
+    return cache[meeting.pk]
+
+
+def document_rows(documents: QuerySet[Document]) -> list[DocumentRow]:
+    """Rows for a page of documents: the documents, then all their revisions (two queries)."""
+    listed = list(documents.select_related("meeting", "dialogue", "agenda_item"))
+    revisions = Revision.objects.filter(document_id__in=[d.pk for d in listed]).order_by(
+        "language", "-number"
+    )
+    return rows(listed, revisions)
+
+
+# --- The library: filters and search ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LibraryFilter:
+    text: str = ""
+    kind: str = ""
+    meeting: int | None = None
+    language: str = ""
+    since: Any = None
+    until: Any = None
+    marking: str = ""
+
+
+def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document]:
+    """Filter and search ``documents`` (already limited to what the viewer may see).
+
+    The text matches symbols and titles in every language: PostgreSQL's full-text search
+    (prefixes of each word, no stemming, so Russian and English alike) ranked by relevance;
+    elsewhere every word must appear in the symbol or a title (SQLite compares case only for
+    Latin letters)."""
+    if f.kind:
+        documents = documents.filter(kind=f.kind)
+    if f.marking:
+        documents = documents.filter(marking=f.marking)
+    if f.meeting:
+        documents = documents.filter(meeting_id=f.meeting)
+    if f.language:
+        documents = documents.filter(
+            Exists(Revision.objects.filter(document_id=OuterRef("pk"), language=f.language))
+        )
+    if f.since:
+        documents = documents.filter(created_at__date__gte=f.since)
+    if f.until:
+        documents = documents.filter(created_at__date__lte=f.until)
+    text = f.text.strip()
+    if not text:
+        return documents.order_by("-created_at", "-id")
+    if "/" in text:  # a symbol, or the start of one: BP/SOM/2026/3, BP/SOM/2026
+        return documents.filter(
+            Q(symbol__iexact=text) | Q(symbol__istartswith=text.rstrip("/") + "/")
+        ).order_by("-created_at", "-id")
+    symbol = Q(symbol__iexact=text)
+    words = re.findall(r"\w+", text)
+    if connection.vendor == "postgresql" and words:
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = SearchVector("symbol", "title_en", "title_ru", config="simple")
+        query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
+        return (
+            documents.annotate(search=vector, rank=SearchRank(vector, query))
+            .filter(symbol | Q(search=query))
+            .order_by("-rank", "-created_at", "-id")
+        )
+    every_word = Q()
+    for word in words or [text]:
+        every_word &= (
+            Q(symbol__icontains=word) | Q(title_en__icontains=word) | Q(title_ru__icontains=word)
+        )
+    return documents.filter(symbol | every_word).order_by("-created_at", "-id")
+
+
+# --- Who is who, for audiences and receipts ----------------------------------------------------
+
+
+def entitled_by_registration(
+    document: Document, states: list[int], organisations: list[int]
+) -> tuple[list[int], list[int]]:
+    """The people a document's marking admits by their registration to its meeting (not by
+    their role), and for "participants" the states with an approved participant."""
+    if document.meeting_id is None:
+        return [], []
+    approved = Nomination.objects.filter(
+        meeting_id=document.meeting_id, status=NominationStatus.APPROVED, person__isnull=False
+    )
+    marking = document.marking
+    if marking == Marking.PARTICIPANTS:
+        users = list(
+            permissions.registered_participants(document.meeting).values_list("pk", flat=True)
+        )
+        participant_states = approved.filter(delegation__state__isnull=False).values_list(
+            "delegation__state_id", flat=True
+        )
+        return sorted(users), sorted(set(participant_states))
+    if marking == Marking.MEMBER_STATES:
+        approved = approved.filter(delegation__state__isnull=False)
+    elif marking == Marking.DELEGATIONS:
+        approved = approved.filter(
+            Q(delegation__state_id__in=states) | Q(delegation__organisation_id__in=organisations)
+        )
+    else:
+        return [], []
+    return sorted(set(approved.values_list("person_id", flat=True))), []
+
+
+def delegations_of(
+    user_ids: Iterable[int], *, dialogue_id: int, meeting_id: int | None
+) -> dict[int, tuple[int | None, int | None]]:
+    """Each person's delegation as (state id, organisation id): the one of their approved
+    nomination to the meeting, else the state of their focal point or delegate role, or the
+    organisation of their observer role, in the dialogue; (None, None) for anyone else."""
+    ids = list(user_ids)
+    result: dict[int, tuple[int | None, int | None]] = {uid: (None, None) for uid in ids}
+    for uid, kind, state_id, organisation_id in (
+        Role.objects.active()
+        .filter(
+            user_id__in=ids,
+            dialogue_id=dialogue_id,
+            kind__in=[RoleKind.FOCAL_POINT, RoleKind.DELEGATE, RoleKind.OBSERVER],
+        )
+        .order_by("kind")
+        .values_list("user_id", "kind", "state_id", "organisation_id")
+    ):
+        if result[uid] == (None, None):
+            result[uid] = (state_id, None) if kind != RoleKind.OBSERVER else (None, organisation_id)
+    if meeting_id is not None:
+        for uid, state_id, organisation_id in Nomination.objects.filter(
+            meeting_id=meeting_id, status=NominationStatus.APPROVED, person_id__in=ids
+        ).values_list("person_id", "delegation__state_id", "delegation__organisation_id"):
+            result[uid] = (state_id, organisation_id)
+    return result
+
+
+# --- Receipts -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DelegationReceipts:
+    """A delegation's receipts: it has opened when one of its people has, acknowledged when one
+    of them acknowledged."""
+
+    key: str
+    name: str
+    receipts: list[Receipt]
+
+    @property
+    def opened_at(self) -> Any:
+        return min((r.opened_at for r in self.receipts if r.opened_at), default=None)
+
+    @property
+    def acknowledged(self) -> Receipt | None:
+        done = [r for r in self.receipts if r.acknowledged_at]
+        return min(done, key=lambda r: r.acknowledged_at or r.delivered_at) if done else None
+
+    @property
+    def reminded_at(self) -> Any:
+        return max((r.reminded_at for r in self.receipts if r.reminded_at), default=None)
+
+    @property
+    def status(self) -> str:
+        if self.acknowledged is not None:
+            return "acknowledged"
+        return "opened" if self.opened_at else "delivered"
+
+
+@dataclass
+class ReceiptTable:
+    delegations: list[DelegationReceipts]
+
+    @property
+    def opened(self) -> int:
+        return sum(1 for d in self.delegations if d.status != "delivered")
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(1 for d in self.delegations if d.status == "acknowledged")
+
+    @property
+    def waiting(self) -> int:
+        return len(self.delegations) - self.acknowledged
+
+
+def receipt_table(circulation: Any) -> ReceiptTable:
+    """Receipts grouped by delegation, those still waiting first (one query)."""
+    groups: dict[str, DelegationReceipts] = {}
+    for receipt in circulation.receipts.select_related("recipient", "state", "organisation"):
+        member = receipt.delegation
+        if member is not None:
+            key = (
+                f"state-{receipt.state_id}"
+                if receipt.state_id
+                else f"org-{receipt.organisation_id}"
+            )
+            name = member.name
+        else:
+            key, name = f"person-{receipt.recipient_id}", str(receipt.recipient)
+        groups.setdefault(key, DelegationReceipts(key, name, [])).receipts.append(receipt)
+    order = {"delivered": 0, "opened": 1, "acknowledged": 2}
+    return ReceiptTable(sorted(groups.values(), key=lambda d: (order[d.status], d.name)))

@@ -1,0 +1,44 @@
+"""Documents on pages of other apps: the meetings templates ``{% load documents %}`` (the
+meetings app cannot import documents). Each reads through ``documents_visible_to``, once per
+request however many places of the page ask (``queries.meeting_documents_cached``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from dialogue import permissions
+
+from .. import queries
+
+register = template.Library()
+
+
+def _rows(context: Any, meeting: Any) -> list[queries.DocumentRow]:
+    request = context.get("request")
+    user = request.user if request is not None else None
+    return queries.meeting_documents_cached(request, user, meeting)
+
+
+@register.inclusion_tag("documents/_meeting_documents.html", takes_context=True)
+def meeting_documents(context: Any, meeting: Any) -> dict[str, Any]:
+    """The meeting's documents section (the fragment the live page re-fetches)."""
+    request = context.get("request")
+    return {
+        "request": request,
+        "meeting": meeting,
+        "rows": _rows(context, meeting),
+        "can_manage": permissions.can_manage_documents(
+            request.user if request else None, meeting.dialogue
+        ),
+    }
+
+
+@register.inclusion_tag("documents/_agenda_item_documents.html", takes_context=True)
+def agenda_item_documents(context: Any, meeting: Any, item_key: Any) -> dict[str, Any]:
+    """The documents attached to one agenda item (``item_key`` is the item's id)."""
+    return {
+        "request": context.get("request"),
+        "rows": [r for r in _rows(context, meeting) if r.document.agenda_item_id == item_key],
+    }

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dialogue.models import User
+from documents import services
+from documents.models import Document
+from meetings import registration
+from meetings import services as meeting_services
+from meetings.models import Meeting
+from tests.conftest import World
+from tests.meetings.conftest import set_up_registration
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(text: str = "", name: str = "paper.pdf") -> SimpleUploadedFile:
+    """A small PDF whose bytes differ by ``text`` (a comment line)."""
+    body = PDF_BYTES.replace(b"%%EOF", f"% {text}\n%%EOF".encode()) if text else PDF_BYTES
+    return SimpleUploadedFile(name, body)
+
+
+def docx(name: str = "paper.docx") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        archive.writestr("word/document.xml", "<w:document/>")
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+@pytest.fixture
+def staff(world: World) -> User:
+    user = world.people["secretariat_staff"]
+    assert user is not None
+    return user
+
+
+@pytest.fixture
+def person(world: World) -> Callable[[str], User]:
+    def get(role: str) -> User:
+        user = world.people[role]
+        assert user is not None
+        return user
+
+    return get
+
+
+@pytest.fixture
+def meeting(world: World, staff: User) -> Meeting:
+    """An announced public SOM in Istanbul (2027), English and Russian, registration open:
+    delegate A approved for Georgia (a registered participant)."""
+    from dialogue.models import Body
+
+    body = Body.objects.create(
+        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    )
+    start = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
+    draft = meeting_services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=body,
+        kind="senior_officials_meeting",
+        title_en="SOM Istanbul",
+        time_zone="Europe/Istanbul",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=8),
+        languages=["en", "ru"],
+    )
+    announced = meeting_services.transition(by=staff, meeting=draft, to="announced")
+    set_up_registration(announced, staff)
+    opened = meeting_services.transition(by=staff, meeting=announced, to="registration_open")
+    nomination = registration.nominate(
+        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        meeting=opened,
+        member=world.state_a,
+        email="delegate_a@example.org",
+        category="head_of_delegation",
+        full_name="Delegate A",
+    )
+    registration.approve(by=staff, nomination=nomination)
+    return Meeting.objects.select_related("dialogue", "body").get(pk=opened.pk)
+
+
+@pytest.fixture
+def add(world: World, staff: User, meeting: Meeting) -> Callable[..., Document]:
+    """Adds a document to the meeting (English PDF, public unless told)."""
+    counter = iter(range(1, 10_000))
+
+    def make(**fields: Any) -> Document:
+        n = next(counter)
+        values: dict[str, Any] = {
+            "by": staff,
+            "dialogue": world.dialogue,
+            "meeting": meeting,
+            "kind": "background_paper",
+            "title_en": f"Paper {n}",
+            "marking": "public",
+            "language": "en",
+            "upload": pdf(f"paper {n}"),
+        }
+        values.update(fields)
+        return services.add_document(**values)
+
+    return make

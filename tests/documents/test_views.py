@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dialogue.models import User
+from documents import services
+from documents.models import Document, Receipt
+from meetings import agenda
+from meetings.models import Meeting
+from tests.conftest import World, client_for
+from tests.documents.conftest import PDF_BYTES, docx, pdf
+
+pytestmark = pytest.mark.django_db
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _body(response: Any) -> bytes:
+    return b"".join(response) if response.streaming else response.content
+
+
+def _queries(client: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
+
+
+# --- Pages ----------
+
+
+def test_document_page_shows_versions_pending_translation_and_superseded_revisions(
+    world: World, staff: User, add: Callable[..., Document]
+) -> None:
+    document = add(marking="participants", title_en="Background paper", title_ru="Справка")
+    services.add_revision(
+        by=staff, document=document, language="en", upload=pdf("v2"), note="Figures of 2026"
+    )
+    page = client_for(world.people["delegate_a"]).get(f"/documents/{document.pk}/").content
+    text = page.decode()
+    assert document.symbol in text
+    assert "Participants of the meeting" in text
+    assert "Translation pending" in text  # Russian, a working language of the meeting
+    assert "superseded" in text
+    assert "Figures of 2026" in text
+    assert f"/documents/{document.pk}/en/r1/" in text
+
+
+def test_a_withdrawn_document_says_so_everywhere(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    document = add(title_en="Old concept note")
+    services.withdraw_document(by=staff, document=document, reason="Replaced by BP/SOM/2027/2")
+    viewer = client_for(world.people["delegate_a"])
+    assert "Replaced by BP/SOM/2027/2" in viewer.get(f"/documents/{document.pk}/").content.decode()
+    listed = viewer.get(f"/meetings/{meeting.pk}/documents/").content.decode()
+    assert "withdrawn" in listed
+    assert "Old concept note" in listed
+
+
+def test_meeting_page_lists_documents_on_their_agenda_items(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    item = agenda.add_item(by=staff, meeting=meeting, title_en="Legal pathways")
+    agenda.release_agenda(by=staff, meeting=meeting, note="v1")
+    add(title_en="Presentation on pathways", agenda_item=item)
+    page = client_for(None).get(f"/meetings/{meeting.pk}/").content.decode()
+    row = page[page.index(f'id="agenda-item-{item.pk}"') :]
+    assert "Presentation on pathways" in row[: row.index("</li>")]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "delegate_a", "secretariat_staff"])
+def test_meeting_page_costs_the_same_queries_at_1_and_50_documents(
+    world: World, meeting: Meeting, add: Callable[..., Document], role: str
+) -> None:
+    client = client_for(world.people[role])
+    add()
+    few = _queries(client, f"/meetings/{meeting.pk}/")
+    for n in range(49):
+        add(marking=["public", "participants", "member_states", "internal"][n % 4])
+    many = _queries(client, f"/meetings/{meeting.pk}/")
+    # The meeting page's own (4 anonymous, 10 signed in) + 1 for its documents, the agenda
+    # items' included (the standing and the registrations are read once for the whole page).
+    expected = {"anonymous": 5, "delegate_a": 11, "secretariat_staff": 11}[role]
+    assert (few, many) == (expected, expected)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "delegate_a", "secretariat_staff"])
+def test_library_costs_the_same_queries_at_1_and_50_documents(
+    world: World, meeting: Meeting, add: Callable[..., Document], role: str
+) -> None:
+    client = client_for(world.people[role])
+    add()
+    path = "/dialogues/budapest-process/documents/?q=Paper"
+    few = _queries(client, path)
+    for n in range(49):
+        add(marking=["public", "participants", "member_states"][n % 3])
+    many = _queries(client, path)
+    # session, person, standing, the dialogue, its meetings, the count, the page of documents,
+    # their revisions, the unread count (anonymous: the dialogue, meetings, count, page,
+    # revisions).
+    expected = {"anonymous": 5, "delegate_a": 9, "secretariat_staff": 9}[role]
+    assert (few, many) == (expected, expected)
+
+
+def test_library_filters_by_type_language_meeting_and_counts_only_what_one_may_see(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    add(title_en="Public agenda", kind="agenda")
+    russian = add(title_en="Internal note", marking="internal")
+    services.add_revision(by=staff, document=russian, language="ru", upload=pdf("ru"))
+    anonymous = client_for(None)
+    page = anonymous.get("/dialogues/budapest-process/documents/").content.decode()
+    assert "1 document" in page
+    assert "Internal note" not in page
+    staff_client = client_for(staff)
+    by_language = staff_client.get("/dialogues/budapest-process/documents/?language=ru")
+    assert "Internal note" in by_language.content.decode()
+    assert "Public agenda" not in by_language.content.decode()
+    by_kind = staff_client.get("/dialogues/budapest-process/documents/?kind=agenda").content
+    assert "Public agenda" in by_kind.decode()
+    assert "Internal note" not in by_kind.decode()
+    by_meeting = staff_client.get(f"/dialogues/budapest-process/documents/?meeting={meeting.pk}")
+    assert "2 documents" in by_meeting.content.decode()
+    by_symbol = anonymous.get("/dialogues/budapest-process/documents/?q=BP/SOM/2027/2")
+    assert "No document matches" in by_symbol.content.decode()  # the internal one
+
+
+# --- Downloads ----------
+
+
+def test_download_serves_the_latest_with_safe_headers(
+    world: World, staff: User, add: Callable[..., Document]
+) -> None:
+    document = add(marking="participants")
+    second = services.add_revision(by=staff, document=document, language="en", upload=pdf("v2"))
+    client = client_for(world.people["delegate_a"])
+    response = client.get(f"/documents/{document.pk}/en/")
+    body = _body(response)
+    assert hashlib.sha256(body).hexdigest() == second.sha256
+    assert response["ETag"] == f'"{second.sha256}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Cache-Control"] == "private, no-cache"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "BP-SOM-2027-1_en_r2.pdf" in response["Content-Disposition"]
+    assert response["Content-Length"] == str(len(body))
+    again = client.get(f"/documents/{document.pk}/en/", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    old = client.get(f"/documents/{document.pk}/en/r1/")
+    assert _body(old) == PDF_BYTES.replace(b"%%EOF", b"% paper 1\n%%EOF")
+
+
+def test_images_are_shown_inline_and_office_files_downloaded(
+    world: World, staff: User, add: Callable[..., Document]
+) -> None:
+    image = add(upload=SimpleUploadedFile("map.png", PNG_BYTES))
+    word = add(upload=docx())
+    client = client_for(None)
+    assert client.get(f"/documents/{image.pk}/en/")["Content-Disposition"].startswith("inline")
+    response = client.get(f"/documents/{word.pk}/en/")
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"].endswith("wordprocessingml.document")
+
+
+def test_byte_ranges_are_served(world: World, add: Callable[..., Document]) -> None:
+    document = add()
+    client = client_for(None)
+    url = f"/documents/{document.pk}/en/"
+    part = client.get(url, HTTP_RANGE="bytes=5-9")
+    assert (part.status_code, _body(part), part["Content-Range"]) == (
+        206,
+        PDF_BYTES[5:10],
+        f"bytes 5-9/{document.revisions.get().size}",
+    )
+    assert _body(client.get(url, HTTP_RANGE="bytes=-6")) == b"%%EOF\n"
+    assert client.get(url, HTTP_RANGE="bytes=99999-").status_code == 416
+    stale = client.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE='"not-the-etag"')
+    assert stale.status_code == 200
+
+
+def test_x_accel_redirect_hands_the_bytes_to_the_proxy_after_the_check(
+    world: World, add: Callable[..., Document], settings: Any
+) -> None:
+    settings.DOCUMENTS_X_ACCEL_REDIRECT = "/protected/"
+    document = add(marking="participants")
+    revision = document.revisions.get()
+    response = client_for(world.people["delegate_a"]).get(f"/documents/{document.pk}/en/")
+    assert response["X-Accel-Redirect"] == f"/protected/{revision.file.name}"
+    assert response.content == b""
+    assert client_for(None).get(f"/documents/{document.pk}/en/").status_code == 404
+
+
+def test_downloading_marks_the_receipt_opened(
+    world: World, staff: User, add: Callable[..., Document]
+) -> None:
+    document = add(marking="participants")
+    circulation = services.circulate(by=staff, documents=[document], audience="participants")
+    client_for(world.people["delegate_a"]).get(f"/documents/{document.pk}/en/")
+    assert Receipt.objects.get(circulation=circulation).opened_at is not None
+
+
+# --- The meeting's ZIP ----------
+
+
+def test_meeting_zip_holds_what_the_viewer_may_see_with_a_manifest(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    public = add(title_en="Agenda")
+    services.add_revision(by=staff, document=public, language="ru", upload=docx())
+    services.add_revision(by=staff, document=public, language="en", upload=pdf("v2"))
+    add(title_en="Internal", marking="internal")
+    withdrawn = add(title_en="Gone")
+    services.withdraw_document(by=staff, document=withdrawn, reason="Wrong file")
+    response = client_for(None).get(f"/meetings/{meeting.pk}/documents.zip")
+    assert response.streaming
+    assert response["Content-Disposition"].startswith("attachment")
+    archive = zipfile.ZipFile(io.BytesIO(_body(response)))
+    assert archive.testzip() is None
+    assert archive.namelist() == [
+        "manifest.csv",
+        "BP-SOM-2027-1_en.pdf",
+        "BP-SOM-2027-1_ru.docx",
+    ]
+    rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    assert [(r["symbol"], r["language"], r["revision"]) for r in rows] == [
+        ("BP/SOM/2027/1", "en", "2"),
+        ("BP/SOM/2027/1", "ru", "1"),
+    ]
+    for row in rows:
+        assert hashlib.sha256(archive.read(row["file"])).hexdigest() == row["sha256"]
+    staff_zip = zipfile.ZipFile(
+        io.BytesIO(_body(client_for(staff).get(f"/meetings/{meeting.pk}/documents.zip")))
+    )
+    assert "BP-SOM-2027-2_en.pdf" in staff_zip.namelist()
+
+
+# --- Uploading ----------
+
+
+def test_secretariat_uploads_through_the_form_and_the_progress_script(
+    world: World, staff: User, meeting: Meeting
+) -> None:
+    client = client_for(staff)
+    url = f"/meetings/{meeting.pk}/documents/new/"
+    assert "progress" in client.get(url).content.decode()
+    answer = client.post(
+        url,
+        {
+            "kind": "annotated_agenda",
+            "title_en": "Annotated agenda",
+            "title_ru": "Аннотированная повестка дня",
+            "series": "SOM",
+            "marking": "participants",
+            "language": "en",
+            "file": SimpleUploadedFile("agenda.pdf", PDF_BYTES),
+        },
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    document = Document.objects.get()
+    assert answer.json() == {"redirect": f"/documents/{document.pk}/"}
+    refused = client.post(
+        f"/documents/{document.pk}/upload/",
+        {"language": "ru", "file": SimpleUploadedFile("agenda_ru.pdf", b"<svg onload=alert(1)>")},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == [
+        "Web pages and SVG images are not accepted: they can carry scripts."
+    ]
+    plain = client.post(
+        f"/documents/{document.pk}/upload/",
+        {"language": "ru", "file": SimpleUploadedFile("agenda_ru.pdf", b"MZ\x90\x00")},
+    )
+    assert "it is a program" in plain.content.decode()
+
+
+def test_circulate_form_sends_and_the_receipts_page_shows_the_table(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    document = add(marking="participants")
+    client = client_for(staff)
+    form = client.get(f"/meetings/{meeting.pk}/circulate/?document={document.pk}")
+    assert "checked" in form.content.decode()
+    response = client.post(
+        f"/meetings/{meeting.pk}/circulate/",
+        {
+            "documents": [document.pk],
+            "audience": "participants",
+            "message": "For the meeting",
+            "comments_until": "2030-01-10T18:00",
+            "idempotency_key": "a" * 32,
+        },
+    )
+    circulation = document.circulations.get()
+    assert response.status_code == 302
+    assert circulation.comments_until is not None
+    assert circulation.comments_until.isoformat() == "2030-01-10T15:00:00+00:00"  # Istanbul
+    page = client.get(response["Location"]).content.decode()
+    assert "Georgia" in page
+    assert "not opened" in page
+    delegate = client_for(world.people["delegate_a"])
+    assert "Acknowledge receipt" in delegate.get(response["Location"]).content.decode()
+    delegate.post(f"/circulations/{circulation.pk}/acknowledge/")
+    table = client.get(f"/circulations/{circulation.pk}/receipts/").content.decode()
+    assert "acknowledged" in table
+    assert "Delegate A" in table
+
+
+def test_secretariat_restricts_a_document_and_it_leaves_the_public_pages(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    document = add(title_en="Early draft")
+    response = client_for(staff).post(
+        f"/documents/{document.pk}/edit/",
+        {"kind": "report", "title_en": "Early draft", "marking": "internal"},
+    )
+    assert response.status_code == 302
+    assert client_for(None).get(f"/documents/{document.pk}/").status_code == 404
+    listed = client_for(None).get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Early draft" not in listed

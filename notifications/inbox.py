@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from . import registry
@@ -75,4 +75,14 @@ def follow_choice(user: Any, stream: str) -> bool | None:
     """The person's explicit choice for a stream, or None when they follow by default."""
     return (
         Follow.objects.filter(user=user, stream=stream).values_list("following", flat=True).first()
+    )
+
+
+def follow_choice_of(user: Any, stream: Any) -> Subquery:
+    """``follow_choice`` as an annotation of the rows of a query: ``stream`` is an expression
+    naming each row's stream (on an ``OuterRef``). The choice comes with the rows, no query of
+    its own."""
+    return Subquery(
+        Follow.objects.filter(user_id=user.pk, stream=stream).values("following")[:1],
+        output_field=BooleanField(null=True),
     )

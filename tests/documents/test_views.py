@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -27,7 +28,17 @@ PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _body(response: Any) -> bytes:
-    return b"".join(response) if response.streaming else response.content
+    """The bytes of a response; a streamed download is read the way the ASGI server reads it
+    (asynchronously), not through the test client's synchronous fallback."""
+    if not response.streaming:
+        return bytes(response.content)
+    if not response.is_async:
+        return b"".join(response.streaming_content)
+
+    async def read() -> bytes:
+        return b"".join([chunk async for chunk in response.streaming_content])
+
+    return async_to_sync(read)()
 
 
 def _queries(client: Client, path: str) -> int:
@@ -89,9 +100,9 @@ def test_meeting_page_costs_the_same_queries_at_1_and_50_documents(
     for n in range(49):
         add(marking=["public", "participants", "member_states", "internal"][n % 4])
     many = _queries(client, f"/meetings/{meeting.pk}/")
-    # The meeting page's own (4 anonymous, 10 signed in) + 1 for its documents, the agenda
+    # The meeting page's own (4 anonymous, 9 signed in) + 1 for its documents, the agenda
     # items' included (the standing and the registrations are read once for the whole page).
-    expected = {"anonymous": 5, "delegate_a": 11, "secretariat_staff": 11}[role]
+    expected = {"anonymous": 5, "delegate_a": 10, "secretariat_staff": 10}[role]
     assert (few, many) == (expected, expected)
 
 

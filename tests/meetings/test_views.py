@@ -51,9 +51,8 @@ def test_meeting_pages_cost_the_same_queries_at_1_and_100_items(
     agenda.release_agenda(by=staff, meeting=meeting, note="v3")
     many = _queries(client, url)
     assert many == few
-    # ≤ 10 for the meeting's own sections; the documents section adds 1 to the meeting page
-    # and its agenda (tests/documents/test_views.py counts it at 1 and 50 documents).
-    assert few <= (11 if path != "/meetings/{pk}/agenda/changelog/" else 10)
+    # Documents included (tests/documents/test_views.py counts them at 1 and 50 documents).
+    assert few <= 10
 
 
 def test_meeting_page_shows_times_in_the_meeting_zone_and_the_viewers(

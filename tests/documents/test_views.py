@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -21,24 +20,11 @@ from meetings import agenda
 from meetings.models import Meeting
 from tests.conftest import World, client_for
 from tests.documents.conftest import PDF_BYTES, docx, pdf
+from tests.responses import body_of
 
 pytestmark = pytest.mark.django_db
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def _body(response: Any) -> bytes:
-    """The bytes of a response; a streamed download is read the way the ASGI server reads it
-    (asynchronously), not through the test client's synchronous fallback."""
-    if not response.streaming:
-        return bytes(response.content)
-    if not response.is_async:
-        return b"".join(response.streaming_content)
-
-    async def read() -> bytes:
-        return b"".join([chunk async for chunk in response.streaming_content])
-
-    return async_to_sync(read)()
 
 
 def _queries(client: Client, path: str) -> int:
@@ -157,7 +143,7 @@ def test_download_serves_the_latest_with_safe_headers(
     second = services.add_revision(by=staff, document=document, language="en", upload=pdf("v2"))
     client = client_for(world.people["delegate_a"])
     response = client.get(f"/documents/{document.pk}/en/")
-    body = _body(response)
+    body = body_of(response)
     assert hashlib.sha256(body).hexdigest() == second.sha256
     assert response["ETag"] == f'"{second.sha256}"'
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -169,7 +155,7 @@ def test_download_serves_the_latest_with_safe_headers(
     again = client.get(f"/documents/{document.pk}/en/", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
     old = client.get(f"/documents/{document.pk}/en/r1/")
-    assert _body(old) == PDF_BYTES.replace(b"%%EOF", b"% paper 1\n%%EOF")
+    assert body_of(old) == PDF_BYTES.replace(b"%%EOF", b"% paper 1\n%%EOF")
 
 
 def test_images_are_shown_inline_and_office_files_downloaded(
@@ -189,12 +175,12 @@ def test_byte_ranges_are_served(world: World, add: Callable[..., Document]) -> N
     client = client_for(None)
     url = f"/documents/{document.pk}/en/"
     part = client.get(url, HTTP_RANGE="bytes=5-9")
-    assert (part.status_code, _body(part), part["Content-Range"]) == (
+    assert (part.status_code, body_of(part), part["Content-Range"]) == (
         206,
         PDF_BYTES[5:10],
         f"bytes 5-9/{document.revisions.get().size}",
     )
-    assert _body(client.get(url, HTTP_RANGE="bytes=-6")) == b"%%EOF\n"
+    assert body_of(client.get(url, HTTP_RANGE="bytes=-6")) == b"%%EOF\n"
     assert client.get(url, HTTP_RANGE="bytes=99999-").status_code == 416
     stale = client.get(url, HTTP_RANGE="bytes=0-3", HTTP_IF_RANGE='"not-the-etag"')
     assert stale.status_code == 200
@@ -236,7 +222,7 @@ def test_meeting_zip_holds_what_the_viewer_may_see_with_a_manifest(
     response = client_for(None).get(f"/meetings/{meeting.pk}/documents.zip")
     assert response.streaming
     assert response["Content-Disposition"].startswith("attachment")
-    archive = zipfile.ZipFile(io.BytesIO(_body(response)))
+    archive = zipfile.ZipFile(io.BytesIO(body_of(response)))
     assert archive.testzip() is None
     assert archive.namelist() == [
         "manifest.csv",
@@ -251,7 +237,7 @@ def test_meeting_zip_holds_what_the_viewer_may_see_with_a_manifest(
     for row in rows:
         assert hashlib.sha256(archive.read(row["file"])).hexdigest() == row["sha256"]
     staff_zip = zipfile.ZipFile(
-        io.BytesIO(_body(client_for(staff).get(f"/meetings/{meeting.pk}/documents.zip")))
+        io.BytesIO(body_of(client_for(staff).get(f"/meetings/{meeting.pk}/documents.zip")))
     )
     assert "BP-SOM-2027-2_en.pdf" in staff_zip.namelist()
 

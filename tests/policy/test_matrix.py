@@ -28,6 +28,7 @@ from notifications.policy import get_policy
 from notifications.replay import missed
 from tests.conftest import ROLE_NAMES, World, client_for
 from tests.policy import scene
+from tests.responses import body_of
 
 T = TypeVar("T")
 TABLE = tomllib.loads((Path(__file__).parent / "matrix.toml").read_text())
@@ -180,8 +181,7 @@ def _shows(response: Any, text: str) -> bool:
         finally:
             document.close()
         return "".join(text.split()) in "".join(found.replace("\ufffe", "").split())
-    body = b"".join(response) if response.streaming else response.content  # a ZIP streams
-    return text in body.decode("utf-8", "replace")
+    return text in body_of(response).decode("utf-8", "replace")  # a ZIP streams
 
 
 def _fill(world: World, text: str, *, always: bool = False) -> str:

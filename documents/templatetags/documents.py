@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
 
 from dialogue import permissions
 
@@ -35,10 +36,16 @@ def meeting_documents(context: Any, meeting: Any) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("documents/_agenda_item_documents.html", takes_context=True)
-def agenda_item_documents(context: Any, meeting: Any, item_key: Any) -> dict[str, Any]:
-    """The documents attached to one agenda item (``item_key`` is the item's id)."""
-    return {
-        "request": context.get("request"),
-        "rows": [r for r in _rows(context, meeting) if r.document.agenda_item_id == item_key],
-    }
+@register.simple_tag(takes_context=True)
+def agenda_item_documents(context: Any, meeting: Any, item_key: Any) -> str:
+    """The documents attached to one agenda item (``item_key`` is the item's id). Most items
+    have none: they cost a dictionary lookup, not a template (100 items rendered a template
+    each, a third of the meeting page's time)."""
+    by_item: dict[Any, list[queries.DocumentRow]] = {}
+    for row in _rows(context, meeting):
+        by_item.setdefault(row.document.agenda_item_id, []).append(row)
+    rows = by_item.get(item_key)
+    if not rows:
+        return ""
+    # No request: its context processors (the unread count) would cost a query per item.
+    return render_to_string("documents/_agenda_item_documents.html", {"rows": rows})

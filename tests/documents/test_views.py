@@ -78,13 +78,18 @@ def test_meeting_page_lists_documents_on_their_agenda_items(
 
 @pytest.mark.parametrize("role", ["anonymous", "delegate_a", "secretariat_staff"])
 def test_meeting_page_costs_the_same_queries_at_1_and_50_documents(
-    world: World, meeting: Meeting, add: Callable[..., Document], role: str
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document], role: str
 ) -> None:
+    items = [agenda.add_item(by=staff, meeting=meeting, title_en=f"Item {n}") for n in range(5)]
+    agenda.release_agenda(by=staff, meeting=meeting, note="v1")
     client = client_for(world.people[role])
-    add()
+    add(agenda_item=items[0])
     few = _queries(client, f"/meetings/{meeting.pk}/")
     for n in range(49):
-        add(marking=["public", "participants", "member_states", "internal"][n % 4])
+        add(
+            marking=["public", "participants", "member_states", "internal"][n % 4],
+            agenda_item=items[n % 5] if n % 2 else None,
+        )
     many = _queries(client, f"/meetings/{meeting.pk}/")
     # The meeting page's own (4 anonymous, 9 signed in) + 1 for its documents, the agenda
     # items' included (the standing and the registrations are read once for the whole page).

@@ -252,6 +252,11 @@ def can_view_person(user: AnyUser | None, person: User) -> bool:
 
 
 def can_use_admin(user: AnyUser | None) -> bool:
+    return serves_any_dialogue(user)
+
+
+def serves_any_dialogue(user: AnyUser | None) -> bool:
+    """Secretariat of some dialogue (or a superuser): no query, from the standing."""
     s = standing(user)
     return s.superuser or s.has(SECRETARIAT_ROLES)
 

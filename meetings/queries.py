@@ -23,6 +23,9 @@ class AgendaView:
     is_draft: bool
     unreleased_changes: bool
     changes: list[str]
+    # What the rendered rows depend on besides the viewer's language and zone: the release and
+    # whether internal items are in it. None for the draft, which changes without a number.
+    cache_key: str | None = None
 
 
 def agenda_for(user: Any, meeting: Meeting, *, version: int | None = None) -> AgendaView:
@@ -52,7 +55,8 @@ def agenda_for(user: Any, meeting: Meeting, *, version: int | None = None) -> Ag
     if release is None:
         return AgendaView([], None, False, False, [])
     items = release.items if manager else agenda.public_items(release.items)
-    return AgendaView(items, release, False, False, changes)
+    scope = "all" if manager else "public"
+    return AgendaView(items, release, False, False, changes, f"{release.pk}-{scope}")
 
 
 def open_action_points(meeting: Meeting) -> QuerySet[ActionPoint]:

@@ -56,7 +56,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The nominations per status and the person's follow choice come with the meeting: the page
     # asks no query for them (its budget is 10 whatever the size of the agenda).
-    meetings = registration_queries.with_nomination_counts()
+    meetings = (
+        registration_queries.with_nomination_counts()
+        if permissions.serves_any_dialogue(request.user)
+        else Meeting.objects.all()
+    )
     if request.user.is_authenticated:
         stream = Concat(Value("meeting:"), Cast(OuterRef("pk"), CharField()))
         meetings = meetings.annotate(follow_choice=follow_choice_of(request.user, stream))

@@ -4,6 +4,7 @@ request however many places of the page ask (``queries.meeting_documents_cached`
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django import template
@@ -49,3 +50,25 @@ def agenda_item_documents(context: Any, meeting: Any, item_key: Any) -> str:
         return ""
     # No request: its context processors (the unread count) would cost a query per item.
     return render_to_string("documents/_agenda_item_documents.html", {"rows": rows})
+
+
+@register.simple_tag(takes_context=True)
+def documents_key(context: Any, meeting: Any) -> str:
+    """A short fingerprint of the meeting's documents as the viewer sees them (which ones, their
+    titles, revisions and state): equal fingerprints, equal rows, so a page part that shows
+    them can be cached per fingerprint."""
+    digest = hashlib.sha256()
+    for row in _rows(context, meeting):
+        document = row.document
+        facts = (
+            document.pk,
+            document.updated_at.isoformat(),
+            document.agenda_item_id,
+            document.withdrawn_at,
+            document.marking,
+            document.title_en,
+            document.title_ru,
+            *((v.language, v.current.pk if v.current else None) for v in row.versions),
+        )
+        digest.update(repr(facts).encode())
+    return digest.hexdigest()[:16]

@@ -76,6 +76,21 @@ def test_meeting_page_lists_documents_on_their_agenda_items(
     assert "Presentation on pathways" in row[: row.index("</li>")]
 
 
+def test_a_paper_added_to_an_agenda_item_shows_in_the_agenda_rows_at_once(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    item = agenda.add_item(by=staff, meeting=meeting, title_en="Legal pathways")
+    agenda.release_agenda(by=staff, meeting=meeting, note="v1")
+    viewer = client_for(world.people["delegate_a"])
+    assert "Paper on pathways" not in viewer.get(f"/meetings/{meeting.pk}/").content.decode()
+    document = add(title_en="Paper on pathways", agenda_item=item)
+    assert "Paper on pathways" in viewer.get(f"/meetings/{meeting.pk}/").content.decode()
+    services.withdraw_document(by=staff, document=document, reason="Superseded")
+    page = viewer.get(f"/meetings/{meeting.pk}/").content.decode()
+    row = page[page.index(f'id="agenda-item-{item.pk}"') :]
+    assert "withdrawn" in row[: row.index("</li>")].lower()
+
+
 @pytest.mark.parametrize("role", ["anonymous", "delegate_a", "secretariat_staff"])
 def test_meeting_page_costs_the_same_queries_at_1_and_50_documents(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document], role: str

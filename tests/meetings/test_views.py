@@ -151,3 +151,18 @@ def test_meeting_page_shows_what_changed_in_the_latest_version(
         page = client.get(path, HTTP_X_REQUESTED_WITH="fetch").content.decode()
         assert "Item 2 “Legal migration pathways” moved from 10:00 to 14:30" in page
     assert first.pk
+
+
+def test_cached_agenda_rows_never_mix_what_each_viewer_may_see(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", title_ru="Открытие")
+    agenda.add_item(by=staff, meeting=meeting, title_en="Secret budget talk", internal=True)
+    agenda.release_agenda(by=staff, meeting=meeting, note="v1")
+    url = f"/meetings/{meeting.pk}/agenda/?version=1"
+    assert "Secret budget talk" in client_for(staff).get(url).content.decode()
+    delegate = client_for(world.people["delegate_a"])
+    assert "Secret budget talk" not in delegate.get(url).content.decode()
+    assert "Secret budget talk" not in client_for(None).get(url).content.decode()
+    delegate.post("/language/", {"language": "ru", "next": "/"})
+    assert "Открытие" in delegate.get(url).content.decode()

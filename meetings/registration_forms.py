@@ -22,7 +22,7 @@ from .models import (
     Nomination,
     RegistrationSettings,
 )
-from .registration import BULK_ACTIONS
+from .registration import BULK_ACTIONS, DETAIL_FIELDS
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -216,19 +216,7 @@ class DetailsForm(forms.ModelForm):
 
     class Meta:
         model = Nomination
-        fields = [
-            "full_name",
-            "title",
-            "affiliation",
-            "gender",
-            "language",
-            "phone",
-            "nationality",
-            "date_of_birth",
-            "passport_number",
-            "passport_expires",
-            "listed_publicly",
-        ]
+        fields = list(DETAIL_FIELDS)
         widgets = {"date_of_birth": DATE, "passport_expires": DATE}
 
     def __init__(self, *args: Any, may_consent: bool, collect_gender: bool, **kwargs: Any) -> None:

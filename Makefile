@@ -33,7 +33,8 @@ totp: $(VENV)/.runtime
 	@$(BIN)/python manage.py demo_totp
 
 # Two passes: the embedded default (SQLite, in-memory channel layer), then the same suite
-# against real PostgreSQL and Redis with the service and browser tests. Without the services
+# against real PostgreSQL and Redis with the service and browser tests (the concurrency tests
+# run crowds of threads that each hold a connection: a pool larger than the default 20). Without the services
 # the second pass is skipped and says so; under CI (CI=true) that is a failure.
 test: $(VENV)/.dev
 	$(MAKE) --no-print-directory test-embedded
@@ -46,7 +47,8 @@ test-embedded: $(VENV)/.dev
 test-services: $(VENV)/.dev
 	@if $(BIN)/python tests/services_available.py "$(SERVICES_DATABASE_URL)" "$(SERVICES_REDIS_URL)"; then \
 	  echo "== Tests, with PostgreSQL and Redis (all tests, browser included)"; \
-	  DATABASE_URL="$(SERVICES_DATABASE_URL)" REDIS_URL="$(SERVICES_REDIS_URL)" $(BIN)/pytest $(PYTEST_ARGS); \
+	  DATABASE_URL="$(SERVICES_DATABASE_URL)" REDIS_URL="$(SERVICES_REDIS_URL)" DB_POOL_MAX_SIZE=80 \
+	    $(BIN)/pytest $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL or Redis is not reachable: under CI that is a failure"; exit 1; \
 	else \

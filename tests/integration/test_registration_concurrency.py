@@ -228,6 +228,16 @@ class Delegations:
         return self.focal_points[state.pk]
 
 
+@pytest.fixture(autouse=True)
+def _pool_holds_the_crowds() -> None:
+    """Every thread of a crowd holds a connection from the process's pool for the whole round:
+    a pool smaller than the crowds would leave threads waiting at the barrier."""
+    pool = connection.settings_dict.get("OPTIONS", {}).get("pool")
+    needed = 50 + CROWD + 2  # the fifty, a crowd, the test's own and a background call
+    if isinstance(pool, dict) and pool.get("max_size", 0) < needed:
+        pytest.fail(f"set DB_POOL_MAX_SIZE to at least {needed} for these tests (make test does)")
+
+
 @pytest.fixture
 def delegations(world: World) -> Delegations:
     staff = world.people["secretariat_staff"]

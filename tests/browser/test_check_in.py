@@ -7,7 +7,6 @@ decodes it under the page's Content-Security-Policy)."""
 
 from __future__ import annotations
 
-import datetime
 import io
 import re
 import zoneinfo
@@ -21,62 +20,22 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from dialogue.models import Body, RoleKind, User
-from meetings import letters, registration, services
+from dialogue.models import RoleKind, User
+from meetings import letters, registration
 from meetings.models import Meeting, Nomination
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, in_own_thread
-from tests.factories import (
-    DialogueFactory,
-    MembershipFactory,
-    RoleFactory,
-    StateFactory,
-    UserFactory,
-)
+from tests.browser.scenes import LIVE, budapest_with_georgia, open_registration
 from tests.servers import AsgiServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-LIVE = "() => window.dialogueLive?.state === 'live'"
-START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
-
 
 def _scene() -> tuple[User, User, Meeting, Nomination]:
-    dialogue = DialogueFactory.create(slug="budapest-process", name_en="Budapest Process")
-    georgia = StateFactory.create(code="GE", name_en="Georgia")
-    MembershipFactory.create(dialogue=dialogue, state=georgia)
-    anna = UserFactory.create(email="anna@example.org", full_name="Anna Weber")
-    RoleFactory.create(user=anna, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
-    karl = UserFactory.create(email="karl@example.org", full_name="Karl Huber")
-    RoleFactory.create(user=karl, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
-    body = Body.objects.create(
-        dialogue=dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
-    )
-    meeting = services.schedule_meeting(
-        by=anna,
-        dialogue=dialogue,
-        body=body,
-        kind="senior_officials_meeting",
-        title_en="SOM Istanbul",
-        time_zone="Europe/Istanbul",
-        starts_at=START,
-        ends_at=START + datetime.timedelta(hours=9),
-    )
-    meeting = services.transition(by=anna, meeting=meeting, to="announced")
-    registration.configure_registration(
-        by=anna,
-        meeting=meeting,
-        nomination_deadline=START - datetime.timedelta(days=20),
-        confirmation_deadline=START - datetime.timedelta(days=7),
-        capacity=None,
-    )
-    registration.set_quota(
-        by=anna,
-        meeting=meeting,
-        member_kind="participating",
-        categories=["head_of_delegation", "delegate"],
-        seats=3,
-    )
-    meeting = services.transition(by=anna, meeting=meeting, to="registration_open")
+    budapest = budapest_with_georgia()
+    georgia = budapest.georgia
+    anna = budapest.person("anna@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Anna Weber")
+    karl = budapest.person("karl@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Karl Huber")
+    meeting = open_registration(budapest.istanbul_som(by=anna), by=anna)
     nominees = [
         ("nino.beridze@gov.ge", "Nino Beridze", "head_of_delegation"),
         ("giorgi.kapanadze@gov.ge", "Giorgi Kapanadze", "delegate"),

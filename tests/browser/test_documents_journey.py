@@ -5,7 +5,6 @@ secretariat's receipts table shows Georgia's delegation as opened without a relo
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,76 +13,36 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from dialogue.models import Body, RoleKind, User
+from dialogue.models import RoleKind, User
 from documents.models import Document, Receipt
-from meetings import registration, services
+from meetings import registration
 from meetings.models import Meeting
 from tests.browser.conftest import in_own_thread
-from tests.factories import (
-    DialogueFactory,
-    MembershipFactory,
-    RoleFactory,
-    StateFactory,
-    UserFactory,
-)
+from tests.browser.scenes import LIVE, budapest_with_georgia, open_registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-LIVE = "() => window.dialogueLive?.state === 'live'"
-START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
 SCREENSHOTS = "/tmp/documents-{}.png"  # noqa: S108 - a fixed place to look at the pages
 
 
 def _scene() -> tuple[User, User, Meeting, int]:
-    dialogue = DialogueFactory.create(
-        slug="budapest-process", name_en="Budapest Process", acronym="BP"
+    budapest = budapest_with_georgia(acronym="BP")
+    staff = budapest.person("anna@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Anna Weber")
+    delegate = budapest.person(
+        "giorgi@example.org", RoleKind.DELEGATE, georgian=True, full_name="Giorgi Kapanadze"
     )
-    georgia = StateFactory.create(code="GE", name_en="Georgia", name_ru="Грузия")
-    MembershipFactory.create(dialogue=dialogue, state=georgia)
-    staff = UserFactory.create(email="anna@example.org", full_name="Anna Weber")
-    RoleFactory.create(user=staff, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
-    delegate = UserFactory.create(email="giorgi@example.org", full_name="Giorgi Kapanadze")
-    RoleFactory.create(user=delegate, dialogue=dialogue, kind=RoleKind.DELEGATE, state=georgia)
-    body = Body.objects.create(
-        dialogue=dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
-    )
-    meeting = services.schedule_meeting(
-        by=staff,
-        dialogue=dialogue,
-        body=body,
-        kind="senior_officials_meeting",
-        title_en="SOM Istanbul",
-        time_zone="Europe/Istanbul",
-        starts_at=START,
-        ends_at=START + datetime.timedelta(hours=9),
-        languages=["en", "ru"],
-    )
-    meeting = services.transition(by=staff, meeting=meeting, to="announced")
-    registration.configure_registration(
-        by=staff,
-        meeting=meeting,
-        nomination_deadline=START - datetime.timedelta(days=20),
-        confirmation_deadline=START - datetime.timedelta(days=7),
-        capacity=None,
-    )
-    registration.set_quota(
-        by=staff,
-        meeting=meeting,
-        member_kind="participating",
-        categories=["head_of_delegation", "delegate"],
-        seats=3,
-    )
-    meeting = services.transition(by=staff, meeting=meeting, to="registration_open")
+    meeting = budapest.istanbul_som(by=staff, languages=["en", "ru"])
+    meeting = open_registration(meeting, by=staff)
     nomination = registration.nominate(
         by=staff,
         meeting=meeting,
-        member=georgia,
+        member=budapest.georgia,
         email=delegate.email,
         category="head_of_delegation",
         full_name="Giorgi Kapanadze",
     )
     registration.approve(by=staff, nomination=nomination)
-    return staff, delegate, meeting, georgia.pk
+    return staff, delegate, meeting, budapest.georgia.pk
 
 
 def _pdf(path: Path, megabytes: int) -> Path:

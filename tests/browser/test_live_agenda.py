@@ -10,46 +10,22 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from dialogue.models import Body, RoleKind, User
-from meetings import agenda, services
+from dialogue.models import RoleKind, User
+from meetings import agenda
 from meetings.models import AgendaItem, Meeting
 from tests.browser.conftest import in_own_thread
-from tests.factories import (
-    DialogueFactory,
-    MembershipFactory,
-    RoleFactory,
-    StateFactory,
-    UserFactory,
-)
+from tests.browser.scenes import LIVE, START, budapest_with_georgia
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-LIVE = "() => window.dialogueLive?.state === 'live'"
-START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
-
 
 def _scene() -> tuple[User, User, Meeting, AgendaItem]:
-    dialogue = DialogueFactory.create(slug="budapest-process", name_en="Budapest Process")
-    georgia = StateFactory.create(code="GE", name_en="Georgia")
-    MembershipFactory.create(dialogue=dialogue, state=georgia)
-    staff = UserFactory.create(email="anna@example.org")
-    RoleFactory.create(user=staff, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
-    delegate = UserFactory.create(email="giorgi@example.org", time_zone="Europe/Istanbul")
-    RoleFactory.create(user=delegate, dialogue=dialogue, kind=RoleKind.DELEGATE, state=georgia)
-    body = Body.objects.create(
-        dialogue=dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    budapest = budapest_with_georgia()
+    staff = budapest.person("anna@example.org", RoleKind.SECRETARIAT_STAFF)
+    delegate = budapest.person(
+        "giorgi@example.org", RoleKind.DELEGATE, georgian=True, time_zone="Europe/Istanbul"
     )
-    meeting = services.schedule_meeting(
-        by=staff,
-        dialogue=dialogue,
-        body=body,
-        kind="senior_officials_meeting",
-        title_en="SOM Istanbul",
-        time_zone="Europe/Istanbul",
-        starts_at=START,
-        ends_at=START + datetime.timedelta(hours=9),
-    )
-    meeting = services.transition(by=staff, meeting=meeting, to="announced")
+    meeting = budapest.istanbul_som(by=staff)
     items = [
         agenda.add_item(
             by=staff,

@@ -23,19 +23,11 @@ from dialogue.announcements import post_announcement
 from dialogue.models import Announcement, Dialogue, RoleKind, User
 from notifications.inbox import unread_count
 from tests.browser.conftest import in_own_thread
-from tests.factories import (
-    DialogueFactory,
-    MembershipFactory,
-    RoleFactory,
-    StateFactory,
-    UserFactory,
-)
+from tests.browser.scenes import LIVE, budapest_with_georgia
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = "/tmp/live-{}.png"  # noqa: S108 - a fixed place to look at the pages
-# Functions, not expressions: Playwright evaluates an expression with eval(), which the CSP forbids.
-LIVE = "() => window.dialogueLive?.state === 'live'"
 RECONNECT_MS = 20_000
 
 
@@ -48,14 +40,14 @@ class Scene:
 
 @pytest.fixture
 def scene() -> Scene:
-    dialogue = DialogueFactory.create(slug="budapest-process", name_en="Budapest Process")
-    georgia = StateFactory.create(code="GE", name_en="Georgia")
-    MembershipFactory.create(dialogue=dialogue, state=georgia)
-    secretariat = UserFactory.create(email="anna@example.org", full_name="Anna Secretariat")
-    RoleFactory.create(user=secretariat, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
-    delegate = UserFactory.create(email="giorgi@example.org", full_name="Giorgi Delegate")
-    RoleFactory.create(user=delegate, dialogue=dialogue, kind=RoleKind.DELEGATE, state=georgia)
-    return Scene(dialogue, secretariat, delegate)
+    budapest = budapest_with_georgia()
+    secretariat = budapest.person(
+        "anna@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Anna Secretariat"
+    )
+    delegate = budapest.person(
+        "giorgi@example.org", RoleKind.DELEGATE, georgian=True, full_name="Giorgi Delegate"
+    )
+    return Scene(budapest.dialogue, secretariat, delegate)
 
 
 def open_dialogue(

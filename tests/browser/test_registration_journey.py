@@ -5,76 +5,33 @@ person withdraws and the waitlisted one is promoted, on the focal point's page, 
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from dialogue.models import Body, RoleKind, User
-from meetings import registration, services
+from dialogue.models import RoleKind, User
 from meetings.models import Meeting, Nomination
 from meetings.pdf import Letter, render_letter
 from tests.browser.conftest import in_own_thread
-from tests.factories import (
-    DialogueFactory,
-    MembershipFactory,
-    RoleFactory,
-    StateFactory,
-    UserFactory,
-)
+from tests.browser.scenes import LIVE, budapest_with_georgia, open_registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-LIVE = "() => window.dialogueLive?.state === 'live'"
-START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
-
 
 def _scene() -> tuple[User, User, User, Meeting]:
-    dialogue = DialogueFactory.create(slug="budapest-process", name_en="Budapest Process")
-    georgia = StateFactory.create(code="GE", name_en="Georgia")
-    MembershipFactory.create(dialogue=dialogue, state=georgia)
-    staff = UserFactory.create(email="anna@example.org", full_name="Anna Weber")
-    RoleFactory.create(user=staff, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
-    focal_point = UserFactory.create(email="nino@example.org", full_name="Nino Beridze")
-    RoleFactory.create(
-        user=focal_point, dialogue=dialogue, kind=RoleKind.FOCAL_POINT, state=georgia
+    budapest = budapest_with_georgia()
+    staff = budapest.person("anna@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Anna Weber")
+    focal_point = budapest.person(
+        "nino@example.org", RoleKind.FOCAL_POINT, georgian=True, full_name="Nino Beridze"
     )
-    delegate = UserFactory.create(email="giorgi@example.org", full_name="Giorgi Kapanadze")
-    RoleFactory.create(user=delegate, dialogue=dialogue, kind=RoleKind.DELEGATE, state=georgia)
-    body = Body.objects.create(
-        dialogue=dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    delegate = budapest.person(
+        "giorgi@example.org", RoleKind.DELEGATE, georgian=True, full_name="Giorgi Kapanadze"
     )
-    meeting = services.schedule_meeting(
-        by=staff,
-        dialogue=dialogue,
-        body=body,
-        kind="senior_officials_meeting",
-        title_en="SOM Istanbul",
-        time_zone="Europe/Istanbul",
-        starts_at=START,
-        ends_at=START + datetime.timedelta(hours=9),
-        format="hybrid",
-    )
-    meeting = services.transition(by=staff, meeting=meeting, to="announced")
+    meeting = budapest.istanbul_som(by=staff, format="hybrid")
     # The room takes two more: approving two fills it, the third waits.
-    registration.configure_registration(
-        by=staff,
-        meeting=meeting,
-        nomination_deadline=START - datetime.timedelta(days=14),
-        confirmation_deadline=START - datetime.timedelta(days=7),
-        capacity=2,
-    )
-    registration.set_quota(
-        by=staff,
-        meeting=meeting,
-        member_kind="participating",
-        categories=["head_of_delegation", "delegate"],
-        seats=3,
-        funded_seats=1,
-    )
-    meeting = services.transition(by=staff, meeting=meeting, to="registration_open")
+    meeting = open_registration(meeting, by=staff, capacity=2, funded_seats=1, days_to_nominate=14)
     return staff, focal_point, delegate, meeting
 
 

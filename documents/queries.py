@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest
 
 from dialogue import permissions
@@ -312,3 +312,56 @@ def receipt_table(circulation: Any) -> ReceiptTable:
         groups.setdefault(key, DelegationReceipts(key, name, [])).receipts.append(receipt)
     order = {"delivered": 0, "opened": 1, "acknowledged": 2}
     return ReceiptTable(sorted(groups.values(), key=lambda d: (order[d.status], d.name)))
+
+
+@dataclass
+class CirculationLine:
+    """A circulation in a list: what went out, to how many delegations, and how far they got
+    (for the secretariat); the viewer's own receipt (for a recipient)."""
+
+    circulation: Any
+    documents: list[Document]
+    delegations: int = 0
+    opened: int = 0
+    acknowledged: int = 0
+    mine: Receipt | None = None
+
+
+def circulation_lines(user: Any, circulations: QuerySet[Any]) -> list[CirculationLine]:
+    """``circulations`` (already those ``user`` may see), newest first, in three queries
+    whatever their number: the circulations, their documents ``user`` may see, and the receipts
+    counted per delegation (a recipient without one counts as their own, as in the receipts
+    table)."""
+    listed = list(
+        circulations.select_related("sent_by", "dialogue", "meeting").prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=permissions.documents_visible_to(user).order_by("series", "number"),
+                to_attr="visible_documents",
+            )
+        )
+    )
+    lines = {c.pk: CirculationLine(c, c.visible_documents) for c in listed}
+    managed = {c.pk for c in listed if permissions.can_manage_documents(user, c.dialogue)}
+    receipts = Receipt.objects.filter(circulation_id__in=lines)
+    groups = (
+        receipts.filter(circulation_id__in=managed)
+        .annotate(
+            alone=Case(
+                When(Q(state__isnull=True) & Q(organisation__isnull=True), then="recipient_id"),
+                default=Value(0),
+            )
+        )
+        .values("circulation_id", "state_id", "organisation_id", "alone")
+        .annotate(opened=Max("opened_at"), acknowledged=Max("acknowledged_at"))
+        .order_by()
+    )
+    own = receipts.exclude(circulation_id__in=managed).filter(recipient_id=user.pk)
+    for group in groups:
+        line = lines[group["circulation_id"]]
+        line.delegations += 1
+        line.opened += group["opened"] is not None or group["acknowledged"] is not None
+        line.acknowledged += group["acknowledged"] is not None
+    for receipt in own if len(managed) < len(lines) else ():
+        lines[receipt.circulation_id].mine = receipt
+    return list(lines.values())

@@ -11,10 +11,18 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/documents.zip", views.meeting_zip, name="meeting_documents_zip"),
     path("meetings/<int:pk>/circulate/", views.circulate_for_meeting, name="meeting_circulate"),
+    path(
+        "meetings/<int:pk>/circulations/", views.meeting_circulations, name="meeting_circulations"
+    ),
     path("dialogues/<slug:slug>/documents/", views.library, name="document_library"),
     path("dialogues/<slug:slug>/documents/new/", views.document_create, name="document_create"),
     path(
         "dialogues/<slug:slug>/circulate/", views.circulate_for_dialogue, name="dialogue_circulate"
+    ),
+    path(
+        "dialogues/<slug:slug>/circulations/",
+        views.dialogue_circulations,
+        name="dialogue_circulations",
     ),
     path("documents/<int:pk>/", views.document_detail, name="document_detail"),
     path("documents/<int:pk>/upload/", views.revision_create, name="revision_create"),

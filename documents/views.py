@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -455,6 +456,40 @@ def circulate_for_meeting(request: AuthenticatedRequest, pk: int) -> HttpRespons
 @login_required
 def circulate_for_dialogue(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     return _circulate(request, get_object_or_404(Dialogue, slug=slug), None)
+
+
+def _circulation_list(
+    request: AuthenticatedRequest, dialogue: Dialogue, meeting: Meeting | None
+) -> HttpResponse:
+    """The circulations of a meeting or of a whole dialogue that the viewer sent as secretariat
+    or received; the secretariat sees how many delegations have opened and acknowledged."""
+    circulations = permissions.circulations_visible_to(request.user).filter(dialogue=dialogue)
+    if meeting is not None:
+        circulations = circulations.filter(meeting=meeting)
+    page = Paginator(circulations.order_by("-sent_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "documents/circulations.html",
+        {
+            "dialogue": dialogue,
+            "meeting": meeting,
+            "page": page,
+            # A page of a queryset holds a queryset (sliced): its details are read per page.
+            "lines": queries.circulation_lines(request.user, cast(QuerySet, page.object_list)),
+            "can_manage": permissions.can_manage_documents(request.user, dialogue),
+        },
+    )
+
+
+@login_required
+def meeting_circulations(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = visible_meeting(request, pk)
+    return _circulation_list(request, meeting.dialogue, meeting)
+
+
+@login_required
+def dialogue_circulations(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    return _circulation_list(request, get_object_or_404(Dialogue, slug=slug), None)
 
 
 def _visible_circulation(request: HttpRequest, pk: int) -> Circulation:

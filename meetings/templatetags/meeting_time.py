@@ -23,12 +23,13 @@ def _as_datetime(value: Any) -> datetime.datetime | None:
 
 @register.simple_tag(takes_context=True)
 def meeting_time(context: Any, value: Any, zone_name: str, style: str = "datetime") -> SafeString:
-    """``<time>`` in the meeting's zone, with the viewer's own zone beside it when it differs.
-    ``style``: "datetime", "date" or "time"."""
+    """``<time>`` in the meeting's zone, with the viewer's own zone beside it when it differs;
+    without a meeting (``zone_name`` empty), in the viewer's zone. ``style``: "datetime",
+    "date" or "time"."""
     moment = _as_datetime(value)
     if moment is None:
         return SafeString("")
-    zone = zoneinfo.ZoneInfo(zone_name)
+    zone = zoneinfo.ZoneInfo(zone_name) if zone_name else timezone.get_current_timezone()
     local = moment.astimezone(zone)
     fmt = {"date": "DATE_FORMAT", "time": "TIME_FORMAT"}.get(style, "DATETIME_FORMAT")
     shown = formats.date_format(local, fmt)

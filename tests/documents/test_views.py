@@ -334,6 +334,50 @@ def test_circulate_form_sends_and_the_receipts_page_shows_the_table(
     assert "Delegate A" in table
 
 
+def test_circulations_page_counts_delegations_for_the_secretariat_and_shows_each_recipient_theirs(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    to_focal_points = services.circulate(
+        by=staff, documents=[add(title_en="Concept note")], audience="focal_points"
+    )
+    services.acknowledge(by=world.people["focal_point_a"], circulation=to_focal_points)
+    paper = add(marking="participants", title_en="Participants' paper")
+    services.circulate(by=staff, documents=[paper], audience="participants", message="Read first")
+    path = f"/meetings/{meeting.pk}/circulations/"
+
+    page = client_for(staff).get(path).content.decode()
+    assert page.count('id="circulation-') == 2
+    assert "1 of 2 opened, 1 acknowledged." in page  # Georgia acknowledged, Moldova not yet
+    assert "0 of 1 opened, 0 acknowledged." in page  # Georgia's registered participant
+    assert "Read first" in page
+    assert '+03:00">' in page  # sent at a time in the meeting's zone (Istanbul)...
+    assert "your time" in page  # ...and in the reader's (Vienna) beside it
+
+    delegate = client_for(world.people["delegate_a"])
+    body_of(delegate.get(f"/documents/{paper.pk}/en/"))  # opened
+    mine = delegate.get(path).content.decode()
+    assert mine.count('id="circulation-') == 1  # not the focal points' one
+    assert '<span class="badge">opened</span>' in mine
+    assert "Concept note" not in mine
+    assert "of 1 opened" not in mine  # the delegations' progress is the secretariat's
+    theirs = client_for(world.people["focal_point_b"]).get(path).content.decode()
+    assert theirs.count('id="circulation-') == 1
+    assert "not opened" in theirs
+    assert "Read first" not in theirs
+
+
+def test_circulations_page_reads_the_same_number_of_queries_for_one_or_many(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    client = client_for(staff)
+    path = f"/meetings/{meeting.pk}/circulations/"
+    services.circulate(by=staff, documents=[add()], audience="focal_points")
+    one = _queries(client, path)
+    for _ in range(4):
+        services.circulate(by=staff, documents=[add(), add()], audience="focal_points")
+    assert _queries(client, path) == one <= 9
+
+
 def test_secretariat_restricts_a_document_and_it_leaves_the_public_pages(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:

@@ -191,7 +191,7 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
         return text
     built = scene.build(world)
     ids = dict(built.ids)
-    if "document" in text or "{circulation_" in text:  # documents' pages: build them (and
+    if "document" in text or "circulation" in text:  # documents' pages: build them (and
         ids.update(_documents(world, built)["ids"])  # the registration they stand on)
     if "{outcome_" in text or "{action_point_" in text:
         ids.update(_outcome_ids(world, built))

@@ -376,6 +376,7 @@ def fingerprint(
                 m.venue_name,
                 m.venue_address,
                 m.city,
+                m.city_ru,
                 m.country.name_en if m.country else "",
                 m.country.name_ru if m.country else "",
                 m.dialogue.name_en,

@@ -60,6 +60,7 @@ class MeetingForm(forms.ModelForm):
             "venue_name",
             "venue_address",
             "city",
+            "city_ru",
             "country",
             "room",
             "online_url",

@@ -514,7 +514,7 @@ def values_for(nomination: Nomination, language: str) -> dict[str, str]:
             "dialogue": meeting.dialogue.name,
             "meeting_title": meeting.title,
             "meeting_dates": date_range(first, last, language),
-            "city": meeting.city,
+            "city": meeting.city_name,
             "venue": ", ".join(p for p in (meeting.venue_name, meeting.venue_address) if p),
             "country": meeting.country.name if meeting.country else "",
             "passport_number": nomination.passport_number,

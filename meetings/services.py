@@ -32,6 +32,7 @@ TIME_AND_PLACE = (
     "venue_name",
     "venue_address",
     "city",
+    "city_ru",
     "country",
     "room",
 )

@@ -83,6 +83,7 @@ class Meeting(models.Model):
     venue_name = models.CharField(_("venue"), max_length=200, blank=True)
     venue_address = models.CharField(_("address"), max_length=300, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    city_ru = models.CharField(_("city (Russian)"), max_length=100, blank=True)
     country = models.ForeignKey(
         State,
         null=True,
@@ -154,8 +155,12 @@ class Meeting(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def city_name(self) -> str:
+        return in_language(self.city, self.city_ru)
+
+    @property
     def place(self) -> str:
-        parts = [self.room, self.venue_name, self.venue_address, self.city]
+        parts = [self.room, self.venue_name, self.venue_address, self.city_name]
         if self.country_id:
             parts.append(self.country.name if self.country else "")
         return ", ".join(p for p in parts if p)

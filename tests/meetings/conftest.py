@@ -41,6 +41,7 @@ def meeting(world: World, staff: User, som: Body) -> Meeting:
         ends_at=START + datetime.timedelta(hours=8),
         venue_name="Congress Center",
         city="Istanbul",
+        city_ru="Стамбул",
         room="Hall A",
     )
     return services.transition(by=staff, meeting=draft, to="announced")

@@ -277,6 +277,19 @@ def test_summary_in_russian_falls_back_to_english(
     assert event["summary"] == "Senior Officials' Meeting"
 
 
+def test_location_in_russian_names_the_city_and_country_in_russian_once_given(
+    make_meeting: Callable[..., Meeting], staff: User, ical_js: ParseJs
+) -> None:
+    meeting = make_meeting()
+    [event] = ical_js(Client().get(ics_url(meeting, "?lang=ru")).content)["events"]
+    assert event["location"] == "Conference centre, Istanbul, Турция, а также онлайн"
+    services.change_meeting(by=staff, meeting=meeting, city_ru="Стамбул")
+    [event] = ical_js(Client().get(ics_url(meeting, "?lang=ru")).content)["events"]
+    assert event["location"] == "Conference centre, Стамбул, Турция, а также онлайн"
+    [event] = ical_js(Client().get(ics_url(meeting)).content)["events"]
+    assert event["location"] == "Conference centre, Istanbul, Türkiye, and online"
+
+
 # --- Who may fetch what -------------------------------------------------------------------------
 
 

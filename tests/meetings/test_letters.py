@@ -116,6 +116,7 @@ def test_visa_letter_in_russian_names_the_passport_and_asks_the_consulate(
     assert "Номер паспорта: 13AB45678" in text
     assert "Паспорт действителен до: 31 января 2031 г." in text
     assert "в составе делегации: Грузия" in text
+    assert "Город: Стамбул" in text  # the city's Russian name
     assert "за содействие в оформлении въездной визы" in text
     assert "г.." not in text  # a date ending in "г." ends the sentence too
 

@@ -320,14 +320,33 @@ def test_live_event(world: World, row: dict[str, Any]) -> None:
         stream="dialogue:budapest-process", type=row["type"], audience=audience
     )
 
-    def received(role: str) -> tuple[bool, bool]:
+    def received(role: str) -> tuple[bool, bool, bool]:
         user = _as_request_user(world, role)
         live = get_policy().can_receive(user, event.audience)
         replayed = event in missed(event.stream, event.id - 1, user).events
-        return live, replayed
+        return live, replayed, _inboxed(world, role, event)
 
-    expected = {role: (seen, seen) for role, seen in _expected(row, "visible_to").items()}
+    expected = {
+        role: (seen, seen, seen and _has_account(world, role))
+        for role, seen in _expected(row, "visible_to").items()
+    }
     assert _per_role(received) == expected
+
+
+def _has_account(world: World, role: str) -> bool:
+    person = world.people[role]
+    return person is not None and person.is_active
+
+
+def _inboxed(world: World, role: str, event: Event) -> bool:
+    """Whether the fan-out would write the event in the person's inbox (and so in their
+    e-mail, by their preferences): the publisher's door, which reads people fresh from the
+    database (``permissions.load_users``), not as a request sees them."""
+    person = world.people[role]
+    if person is None:
+        return False
+    loaded = permissions.load_users([person.pk]).get(person.pk)
+    return loaded is not None and get_policy().can_receive(loaded, event.audience)
 
 
 def _as_request_user(world: World, role: str) -> Any:

@@ -328,10 +328,10 @@ class CirculationLine:
 
 
 def circulation_lines(user: Any, circulations: QuerySet[Any]) -> list[CirculationLine]:
-    """``circulations`` (already those ``user`` may see), newest first, in three queries
-    whatever their number: the circulations, their documents ``user`` may see, and the receipts
-    counted per delegation (a recipient without one counts as their own, as in the receipts
-    table)."""
+    """``circulations`` (already those ``user`` may see) in at most four queries whatever
+    their number: the circulations; their documents ``user`` may see; for those ``user``
+    manages, the receipts counted per delegation (a recipient without one counts alone, as in
+    the receipts table); for the others, ``user``'s own receipts."""
     listed = list(
         circulations.select_related("sent_by", "dialogue", "meeting").prefetch_related(
             Prefetch(
@@ -343,25 +343,26 @@ def circulation_lines(user: Any, circulations: QuerySet[Any]) -> list[Circulatio
     )
     lines = {c.pk: CirculationLine(c, c.visible_documents) for c in listed}
     managed = {c.pk for c in listed if permissions.can_manage_documents(user, c.dialogue)}
-    receipts = Receipt.objects.filter(circulation_id__in=lines)
-    groups = (
-        receipts.filter(circulation_id__in=managed)
-        .annotate(
-            alone=Case(
-                When(Q(state__isnull=True) & Q(organisation__isnull=True), then="recipient_id"),
-                default=Value(0),
+    if managed:
+        per_delegation = (
+            Receipt.objects.filter(circulation_id__in=managed)
+            .annotate(
+                alone=Case(
+                    When(Q(state__isnull=True) & Q(organisation__isnull=True), then="recipient_id"),
+                    default=Value(0),
+                )
             )
+            .values("circulation_id", "state_id", "organisation_id", "alone")
+            .annotate(opened=Max("opened_at"), acknowledged=Max("acknowledged_at"))
+            .order_by()
         )
-        .values("circulation_id", "state_id", "organisation_id", "alone")
-        .annotate(opened=Max("opened_at"), acknowledged=Max("acknowledged_at"))
-        .order_by()
-    )
-    own = receipts.exclude(circulation_id__in=managed).filter(recipient_id=user.pk)
-    for group in groups:
-        line = lines[group["circulation_id"]]
-        line.delegations += 1
-        line.opened += group["opened"] is not None or group["acknowledged"] is not None
-        line.acknowledged += group["acknowledged"] is not None
-    for receipt in own if len(managed) < len(lines) else ():
-        lines[receipt.circulation_id].mine = receipt
+        for group in per_delegation:
+            line = lines[group["circulation_id"]]
+            line.delegations += 1
+            line.opened += group["opened"] is not None or group["acknowledged"] is not None
+            line.acknowledged += group["acknowledged"] is not None
+    if len(managed) < len(lines):
+        received = set(lines) - managed
+        for receipt in Receipt.objects.filter(circulation_id__in=received, recipient_id=user.pk):
+            lines[receipt.circulation_id].mine = receipt
     return list(lines.values())

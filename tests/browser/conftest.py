@@ -127,7 +127,7 @@ def in_own_thread(function: Callable[[], T]) -> T:
 
 
 @pytest.fixture
-def signed_in_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[[Any], Any]]:
+def signed_in_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[..., Any]]:
     """Opens a page on the ASGI server in a new context, signed in as ``user``.
 
     The session is made on the server side (``force_login``) and its cookie handed to the
@@ -138,10 +138,11 @@ def signed_in_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[[
 
     contexts: list[Any] = []
 
-    def open_page(user: Any) -> Any:
+    def open_page(user: Any, **options: Any) -> Any:
+        """``options`` go to the browser context (``bypass_csp=True``, say)."""
         client = Client()
         client.force_login(user)
-        context = browser.new_context(base_url=asgi_server.url, locale="en-GB")
+        context = browser.new_context(base_url=asgi_server.url, locale="en-GB", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.add_cookies(
             [

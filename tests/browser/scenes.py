@@ -38,7 +38,8 @@ class Budapest:
         return user
 
     def istanbul_som(self, *, by: User, **fields: Any) -> Meeting:
-        """The SOM in Istanbul on ``START``, scheduled and announced by ``by``."""
+        """The SOM in Istanbul on ``START``, scheduled and announced by ``by``; ``fields``
+        change or add to what it is scheduled with."""
         body = Body.objects.create(
             dialogue=self.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
         )
@@ -46,12 +47,14 @@ class Budapest:
             by=by,
             dialogue=self.dialogue,
             body=body,
-            kind="senior_officials_meeting",
-            title_en="SOM Istanbul",
-            time_zone="Europe/Istanbul",
-            starts_at=START,
-            ends_at=START + datetime.timedelta(hours=9),
-            **fields,
+            **{
+                "kind": "senior_officials_meeting",
+                "title_en": "SOM Istanbul",
+                "time_zone": "Europe/Istanbul",
+                "starts_at": START,
+                "ends_at": START + datetime.timedelta(hours=9),
+                **fields,
+            },
         )
         return services.transition(by=by, meeting=meeting, to="announced")
 

@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,10 +28,10 @@ from notifications.mail import send_due
 from notifications.models import Channel
 from tests.conftest import World, _missing, client_for
 from tests.factories import StateFactory
+from tests.node_tools import JS_DIR, node_module
 
 pytestmark = pytest.mark.django_db
 
-JS_DIR = Path(__file__).resolve().parent.parent / "js"
 UTC = datetime.UTC
 # 09:00 in Istanbul (UTC+3 all year) is 06:00 UTC.
 ISTANBUL_NINE = datetime.datetime(2027, 5, 12, 6, 0, tzinfo=UTC)
@@ -50,12 +49,7 @@ def ical_js() -> ParseJs:
     if node is None:
         _missing("needs Node.js (`node`) to run ical.js")
     assert node is not None
-    if not (JS_DIR / "node_modules" / "ical.js").is_dir():
-        npm = shutil.which("npm")
-        if npm is None:
-            _missing("needs npm to install ical.js (`npm ci --prefix tests/js`)")
-        assert npm is not None
-        subprocess.run([npm, "ci", "--prefix", str(JS_DIR)], check=True, timeout=300)
+    node_module("ical.js")
 
     def parse(content: bytes) -> dict[str, Any]:
         done = subprocess.run(

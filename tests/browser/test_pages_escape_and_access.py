@@ -2,8 +2,8 @@
 
 The scene is filled through the services with markup that runs script when a page fails to
 escape it: the meeting's title, an agenda item, a nominee's name, title and ministry, a
-rejection's reason, a document's title and a circulation's message. The secretariat's and the
-focal point's pages are opened in Chromium with the Content-Security-Policy *bypassed*, so
+rejection's reason, a document's title and a circulation's message. The secretariat's, the
+focal point's and (in Russian) the public's pages are opened in Chromium with the Content-Security-Policy *bypassed*, so
 escaping alone must keep the markup inert: no handler runs, no element is made from it, and
 the reader sees the characters they typed. On each page, axe-core (the accessibility engine,
 from ``tests/js``) finds no serious or critical violation.
@@ -133,6 +133,7 @@ def _pages(scene: Scene, delegation: str) -> dict[str, list[str]]:
             "/registrations/",
             "/inbox/",
         ],
+        "anonymous (Russian)": ["/", "/meetings/", f"/meetings/{m}/"],
     }
 
 
@@ -174,12 +175,14 @@ def _check(page: Page, path: str, axe: str) -> list[str]:
 
 
 def test_typed_markup_stays_text_and_pages_pass_axe(
-    signed_in_page: Callable[..., Page], asgi_server: Any
+    browser: Any, signed_in_page: Callable[..., Page], asgi_server: Any
 ) -> None:
     axe = (node_module("axe-core") / "axe.min.js").read_text()
     scene = in_own_thread(_scene)
     people = {"staff": scene.staff, "focal_point": scene.focal_point}
     pages = {role: signed_in_page(user, bypass_csp=True) for role, user in people.items()}
+    anonymous = browser.new_context(base_url=asgi_server.url, locale="ru-RU", bypass_csp=True)
+    pages["anonymous (Russian)"] = anonymous.new_page()
     errors: list[str] = []
     for page in pages.values():
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -190,5 +193,7 @@ def test_typed_markup_stays_text_and_pages_pass_axe(
     for role, paths in _pages(scene, delegation).items():
         for path in paths:
             problems += [f"{role} {p}" for p in _check(pages[role], path, axe)]
+    assert pages["anonymous (Russian)"].evaluate("() => document.documentElement.lang") == "ru"
+    anonymous.close()
     assert problems == []
     assert errors == []

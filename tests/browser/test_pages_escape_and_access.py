@@ -3,10 +3,10 @@
 The scene is filled through the services with markup that runs script when a page fails to
 escape it: the meeting's title, an agenda item, a nominee's name, title and ministry, a
 rejection's reason, a document's title and a circulation's message. The secretariat's, the
-focal point's and (in Russian) the public's pages are opened in Chromium with the Content-Security-Policy *bypassed*, so
-escaping alone must keep the markup inert: no handler runs, no element is made from it, and
-the reader sees the characters they typed. On each page, axe-core (the accessibility engine,
-from ``tests/js``) finds no serious or critical violation.
+focal point's and (in Russian) the public's pages are opened in Chromium with the
+Content-Security-Policy *bypassed*, so escaping alone must keep the markup inert: no handler
+runs, no element is made from it, and the reader sees the characters they typed. On each page,
+axe-core (the accessibility engine, from ``tests/js``) finds no serious or critical violation.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 from dialogue.models import Body, Dialogue, RoleKind, State, User
 from meetings import registration, services
 from meetings.models import Meeting
+from meetings.pdf import Letter, render_letter
 from tests.factories import (
     DialogueFactory,
     MembershipFactory,
@@ -93,3 +94,20 @@ def open_registration(
         funded_seats=funded_seats,
     )
     return services.transition(by=by, meeting=meeting, to="registration_open")
+
+
+def nomination_letter() -> bytes:
+    """A note verbale from Georgia's ministry, as a PDF a focal point would upload."""
+    return render_letter(
+        Letter(
+            language="en",
+            dialogue="Budapest Process",
+            secretariat="Ministry of Foreign Affairs of Georgia",
+            place_and_date="Tbilisi, 2 February 2027",
+            reference="Note verbale 12/345",
+            addressee=("ICMPD", "Vienna"),
+            title="Nomination",
+            paragraphs=("Georgia nominates its delegation.",),
+            signature=("Ministry of Foreign Affairs",),
+        )
+    )

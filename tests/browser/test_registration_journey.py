@@ -13,9 +13,8 @@ from playwright.sync_api import Page, expect
 
 from dialogue.models import RoleKind, User
 from meetings.models import Meeting, Nomination
-from meetings.pdf import Letter, render_letter
 from tests.browser.conftest import in_own_thread
-from tests.browser.scenes import LIVE, budapest_with_georgia, open_registration
+from tests.browser.scenes import LIVE, budapest_with_georgia, nomination_letter, open_registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -33,22 +32,6 @@ def _scene() -> tuple[User, User, User, Meeting]:
     # The room takes two more: approving two fills it, the third waits.
     meeting = open_registration(meeting, by=staff, capacity=2, funded_seats=1, days_to_nominate=14)
     return staff, focal_point, delegate, meeting
-
-
-def _letter() -> bytes:
-    return render_letter(
-        Letter(
-            language="en",
-            dialogue="Budapest Process",
-            secretariat="Ministry of Foreign Affairs of Georgia",
-            place_and_date="Tbilisi, 2 February 2027",
-            reference="Note verbale 12/345",
-            addressee=("ICMPD", "Vienna"),
-            title="Nomination",
-            paragraphs=("Georgia nominates its delegation.",),
-            signature=("Ministry of Foreign Affairs",),
-        )
-    )
 
 
 def _nominate(page: Page, email: str, name: str, category: str) -> None:
@@ -83,7 +66,7 @@ def test_focal_point_nominates_and_follows_the_decisions_live(
     expect(fp.locator("#quota .remaining")).to_have_text("0")
 
     letter = tmp_path / "note-verbale.pdf"
-    letter.write_bytes(_letter())
+    letter.write_bytes(nomination_letter())
     fp.get_by_label("Upload the nomination letter").set_input_files(str(letter))
     fp.get_by_role("button", name="Upload", exact=True).click()
     expect(fp.locator("#letter-v1")).to_contain_text("note-verbale.pdf")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from notifications import registry
 
@@ -27,6 +27,9 @@ STREAM_FOLLOWERS: dict[str, Callable[[str], QuerySet[User]]] = {}
 AUDIENCE_RULES: dict[str, Callable[[AnyUser | None, Audience], bool]] = {}
 # audience kind → people an event is about, who hear of it whether or not they follow its stream
 AUDIENCE_ADDRESSEES: dict[str, Callable[[Audience], Iterable[int]]] = {}
+# audience kind → a filter of users holding everyone the rule may admit (and maybe more): the
+# followers are narrowed by it in the database before each is loaded and asked the rule
+AUDIENCE_CANDIDATES: dict[str, Callable[[Audience], Q]] = {}
 
 
 def _dialogue_members(slug: str) -> QuerySet[User]:
@@ -53,6 +56,10 @@ AUDIENCE_RULES["secretariat"] = lambda user, audience: permissions.is_secretaria
 AUDIENCE_RULES["user"] = lambda user, audience: bool(
     user is not None and user.is_authenticated and user.pk == audience["user"]
 )
+AUDIENCE_CANDIDATES["secretariat"] = lambda audience: permissions.role_holders(
+    permissions.SECRETARIAT_ROLES, dialogue_id=audience["dialogue"]
+)
+AUDIENCE_CANDIDATES["user"] = lambda audience: Q(pk=audience["user"])
 
 
 def audience_public() -> Audience:
@@ -87,7 +94,13 @@ class DialogueLivePolicy:
         prefix, _, key = stream.partition(":")
         followers = STREAM_FOLLOWERS.get(prefix)
         addressees = AUDIENCE_ADDRESSEES.get(audience.get("kind", ""))
-        ids = set(followers(key).values_list("pk", flat=True)) if followers else set()
+        narrow = AUDIENCE_CANDIDATES.get(audience.get("kind", ""))
+        ids: set[int] = set()
+        if followers:
+            people = followers(key)
+            if narrow:
+                people = people.filter(narrow(audience))
+            ids = set(people.values_list("pk", flat=True))
         ids |= set(addressees(audience)) if addressees else set()
         users = permissions.load_users(ids)
         return [uid for uid, user in users.items() if self.can_receive(user, audience)]

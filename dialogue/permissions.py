@@ -299,6 +299,14 @@ def allowed(user: AnyUser | None, action: str, target: Any = None) -> bool:
 # --- Batches, for sockets that hold many users for long -------------------------------------
 
 
+def role_holders(kinds: Iterable[str], *, dialogue_id: int, **scope: Any) -> Q:
+    """A filter of ``User``: those holding an active role of ``kinds`` in the dialogue (within
+    ``scope``: ``state_id=``...), and the superusers. For narrowing a fan-out in the database;
+    the person-by-person answers stay with the rules."""
+    roles = Role.objects.active().filter(kind__in=list(kinds), dialogue_id=dialogue_id, **scope)
+    return Q(is_superuser=True) | Q(pk__in=roles.values("user_id"))
+
+
 def load_users(user_ids: Iterable[int]) -> dict[int, User]:
     """Fresh, active users with their standing loaded, in three queries whatever the number."""
     from allauth.account.models import EmailAddress

@@ -326,4 +326,20 @@ live.AUDIENCE_RULES["delegation"] = _sees_delegation
 live.AUDIENCE_ADDRESSEES["delegation"] = lambda audience: (
     [audience["person"]] if audience.get("person") else []
 )
+
+
+def _may_see_delegation(audience: dict[str, Any]) -> Q:
+    """Everyone ``_sees_delegation`` may admit, as a filter of users."""
+    dialogue_id = audience["dialogue"]
+    who = permissions.role_holders(permissions.SECRETARIAT_ROLES, dialogue_id=dialogue_id)
+    if audience.get("state") is not None:
+        who |= permissions.role_holders(
+            [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]
+        )
+    if audience.get("person"):
+        who |= Q(pk=audience["person"])
+    return who
+
+
+live.AUDIENCE_CANDIDATES["delegation"] = _may_see_delegation
 registry.register_stream("meeting", label=_label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
@@ -43,6 +44,27 @@ def visible_document(request: HttpRequest, pk: int) -> Document:
 def _managed_dialogue(request: HttpRequest, dialogue: Dialogue) -> None:
     if not permissions.can_manage_documents(request.user, dialogue):
         raise Http404
+
+
+View = Callable[..., HttpResponse]
+
+
+def _for_meeting_and_dialogue(
+    page: Callable[[AuthenticatedRequest, Dialogue, Meeting | None], HttpResponse],
+) -> tuple[View, View]:
+    """Two doors to one page of the signed-in: ``/meetings/<pk>/…`` for a meeting the viewer may
+    see, ``/dialogues/<slug>/…`` for the whole dialogue."""
+
+    @login_required
+    def for_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+        meeting = visible_meeting(request, pk)
+        return page(request, meeting.dialogue, meeting)
+
+    @login_required
+    def for_dialogue(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+        return page(request, get_object_or_404(Dialogue, slug=slug), None)
+
+    return for_meeting, for_dialogue
 
 
 def _errors(error: ValidationError | PermissionDenied) -> list[str]:
@@ -268,15 +290,7 @@ def _create(
     )
 
 
-@login_required
-def document_create_for_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = visible_meeting(request, pk)
-    return _create(request, meeting.dialogue, meeting)
-
-
-@login_required
-def document_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    return _create(request, get_object_or_404(Dialogue, slug=slug), None)
+document_create_for_meeting, document_create = _for_meeting_and_dialogue(_create)
 
 
 @login_required
@@ -447,15 +461,7 @@ def _circulate(
     )
 
 
-@login_required
-def circulate_for_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = visible_meeting(request, pk)
-    return _circulate(request, meeting.dialogue, meeting)
-
-
-@login_required
-def circulate_for_dialogue(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    return _circulate(request, get_object_or_404(Dialogue, slug=slug), None)
+circulate_for_meeting, circulate_for_dialogue = _for_meeting_and_dialogue(_circulate)
 
 
 def _circulation_list(
@@ -481,15 +487,7 @@ def _circulation_list(
     )
 
 
-@login_required
-def meeting_circulations(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    meeting = visible_meeting(request, pk)
-    return _circulation_list(request, meeting.dialogue, meeting)
-
-
-@login_required
-def dialogue_circulations(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    return _circulation_list(request, get_object_or_404(Dialogue, slug=slug), None)
+meeting_circulations, dialogue_circulations = _for_meeting_and_dialogue(_circulation_list)
 
 
 def _visible_circulation(request: HttpRequest, pk: int) -> Circulation:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialogue.models import Body, Dialogue, RoleKind, State, User
-from meetings import registration, services
+from meetings import services
 from meetings.models import Meeting
 from meetings.pdf import Letter, render_letter
 from tests.factories import (
@@ -19,10 +19,10 @@ from tests.factories import (
     StateFactory,
     UserFactory,
 )
+from tests.meetings.conftest import START, set_up_registration
 
 # Functions, not expressions: Playwright evaluates an expression with eval(), which the CSP forbids.
 LIVE = "() => window.dialogueLive?.state === 'live'"
-START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
 
 
 @dataclass
@@ -78,20 +78,12 @@ def open_registration(
     days_to_nominate: int = 20,
 ) -> Meeting:
     """Registration open: three seats for each participating state (heads and delegates)."""
-    registration.configure_registration(
-        by=by,
-        meeting=meeting,
-        nomination_deadline=START - datetime.timedelta(days=days_to_nominate),
-        confirmation_deadline=START - datetime.timedelta(days=7),
+    set_up_registration(
+        meeting,
+        by,
         capacity=capacity,
-    )
-    registration.set_quota(
-        by=by,
-        meeting=meeting,
-        member_kind="participating",
-        categories=["head_of_delegation", "delegate"],
-        seats=3,
         funded_seats=funded_seats,
+        nominations_close=START - datetime.timedelta(days=days_to_nominate),
     )
     return services.transition(by=by, meeting=meeting, to="registration_open")
 

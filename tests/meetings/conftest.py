@@ -51,12 +51,20 @@ NOMINATIONS_CLOSE = START - datetime.timedelta(days=20)
 CONFIRMATIONS_CLOSE = START - datetime.timedelta(days=7)
 
 
-def set_up_registration(meeting: Meeting, staff: User, *, capacity: int | None = None) -> None:
-    """Deadlines, and 3 seats (1 funded) for heads and delegates of participating states."""
+def set_up_registration(
+    meeting: Meeting,
+    staff: User,
+    *,
+    capacity: int | None = None,
+    funded_seats: int = 1,
+    nominations_close: datetime.datetime = NOMINATIONS_CLOSE,
+) -> None:
+    """Deadlines, and 3 seats (``funded_seats`` of them with travel support) for heads and
+    delegates of participating states."""
     registration.configure_registration(
         by=staff,
         meeting=meeting,
-        nomination_deadline=NOMINATIONS_CLOSE,
+        nomination_deadline=nominations_close,
         confirmation_deadline=CONFIRMATIONS_CLOSE,
         capacity=capacity,
     )
@@ -66,7 +74,7 @@ def set_up_registration(meeting: Meeting, staff: User, *, capacity: int | None =
         member_kind="participating",
         categories=["head_of_delegation", "delegate"],
         seats=3,
-        funded_seats=1,
+        funded_seats=funded_seats,
     )
 
 

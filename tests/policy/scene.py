@@ -20,6 +20,7 @@ from meetings import events as meeting_events
 from meetings import services as meeting_services
 from meetings.models import Delegation, Meeting
 from tests.conftest import World
+from tests.meetings.conftest import set_up_registration
 
 START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
 
@@ -132,20 +133,7 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     B, awaiting review; state A's nomination letter."""
     staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
     public = built.meetings["public"]
-    registration.configure_registration(
-        by=staff,
-        meeting=public,
-        nomination_deadline=START - datetime.timedelta(days=20),
-        confirmation_deadline=START - datetime.timedelta(days=7),
-        capacity=None,
-    )
-    registration.set_quota(
-        by=staff,
-        meeting=public,
-        member_kind="participating",
-        categories=["head_of_delegation", "delegate"],
-        seats=3,
-    )
+    set_up_registration(public, staff, funded_seats=0)
     public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
     nomination_a = registration.nominate(
         by=world.people["focal_point_a"],  # type: ignore[arg-type]

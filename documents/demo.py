@@ -28,7 +28,7 @@ def _pdf(symbol: str, title: str, language: str, revision: int) -> SimpleUploade
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    from meetings.pdf import REGULAR, _register_fonts
+    from meetings.registration.printing.pdf import REGULAR, _register_fonts
 
     _register_fonts()
     buffer = io.BytesIO()

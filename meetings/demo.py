@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from dialogue.models import Body, Dialogue, Organisation, State, User
 from notifications.models import OutboxEmail
 
-from . import agenda, outcomes, pdf, registration, services
+from . import agenda, outcomes, registration, services
 from .models import (
     ActionPoint,
     FollowUpQuestion,
@@ -40,6 +40,7 @@ from .models import (
     OutcomeKind,
     RegistrationSettings,
 )
+from .registration.printing import pdf
 
 ADMIN = "admin@demo.example.org"
 ISTANBUL = "Budapest Process Senior Officials' Meeting, Istanbul"

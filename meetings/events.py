@@ -20,7 +20,7 @@ from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
 
-from .calendar import itip_attachments
+from .calendar.ical import itip_attachments
 from .models import Meeting
 
 MEETING_ANNOUNCED = "meeting.announced"

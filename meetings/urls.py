@@ -1,11 +1,11 @@
 from django.urls import path
 
 from . import views
-from .calendar_views import urlpatterns as calendar_urls
-from .letter_views import urlpatterns as letter_urls
-from .outcome_views import urlpatterns as outcome_urls
-from .participant_views import urlpatterns as participant_urls
-from .registration_views import urlpatterns as registration_urls
+from .calendar.views import urlpatterns as calendar_urls
+from .outcomes.views import urlpatterns as outcome_urls
+from .registration.participants.views import urlpatterns as participant_urls
+from .registration.printing.views import urlpatterns as letter_urls
+from .registration.views import urlpatterns as registration_urls
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),

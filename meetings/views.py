@@ -20,9 +20,10 @@ from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
 from notifications.inbox import follow_choice_of
 
-from . import agenda, queries, registration_queries, services
+from . import agenda, queries, services
 from .forms import AgendaItemForm, MeetingForm, ReleaseForm
 from .models import AgendaItem, Meeting
+from .registration import queries as registration_queries
 
 
 def visible_meeting(

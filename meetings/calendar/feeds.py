@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from dialogue import permissions
 from dialogue.models import RoleKind, User
-
-from .models import CalendarFeed, Meeting
+from meetings.models import CalendarFeed, Meeting
 
 
 def hash_token(token: str) -> str:

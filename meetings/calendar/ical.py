@@ -42,9 +42,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from dialogue import permissions
+from meetings.models import AgendaItem, AgendaRelease, Meeting, MeetingFormat, MeetingStatus
 from notifications import registry
-
-from .models import AgendaItem, AgendaRelease, Meeting, MeetingFormat, MeetingStatus
 
 # Host-independent: moving the platform to another address must not duplicate calendar entries.
 UID_DOMAIN = "dialogue-platform"
@@ -204,7 +203,7 @@ def _meeting_event(
 def _item_events(meeting: Meeting, agenda: ReleasedAgenda) -> list[Event]:
     # Imported here, not at the top: meetings.events imports this module for its invitations,
     # and meetings.agenda imports meetings.events.
-    from .agenda import public_items
+    from meetings.agenda import public_items
 
     zone = _zone(meeting)
     modified = max(meeting.updated_at, agenda.released_at)

@@ -2,7 +2,7 @@
 where a person makes or revokes the secret address of their own feed.
 
 Every feed reads its meetings in one query, computes an ETag from what it read (see
-``calendar.fingerprint``), answers a matching ``If-None-Match`` with 304 and otherwise serves
+``ical.fingerprint``), answers a matching ``If-None-Match`` with 304 and otherwise serves
 the bytes built once per version and kept in Django's cache under that ETag. The policy decides
 what each requester may see; a meeting they may not see answers 404, like a missing one.
 """
@@ -31,9 +31,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
+from meetings.models import AgendaRelease, Meeting
 
-from . import calendar, calendar_feeds
-from .models import AgendaRelease, Meeting
+from . import feeds, ical
 
 logger = logging.getLogger(__name__)
 
@@ -134,19 +134,19 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise Http404
     language = _language(request)
-    agendas: dict[int, calendar.ReleasedAgenda] = {}
+    agendas: dict[int, ical.ReleasedAgenda] = {}
     last_modified = meeting.updated_at
     number = getattr(meeting, "release_number", None)
     if include_agenda and number is not None:
         released_at: datetime.datetime = getattr(meeting, "release_at")  # noqa: B009 (annotation)
-        agendas[meeting.pk] = calendar.ReleasedAgenda(
+        agendas[meeting.pk] = ical.ReleasedAgenda(
             number,
             released_at,
             getattr(meeting, "release_items"),  # noqa: B009 (annotation)
         )
         last_modified = max(last_modified, released_at)
     name = _in(language, lambda: meeting.title)
-    key = calendar.fingerprint(
+    key = ical.fingerprint(
         [meeting],
         kind="meeting",
         language=language,
@@ -158,7 +158,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     return _calendar_response(
         request,
         key=key,
-        build=lambda: calendar.meeting_calendar(
+        build=lambda: ical.meeting_calendar(
             [meeting],
             include_agenda=include_agenda,
             agendas=agendas,
@@ -192,11 +192,11 @@ def dialogue_ics(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     language = _language(request)
     name = _in(language, lambda: _("%(dialogue)s: meetings") % {"dialogue": dialogue.name})
-    key = calendar.fingerprint(meetings, kind="dialogue", language=language, name=name)
+    key = ical.fingerprint(meetings, kind="dialogue", language=language, name=name)
     return _calendar_response(
         request,
         key=key,
-        build=lambda: calendar.meeting_calendar(meetings, language=language, name=name),
+        build=lambda: ical.meeting_calendar(meetings, language=language, name=name),
         last_modified=_newest(meetings),
         cache_control="private, no-cache" if request.user.is_authenticated else "public, no-cache",
         honour_if_modified_since=False,
@@ -207,22 +207,22 @@ def dialogue_ics(request: HttpRequest, slug: str) -> HttpResponse:
 def personal_ics(request: HttpRequest, token: str) -> HttpResponse:
     """A person's own meetings, at their secret address (no sign-in: calendar clients have
     none). An unknown or revoked address answers 404."""
-    feed = calendar_feeds.feed_for_token(token)
+    feed = feeds.feed_for_token(token)
     if feed is None:
         raise Http404
     owner = feed.user
     meetings = list(
-        calendar_feeds.personal_meetings(owner)
+        feeds.personal_meetings(owner)
         .select_related("dialogue", "country")
         .order_by("starts_at", "pk")
     )
     language = _language(request, preferred=owner.preferred_language)
     name = _in(language, lambda: str(_("My meetings")))
-    key = calendar.fingerprint(meetings, kind="personal", language=language, name=name)
+    key = ical.fingerprint(meetings, kind="personal", language=language, name=name)
     return _calendar_response(
         request,
         key=key,
-        build=lambda: calendar.meeting_calendar(meetings, language=language, name=name),
+        build=lambda: ical.meeting_calendar(meetings, language=language, name=name),
         last_modified=_newest(meetings),
         cache_control="private, no-cache",
         honour_if_modified_since=False,
@@ -238,10 +238,10 @@ def calendar_settings(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
-            _feed, token = calendar_feeds.create_feed(user=request.user)
-            new_url = calendar_feeds.feed_url(token)
+            _feed, token = feeds.create_feed(user=request.user)
+            new_url = feeds.feed_url(token)
         elif action == "revoke":
-            if calendar_feeds.revoke_feeds(user=request.user):
+            if feeds.revoke_feeds(user=request.user):
                 messages.success(
                     request, _("Your calendar feed is stopped; its address no longer works.")
                 )
@@ -249,7 +249,7 @@ def calendar_settings(request: AuthenticatedRequest) -> HttpResponse:
         else:
             return HttpResponseBadRequest(_("Unknown action."))
     context = {
-        "feed": calendar_feeds.active_feed_of(request.user),
+        "feed": feeds.active_feed_of(request.user),
         "new_url": new_url,
         "webcal_url": new_url.replace("https://", "webcal://", 1).replace(
             "http://", "webcal://", 1

@@ -11,8 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Membership, Organisation, State
-
-from .models import ActionPoint, Meeting, OutcomeKind
+from meetings.models import ActionPoint, Meeting, OutcomeKind
 
 
 class OutcomeForm(forms.Form):

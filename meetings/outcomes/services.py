@@ -25,10 +25,8 @@ from django.utils.translation import gettext as _
 
 from dialogue import live, permissions
 from dialogue.models import Membership, Organisation, State, User
-from notifications.policy import Audience
-
-from . import events
-from .models import (
+from meetings import events
+from meetings.models import (
     ActionPoint,
     Meeting,
     MeetingStatus,
@@ -37,6 +35,7 @@ from .models import (
     OutcomeKind,
     OutcomeStatus,
 )
+from notifications.policy import Audience
 
 OUTCOME_FIELDS = ("kind", "title_en", "title_ru", "text_en", "text_ru")
 CHANGEABLE = frozenset({OutcomeStatus.DRAFT, OutcomeStatus.FOR_COMMENT})

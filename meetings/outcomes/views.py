@@ -23,18 +23,18 @@ from django.views.decorators.http import require_POST
 
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
+from meetings.events import meeting_url
+from meetings.models import ActionPoint, Outcome, OutcomeStatus
+from meetings.views import managed_meeting
 
-from . import outcomes
-from .events import meeting_url
-from .models import ActionPoint, Outcome, OutcomeStatus
-from .outcome_forms import (
+from . import services
+from .forms import (
     ActionPointForm,
     ActionPointStatusForm,
     CommentForm,
     OutcomeForm,
     ShareForCommentForm,
 )
-from .views import managed_meeting
 
 
 def _visible_outcome(request: HttpRequest, pk: int) -> Outcome:
@@ -75,7 +75,7 @@ def outcome_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = OutcomeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            outcome = outcomes.draft_outcome(by=request.user, meeting=meeting, **form.cleaned_data)
+            outcome = services.draft_outcome(by=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -92,7 +92,7 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = outcome.meeting
     manager = permissions.can_manage_meeting(request.user, outcome.meeting)
     state_ids = permissions.states_commenting_for(request.user, outcome)
-    comments_open = outcomes.comments_open(outcome, timezone.now())
+    comments_open = services.comments_open(outcome, timezone.now())
     context: dict[str, Any] = {
         "outcome": outcome,
         "meeting": meeting,
@@ -102,16 +102,16 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "deadline_passed": outcome.status == OutcomeStatus.FOR_COMMENT and not comments_open,
     }
     if manager:
-        table = outcomes.comment_table(outcome)
+        table = services.comment_table(outcome)
         context.update(
             table=table,
-            not_answered=outcomes.not_answered(table),
-            changeable=outcome.status in outcomes.CHANGEABLE,
+            not_answered=services.not_answered(table),
+            changeable=outcome.status in services.CHANGEABLE,
             share_form=ShareForCommentForm(meeting=meeting),
         )
     if state_ids:
         context.update(
-            own_comments=outcomes.comments_of(outcome, state_ids),
+            own_comments=services.comments_of(outcome, state_ids),
             comment_form=CommentForm(state_ids=state_ids) if comments_open else None,
         )
     return render(request, "meetings/outcome_detail.html", context)
@@ -120,14 +120,14 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def outcome_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
-    if outcome.status not in outcomes.CHANGEABLE:
+    if outcome.status not in services.CHANGEABLE:
         messages.error(request, _("An adopted outcome cannot be changed."))
         return redirect("outcome_detail", pk=outcome.pk)
-    initial = {name: getattr(outcome, name) for name in outcomes.OUTCOME_FIELDS}
+    initial = {name: getattr(outcome, name) for name in services.OUTCOME_FIELDS}
     form = OutcomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            outcomes.change_outcome(by=request.user, outcome=outcome, **form.cleaned_data)
+            services.change_outcome(by=request.user, outcome=outcome, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -149,7 +149,7 @@ def outcome_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Give the deadline for comments as a date and time."))
         return redirect("outcome_detail", pk=outcome.pk)
     try:
-        outcomes.share_for_comment(
+        services.share_for_comment(
             by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
         )
     except ValidationError as error:
@@ -167,7 +167,7 @@ def outcome_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def outcome_share_with_chair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     try:
-        outcomes.share_with_chair(by=request.user, outcome=outcome)
+        services.share_with_chair(by=request.user, outcome=outcome)
     except ValidationError as error:
         _error(request, error)
     else:
@@ -190,7 +190,7 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect("outcome_detail", pk=outcome.pk)
     data = form.cleaned_data
     try:
-        outcomes.comment(
+        services.comment(
             by=request.user,
             outcome=outcome,
             state=data["state"],
@@ -211,7 +211,7 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def outcome_adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     try:
-        outcomes.adopt(by=request.user, outcome=outcome)
+        services.adopt(by=request.user, outcome=outcome)
     except ValidationError as error:
         _error(request, error)
         return redirect("outcome_detail", pk=outcome.pk)
@@ -228,7 +228,7 @@ def action_point_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = ActionPointForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
-            outcomes.add_action_point(by=request.user, meeting=meeting, **form.cleaned_data)
+            services.add_action_point(by=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -249,7 +249,7 @@ def action_point_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = ActionPointStatusForm(request.POST)
     if form.is_valid():
         try:
-            outcomes.set_action_point_status(
+            services.set_action_point_status(
                 by=request.user, action_point=point, status=form.cleaned_data["status"]
             )
         except ValidationError as error:

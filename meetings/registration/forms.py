@@ -12,8 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Membership, Organisation, State
-
-from .models import (
+from meetings.models import (
     Category,
     FollowUpQuestion,
     Gender,
@@ -22,7 +21,8 @@ from .models import (
     Nomination,
     RegistrationSettings,
 )
-from .registration import BULK_ACTIONS, DETAIL_FIELDS
+
+from .nominations import BULK_ACTIONS, DETAIL_FIELDS
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -47,10 +47,8 @@ from dialogue import live, permissions
 from dialogue import services as dialogue_services
 from dialogue.models import Membership, Organisation, RoleKind, State, User
 from dialogue.uploads import JPEG, PDF, PNG, check_upload
-from notifications.mail import queue_message
-
-from . import events
-from .models import (
+from meetings import events
+from meetings.models import (
     RUNNING,
     Category,
     Delegation,
@@ -65,6 +63,7 @@ from .models import (
     QuotaRule,
     RegistrationSettings,
 )
+from notifications.mail import queue_message
 
 Member = State | Organisation
 S = NominationStatus

@@ -11,9 +11,8 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 
 from dialogue import permissions
 from dialogue.models import Membership, Organisation, State
-
-from . import registration
-from .models import (
+from meetings import registration
+from meetings.models import (
     RUNNING,
     Category,
     Delegation,

@@ -26,9 +26,8 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Membership, Organisation, State
-
-from . import letters, registration, registration_queries
-from .models import (
+from meetings import registration
+from meetings.models import (
     Category,
     FollowUpQuestion,
     Funding,
@@ -39,7 +38,10 @@ from .models import (
     NominationStatus,
     QuotaRule,
 )
-from .registration_forms import (
+from meetings.views import managed_meeting, visible_meeting
+
+from . import queries
+from .forms import (
     BulkForm,
     ConfirmationForm,
     DetailsForm,
@@ -49,7 +51,7 @@ from .registration_forms import (
     RegistrationSettingsForm,
     RejectForm,
 )
-from .views import managed_meeting, visible_meeting
+from .printing import letters
 
 Member = State | Organisation
 
@@ -78,7 +80,7 @@ def _is_fetch(request: HttpRequest) -> bool:
 
 
 def _collects_gender(meeting: Meeting) -> bool:
-    reg = registration_queries.settings_of(meeting)
+    reg = queries.settings_of(meeting)
     return reg is None or reg.collect_gender
 
 
@@ -89,7 +91,7 @@ def _collects_gender(meeting: Meeting) -> bool:
 def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Deadlines, capacity, quotas and follow-up questions of a meeting's registration."""
     meeting = managed_meeting(request, pk)
-    current = registration_queries.settings_of(meeting)
+    current = queries.settings_of(meeting)
     form = RegistrationSettingsForm(_posted(request), meeting=meeting, current=current)
     if request.method == "POST" and form.is_valid():
         try:
@@ -128,9 +130,9 @@ def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             {
                 "meeting": meeting,
                 "form": RegistrationSettingsForm(
-                    meeting=meeting, current=registration_queries.settings_of(meeting)
+                    meeting=meeting, current=queries.settings_of(meeting)
                 ),
-                "settings": registration_queries.settings_of(meeting),
+                "settings": queries.settings_of(meeting),
                 "quota_rules": list(meeting.quota_rules.select_related("state", "organisation")),
                 "quota_form": form,
                 "questions": list(meeting.follow_up_questions.all()),
@@ -199,7 +201,7 @@ def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting
     """The meeting and member of a delegation page: the secretariat and the state's own focal
     point; 404 for anyone else, as for a member that does not exist."""
     meeting = visible_meeting(request, pk)
-    member = registration_queries.member_for_key(meeting, key)
+    member = queries.member_for_key(meeting, key)
     if member is None:
         raise Http404
     state_id = member.pk if isinstance(member, State) else None
@@ -213,7 +215,7 @@ def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting
 def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpResponse:
     """A delegation's nominations, quota and letter; the form to nominate (POST)."""
     meeting, member = _delegation_access(request, pk, key)
-    view = registration_queries.delegation_view(meeting, member)
+    view = queries.delegation_view(meeting, member)
     prefill = registration.previous_details(request.user, request.GET.get("from", ""))
     if prefill and request.GET.get("from"):
         prefill["email"] = request.GET["from"]
@@ -354,8 +356,8 @@ def letter_verify(request: AuthenticatedRequest, letter_pk: int) -> HttpResponse
 @login_required
 def nomination_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
-    filters = registration_queries.QueueFilters.from_query(request.GET)
-    queue = registration_queries.review_queue(request.user, meeting, filters)
+    filters = queries.QueueFilters.from_query(request.GET)
+    queue = queries.review_queue(request.user, meeting, filters)
     members = Membership.objects.current().filter(dialogue_id=meeting.dialogue_id)
     context = {
         "meeting": meeting,
@@ -366,7 +368,7 @@ def nomination_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "categories": Category.choices,
         "states": State.objects.filter(pk__in=members.values("state_id")),
         "organisations": Organisation.objects.filter(pk__in=members.values("organisation_id")),
-        "settings": registration_queries.settings_of(meeting),
+        "settings": queries.settings_of(meeting),
         "reject_form": RejectForm(),
     }
     template = "meetings/_queue.html" if _is_fetch(request) else "meetings/nomination_queue.html"
@@ -379,9 +381,7 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
     ids = [int(v) for v in request.POST.getlist("nominations") if v.isdigit()]
     form = BulkForm(request.POST, nomination_ids=ids)
-    filters = registration_queries.QueueFilters.from_query(
-        QueryDict(request.POST.get("filters", ""))
-    ).as_query()
+    filters = queries.QueueFilters.from_query(QueryDict(request.POST.get("filters", ""))).as_query()
     back = reverse("nomination_queue", args=[meeting.pk]) + (f"?{filters}" if filters else "")
     if not ids:
         messages.error(request, _("Tick the nominations to act on first."))
@@ -469,7 +469,7 @@ def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             (question, answers.get(question.pk)) for question in meeting.follow_up_questions.all()
         ],
         "reject_form": RejectForm(),
-        "settings": registration_queries.settings_of(meeting),
+        "settings": queries.settings_of(meeting),
         "funding": Funding,
         # Each letter with, when it cannot be issued yet, why.
         "letters": [
@@ -662,7 +662,7 @@ def nomination_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "nomination": nomination,
             "meeting": nomination.meeting,
             "form": form,
-            "settings": registration_queries.settings_of(nomination.meeting),
+            "settings": queries.settings_of(nomination.meeting),
         },
         status=400 if form.errors else 200,
     )
@@ -700,8 +700,8 @@ def my_registrations(request: AuthenticatedRequest) -> HttpResponse:
     """For a nominee: their nominations; for a focal point: the meetings open to their state,
     with the quota left."""
     context = {
-        "nominations": list(registration_queries.own_nominations(request.user)),
-        "open_delegations": registration_queries.open_delegations_for(request.user),
+        "nominations": list(queries.own_nominations(request.user)),
+        "open_delegations": queries.open_delegations_for(request.user),
     }
     if _is_fetch(request):
         return render(request, "meetings/_open_delegations.html", context)

@@ -11,7 +11,7 @@ from typing import Any
 from dialogue.models import Body, Dialogue, RoleKind, State, User
 from meetings import services
 from meetings.models import Meeting
-from meetings.pdf import Letter, render_letter
+from meetings.registration.printing.pdf import Letter, render_letter
 from tests.factories import (
     DialogueFactory,
     MembershipFactory,

@@ -21,8 +21,9 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from dialogue.models import RoleKind, User
-from meetings import letters, registration
+from meetings import registration
 from meetings.models import Meeting, Nomination
+from meetings.registration.printing import letters
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, in_own_thread
 from tests.browser.scenes import LIVE, budapest_with_georgia, open_registration
 from tests.servers import AsgiServer

@@ -21,7 +21,9 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from dialogue.models import Body, User
-from meetings import agenda, calendar, calendar_feeds, services
+from meetings import agenda, services
+from meetings.calendar import feeds as calendar_feeds
+from meetings.calendar import ical as calendar
 from meetings.models import CalendarFeed, Meeting
 from notifications.inbox import set_preferences
 from notifications.mail import send_due

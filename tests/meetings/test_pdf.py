@@ -12,7 +12,13 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from meetings.pdf import Badge, Letter, render_badges, render_letter, render_table
+from meetings.registration.printing.pdf import (
+    Badge,
+    Letter,
+    render_badges,
+    render_letter,
+    render_table,
+)
 
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 MM = 72 / 25.4

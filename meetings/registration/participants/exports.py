@@ -30,7 +30,7 @@ from decimal import Decimal
 
 import xlsxwriter
 
-from . import pdf
+from meetings.registration.printing import pdf
 
 Cell = str | int | float | Decimal | None
 

@@ -36,9 +36,7 @@ from django.utils.translation import ngettext
 
 from dialogue import permissions
 from dialogue.models import Dialogue, in_language
-
-from .exports import Cell, Table, TableGroup
-from .models import (
+from meetings.models import (
     Category,
     Funding,
     Gender,
@@ -48,6 +46,8 @@ from .models import (
     NominationStatus,
     RegistrationSettings,
 )
+
+from .exports import Cell, Table, TableGroup
 
 CATEGORY_ORDER = {value: index for index, value in enumerate(Category.values)}
 

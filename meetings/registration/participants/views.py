@@ -29,10 +29,10 @@ from django.views.decorators.http import require_safe
 
 from dialogue import permissions
 from dialogue.models import Dialogue
+from meetings.models import Meeting
+from meetings.views import visible_meeting
 
-from . import exports, participants
-from .models import Meeting
-from .views import visible_meeting
+from . import exports, reports
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -102,7 +102,7 @@ def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
     docstring)."""
     meeting = visible_meeting(request, pk)
     manager, full = _wants_full(request, meeting)
-    delegations = participants.participant_list(
+    delegations = reports.participant_list(
         meeting, full=full, viewer=None if manager else request.user
     )
     context: dict[str, Any] = {
@@ -111,12 +111,12 @@ def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
         "full": full,
         "manager": manager,
         "shown": sum(len(d.participants) for d in delegations),
-        "public_columns": participants.participant_columns(full=False),
-        "full_columns": participants.participant_columns(full=True),
+        "public_columns": reports.participant_columns(full=False),
+        "full_columns": reports.participant_columns(full=True),
         "formats": FORMATS,
     }
     if manager and not full:
-        context["approved"] = participants.approved_count(meeting)
+        context["approved"] = reports.approved_count(meeting)
     return _no_store(render(request, "meetings/participant_list.html", context))
 
 
@@ -128,8 +128,8 @@ def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
         raise Http404
     meeting = visible_meeting(request, pk)
     _manager, full = _wants_full(request, meeting)
-    delegations = participants.participant_list(meeting, full=full)
-    table = participants.participant_table(meeting, delegations, full=full)
+    delegations = reports.participant_list(meeting, full=full)
+    table = reports.participant_table(meeting, delegations, full=full)
     what = "participants-full" if full else "participants"
     return _download(table, fmt, export_filename(meeting, what, fmt))
 
@@ -138,12 +138,12 @@ def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
 def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting's figures for donor reporting: the secretariat's."""
     meeting = _managed_meeting(request, pk)
-    stats = participants.statistics(meeting)
+    stats = reports.statistics(meeting)
     context = {
         "meeting": meeting,
         "stats": stats,
-        "groups": participants.statistics_groups(stats),
-        "columns": participants.figure_columns(),
+        "groups": reports.statistics_groups(stats),
+        "columns": reports.figure_columns(),
         "formats": FORMATS,
         "year": meeting.starts_at.astimezone(meeting.zone).year,
     }
@@ -155,7 +155,7 @@ def registration_statistics_export(request: HttpRequest, pk: int, fmt: str) -> H
     if fmt not in WRITERS:
         raise Http404
     meeting = _managed_meeting(request, pk)
-    table = participants.statistics_table(meeting, participants.statistics(meeting))
+    table = reports.statistics_table(meeting, reports.statistics(meeting))
     return _download(table, fmt, export_filename(meeting, "statistics", fmt))
 
 
@@ -182,13 +182,13 @@ def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
     secretariat of the dialogue."""
     dialogue = _served_dialogue(request, slug)
     year = _year(request)
-    report = participants.dialogue_statistics(dialogue, year)
+    report = reports.dialogue_statistics(dialogue, year)
     context = {
         "dialogue": dialogue,
         "report": report,
         "stats": report.statistics,
-        "groups": participants.statistics_groups(report.statistics),
-        "columns": participants.figure_columns(),
+        "groups": reports.statistics_groups(report.statistics),
+        "columns": reports.figure_columns(),
         "formats": FORMATS,
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < LAST_YEAR else None,
@@ -202,7 +202,7 @@ def dialogue_statistics_export(request: HttpRequest, slug: str, fmt: str) -> Htt
         raise Http404
     dialogue = _served_dialogue(request, slug)
     year = _year(request)
-    table = participants.dialogue_statistics_table(participants.dialogue_statistics(dialogue, year))
+    table = reports.dialogue_statistics_table(reports.dialogue_statistics(dialogue, year))
     prefix = _file_part(dialogue.acronym) or _file_part(dialogue.slug)
     return _download(table, fmt, f"{prefix}-statistics-{year}.{fmt}")
 

@@ -36,9 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from dialogue import permissions
 from dialogue.models import Dialogue, User
-
-from . import pdf
-from .models import (
+from meetings.models import (
     Category,
     LetterKind,
     LetterLanguage,
@@ -49,6 +47,8 @@ from .models import (
     Nomination,
     NominationStatus,
 )
+
+from . import pdf
 
 # Letters are dated where the secretariat signs them.
 SECRETARIAT_ZONE = zoneinfo.ZoneInfo("Europe/Vienna")

@@ -31,9 +31,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
-
-from . import letters, registration
-from .models import (
+from meetings import registration
+from meetings.models import (
     Category,
     LetterKind,
     LetterLanguage,
@@ -41,7 +40,9 @@ from .models import (
     Nomination,
     NominationStatus,
 )
-from .views import visible_meeting
+from meetings.views import visible_meeting
+
+from . import letters
 
 PDF = "application/pdf"
 

@@ -1,42 +1,43 @@
-"""Registration of delegations (being split into modules per concept)."""
+"""Registration of delegations.
 
+The secretariat sets a meeting's registration up (``setup``: deadlines, capacity, quotas,
+follow-up questions); focal points nominate their state's people within the quota
+(``nominations``, ``quotas``) and upload one nomination letter for the delegation
+(``nomination_letters``); the secretariat approves, waitlists or rejects, and a seat that
+frees promotes the waitlist in order (``decisions``); approved participants confirm and answer
+the follow-up questions, and at the door their badge is scanned (``attendance``); what is held
+about a person is erased when its time is up, or on request (``personal_data``).
+
+Every action owns its transaction, asks ``dialogue.permissions`` (``access``), takes its row
+locks in one order (``locks``) and publishes its event last (``notify``). What the database
+enforces whatever the code does: one running nomination per person and meeting, one head per
+delegation, one nomination per idempotency key.
+
+Reads are in ``queries``; the pages in ``views`` and ``forms``, the desk at the door in
+``check_in_desk``; ``participants`` lists and counts who takes part, ``printing`` prints
+letters and badges.
+
+Named here: the write actions, what they return, and the reads other packages use.
+"""
+
+from .attendance import CheckIn, check_in, confirm_participation
+from .decisions import BulkResult, approve, bulk_decide, reject, waitlist, withdraw
+from .nomination_letters import upload_letter, verify_letter
 from .nominations import (
-    BulkResult,
-    CheckIn,
-    QuotaLine,
-    add_question,
-    approve,
-    bulk_decide,
-    check_in,
-    configure_registration,
-    confirm_participation,
     decide_funding,
     designate_head,
-    erase_expired,
-    erase_person,
-    known_people,
-    link_to_account,
     nominate,
-    personal_data_of,
-    previous_details,
-    quota_lines,
-    reject,
-    remove_question,
-    remove_quota,
     replace,
     request_funding,
-    set_quota,
     update_details,
-    upload_letter,
-    verify_letter,
-    waitlist,
-    withdraw,
 )
+from .personal_data import erase_expired, erase_person, link_to_account, personal_data_of
+from .quotas import quota_lines
+from .setup import add_question, configure_registration, remove_question, remove_quota, set_quota
 
 __all__ = [
     "BulkResult",
     "CheckIn",
-    "QuotaLine",
     "add_question",
     "approve",
     "bulk_decide",
@@ -47,11 +48,9 @@ __all__ = [
     "designate_head",
     "erase_expired",
     "erase_person",
-    "known_people",
     "link_to_account",
     "nominate",
     "personal_data_of",
-    "previous_details",
     "quota_lines",
     "reject",
     "remove_question",

@@ -22,7 +22,8 @@ from meetings.models import (
     RegistrationSettings,
 )
 
-from .nominations import BULK_ACTIONS, DETAIL_FIELDS
+from .decisions import BULK_ACTIONS
+from .nominations import DETAIL_FIELDS
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

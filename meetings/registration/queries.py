@@ -11,7 +11,6 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 
 from dialogue import permissions
 from dialogue.models import Membership, Organisation, State
-from meetings import registration
 from meetings.models import (
     RUNNING,
     Category,
@@ -23,6 +22,8 @@ from meetings.models import (
     NominationStatus,
     RegistrationSettings,
 )
+
+from . import quotas
 
 Member = State | Organisation
 CATEGORY_ORDER = {c: i for i, c in enumerate(Category.values)}
@@ -63,7 +64,7 @@ class DelegationView:
     member: Member
     delegation: Delegation | None
     nominations: list[Nomination]
-    quota: list[registration.QuotaLine]
+    quota: list[quotas.QuotaLine]
     letters: list[NominationLetter]
     settings: RegistrationSettings | None
 
@@ -101,7 +102,7 @@ def delegation_view(meeting: Meeting, member: Member) -> DelegationView:
         member=member,
         delegation=delegation,
         nominations=_ordered(nominations),
-        quota=registration.quota_lines(meeting, member, nominations),
+        quota=quotas.quota_lines(meeting, member, nominations),
         letters=letters,
         settings=settings_of(meeting),
     )

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Membership, Organisation, State
-from meetings import registration
 from meetings.models import (
     Category,
     FollowUpQuestion,
@@ -40,7 +39,7 @@ from meetings.models import (
 )
 from meetings.views import managed_meeting, visible_meeting
 
-from . import queries
+from . import attendance, decisions, nomination_letters, nominations, personal_data, queries, setup
 from .forms import (
     BulkForm,
     ConfirmationForm,
@@ -95,9 +94,7 @@ def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpRespons
     form = RegistrationSettingsForm(_posted(request), meeting=meeting, current=current)
     if request.method == "POST" and form.is_valid():
         try:
-            registration.configure_registration(
-                by=request.user, meeting=meeting, **form.cleaned_data
-            )
+            setup.configure_registration(by=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -142,7 +139,7 @@ def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
     data = form.cleaned_data
     try:
-        registration.set_quota(
+        setup.set_quota(
             by=request.user,
             meeting=meeting,
             categories=data["categories"],
@@ -162,7 +159,7 @@ def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def quota_remove(request: AuthenticatedRequest, pk: int, rule_pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
     rule = get_object_or_404(QuotaRule, pk=rule_pk, meeting=meeting)
-    registration.remove_quota(by=request.user, rule=rule)
+    setup.remove_quota(by=request.user, rule=rule)
     messages.success(request, _("Quota removed."))
     return redirect(reverse("registration_settings", args=[meeting.pk]) + "#quotas")
 
@@ -176,7 +173,7 @@ def question_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The question was not saved: write it in English at least."))
     else:
         try:
-            registration.add_question(by=request.user, meeting=meeting, **form.cleaned_data)
+            setup.add_question(by=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             _refused(request, error)
         else:
@@ -189,7 +186,7 @@ def question_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def question_remove(request: AuthenticatedRequest, pk: int, question_pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
     question = get_object_or_404(FollowUpQuestion, pk=question_pk, meeting=meeting)
-    registration.remove_question(by=request.user, question=question)
+    setup.remove_question(by=request.user, question=question)
     messages.success(request, _("Question removed with its answers."))
     return redirect(reverse("registration_settings", args=[meeting.pk]) + "#questions")
 
@@ -216,7 +213,7 @@ def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpR
     """A delegation's nominations, quota and letter; the form to nominate (POST)."""
     meeting, member = _delegation_access(request, pk, key)
     view = queries.delegation_view(meeting, member)
-    prefill = registration.previous_details(request.user, request.GET.get("from", ""))
+    prefill = nominations.previous_details(request.user, request.GET.get("from", ""))
     if prefill and request.GET.get("from"):
         prefill["email"] = request.GET["from"]
     form = NomineeForm(
@@ -228,7 +225,7 @@ def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpR
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            nomination = registration.nominate(
+            nomination = nominations.nominate(
                 by=request.user,
                 meeting=meeting,
                 member=member,
@@ -254,7 +251,7 @@ def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpR
         "key": key,
         "form": form,
         "is_manager": permissions.can_manage_registration(request.user, meeting),
-        "known_people": registration.known_people(request.user, meeting, member),
+        "known_people": nominations.known_people(request.user, meeting, member),
         "now": timezone.now(),
     }
     template = "meetings/_delegation.html" if _is_fetch(request) else "meetings/delegation.html"
@@ -284,7 +281,7 @@ def delegation_letter_upload(request: AuthenticatedRequest, pk: int, key: str) -
         messages.error(request, _("Choose the file of the nomination letter."))
     else:
         try:
-            letter = registration.upload_letter(
+            letter = nomination_letters.upload_letter(
                 by=request.user, meeting=meeting, member=member, upload=upload
             )
         except ValidationError as error:
@@ -341,7 +338,7 @@ def letter_verify(request: AuthenticatedRequest, letter_pk: int) -> HttpResponse
     letter = _visible_letter(request, letter_pk)
     delegation = letter.delegation
     try:
-        registration.verify_letter(by=request.user, letter=letter)
+        nomination_letters.verify_letter(by=request.user, letter=letter)
     except PermissionDenied:
         raise Http404 from None
     messages.success(request, _("Nomination letter marked as verified."))
@@ -392,7 +389,7 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if form.cleaned_data["action"] == "reject" and not form.cleaned_data["reason"].strip():
         messages.error(request, _("Give the reason for rejecting: the focal points will see it."))
         return redirect(back)
-    result = registration.bulk_decide(
+    result = decisions.bulk_decide(
         by=request.user,
         meeting=meeting,
         nomination_ids=form.cleaned_data["nominations"],
@@ -497,7 +494,7 @@ def nomination_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            registration.update_details(by=request.user, nomination=nomination, **form.cleaned_data)
+            nominations.update_details(by=request.user, nomination=nomination, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -512,8 +509,8 @@ def nomination_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 DECISIONS = {
-    "approve": registration.approve,
-    "waitlist": registration.waitlist,
+    "approve": decisions.approve,
+    "waitlist": decisions.waitlist,
 }
 
 
@@ -526,7 +523,7 @@ def nomination_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "reject":
-            decided = registration.reject(
+            decided = decisions.reject(
                 by=request.user, nomination=nomination, reason=request.POST.get("reason", "")
             )
         elif action in DECISIONS:
@@ -549,7 +546,7 @@ def nomination_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def nomination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     nomination = _visible_nomination(request, pk)
     try:
-        registration.withdraw(
+        decisions.withdraw(
             by=request.user, nomination=nomination, reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
@@ -570,7 +567,7 @@ def nomination_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            new = registration.replace(
+            new = nominations.replace(
                 by=request.user,
                 nomination=nomination,
                 email=form.cleaned_data["email"],
@@ -599,7 +596,7 @@ def nomination_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def nomination_head(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     nomination = _acted_nomination(request, pk)
     try:
-        registration.designate_head(by=request.user, nomination=nomination)
+        nominations.designate_head(by=request.user, nomination=nomination)
     except ValidationError as error:
         _refused(request, error)
     else:
@@ -619,12 +616,12 @@ def nomination_funding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     decision = request.POST.get("decision", "")
     try:
         if decision in ("grant", "decline"):
-            registration.decide_funding(
+            nominations.decide_funding(
                 by=request.user, nomination=nomination, granted=decision == "grant"
             )
         else:
             priority = request.POST.get("priority", "")
-            registration.request_funding(
+            nominations.request_funding(
                 by=request.user,
                 nomination=nomination,
                 priority=int(priority) if priority.isdigit() and int(priority) > 0 else None,
@@ -647,7 +644,7 @@ def nomination_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = ConfirmationForm(_posted(request), questions=questions, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            registration.confirm_participation(
+            attendance.confirm_participation(
                 by=request.user, nomination=nomination, answers=form.answers()
             )
         except ValidationError as error:
@@ -677,7 +674,7 @@ def nomination_erase(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.POST.get("confirm") != "erase":
         messages.error(request, _("Tick the box to confirm the erasure."))
         return redirect(_back_to(nomination))
-    count = registration.erase_person(by=request.user, nomination=nomination)
+    count = personal_data.erase_person(by=request.user, nomination=nomination)
     messages.success(
         request,
         ngettext(
@@ -711,7 +708,7 @@ def my_registrations(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def my_personal_data(request: AuthenticatedRequest) -> HttpResponse:
     """Everything registration holds about the signed-in person, as JSON to keep."""
-    data = registration.personal_data_of(request.user)
+    data = personal_data.personal_data_of(request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )

@@ -31,7 +31,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
-from meetings import registration
 from meetings.models import (
     Category,
     LetterKind,
@@ -40,6 +39,7 @@ from meetings.models import (
     Nomination,
     NominationStatus,
 )
+from meetings.registration import attendance
 from meetings.views import visible_meeting
 
 from . import letters
@@ -354,7 +354,7 @@ def _who(nomination: Nomination) -> dict[str, str]:
     }
 
 
-def _arrival_message(result: registration.CheckIn, meeting: Meeting) -> str:
+def _arrival_message(result: attendance.CheckIn, meeting: Meeting) -> str:
     nomination = result.nomination
     if not result.already or nomination.checked_in_at is None:
         return _("Welcome, %(name)s (%(delegation)s, %(category)s)") % _who(nomination)
@@ -385,7 +385,7 @@ def check_in_scan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         if not token:
             raise ValidationError(_("Scan a badge first: the field was empty."))
-        result = registration.check_in(by=request.user, meeting=meeting, token=token)
+        result = attendance.check_in(by=request.user, meeting=meeting, token=token)
     except PermissionDenied as denied:
         raise Http404 from denied
     except ValidationError as error:

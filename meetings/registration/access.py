@@ -1,0 +1,81 @@
+"""Who may act on a registration, and until when: each check raises ``PermissionDenied``
+(the door answers 404) or ``ValidationError`` with a sentence for the person.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue import permissions
+from dialogue.models import Organisation, State, User
+from meetings.models import (
+    Meeting,
+    MeetingStatus,
+    Nomination,
+    RegistrationSettings,
+)
+
+from .locks import Member
+
+REGISTRABLE_STATUSES = (
+    MeetingStatus.ANNOUNCED,
+    MeetingStatus.REGISTRATION_OPEN,
+    MeetingStatus.REGISTRATION_CLOSED,
+    MeetingStatus.IN_SESSION,
+    MeetingStatus.POSTPONED,
+)
+
+
+def check_manager(by: User, meeting: Meeting) -> None:
+    if not permissions.can_manage_registration(by, meeting):
+        raise PermissionDenied
+
+
+def check_may_nominate(by: User, meeting: Meeting, member: Member) -> None:
+    state_id = member.pk if isinstance(member, State) else None
+    organisation_id = member.pk if isinstance(member, Organisation) else None
+    if not permissions.can_act_for_delegation(by, meeting, state_id, organisation_id):
+        raise PermissionDenied
+
+
+def check_acts_for(by: User, nomination: Nomination) -> None:
+    """The delegation's decisions (its head, its funding requests, replacements): the focal
+    point and the secretariat, not the nominee."""
+    delegation = nomination.delegation
+    if not permissions.can_act_for_delegation(
+        by, nomination.meeting, delegation.state_id, delegation.organisation_id
+    ):
+        raise PermissionDenied
+
+
+def check_can_change(by: User, nomination: Nomination) -> None:
+    """The nominee, their focal point and the secretariat change details, confirm, withdraw."""
+    if not permissions.can_view_nomination(by, nomination):
+        raise PermissionDenied
+
+
+def check_window(by: User, meeting: Meeting, reg: RegistrationSettings | None) -> None:
+    """Focal points nominate while registration is open and before the deadline; the
+    secretariat at any time before the meeting closes (late nominations go through it)."""
+    if reg is None:
+        raise ValidationError(_("Registration for this meeting has not been set up."))
+    if permissions.can_manage_registration(by, meeting):
+        if meeting.status not in REGISTRABLE_STATUSES:
+            raise ValidationError(_("This meeting takes no more registrations."))
+        return
+    if meeting.status != MeetingStatus.REGISTRATION_OPEN:
+        raise ValidationError(_("Registration for this meeting is not open."))
+    if timezone.now() > reg.nomination_deadline:
+        raise ValidationError(
+            _("The deadline for nominations has passed (%(deadline)s); ask the secretariat.")
+            % {"deadline": in_meeting_zone(reg.nomination_deadline, meeting)}
+        )
+
+
+def in_meeting_zone(moment: datetime.datetime, meeting: Meeting) -> str:
+    """A deadline as a refusal names it: in the meeting's time zone, the zone named."""
+    return f"{moment.astimezone(meeting.zone):%d.%m.%Y %H:%M} ({meeting.time_zone})"

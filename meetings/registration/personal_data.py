@@ -1,0 +1,160 @@
+"""What registration holds about people: erased field by field when its retention ends, or for
+one person on request; downloaded by the person; linked to their account when they verify
+their address.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue import permissions
+from dialogue.models import User
+from meetings import events
+from meetings.models import (
+    RUNNING,
+    FollowUpAnswer,
+    Nomination,
+    NominationLetter,
+    NominationStatus,
+)
+
+from . import access, decisions
+from .nominations import DETAIL_FIELDS
+
+S = NominationStatus
+
+
+ERASED_VALUES: dict[str, Any] = {
+    "email": "",
+    "full_name": "",
+    "title": "",
+    "affiliation": "",
+    "phone": "",
+    "nationality": "",
+    "date_of_birth": None,
+    "passport_number": "",
+    "passport_expires": None,
+}
+
+
+def erase_person(*, by: User, nomination: Nomination) -> int:
+    """Erase, on the person's request, what is held about the person a nomination names in
+    every meeting of the dialogues ``by`` serves: their details, answers and link to their
+    account. Category, delegation, status, travel support and attendance stay, so the
+    statistics still add up. A running nomination for a meeting not yet over is withdrawn
+    first. Returns how many nominations were erased."""
+    access.check_manager(by, nomination.meeting)
+    served = permissions.dialogues_served_by(by)
+    same_person = Q(email__iexact=nomination.email) if nomination.email else Q(pk=nomination.pk)
+    if nomination.person_id:
+        same_person |= Q(person_id=nomination.person_id)
+    targets = Nomination.objects.filter(
+        same_person, meeting__dialogue__in=served, erased_at__isnull=True
+    )
+    now = timezone.now()
+    for running in targets.filter(status__in=RUNNING, meeting__ends_at__gt=now).select_related(
+        "meeting"
+    ):
+        decisions.decide(
+            by=by,
+            nomination=running,
+            to=S.WITHDRAWN,
+            reason=_("Personal data erased on request"),
+            event_type=events.NOMINATION_WITHDRAWN,
+        )
+    with transaction.atomic():
+        ids = list(targets.select_for_update().values_list("pk", flat=True))
+        FollowUpAnswer.objects.filter(nomination_id__in=ids).delete()
+        return Nomination.objects.filter(pk__in=ids).update(
+            **ERASED_VALUES, person=None, listed_publicly=False, erased_at=now, updated_at=now
+        )
+
+
+def erase_expired(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Erase each personal field of nominations, each follow-up answer and each nomination
+    letter once its retention after the meeting's end has passed
+    (``settings.REGISTRATION_RETENTION_DAYS``, a question's own ``retention_days``). Returns the
+    count erased per field. Run daily (``manage.py erase_expired_registration_data``)."""
+    now = now or timezone.now()
+    done: dict[str, int] = {}
+    retention: dict[str, int] = settings.REGISTRATION_RETENTION_DAYS
+    for name, days in retention.items():
+        ended_before = now - datetime.timedelta(days=days)
+        if name == "nomination_letters":
+            letters = NominationLetter.objects.filter(delegation__meeting__ends_at__lt=ended_before)
+            for letter in letters:
+                letter.file.delete(save=False)
+            done[name] = letters.delete()[0]
+            continue
+        expired = Nomination.objects.filter(meeting__ends_at__lt=ended_before).exclude(
+            **{name: ERASED_VALUES[name]}
+        )
+        if name in ("email", "full_name"):
+            done[name] = expired.update(
+                **{name: ERASED_VALUES[name]}, person=None, listed_publicly=False, erased_at=now
+            )
+        else:
+            done[name] = expired.update(**{name: ERASED_VALUES[name]})
+    answers = FollowUpAnswer.objects.filter(question__meeting__ends_at__lt=now).select_related(
+        "question__meeting"
+    )
+    expired_answers = [
+        a.pk
+        for a in answers
+        if a.question.meeting.ends_at + datetime.timedelta(days=a.question.retention_days) < now
+    ]
+    done["follow_up_answers"] = FollowUpAnswer.objects.filter(pk__in=expired_answers).delete()[0]
+    return done
+
+
+def personal_data_of(user: User) -> dict[str, Any]:
+    """Everything registration holds about ``user``, for them to download."""
+    nominations = (
+        Nomination.objects.filter(Q(person=user) | Q(person__isnull=True, email__iexact=user.email))
+        .filter(erased_at__isnull=True)
+        .select_related("meeting", "delegation__state", "delegation__organisation")
+        .prefetch_related("follow_up_answers__question")
+        .order_by("nominated_at")
+    )
+    return {
+        "person": {"email": user.email, "full_name": user.full_name},
+        "nominations": [
+            {
+                "meeting": n.meeting.title_en,
+                "meeting_starts": n.meeting.starts_at.isoformat(),
+                "delegation": n.delegation.member.name_en,
+                "category": n.category,
+                "status": n.status,
+                "travel_support": n.funding,
+                "nominated_at": n.nominated_at.isoformat(),
+                "confirmed_at": n.confirmed_at.isoformat() if n.confirmed_at else None,
+                "checked_in_at": n.checked_in_at.isoformat() if n.checked_in_at else None,
+                "email": n.email,
+                **{
+                    name: (value.isoformat() if hasattr(value, "isoformat") else value)
+                    for name in DETAIL_FIELDS
+                    for value in [getattr(n, name)]
+                },
+                "follow_up_answers": [
+                    {"question": a.question.text_en, "answer": a.answer}
+                    for a in n.follow_up_answers.all()
+                ],
+            }
+            for n in nominations
+        ],
+    }
+
+
+def link_to_account(*, email: str, user_id: int) -> int:
+    """Link the nominations naming ``email`` to the account that has just verified it (the
+    address is the nominee's lock: whoever proves it is the nominee)."""
+    return Nomination.objects.filter(
+        person__isnull=True, erased_at__isnull=True, email__iexact=email
+    ).update(person_id=user_id)

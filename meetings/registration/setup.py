@@ -1,0 +1,165 @@
+"""The secretariat sets a meeting's registration up: deadlines, capacity, quotas and follow-up
+questions. Each change publishes ``registration.changed`` once the meeting is announced.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dialogue.models import Membership, Organisation, State, User
+from meetings.models import (
+    Category,
+    FollowUpQuestion,
+    Meeting,
+    QuotaRule,
+    RegistrationSettings,
+)
+
+from . import access, decisions, locks, notify
+
+
+def configure_registration(
+    *,
+    by: User,
+    meeting: Meeting,
+    nomination_deadline: datetime.datetime,
+    confirmation_deadline: datetime.datetime,
+    capacity: int | None,
+    collect_gender: bool = True,
+) -> RegistrationSettings:
+    """Set (or change) a meeting's deadlines and capacity. A larger capacity promotes the
+    waitlist into the new seats. Publishes ``registration.changed`` once the meeting is
+    announced. Raises ``PermissionDenied`` or ``ValidationError``."""
+    access.check_manager(by, meeting)
+    if confirmation_deadline < nomination_deadline:
+        raise ValidationError(_("Participants confirm after the nominations close, not before."))
+    if capacity is not None and capacity < 1:
+        raise ValidationError(_("A capacity is at least one seat; leave it empty for no limit."))
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update(of=("self",)).select_related("dialogue")
+        meeting = locked.get(pk=meeting.pk)
+        if not meeting.is_open:
+            raise ValidationError(_("A concluded or cancelled meeting takes no registrations."))
+        current, _created = RegistrationSettings.objects.get_or_create(
+            meeting=meeting,
+            defaults={
+                "nomination_deadline": nomination_deadline,
+                "confirmation_deadline": confirmation_deadline,
+                "capacity": capacity,
+                "collect_gender": collect_gender,
+            },
+        )
+        current = locks.lock_settings(meeting)
+        current.nomination_deadline = nomination_deadline
+        current.confirmation_deadline = confirmation_deadline
+        current.capacity = capacity
+        current.collect_gender = collect_gender
+        current.updated_at = timezone.now()
+        current.save()
+        promoted = decisions.promote_into_free_seats(current, freed=0)
+        notify.registration_changed(meeting, by, "settings")
+        decisions.publish_promotions(promoted)
+    return current
+
+
+def set_quota(
+    *,
+    by: User,
+    meeting: Meeting,
+    categories: Iterable[str],
+    seats: int,
+    funded_seats: int = 0,
+    member_kind: str = "",
+    state: State | None = None,
+    organisation: Organisation | None = None,
+) -> QuotaRule:
+    """Add a quota: ``seats`` places (``funded_seats`` of them with travel support) in
+    ``categories``, for every member of ``member_kind`` or for one state or organisation. A
+    quota for the same scope and categories is replaced. Nominations already made stay.
+    Raises ``PermissionDenied`` or ``ValidationError``."""
+    access.check_manager(by, meeting)
+    chosen = sorted(set(categories))
+    if not chosen or set(chosen) - set(Category.values):
+        raise ValidationError(_("Choose the categories of participant the quota is for."))
+    if funded_seats > seats:
+        raise ValidationError(
+            _("Funded seats are counted among the seats: at most %(seats)d.") % {"seats": seats}
+        )
+    scopes = [bool(member_kind), state is not None, organisation is not None]
+    if scopes.count(True) != 1:
+        raise ValidationError(
+            _("A quota is for one kind of member, or for one state, or for one organisation.")
+        )
+    if member_kind and member_kind not in Membership.Kind.values:
+        raise ValidationError(_("Unknown kind of member."))
+    with transaction.atomic():
+        scope = {
+            "meeting": meeting,
+            "member_kind": member_kind,
+            "state": state,
+            "organisation": organisation,
+        }
+        for rule in QuotaRule.objects.select_for_update().filter(**scope):
+            if sorted(rule.categories) == chosen:
+                rule.delete()
+        rule = QuotaRule.objects.create(
+            **scope, categories=chosen, seats=seats, funded_seats=funded_seats
+        )
+        notify.registration_changed(meeting, by, "quotas")
+    return rule
+
+
+def remove_quota(*, by: User, rule: QuotaRule) -> None:
+    """Remove a quota; its categories close for new nominations of that scope."""
+    access.check_manager(by, rule.meeting)
+    with transaction.atomic():
+        QuotaRule.objects.filter(pk=rule.pk).delete()
+        notify.registration_changed(rule.meeting, by, "quotas")
+
+
+def add_question(
+    *,
+    by: User,
+    meeting: Meeting,
+    topic: str,
+    text_en: str,
+    text_ru: str = "",
+    required: bool = False,
+    retention_days: int = 30,
+) -> FollowUpQuestion:
+    """Add a follow-up question for approved participants, and how many days after the meeting
+    its answers are kept."""
+    access.check_manager(by, meeting)
+    text_en, text_ru = text_en.strip(), text_ru.strip()
+    if not text_en:
+        raise ValidationError(_("Write the question in English at least."))
+    if topic not in FollowUpQuestion.Topic.values:
+        raise ValidationError(_("Unknown topic."))
+    with transaction.atomic():
+        position = (meeting.follow_up_questions.aggregate(top=Max("position"))["top"] or 0) + 1
+        question = FollowUpQuestion.objects.create(
+            meeting=meeting,
+            topic=topic,
+            text_en=text_en,
+            text_ru=text_ru,
+            required=required,
+            retention_days=retention_days,
+            position=position,
+        )
+        notify.registration_changed(meeting, by, "questions")
+    return question
+
+
+def remove_question(*, by: User, question: FollowUpQuestion) -> None:
+    """Remove a follow-up question with its answers."""
+    access.check_manager(by, question.meeting)
+    with transaction.atomic():
+        question.delete()
+        notify.registration_changed(question.meeting, by, "questions")

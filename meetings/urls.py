@@ -3,9 +3,7 @@ from django.urls import path
 from . import views
 from .calendar.views import urlpatterns as calendar_urls
 from .outcomes.views import urlpatterns as outcome_urls
-from .registration.participants.views import urlpatterns as participant_urls
-from .registration.printing.views import urlpatterns as letter_urls
-from .registration.views import urlpatterns as registration_urls
+from .registration.urls import urlpatterns as registration_urls
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
@@ -32,7 +30,5 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/release/", views.agenda_release, name="agenda_release"),
     *calendar_urls,
     *outcome_urls,
-    *letter_urls,
-    *participant_urls,
     *registration_urls,
 ]

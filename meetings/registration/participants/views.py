@@ -30,6 +30,7 @@ from django.views.decorators.http import require_safe
 from dialogue import permissions
 from dialogue.models import Dialogue
 from meetings.models import Meeting
+from meetings.registration.views import registration_meeting
 from meetings.views import visible_meeting
 
 from . import exports, reports
@@ -82,13 +83,6 @@ def _download(table: exports.Table, fmt: str, filename: str) -> HttpResponse:
     return _no_store(response)
 
 
-def _managed_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = visible_meeting(request, pk)
-    if not permissions.can_manage_registration(request.user, meeting):
-        raise Http404
-    return meeting
-
-
 def _wants_full(request: HttpRequest, meeting: Meeting) -> tuple[bool, bool]:
     """(the reader is the secretariat, the full list is asked for and allowed)."""
     manager = permissions.can_manage_registration(request.user, meeting)
@@ -137,7 +131,7 @@ def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
 @require_safe
 def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting's figures for donor reporting: the secretariat's."""
-    meeting = _managed_meeting(request, pk)
+    meeting = registration_meeting(request, pk)
     stats = reports.statistics(meeting)
     context = {
         "meeting": meeting,
@@ -154,7 +148,7 @@ def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
 def registration_statistics_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in WRITERS:
         raise Http404
-    meeting = _managed_meeting(request, pk)
+    meeting = registration_meeting(request, pk)
     table = reports.statistics_table(meeting, reports.statistics(meeting))
     return _download(table, fmt, export_filename(meeting, "statistics", fmt))
 

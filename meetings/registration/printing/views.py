@@ -1,46 +1,39 @@
-"""Letters, badges, the wording of letters, and the check-in desk.
+"""Letters, badges and the wording of letters.
 
 Every view asks ``dialogue.permissions``; what someone may not see answers 404, like what does
 not exist. Letters carry personal data (a visa letter has the passport number): they are sent
 with ``Cache-Control: private, no-store`` so no shared cache or browser cache keeps a copy.
-Arrivals are written by ``meetings.registration.check_in``; the desk page follows the meeting's
-stream and re-fetches its counts when ``nomination.checked_in`` arrives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils import formats, timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
 from meetings.models import (
-    Category,
     LetterKind,
     LetterLanguage,
-    Meeting,
     Nomination,
     NominationStatus,
 )
-from meetings.registration import attendance
-from meetings.views import visible_meeting
+from meetings.registration.views import registration_meeting
 
 from . import letters
 
@@ -65,13 +58,6 @@ def _unavailable(
         {"heading": heading, "reasons": error.messages, **context},
         status=409,
     )
-
-
-def _registration_meeting(request: HttpRequest, pk: int) -> Meeting:
-    meeting = visible_meeting(request, pk)
-    if not permissions.can_manage_registration(request.user, meeting):
-        raise Http404
-    return meeting
 
 
 # --- Letters -----------------------------------------------------------------------------------
@@ -117,7 +103,7 @@ def nomination_letter_pdf(request: AuthenticatedRequest, pk: int, kind: str) -> 
 def meeting_badges(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Badges of the approved participants, ``?delegation=GE`` (a state's code or an
     organisation's slug) for one delegation's."""
-    meeting = _registration_meeting(request, pk)
+    meeting = registration_meeting(request, pk)
     approved = Nomination.objects.filter(
         meeting=meeting, status=NominationStatus.APPROVED
     ).select_related("delegation__state", "delegation__organisation")
@@ -279,136 +265,6 @@ def letter_template_preview(
     return _pdf(data, f"preview-{kind.replace('_', '-')}-{language}.pdf", attachment=False)
 
 
-# --- Check-in ----------------------------------------------------------------------------------
-
-
-@dataclass
-class DelegationArrivals:
-    key: str
-    name: str
-    arrived: list[Nomination] = field(default_factory=list)
-    waiting: list[Nomination] = field(default_factory=list)
-
-    @property
-    def approved(self) -> int:
-        return len(self.arrived) + len(self.waiting)
-
-
-@dataclass
-class Arrivals:
-    delegations: list[DelegationArrivals]
-
-    @property
-    def arrived(self) -> int:
-        return sum(len(d.arrived) for d in self.delegations)
-
-    @property
-    def approved(self) -> int:
-        return sum(d.approved for d in self.delegations)
-
-
-def arrivals(meeting: Meeting) -> Arrivals:
-    """Approved participants by delegation, arrived or not, in one query at any size."""
-    by_delegation: dict[int, DelegationArrivals] = {}
-    approved = (
-        Nomination.objects.filter(meeting=meeting, status=NominationStatus.APPROVED)
-        .select_related("delegation__state", "delegation__organisation")
-        .order_by("full_name", "id")
-    )
-    for nomination in approved:
-        delegation = nomination.delegation
-        row = by_delegation.setdefault(
-            delegation.pk, DelegationArrivals(key=delegation.key, name=delegation.member.name)
-        )
-        (row.arrived if nomination.checked_in_at else row.waiting).append(nomination)
-    for row in by_delegation.values():
-        row.arrived.sort(key=lambda n: n.checked_in_at or timezone.now())
-    return Arrivals(sorted(by_delegation.values(), key=lambda row: row.name.casefold()))
-
-
-def _counts_context(meeting: Meeting) -> dict[str, Any]:
-    return {"meeting": meeting, "arrivals": arrivals(meeting)}
-
-
-@login_required
-@require_safe
-def check_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """The desk: a field a handheld scanner types into, the camera, and the arrivals."""
-    meeting = _registration_meeting(request, pk)
-    return render(request, "meetings/check_in.html", _counts_context(meeting))
-
-
-@login_required
-@require_safe
-def check_in_counts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """The arrivals by delegation, as a fragment the desk page re-fetches."""
-    meeting = _registration_meeting(request, pk)
-    return render(request, "meetings/_check_in_counts.html", _counts_context(meeting))
-
-
-def _who(nomination: Nomination) -> dict[str, str]:
-    return {
-        "name": nomination.full_name,
-        "delegation": nomination.delegation.member.name,
-        "category": str(Category(nomination.category).label),
-    }
-
-
-def _arrival_message(result: attendance.CheckIn, meeting: Meeting) -> str:
-    nomination = result.nomination
-    if not result.already or nomination.checked_in_at is None:
-        return _("Welcome, %(name)s (%(delegation)s, %(category)s)") % _who(nomination)
-    arrived = nomination.checked_in_at.astimezone(meeting.zone)
-    at = {"time": formats.time_format(arrived, "H:i"), **_who(nomination)}
-    if arrived.date() == timezone.now().astimezone(meeting.zone).date():
-        return _("Already arrived at %(time)s: %(name)s (%(delegation)s, %(category)s)") % at
-    at["date"] = formats.date_format(arrived.date(), "j E")
-    return (
-        _("Already arrived on %(date)s at %(time)s: %(name)s (%(delegation)s, %(category)s)") % at
-    )
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch" or "application/json" in (
-        request.headers.get("Accept", "")
-    )
-
-
-@login_required
-@require_POST
-def check_in_scan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Record an arrival from a scanned badge. JSON for the desk's script; without script, back
-    to the desk with the result as a message."""
-    meeting = _registration_meeting(request, pk)
-    token = request.POST.get("token", "").strip()
-    as_json = _wants_json(request)
-    try:
-        if not token:
-            raise ValidationError(_("Scan a badge first: the field was empty."))
-        result = attendance.check_in(by=request.user, meeting=meeting, token=token)
-    except PermissionDenied as denied:
-        raise Http404 from denied
-    except ValidationError as error:
-        message = " ".join(error.messages)
-        if as_json:
-            return JsonResponse({"ok": False, "status": "refused", "message": message}, status=422)
-        messages.error(request, message)
-        return redirect("check_in", pk=meeting.pk)
-    message = _arrival_message(result, meeting)
-    if as_json:
-        nomination = result.nomination
-        return JsonResponse(
-            {
-                "ok": True,
-                "status": "already" if result.already else "welcome",
-                "message": message,
-                "delegation_key": nomination.delegation.key,
-            }
-        )
-    (messages.info if result.already else messages.success)(request, message)
-    return redirect("check_in", pk=meeting.pk)
-
-
 urlpatterns: list[URLPattern] = [
     path(
         "nominations/<int:pk>/letters/<str:kind>.pdf",
@@ -427,7 +283,4 @@ urlpatterns: list[URLPattern] = [
         letter_template_preview,
         name="letter_template_preview",
     ),
-    path("meetings/<int:pk>/check-in/", check_in, name="check_in"),
-    path("meetings/<int:pk>/check-in/scan/", check_in_scan, name="check_in_scan"),
-    path("meetings/<int:pk>/check-in/counts/", check_in_counts, name="check_in_counts"),
 ]

@@ -1,0 +1,162 @@
+"""The check-in desk at the door: a field a handheld scanner types into, the camera, and the
+arrivals by delegation.
+
+Only those who manage the meeting's registration reach it; anyone else gets 404, like what does
+not exist. Arrivals are written by ``attendance.check_in``; the desk page follows the meeting's
+stream and re-fetches its counts when ``nomination.checked_in`` arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from dialogue.http import AuthenticatedRequest
+from meetings.models import Category, Meeting, Nomination, NominationStatus
+
+from . import attendance
+from .views import registration_meeting
+
+
+@dataclass
+class DelegationArrivals:
+    key: str
+    name: str
+    arrived: list[Nomination] = field(default_factory=list)
+    waiting: list[Nomination] = field(default_factory=list)
+
+    @property
+    def approved(self) -> int:
+        return len(self.arrived) + len(self.waiting)
+
+
+@dataclass
+class Arrivals:
+    delegations: list[DelegationArrivals]
+
+    @property
+    def arrived(self) -> int:
+        return sum(len(d.arrived) for d in self.delegations)
+
+    @property
+    def approved(self) -> int:
+        return sum(d.approved for d in self.delegations)
+
+
+def arrivals(meeting: Meeting) -> Arrivals:
+    """Approved participants by delegation, arrived or not, in one query at any size."""
+    by_delegation: dict[int, DelegationArrivals] = {}
+    approved = (
+        Nomination.objects.filter(meeting=meeting, status=NominationStatus.APPROVED)
+        .select_related("delegation__state", "delegation__organisation")
+        .order_by("full_name", "id")
+    )
+    for nomination in approved:
+        delegation = nomination.delegation
+        row = by_delegation.setdefault(
+            delegation.pk, DelegationArrivals(key=delegation.key, name=delegation.member.name)
+        )
+        (row.arrived if nomination.checked_in_at else row.waiting).append(nomination)
+    for row in by_delegation.values():
+        row.arrived.sort(key=lambda n: n.checked_in_at or timezone.now())
+    return Arrivals(sorted(by_delegation.values(), key=lambda row: row.name.casefold()))
+
+
+def _counts_context(meeting: Meeting) -> dict[str, Any]:
+    return {"meeting": meeting, "arrivals": arrivals(meeting)}
+
+
+@login_required
+@require_safe
+def check_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The desk: a field a handheld scanner types into, the camera, and the arrivals."""
+    meeting = registration_meeting(request, pk)
+    return render(request, "meetings/check_in.html", _counts_context(meeting))
+
+
+@login_required
+@require_safe
+def check_in_counts(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The arrivals by delegation, as a fragment the desk page re-fetches."""
+    meeting = registration_meeting(request, pk)
+    return render(request, "meetings/_check_in_counts.html", _counts_context(meeting))
+
+
+def _who(nomination: Nomination) -> dict[str, str]:
+    return {
+        "name": nomination.full_name,
+        "delegation": nomination.delegation.member.name,
+        "category": str(Category(nomination.category).label),
+    }
+
+
+def _arrival_message(result: attendance.CheckIn, meeting: Meeting) -> str:
+    nomination = result.nomination
+    if not result.already or nomination.checked_in_at is None:
+        return _("Welcome, %(name)s (%(delegation)s, %(category)s)") % _who(nomination)
+    arrived = nomination.checked_in_at.astimezone(meeting.zone)
+    at = {"time": formats.time_format(arrived, "H:i"), **_who(nomination)}
+    if arrived.date() == timezone.now().astimezone(meeting.zone).date():
+        return _("Already arrived at %(time)s: %(name)s (%(delegation)s, %(category)s)") % at
+    at["date"] = formats.date_format(arrived.date(), "j E")
+    return (
+        _("Already arrived on %(date)s at %(time)s: %(name)s (%(delegation)s, %(category)s)") % at
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch" or "application/json" in (
+        request.headers.get("Accept", "")
+    )
+
+
+@login_required
+@require_POST
+def check_in_scan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Record an arrival from a scanned badge. JSON for the desk's script; without script, back
+    to the desk with the result as a message."""
+    meeting = registration_meeting(request, pk)
+    token = request.POST.get("token", "").strip()
+    as_json = _wants_json(request)
+    try:
+        if not token:
+            raise ValidationError(_("Scan a badge first: the field was empty."))
+        result = attendance.check_in(by=request.user, meeting=meeting, token=token)
+    except PermissionDenied as denied:
+        raise Http404 from denied
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        if as_json:
+            return JsonResponse({"ok": False, "status": "refused", "message": message}, status=422)
+        messages.error(request, message)
+        return redirect("check_in", pk=meeting.pk)
+    message = _arrival_message(result, meeting)
+    if as_json:
+        nomination = result.nomination
+        return JsonResponse(
+            {
+                "ok": True,
+                "status": "already" if result.already else "welcome",
+                "message": message,
+                "delegation_key": nomination.delegation.key,
+            }
+        )
+    (messages.info if result.already else messages.success)(request, message)
+    return redirect("check_in", pk=meeting.pk)
+
+
+urlpatterns: list[URLPattern] = [
+    path("meetings/<int:pk>/check-in/", check_in, name="check_in"),
+    path("meetings/<int:pk>/check-in/scan/", check_in_scan, name="check_in_scan"),
+    path("meetings/<int:pk>/check-in/counts/", check_in_counts, name="check_in_counts"),
+]

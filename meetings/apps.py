@@ -16,7 +16,9 @@ class MeetingsConfig(AppConfig):
         from dialogue.demo import DEMO_LOADERS
 
         from . import demo, events  # noqa: F401 - events registers its types and streams
+        from .calendar import ical
 
+        ical.attach_invitations()
         DEMO_LOADERS.append(demo.load_demo_meetings)
         post_save.connect(
             _link_nominations, sender=EmailAddress, dispatch_uid="meetings_link_nominations"

@@ -20,7 +20,6 @@ from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
 
-from .calendar.ical import itip_attachments
 from .models import Meeting
 
 MEETING_ANNOUNCED = "meeting.announced"
@@ -123,23 +122,18 @@ def _describe_outcome(event: Event) -> registry.Description:
     )
 
 
-for _type in (
+# Announcements and changes of time, place or status carry an iTIP invitation, so the
+# recipient's calendar adds or updates the meeting (other details keep its SEQUENCE). The
+# calendar, which builds it, attaches it to these types (``meetings.calendar.ical``).
+INVITING = (
     MEETING_ANNOUNCED,
-    MEETING_CHANGED,
     MEETING_RESCHEDULED,
     MEETING_STATUS_CHANGED,
     MEETING_POSTPONED,
     MEETING_CANCELLED,
-    MEETING_REMINDER,
-):
-    registry.register(
-        _type,
-        category=MEETINGS,
-        describe=_describe_meeting,
-        # Announcements and changes of time, place or status carry an iTIP invitation, so the
-        # recipient's calendar adds or updates the meeting (other details keep its SEQUENCE).
-        attachments=None if _type in (MEETING_CHANGED, MEETING_REMINDER) else itip_attachments,
-    )
+)
+for _type in (*INVITING, MEETING_CHANGED, MEETING_REMINDER):
+    registry.register(_type, category=MEETINGS, describe=_describe_meeting)
 registry.register(AGENDA_RELEASED, category=AGENDAS, describe=_describe_agenda)
 for _type in (OUTCOME_SHARED, OUTCOME_COMMENTED, OUTCOME_ADOPTED):
     registry.register(_type, category=OUTCOMES, describe=_describe_outcome)

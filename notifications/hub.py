@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -24,9 +24,7 @@ from django.utils import timezone
 from .models import Event
 from .policy import get_policy
 from .publishing import INBOX_GROUP, encode_frame, group_for
-
-if TYPE_CHECKING:
-    from .consumers import LiveConsumer
+from .sockets import LiveSocket
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +39,8 @@ class LiveHub:
     def __init__(self) -> None:
         self.layer = get_channel_layer()
         self.channel: str | None = None
-        self.streams: dict[str, set[LiveConsumer]] = {}
-        self.sockets: set[LiveConsumer] = set()
+        self.streams: dict[str, set[LiveSocket]] = {}
+        self.sockets: set[LiveSocket] = set()
         # The backstop's place in the log, and the ids already fanned out (either path).
         self.log_mark = 0
         self._seen: set[int] = set()
@@ -79,16 +77,16 @@ class LiveHub:
         await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
         self._tasks.clear()
 
-    async def attach(self, consumer: LiveConsumer) -> None:
+    async def attach(self, consumer: LiveSocket) -> None:
         await self.start()
         self.sockets.add(consumer)
 
-    async def detach(self, consumer: LiveConsumer) -> None:
+    async def detach(self, consumer: LiveSocket) -> None:
         self.sockets.discard(consumer)
         for stream in list(consumer.streams):
             await self.leave(consumer, stream)
 
-    def forget(self, consumer: LiveConsumer) -> None:
+    def forget(self, consumer: LiveSocket) -> None:
         """Drop a consumer at once, from synchronous cleanup; emptied groups are left in the
         layer in the background."""
         self.sockets.discard(consumer)
@@ -108,14 +106,14 @@ class LiveHub:
         except Exception:
             logger.warning("group_discard failed", exc_info=True)
 
-    async def join(self, consumer: LiveConsumer, stream: str) -> None:
+    async def join(self, consumer: LiveSocket, stream: str) -> None:
         members = self.streams.get(stream)
         if members is None:
             members = self.streams[stream] = set()
             await self._group_add(stream)
         members.add(consumer)
 
-    async def leave(self, consumer: LiveConsumer, stream: str) -> None:
+    async def leave(self, consumer: LiveSocket, stream: str) -> None:
         members = self.streams.get(stream)
         if members is None:
             return

@@ -7,7 +7,7 @@ one of its events to a person: a title, a line of text and a link, in the active
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
@@ -91,6 +91,12 @@ def register(
     attachments: Callable[[Event, Any], list[Attachment]] | None = None,
 ) -> None:
     _types[name] = EventType(name, category, describe, in_inbox, attachments)
+
+
+def attach(name: str, attachments: Callable[[Event, Any], list[Attachment]]) -> None:
+    """Give a registered type the files its e-mails carry, from the module that builds them
+    (an app's calendar, above the module that registered its event types)."""
+    _types[name] = replace(_types[name], attachments=attachments)
 
 
 def event_type(name: str) -> EventType:

@@ -42,6 +42,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from dialogue import permissions
+from meetings.agenda import public_items
+from meetings.events import INVITING
 from meetings.models import AgendaItem, AgendaRelease, Meeting, MeetingFormat, MeetingStatus
 from notifications import registry
 
@@ -201,10 +203,6 @@ def _meeting_event(
 
 
 def _item_events(meeting: Meeting, agenda: ReleasedAgenda) -> list[Event]:
-    # Imported here, not at the top: meetings.events imports this module for its invitations,
-    # and meetings.agenda imports meetings.events.
-    from meetings.agenda import public_items
-
     zone = _zone(meeting)
     modified = max(meeting.updated_at, agenda.released_at)
     url = meeting_page_url(meeting.pk) + "#agenda"
@@ -424,3 +422,10 @@ def itip_attachments(event: Any, user: Any) -> list[registry.Attachment]:
             mimetype=f"text/calendar; method={method}",
         )
     ]
+
+
+def attach_invitations() -> None:
+    """E-mails about the events that move a meeting (``INVITING``) carry its invitation.
+    Called when the app is ready, so the mail worker attaches them too."""
+    for event_type in INVITING:
+        registry.attach(event_type, itip_attachments)

@@ -15,10 +15,12 @@ class MeetingsConfig(AppConfig):
 
         from dialogue.demo import DEMO_LOADERS
 
-        from . import demo, events  # noqa: F401 - events registers its types and streams
+        from . import demo, events, queries  # noqa: F401 - events registers its types and streams
         from .calendar import ical
+        from .registration import queries as registration_queries
 
         ical.attach_invitations()
+        queries.MEETING_PAGE_COLUMNS.append(registration_queries.meeting_page_columns)
         DEMO_LOADERS.append(demo.load_demo_meetings)
         post_save.connect(
             _link_nominations, sender=EmailAddress, dispatch_uid="meetings_link_nominations"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,20 @@ from dialogue import permissions
 
 from . import agenda
 from .models import ActionPoint, AgendaRelease, Meeting
+
+# Columns the meeting page loads with the meeting for a section that a sub-package draws with its
+# template tag (registration's nomination counts, added in ``MeetingsConfig.ready``): the page
+# asks no query per section, and neither this module nor ``meetings.views`` imports the
+# sub-package.
+MEETING_PAGE_COLUMNS: list[Callable[[Any], Mapping[str, Any]]] = []
+
+
+def meetings_for_page(user: Any) -> QuerySet[Meeting]:
+    """Meetings carrying the columns the sections of the meeting page ask for ``user``."""
+    meetings = Meeting.objects.all()
+    for columns in MEETING_PAGE_COLUMNS:
+        meetings = meetings.annotate(**columns(user))
+    return meetings
 
 
 @dataclass(frozen=True)

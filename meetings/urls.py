@@ -13,11 +13,6 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
     path("meetings/<int:pk>/facts/", views.meeting_facts, name="meeting_facts"),
     path("meetings/<int:pk>/outcomes/", views.meeting_outcomes, name="meeting_outcomes"),
-    path(
-        "meetings/<int:pk>/registration-status/",
-        views.meeting_registration,
-        name="meeting_registration",
-    ),
     path("meetings/<int:pk>/status/", views.meeting_transition, name="meeting_transition"),
     path("meetings/<int:pk>/agenda/", views.agenda_fragment, name="agenda"),
     path("meetings/<int:pk>/agenda/changelog/", views.agenda_changelog, name="agenda_changelog"),

@@ -23,7 +23,6 @@ from notifications.inbox import follow_choice_of
 from . import agenda, queries, services
 from .forms import AgendaItemForm, MeetingForm, ReleaseForm
 from .models import AgendaItem, Meeting
-from .registration import queries as registration_queries
 
 
 def visible_meeting(
@@ -55,13 +54,9 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # The nominations per status and the person's follow choice come with the meeting: the page
-    # asks no query for them (its budget is 10 whatever the size of the agenda).
-    meetings = (
-        registration_queries.with_nomination_counts()
-        if permissions.serves_any_dialogue(request.user)
-        else Meeting.objects.all()
-    )
+    # What the sections ask (registration's counts) and the person's follow choice come with the
+    # meeting: the page asks no query for them (its budget is 10 whatever the size of the agenda).
+    meetings = queries.meetings_for_page(request.user)
     if request.user.is_authenticated:
         stream = Concat(Value("meeting:"), Cast(OuterRef("pk"), CharField()))
         meetings = meetings.annotate(follow_choice=follow_choice_of(request.user, stream))
@@ -80,20 +75,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if manager
         else [],
         "needs_reason": services.NEEDS_REASON,
-        "registration": registration_queries.meeting_registration(request.user, meeting),
     }
     return render(request, "meetings/meeting_detail.html", context)
-
-
-def meeting_registration(request: HttpRequest, pk: int) -> HttpResponse:
-    """The registration section, as a fragment the live page re-fetches."""
-    meeting = visible_meeting(request, pk, registration_queries.with_nomination_counts())
-    context = {
-        "meeting": meeting,
-        "is_manager": permissions.can_manage_meeting(request.user, meeting),
-        "registration": registration_queries.meeting_registration(request.user, meeting),
-    }
-    return render(request, "meetings/_registration.html", context)
 
 
 def _follows(request: HttpRequest, meeting: Meeting) -> bool:

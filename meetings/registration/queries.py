@@ -183,22 +183,31 @@ def review_queue(user: Any, meeting: Meeting, filters: QueueFilters) -> Queue:
     return Queue(nominations=rows, counts=counts)
 
 
+def nomination_counts() -> dict[str, Subquery]:
+    """The number of a meeting's nominations in each status (``count_<status>``), as columns of
+    the query that loads the meeting."""
+    return {
+        f"count_{status}": Subquery(
+            Nomination.objects.filter(meeting=OuterRef("pk"), status=status)
+            .order_by()
+            .values("meeting")
+            .annotate(n=Count("id"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        )
+        for status in NominationStatus.values
+    }
+
+
 def with_nomination_counts() -> QuerySet[Meeting]:
-    """Meetings carrying the number of their nominations in each status (``count_<status>``),
-    in the same query."""
-    return Meeting.objects.annotate(
-        **{
-            f"count_{status}": Subquery(
-                Nomination.objects.filter(meeting=OuterRef("pk"), status=status)
-                .order_by()
-                .values("meeting")
-                .annotate(n=Count("id"))
-                .values("n")[:1],
-                output_field=IntegerField(),
-            )
-            for status in NominationStatus.values
-        }
-    )
+    """Meetings carrying the number of their nominations in each status, in the same query."""
+    return Meeting.objects.annotate(**nomination_counts())
+
+
+def meeting_page_columns(user: Any) -> dict[str, Subquery]:
+    """What the meeting page loads with the meeting for its registration section: the counts,
+    for the secretariat (``queries.MEETING_PAGE_COLUMNS``)."""
+    return nomination_counts() if permissions.serves_any_dialogue(user) else {}
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,28 @@ def _collects_gender(meeting: Meeting) -> bool:
     return reg is None or reg.collect_gender
 
 
+# --- The registration section of the meeting page ---------------------------------------------
+
+
+def registration_section(user: Any, meeting: Meeting) -> dict[str, Any]:
+    """What the meeting page's registration section shows ``user``: drawn in the page by
+    ``{% registration_section meeting %}``, re-fetched alone by ``meeting_registration``. From
+    the meeting as the page loads it (settings joined, counts annotated): no query of its own."""
+    return {
+        "meeting": meeting,
+        "is_manager": permissions.can_manage_meeting(user, meeting),
+        "registration": queries.meeting_registration(user, meeting),
+    }
+
+
+def meeting_registration(request: HttpRequest, pk: int) -> HttpResponse:
+    """The registration section, as a fragment the live page re-fetches."""
+    meeting = visible_meeting(request, pk, queries.with_nomination_counts())
+    return render(
+        request, "meetings/_registration.html", registration_section(request.user, meeting)
+    )
+
+
 # --- The secretariat's set-up ------------------------------------------------------------------
 
 
@@ -726,6 +748,11 @@ def my_personal_data(request: AuthenticatedRequest) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
+    path(
+        "meetings/<int:pk>/registration-status/",
+        meeting_registration,
+        name="meeting_registration",
+    ),
     path("meetings/<int:pk>/registration/", registration_settings, name="registration_settings"),
     path("meetings/<int:pk>/registration/quotas/", quota_add, name="quota_add"),
     path(

@@ -47,6 +47,14 @@ def managed_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
+def registration_meeting(request: HttpRequest, pk: int) -> Meeting:
+    """The meeting, for those who manage its registration; 404 for anyone else."""
+    meeting = visible_meeting(request, pk)
+    if not permissions.can_manage_registration(request.user, meeting):
+        raise Http404
+    return meeting
+
+
 def meeting_list(request: HttpRequest) -> HttpResponse:
     meetings = permissions.meetings_visible_to(request.user).order_by("starts_at")
     upcoming, past = queries.upcoming_and_past(meetings, timezone.now())

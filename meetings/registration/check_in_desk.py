@@ -23,9 +23,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from dialogue.http import AuthenticatedRequest
 from meetings.models import Category, Meeting, Nomination, NominationStatus
+from meetings.views import registration_meeting
 
 from . import attendance
-from .views import registration_meeting
 
 
 @dataclass

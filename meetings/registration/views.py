@@ -55,14 +55,6 @@ from .printing import letters
 Member = State | Organisation
 
 
-def registration_meeting(request: HttpRequest, pk: int) -> Meeting:
-    """The meeting, for those who manage its registration; 404 for anyone else."""
-    meeting = visible_meeting(request, pk)
-    if not permissions.can_manage_registration(request.user, meeting):
-        raise Http404
-    return meeting
-
-
 def _refused(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 

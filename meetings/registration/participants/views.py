@@ -30,8 +30,7 @@ from django.views.decorators.http import require_safe
 from dialogue import permissions
 from dialogue.models import Dialogue
 from meetings.models import Meeting
-from meetings.registration.views import registration_meeting
-from meetings.views import visible_meeting
+from meetings.views import registration_meeting, visible_meeting
 
 from . import exports, reports
 

@@ -33,7 +33,7 @@ from meetings.models import (
     Nomination,
     NominationStatus,
 )
-from meetings.registration.views import registration_meeting
+from meetings.views import registration_meeting
 
 from . import letters
 

@@ -1,4 +1,4 @@
-"""meetings/letters.py and meetings/letter_views.py: letters read back as their reader would
+"""meetings/registration/printing/ and check_in_desk.py: letters read back as their reader would
 (text extracted from the PDF), badges read back as the door's scanner would (QR codes decoded
 from the rendered page), the wording the secretariat edits, and the check-in desk."""
 

@@ -1,4 +1,4 @@
-"""meetings/outcomes.py and its pages: drafting, sharing with the chair and for comment,
+"""meetings/outcomes/ (services and pages): drafting, sharing with the chair and for comment,
 comments per state, adoption, and action points that carry over to the body's next meeting."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""meetings/participants.py and its pages: lists of participants by delegation (public and
-full), statistics for donor reporting, and their exports read back as a reader would: CSV with
-the csv module, XLSX with openpyxl, PDF by text extraction (PDFium)."""
+"""meetings/registration/participants/ (reports and pages): lists of participants by delegation
+(public and full), statistics for donor reporting, and their exports read back as a reader
+would: CSV with the csv module, XLSX with openpyxl, PDF by text extraction (PDFium)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""meetings/registration.py: nominating within quotas, decisions, the waitlist, replacements,
-travel support, confirmation, check-in, nomination letters and personal data."""
+"""meetings/registration/ (its write actions): nominating within quotas, decisions, the
+waitlist, replacements, travel support, confirmation, check-in, nomination letters and personal
+data."""
 
 from __future__ import annotations
 

@@ -217,7 +217,7 @@ def to_xlsx(table: Table) -> bytes:
 
 
 def to_pdf(table: Table) -> bytes:
-    """The table as PDF (see ``meetings.pdf.render_table``): columns of numbers align right."""
+    """The table as PDF (see ``printing.pdf.render_table``): columns of numbers align right."""
     right_aligned = []
     for i in range(len(table.columns)):
         values = [row[i] for group in table.groups for row in group.rows if row[i] is not None]

@@ -12,7 +12,7 @@ queries whatever the number of participants.
   for one meeting or for a dialogue's year. People whose personal data was erased still count:
   erasure keeps their delegation, category, gender, status, travel support and attendance.
 - ``participant_table``, ``statistics_table``, ``dialogue_statistics_table``: the same as
-  ``meetings.exports.Table`` for CSV, XLSX and PDF, every word in the active language.
+  ``exports.Table`` for CSV, XLSX and PDF, every word in the active language.
 
 Pending and waitlisted nominations are not in the lists: a list of participants is passed on
 (to the venue, interpreters, donors) and must hold only who holds a seat; the registration

@@ -10,7 +10,7 @@ A line of a template whose placeholders are all empty is left out (mail-merge st
 letter without a date of birth on file has no "Date of birth:" line rather than an empty one.
 
 Letters are printed in the language the nomination asks for (``Nomination.language``), with
-dates in the meeting's time zone; the PDF is made by ``meetings.pdf``, which adds no words of
+dates in the meeting's time zone; the PDF is made by ``pdf``, which adds no words of
 its own. The built-in wording and the fixed words around it (``LETTERHEADS``) are written out in
 English and Russian here, not taken from the interface's catalogue: a letter in Russian is
 Russian throughout, and the secretariat edits it as a whole text. Who may download which letter
@@ -539,7 +539,7 @@ def _addressee(kind: str, values: Mapping[str, str], language: str) -> tuple[str
 def compose(
     text: Wording, values: Mapping[str, str], *, kind: str, language: str, dialogue: Dialogue
 ) -> pdf.Letter:
-    """The letter ``meetings.pdf`` prints, every word in ``language``."""
+    """The letter ``pdf`` prints, every word in ``language``."""
     head = LETTERHEADS[language]
     with translation.override(language):
         dialogue_name = dialogue.name

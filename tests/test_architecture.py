@@ -43,15 +43,20 @@ class Import:
         return f"{self.source}:{self.line} imports {self.target} ({self.where})"
 
 
+def _module(path: Path) -> tuple[str, bool]:
+    """``meetings/calendar/ical.py`` → ("meetings.calendar.ical", False); an ``__init__.py``
+    names its package."""
+    parts = list(path.with_suffix("").parts)
+    package = parts[-1] == "__init__"
+    return ".".join(parts[:-1] if package else parts), package
+
+
 def read_apps() -> dict[str, tuple[str, bool]]:
     sources = {}
     for app in FLOORS:
         for path in sorted((ROOT / app).rglob("*.py")):
-            parts = list(path.relative_to(ROOT).with_suffix("").parts)
-            package = parts[-1] == "__init__"
-            if package:
-                parts.pop()
-            sources[".".join(parts)] = (path.read_text(encoding="utf-8"), package)
+            name, package = _module(path.relative_to(ROOT))
+            sources[name] = (path.read_text(encoding="utf-8"), package)
     return sources
 
 
@@ -202,17 +207,19 @@ def test_no_circle_of_imports_inside_an_app(app: str) -> None:
 # --- The rules themselves, on made-up modules --------------------------------------------------
 
 
-def _made_up(**modules: str) -> dict[str, tuple[str, bool]]:
-    """``meetings__pkg__`` names the package ``meetings.pkg`` (its ``__init__.py``)."""
-    return {
-        name.rstrip("_").replace("__", "."): (text, name.endswith("__"))
-        for name, text in modules.items()
-    }
+def _made_up(text: str) -> dict[str, tuple[str, bool]]:
+    """Modules written one after another, each under its path: ``--- meetings/agenda.py``."""
+    sources = {}
+    for block in text.split("--- ")[1:]:
+        path, _, body = block.partition("\n")
+        name, package = _module(Path(path.strip()))
+        sources[name] = (body, package)
+    return sources
 
 
 def test_upward_imports_are_caught_except_types_and_lazy_models() -> None:
-    sources = _made_up(
-        dialogue__permissions="""
+    sources = _made_up("""
+--- dialogue/permissions.py
 from typing import TYPE_CHECKING
 from meetings.services import transition
 if TYPE_CHECKING:
@@ -220,39 +227,44 @@ if TYPE_CHECKING:
 def nominee(user):
     from meetings.models import Nomination
     from meetings.services import schedule_meeting
-""",
-        notifications__hub="""
+--- notifications/hub.py
 from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from dialogue.models import User
-""",
-        documents__views="from meetings.views import visible_meeting\n",
-        meetings__services="",
-        meetings__models__="",
-        meetings__views="",
-    )
+--- documents/views.py
+from meetings.views import visible_meeting
+--- meetings/services.py
+--- meetings/models/__init__.py
+--- meetings/views.py
+""")
     assert upward_imports(imports_of(sources)) == [
-        "dialogue.permissions:3 imports meetings.services (module)",
-        "dialogue.permissions:8 imports meetings.services (function)",
-        "notifications.hub:4 imports dialogue.models (type_checking)",
+        "dialogue.permissions:2 imports meetings.services (module)",
+        "dialogue.permissions:7 imports meetings.services (function)",
+        "notifications.hub:3 imports dialogue.models (type_checking)",
     ]
 
 
 def test_circles_are_caught_through_functions_and_packages_not_type_checking() -> None:
-    sources = _made_up(
-        meetings__agenda="from meetings import events\n",
-        meetings__events="def invite():\n    from .calendar.ical import itip_attachments\n",
-        meetings__calendar__="",
-        meetings__calendar__ical="from meetings.agenda import public_items\n",
-        meetings__registration__="from .setup import configure\n",
-        meetings__registration__setup="from meetings.reminders import send\n",
-        meetings__registration__queries="""
+    sources = _made_up("""
+--- meetings/agenda.py
+from meetings import events
+--- meetings/events.py
+def invite():
+    from .calendar.ical import itip_attachments
+--- meetings/calendar/__init__.py
+--- meetings/calendar/ical.py
+from meetings.agenda import public_items
+--- meetings/registration/__init__.py
+from .setup import configure
+--- meetings/registration/setup.py
+from meetings.reminders import send
+--- meetings/registration/queries.py
 from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from meetings.reminders import Reminder
-""",
-        meetings__reminders="from meetings.registration import queries\n",
-    )
+--- meetings/reminders.py
+from meetings.registration import queries
+""")
     assert circles(imports_of(sources), "meetings", sources) == [
         [
             "meetings.agenda",

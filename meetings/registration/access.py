@@ -12,12 +12,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import permissions
 from dialogue.models import Organisation, State, User
-from meetings.models import (
-    Meeting,
-    MeetingStatus,
-    Nomination,
-    RegistrationSettings,
-)
+from meetings.models import Meeting, MeetingStatus, Nomination, RegistrationSettings
 
 from .locks import Member
 

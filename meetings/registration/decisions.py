@@ -17,12 +17,7 @@ from django.utils.translation import gettext as _
 from dialogue import permissions
 from dialogue.models import User
 from meetings import events
-from meetings.models import (
-    Meeting,
-    Nomination,
-    NominationStatus,
-    RegistrationSettings,
-)
+from meetings.models import Meeting, Nomination, NominationStatus, RegistrationSettings
 
 from . import access, locks, notify
 

@@ -17,12 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from dialogue.models import Organisation, State
-from meetings.models import (
-    Delegation,
-    Meeting,
-    Nomination,
-    RegistrationSettings,
-)
+from meetings.models import Delegation, Meeting, Nomination, RegistrationSettings
 
 Member = State | Organisation
 

@@ -14,10 +14,7 @@ from django.utils.translation import gettext as _
 from dialogue.models import User
 from dialogue.uploads import JPEG, PDF, PNG, check_upload
 from meetings import events
-from meetings.models import (
-    Meeting,
-    NominationLetter,
-)
+from meetings.models import Meeting, NominationLetter
 
 from . import access, locks, notify
 from .locks import Member

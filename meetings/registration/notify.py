@@ -19,12 +19,7 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import User
 from meetings import events
-from meetings.models import (
-    Delegation,
-    Meeting,
-    Nomination,
-    NominationStatus,
-)
+from meetings.models import Delegation, Meeting, Nomination, NominationStatus
 from notifications.mail import queue_message
 
 S = NominationStatus

@@ -17,13 +17,7 @@ from django.utils.translation import gettext as _
 from dialogue import permissions
 from dialogue.models import User
 from meetings import events
-from meetings.models import (
-    RUNNING,
-    FollowUpAnswer,
-    Nomination,
-    NominationLetter,
-    NominationStatus,
-)
+from meetings.models import RUNNING, FollowUpAnswer, Nomination, NominationLetter, NominationStatus
 
 from . import access, decisions
 from .nominations import DETAIL_FIELDS

@@ -12,15 +12,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from dialogue.models import Membership, State
-from meetings.models import (
-    RUNNING,
-    Category,
-    Delegation,
-    Funding,
-    Meeting,
-    Nomination,
-    QuotaRule,
-)
+from meetings.models import RUNNING, Category, Delegation, Funding, Meeting, Nomination, QuotaRule
 
 from . import locks
 from .locks import Member

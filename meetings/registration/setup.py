@@ -14,13 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Membership, Organisation, State, User
-from meetings.models import (
-    Category,
-    FollowUpQuestion,
-    Meeting,
-    QuotaRule,
-    RegistrationSettings,
-)
+from meetings.models import Category, FollowUpQuestion, Meeting, QuotaRule, RegistrationSettings
 
 from . import access, decisions, locks, notify
 

@@ -27,12 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
-from meetings.models import (
-    LetterKind,
-    LetterLanguage,
-    Nomination,
-    NominationStatus,
-)
+from meetings.models import LetterKind, LetterLanguage, Nomination, NominationStatus
 from meetings.views import registration_meeting
 
 from . import letters

@@ -1,5 +1,6 @@
-"""Registration pages: the secretariat's set-up and review queue, a delegation's page for its
-focal point, a nomination, and a person's own registrations.
+"""Registration pages: the registration section of the meeting page, the secretariat's set-up
+and review queue, a delegation's page for its focal point, a nomination, and a person's own
+registrations.
 
 Every view asks ``dialogue.permissions``; what someone may not see answers 404, like what does
 not exist. Writes go through ``meetings.registration``; a refusal comes back as a message on

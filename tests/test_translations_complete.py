@@ -106,3 +106,21 @@ def test_catalogue_empty_plural_form_and_fuzzy_header_fail(
         '  missing: "%(n)d seat" (msgstr[2])',
         "1 of 1 catalogues incomplete",
     ]
+
+
+def test_catalogue_dropped_placeholder_reported_unless_number_spelled_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Arabic's forms for 0, 1 and 2 may write the number as a word (as AR_ENTRIES does); its
+    # form for 3-10, and every Russian form (each serves many numbers), must keep %(n)d.
+    write(tmp_path, "ru", RU_HEADER + RU_ENTRIES.replace('"%(n)d место"', '"одно место"'))
+    write(tmp_path, "ar", AR_HEADER + AR_ENTRIES.replace('"%(n)d مقاعد"', '"بضعة مقاعد"'))
+
+    assert main(tmp_path / "locale") == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "ar: 1 problem(s) in locale/ar/LC_MESSAGES/django.po",
+        '  placeholders: "%(n)d seat": msgstr[3] lacks %(n)d',
+        "ru: 1 problem(s) in locale/ru/LC_MESSAGES/django.po",
+        '  placeholders: "%(n)d seat": msgstr[0] lacks %(n)d',
+        "2 of 2 catalogues incomplete",
+    ]

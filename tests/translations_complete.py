@@ -2,12 +2,17 @@
 
 Every catalogue (Russian, Arabic, …) must hold every msgid that any of them holds, each
 translated and none fuzzy, and a plural entry must have exactly as many forms as its header's
-`Plural-Forms: nplurals=N` says (Russian three, Arabic six). Prints what is wrong per language
+`Plural-Forms: nplurals=N` says (Russian three, Arabic six). A python-format entry keeps every
+placeholder of its msgid in every form, except that a form the plural rule uses for one number
+only (Arabic's zero, one and two) may spell that number out instead of its placeholder: msgfmt
+checks a form for unknown placeholders, not for dropped ones. Prints what is wrong per language
 and exits 1 when anything is.
 """
 
+import gettext
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +22,7 @@ SHOWN = 100  # characters of a msgid shown in a report line
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(\".*)$")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
+_PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]\w*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
 @dataclass
@@ -26,6 +32,7 @@ class Entry:
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
     fuzzy: bool = False
+    python_format: bool = False
 
     @property
     def key(self) -> tuple[str | None, str]:
@@ -45,7 +52,9 @@ def parse(text: str) -> list[Entry]:
         for line in block.splitlines():
             line = line.strip()
             if line.startswith("#"):
-                entry.fuzzy |= line.startswith("#,") and "fuzzy" in line
+                flags = line[2:].replace(",", " ").split() if line.startswith("#,") else []
+                entry.fuzzy |= "fuzzy" in flags
+                entry.python_format |= "python-format" in flags
                 continue
             if line.startswith('"'):
                 value = _unquote(line)
@@ -74,6 +83,31 @@ def nplurals(header: Entry) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def single_number_forms(header: Entry) -> set[int]:
+    """The plural forms the header's rule picks for one n only (Arabic: 0, 1 and 2)."""
+    match = re.search(r"^Plural-Forms:.*?plural\s*=\s*([^;]+)", header.msgstr.get(0, ""), re.M)
+    if not match:
+        return set()
+    rule = gettext.c2py(match.group(1))
+    picked = Counter(rule(n) for n in range(1000))
+    return {form for form, times in picked.items() if times == 1}
+
+
+def _placeholder_problems(entry: Entry, spelled_out: set[int]) -> list[str]:
+    wanted = set(_PLACEHOLDER.findall(entry.msgid + (entry.msgid_plural or "")))
+    found = []
+    for index, text in sorted(entry.msgstr.items()):
+        lacking = wanted - set(_PLACEHOLDER.findall(text))
+        if entry.msgid_plural is not None and index in spelled_out and len(lacking) <= 1:
+            continue  # the one number this form stands for, written as a word
+        if lacking:
+            where = f"msgstr[{index}]" if entry.msgid_plural is not None else "msgstr"
+            found.append(
+                f"placeholders: {_shown(entry)}: {where} lacks {', '.join(sorted(lacking))}"
+            )
+    return found
+
+
 def _shown(entry: Entry) -> str:
     text = entry.msgid.replace("\n", "\\n")
     text = text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
@@ -91,6 +125,7 @@ def problems(entries: list[Entry], expected: set[tuple[str | None, str]]) -> lis
     forms = nplurals(header)
     if forms is None:
         found.append("header: no Plural-Forms with nplurals")
+    spelled_out = single_number_forms(header)
     present = {e.key for e in entries}
     for key in sorted(expected - present, key=lambda k: (k[1], k[0] or "")):
         absent = Entry(msgctxt=key[0], msgid=key[1])
@@ -109,6 +144,8 @@ def problems(entries: list[Entry], expected: set[tuple[str | None, str]]) -> lis
         elif empty:
             where = f" (msgstr[{', '.join(map(str, empty))}])" if entry.msgid_plural else ""
             found.append(f"missing: {_shown(entry)}{where}")
+        elif entry.python_format:
+            found.extend(_placeholder_problems(entry, spelled_out))
     return found
 
 

@@ -29,7 +29,9 @@ _FOLD_AT_ENDS = re.compile(f"^{_RUN}|{_RUN}$")
 _CONTROLS = "\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u202a-\u202e"
 _REMOVE = re.compile(f"[{_CONTROLS}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# Anything either function would change: most text has none, and is returned as it is.
+# Anything either function would change: most text has none, and is returned as it is (text
+# that ``str.isprintable`` passes has none: it fails on every control, separator, format
+# character and surrogate, so the regular expression runs only on the rest).
 _SUSPECT = re.compile(f"[{_BREAKS}{_CONTROLS}\ud800-\udfff]")
 _LINE_ENDS = re.compile("\r\n?|[\v\f\x1c-\x1e\x85\u2028\u2029]")
 
@@ -41,7 +43,7 @@ def _without_controls(text: str) -> str:
 def one_line(text: str) -> str:
     """``text`` on one line: separators folded into a space, other control characters and
     bidirectional overrides removed; a break at either end leaves no space there."""
-    if _SUSPECT.search(text) is None:
+    if text.isprintable() or _SUSPECT.search(text) is None:
         return text
     return _FOLD.sub(" ", _FOLD_AT_ENDS.sub("", _without_controls(text)))
 
@@ -49,6 +51,6 @@ def one_line(text: str) -> str:
 def multi_line(text: str) -> str:
     """``text`` with its line breaks as ``\\n`` and its tabs, other control characters and
     bidirectional overrides removed."""
-    if _SUSPECT.search(text) is None:
+    if text.isprintable() or _SUSPECT.search(text) is None:
         return text
     return _without_controls(_LINE_ENDS.sub("\n", text))

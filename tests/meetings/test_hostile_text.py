@@ -127,7 +127,8 @@ def _check_calendar(content: bytes, ical_js: ParseJs) -> list[dict[str, Any]]:
     for event in python.walk("VEVENT"):
         for name in ("SUMMARY", "LOCATION"):
             value = str(event.get(name, ""))
-            assert "\n" not in value and "\r" not in value, (name, value)
+            assert "\n" not in value, (name, value)
+            assert "\r" not in value, (name, value)
             assert FORBIDDEN.search(value) is None, (name, value)
         assert FORBIDDEN.search(str(event.get("DESCRIPTION", ""))) is None
     events: list[dict[str, Any]] = parsed["events"]

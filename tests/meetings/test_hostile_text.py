@@ -28,6 +28,7 @@ from tests.hostile_text import FORMULAS, can_hold_anything, spoil_every_text_fie
 from tests.meetings.conftest import START
 from tests.meetings.test_calendar import ParseJs, ical_js, read_both
 from tests.meetings.test_exports import read_csv
+from tests.meetings.test_letters import _approved
 from tests.meetings.test_pdf import page_texts
 
 pytestmark = pytest.mark.django_db
@@ -64,28 +65,17 @@ def scene(world: World, open_meeting: Meeting) -> Scene:
     )
     agenda.add_item(by=staff, meeting=open_meeting, title_en="Legal pathways", duration_minutes=60)
     agenda.release_agenda(by=staff, meeting=open_meeting, note="First version")
-    nominee = registration.nominate(
-        by=_person(world, "focal_point_a"),
-        meeting=open_meeting,
-        member=world.state_a,
-        email="delegate_a@example.org",
+    nominee = _approved(
+        world,
+        open_meeting,
+        "delegate_a@example.org",
         category="head_of_delegation",
         full_name="Nino Beridze",
         listed_publicly=True,
         passport_number="13AB45678",
         passport_expires=datetime.date(2031, 1, 31),
     )
-    other = registration.nominate(
-        by=_person(world, "focal_point_b"),
-        meeting=open_meeting,
-        member=world.state_b,
-        email="ion@gov.md",
-        category="delegate",
-        full_name="Ion Popescu",
-        listed_publicly=True,
-    )
-    for nomination in (nominee, other):
-        registration.approve(by=staff, nomination=nomination)
+    _approved(world, open_meeting, "ion@gov.md", state=world.state_b, listed_publicly=True)
     registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
     for kind, language in letters.DEFAULT_WORDING:
         wording = letters.DEFAULT_WORDING[(kind, language)]

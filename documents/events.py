@@ -8,7 +8,9 @@ acknowledged: the secretariat's table) are live only.
 
 Audiences carry what the hub needs to decide per socket without reading the database: a
 document's marking, its meeting's visibility, the named delegations, and the people entitled
-by their registration, as they are when the event is published.
+by their registration, as they are when the event is published (``document_audience``,
+``circulation_audience``; the rules are ``dialogue.audiences``, the kinds are registered in
+``DocumentsConfig.ready``).
 """
 
 from __future__ import annotations

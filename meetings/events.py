@@ -1,7 +1,9 @@
-"""The event types meetings publish, and who follows a meeting's stream.
+"""The event types meetings publish (with their payloads), who follows a meeting's stream,
+and the audiences of meeting events (one constructor per kind: the facts the policy's rules
+in ``dialogue.audiences`` read; the kinds are registered in ``MeetingsConfig.ready``).
 
 Registered with the notifications registry (what an event says in the inbox and e-mail) and
-with the permission policy's live answers (who may follow ``meeting:<id>``, who sees what).
+with the permission policy's live answers (who may follow ``meeting:<id>``).
 """
 
 from __future__ import annotations

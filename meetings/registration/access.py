@@ -11,10 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import permissions
-from dialogue.models import Organisation, State, User
+from dialogue.members import Member
+from dialogue.models import User
 from meetings.models import Meeting, MeetingStatus, Nomination, RegistrationSettings
-
-from .locks import Member
 
 REGISTRABLE_STATUSES = (
     MeetingStatus.ANNOUNCED,
@@ -31,19 +30,14 @@ def check_manager(by: User, meeting: Meeting) -> None:
 
 
 def check_may_nominate(by: User, meeting: Meeting, member: Member) -> None:
-    state_id = member.pk if isinstance(member, State) else None
-    organisation_id = member.pk if isinstance(member, Organisation) else None
-    if not permissions.can_act_for_delegation(by, meeting, state_id, organisation_id):
+    if not permissions.can_act_for_delegation(by, meeting, member):
         raise PermissionDenied
 
 
 def check_acts_for(by: User, nomination: Nomination) -> None:
     """The delegation's decisions (its head, its funding requests, replacements): the focal
     point and the secretariat, not the nominee."""
-    delegation = nomination.delegation
-    if not permissions.can_act_for_delegation(
-        by, nomination.meeting, delegation.state_id, delegation.organisation_id
-    ):
+    if not permissions.can_act_for_delegation(by, nomination.meeting, nomination.delegation):
         raise PermissionDenied
 
 

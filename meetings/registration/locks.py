@@ -16,10 +16,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dialogue.models import Organisation, State
+from dialogue.members import Member
+from dialogue.models import State
 from meetings.models import Delegation, Meeting, Nomination, RegistrationSettings
-
-Member = State | Organisation
 
 
 def member_filter(member: Member, prefix: str = "") -> dict[str, Any]:

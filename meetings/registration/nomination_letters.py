@@ -11,13 +11,13 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dialogue.members import Member
 from dialogue.models import User
 from dialogue.uploads import JPEG, PDF, PNG, check_upload
 from meetings import events
 from meetings.models import Meeting, NominationLetter
 
 from . import access, locks, notify
-from .locks import Member
 
 LETTER_TYPES = (PDF, JPEG, PNG)
 

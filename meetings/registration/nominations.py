@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import permissions
 from dialogue import services as dialogue_services
+from dialogue.members import Member
 from dialogue.models import RoleKind, User
 from meetings import events
 from meetings.models import (
@@ -31,7 +32,6 @@ from meetings.models import (
 )
 
 from . import access, locks, notify, quotas
-from .locks import Member
 
 S = NominationStatus
 

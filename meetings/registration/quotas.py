@@ -11,11 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from dialogue.members import Member
 from dialogue.models import Membership, State
 from meetings.models import RUNNING, Category, Delegation, Funding, Meeting, Nomination, QuotaRule
 
 from . import locks
-from .locks import Member
 
 
 def membership_kind(meeting: Meeting, member: Member) -> str | None:

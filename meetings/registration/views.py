@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
+from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 from meetings.models import (
     Category,
@@ -52,8 +53,6 @@ from .forms import (
     RejectForm,
 )
 from .printing import letters
-
-Member = State | Organisation
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -224,9 +223,7 @@ def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting
     member = queries.member_for_key(meeting, key)
     if member is None:
         raise Http404
-    state_id = member.pk if isinstance(member, State) else None
-    organisation_id = member.pk if isinstance(member, Organisation) else None
-    if not permissions.can_act_for_delegation(request.user, meeting, state_id, organisation_id):
+    if not permissions.can_act_for_delegation(request.user, meeting, member):
         raise Http404
     return meeting, member
 
@@ -329,9 +326,7 @@ def _visible_letter(request: HttpRequest, letter_pk: int) -> NominationLetter:
     if letter is None:
         raise Http404
     delegation = letter.delegation
-    if not permissions.can_act_for_delegation(
-        request.user, delegation.meeting, delegation.state_id, delegation.organisation_id
-    ):
+    if not permissions.can_act_for_delegation(request.user, delegation.meeting, delegation):
         raise Http404
     return letter
 
@@ -457,9 +452,7 @@ def _acted_nomination(request: HttpRequest, pk: int) -> Nomination:
     secretariat); 404 for the nominee and anyone else."""
     nomination = _visible_nomination(request, pk)
     delegation = nomination.delegation
-    if not permissions.can_act_for_delegation(
-        request.user, nomination.meeting, delegation.state_id, delegation.organisation_id
-    ):
+    if not permissions.can_act_for_delegation(request.user, nomination.meeting, delegation):
         raise Http404
     return nomination
 
@@ -480,10 +473,7 @@ def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "is_manager": manager,
         "is_nominee": permissions.is_nominee(request.user, nomination),
         "acts_for": permissions.can_act_for_delegation(
-            request.user,
-            meeting,
-            nomination.delegation.state_id,
-            nomination.delegation.organisation_id,
+            request.user, meeting, nomination.delegation
         ),
         "questions": [
             (question, answers.get(question.pk)) for question in meeting.follow_up_questions.all()

@@ -21,8 +21,11 @@ from icalendar import Calendar
 
 from dialogue.models import User
 from dialogue.text import one_line
-from meetings import agenda, calendar, calendar_feeds, letters, registration
+from meetings import agenda, registration
+from meetings.calendar import feeds as calendar_feeds
+from meetings.calendar import ical as calendar
 from meetings.models import AgendaRelease, Meeting, Nomination
+from meetings.registration.printing import letters
 from tests.conftest import World, client_for
 from tests.hostile_text import FORMULAS, can_hold_anything, spoil_every_text_field, spoiled_json
 from tests.meetings.conftest import START

@@ -302,6 +302,49 @@ def test_secretariat_uploads_through_the_form_and_the_progress_script(
     assert "it is a program" in plain.content.decode()
 
 
+def _docx_with(name: str, data: bytes) -> SimpleUploadedFile:
+    """A valid DOCX with one more member, ``name``."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx().read())) as good,
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for member in good.infolist():
+            archive.writestr(member.filename, good.read(member))
+        archive.writestr(name, data)
+    return SimpleUploadedFile("note.docx", buffer.getvalue())
+
+
+def test_hostile_office_files_are_refused_at_every_document_upload_door(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    document = add()
+    client = client_for(staff)
+    created = client.post(
+        f"/meetings/{meeting.pk}/documents/new/",
+        {
+            "kind": "background_paper",
+            "title_en": "Note",
+            "series": "SOM",
+            "marking": "public",
+            "language": "en",
+            "file": _docx_with("../../evil", b"x"),
+        },
+    )
+    assert created.status_code == 400
+    assert "“../../evil”, which points outside the file" in created.content.decode()
+    revised = client.post(
+        f"/documents/{document.pk}/upload/",
+        {"language": "ru", "file": _docx_with("word/media/a.png", b"\x00" * (20 * 1024 * 1024))},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert revised.status_code == 400
+    assert revised.json()["errors"] == [
+        "This archive unpacks to far more than it weighs (a compression bomb): not accepted."
+    ]
+    assert (Document.objects.count(), document.revisions.count()) == (1, 1)
+
+
 def test_circulate_form_sends_and_the_receipts_page_shows_the_table(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:

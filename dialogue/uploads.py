@@ -88,7 +88,8 @@ XLS = FileType("application/vnd.ms-excel", "xls", "XLS")
 PPT = FileType("application/vnd.ms-powerpoint", "ppt", "PPT")
 
 IMAGES = (PNG, JPEG, GIF, WEBP)
-# What a browser shows without running anything: served inline, everything else as attachment.
+# What a browser shows without running anything: the only types a download may preview inline
+# (sandboxed, when asked); everything is otherwise an attachment.
 INLINE_SAFE = frozenset(t.content_type for t in (*IMAGES, TEXT))
 DOCUMENT_TYPES = (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, DOC, XLS, PPT, TEXT, *IMAGES)
 
@@ -135,15 +136,32 @@ def sniff(head: bytes) -> FileType | None:
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+NAME_MAX_BYTES = 255  # what file systems take for one name, in UTF-8
+# Names Windows keeps for devices, with any extension ("nul.txt" too), in any case.
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"{port}{n}" for port in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")}
+)
+
+
 def clean_filename(name: str, *, fallback: str = "file") -> str:
     """The last path part of ``name`` without control, reserved or direction-changing
-    characters, at most 150 characters, never empty nor a dot-name."""
+    characters, never empty nor a dot-name, nor a name Windows keeps for a device (``CON``,
+    ``nul.txt``: those get ``_`` after the device's name), cut to ``NAME_MAX_BYTES`` of UTF-8
+    at a character boundary, keeping the extension."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[\\/]", name)[-1]
     name = _UNSAFE.sub("", name).strip().strip(".")
-    if len(name) > 150:
+    device, dot, rest = name.partition(".")
+    if device.rstrip(" ").upper() in _WINDOWS_DEVICES:
+        name = f"{device.rstrip(' ')}_{dot}{rest}"
+    if len(name.encode()) > NAME_MAX_BYTES:
         stem, dot, extension = name.rpartition(".")
-        name = (stem[: 150 - len(extension) - 1] + dot + extension) if dot else name[:150]
+        if not dot or len(extension.encode()) > 16:
+            stem, dot, extension = name, "", ""
+        room = NAME_MAX_BYTES - len((dot + extension).encode())
+        stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .")
+        name = stem + dot + extension
     return name or fallback
 
 
@@ -666,10 +684,10 @@ def check_upload(
         )
     _refuse_polyglot(file_type, facts)
     scan(upload)
+    name = clean_filename(upload.name or "", fallback=f"file.{file_type.extension}")
     return CheckedUpload(
-        name=_with_extension(
-            clean_filename(upload.name or "", fallback=f"file.{file_type.extension}"), file_type
-        ),
+        # Once more: the right extension may have made the name longer.
+        name=clean_filename(_with_extension(name, file_type)),
         file_type=file_type,
         size=facts.size,
         sha256=sha256,

@@ -358,10 +358,39 @@ def test_the_size_cap_counts_the_bytes_not_the_declared_size() -> None:
         ("invoice\u202efdp.exe", "invoicefdp.exe"),  # right-to-left override
         ("...", "file"),
         ("Справка МОМ.pdf", "Справка МОМ.pdf"),
+        ("CON", "CON_"),
+        ("nul.txt", "nul_.txt"),
+        ("Aux.tar.gz", "Aux_.tar.gz"),
+        ("com1 .pdf", "com1_.pdf"),
+        ("LPT9.docx", "LPT9_.docx"),
+        ("COM¹.pdf", "COM¹_.pdf"),
+        ("Console.pdf", "Console.pdf"),
+        ("COM10.pdf", "COM10.pdf"),
+        ("../../prn.pdf", "prn_.pdf"),
     ],
 )
 def test_file_names_are_cleaned(name: str, cleaned: str) -> None:
     assert clean_filename(name) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("stem", "extension"),
+    [("a", ".pdf"), ("Я", ".docx"), ("文", ".pdf"), ("😀", ".xlsx"), ("Ё", "")],
+)
+def test_long_file_names_are_cut_to_255_bytes_at_a_character_boundary(
+    stem: str, extension: str
+) -> None:
+    name = clean_filename(stem * 300 + extension)
+    assert len(name.encode()) <= 255
+    assert len(name.encode()) > 255 - len(stem.encode())  # no more cut than needed
+    assert name == stem * len(name.removesuffix(extension)) + extension
+
+
+def test_the_stored_name_fits_once_the_right_extension_is_added() -> None:
+    checked = _check(PDF, name="Доклад " * 60)  # no extension: ".pdf" is added
+    assert len(checked.name.encode()) <= 255
+    assert checked.name.startswith("Доклад Доклад")
+    assert checked.name.endswith(".pdf")
 
 
 def test_registration_types_still_work() -> None:

@@ -178,16 +178,34 @@ def test_download_serves_the_latest_with_safe_headers(
     assert body_of(old) == PDF_BYTES.replace(b"%%EOF", b"% paper 1\n%%EOF")
 
 
-def test_images_are_shown_inline_and_office_files_downloaded(
-    world: World, staff: User, add: Callable[..., Document]
+def test_every_download_is_an_attachment_unless_a_preview_is_asked_for(
+    world: World, staff: User, add: Callable[..., Document], settings: Any
 ) -> None:
     image = add(upload=SimpleUploadedFile("map.png", PNG_BYTES))
+    text = add(upload=SimpleUploadedFile("notes.txt", "Повестка дня\n".encode()))
     word = add(upload=docx())
+    paper = add()
     client = client_for(None)
-    assert client.get(f"/documents/{image.pk}/en/")["Content-Disposition"].startswith("inline")
-    response = client.get(f"/documents/{word.pk}/en/")
-    assert response["Content-Disposition"].startswith("attachment")
-    assert response["Content-Type"].endswith("wordprocessingml.document")
+
+    def disposition(url: str) -> str:
+        response = client.get(url)
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        return response["Content-Disposition"].split(";")[0]
+
+    for document in (image, text, word, paper):
+        assert disposition(f"/documents/{document.pk}/en/") == "attachment"
+        assert disposition(f"/documents/{document.pk}/en/r1/") == "attachment"
+    # Asked for: images and text are shown, sandboxed; a PDF or an office file never.
+    assert disposition(f"/documents/{image.pk}/en/?preview=1") == "inline"
+    assert disposition(f"/documents/{text.pk}/en/r1/?preview=1") == "inline"
+    assert disposition(f"/documents/{paper.pk}/en/?preview=1") == "attachment"
+    assert disposition(f"/documents/{word.pk}/en/?preview=1") == "attachment"
+    settings.DOCUMENTS_X_ACCEL_REDIRECT = "/protected/"
+    assert disposition(f"/documents/{image.pk}/en/") == "attachment"
+    page = client.get(f"/documents/{image.pk}/").content.decode()
+    assert f'href="/documents/{image.pk}/en/?preview=1"' in page
+    assert "?preview=1" not in client.get(f"/documents/{paper.pk}/").content.decode()
 
 
 def test_byte_ranges_are_served(world: World, add: Callable[..., Document]) -> None:

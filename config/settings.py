@@ -99,7 +99,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.error_pages.ProductNotFound",
 ]
+# The product's error pages even with DEBUG on; tracebacks only in the console
+# (config/error_pages.py). DJANGO_TECHNICAL_ERROR_PAGES=1 shows Django's instead (they list every
+# URL pattern and the settings): only on a developer's own machine.
+TECHNICAL_ERROR_PAGES = env_bool("DJANGO_TECHNICAL_ERROR_PAGES")
+DEFAULT_EXCEPTION_REPORTER = "config.error_pages.ProductErrorReporter"
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"

@@ -21,6 +21,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.template import loader
 from django.urls import get_resolver
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 
 
@@ -30,9 +31,9 @@ def _replacing() -> bool:
 
 
 def _not_found(request: HttpRequest, exception: Exception) -> HttpResponseBase:
-    handler = get_resolver().resolve_error_handler(404)
-    response: HttpResponseBase = handler(request, exception)
-    return response
+    handler: Callable[[HttpRequest, Exception], HttpResponseBase]
+    handler = get_resolver().resolve_error_handler(404)  # type: ignore[assignment]  # the stubs know no arguments
+    return handler(request, exception)
 
 
 class ProductNotFound:
@@ -64,13 +65,15 @@ class ProductErrorReporter(ExceptionReporter):
     def _template(self) -> str:
         return "400.html" if isinstance(self.exc_value, SuspiciousOperation) else "500.html"
 
-    def get_traceback_html(self) -> str:
+    def get_traceback_html(self) -> SafeString:
         if not _replacing():
-            return str(super().get_traceback_html())
+            return super().get_traceback_html()
         # Like Django's own server_error view: no request context, no database.
-        return loader.get_template(self._template()).render()
+        return mark_safe(loader.get_template(self._template()).render())  # noqa: S308 - a rendered template
 
-    def get_traceback_text(self) -> str:
+    def get_traceback_text(self) -> SafeString:
         if not _replacing():
-            return str(super().get_traceback_text())
-        return "Bad Request (400)\n" if self._template() == "400.html" else "Server Error (500)\n"
+            return super().get_traceback_text()
+        if self._template() == "400.html":
+            return mark_safe("Bad Request (400)\n")
+        return mark_safe("Server Error (500)\n")

@@ -231,31 +231,30 @@ def _quoted_overlap() -> bytes:
     return data[:end] + bytes(record_b) + struct.pack("<4s4H2LH", *fields)
 
 
-def test_a_zip_bomb_by_ratio_is_refused_without_unpacking(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    bomb = _docx_with(("word/media/image1.png", _zeros(40)))
-    assert len(bomb) < 100_000  # 40 MB inside, about 1000:1
-    inflated: list[int] = []
+@pytest.fixture
+def inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the chunks the inspection inflates."""
+    chunks: list[int] = []
     inflate = uploads._inflate
     monkeypatch.setattr(
-        uploads, "_inflate", lambda *a: (inflated.append(len(c)) or c for c in inflate(*a))
+        uploads, "_inflate", lambda *a: (chunks.append(len(c)) or c for c in inflate(*a))
     )
+    return chunks
+
+
+def test_a_zip_bomb_by_ratio_is_refused_without_unpacking(inflated: list[int]) -> None:
+    bomb = _docx_with(("word/media/image1.png", _zeros(40)))
+    assert len(bomb) < 100_000  # 40 MB inside, about 1000:1
     with pytest.raises(UploadRefused, match="unpacks to far more than it weighs"):
         _check(bomb, name="report.docx")
     assert inflated == []  # its table of contents said enough
 
 
 def test_a_zip_bomb_that_lies_about_its_size_is_stopped_while_inflating(
-    monkeypatch: pytest.MonkeyPatch,
+    inflated: list[int],
 ) -> None:
     bomb = _lie_about_sizes(
         _docx_with(("word/media/image1.png", _zeros(64))), b"word/media/image1.png", 1000
-    )
-    inflated: list[int] = []
-    inflate = uploads._inflate
-    monkeypatch.setattr(
-        uploads, "_inflate", lambda *a: (inflated.append(len(c)) or c for c in inflate(*a))
     )
     with pytest.raises(UploadRefused, match="unpacks to far more than it weighs"):
         _check(bomb, name="report.docx")

@@ -18,6 +18,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.client_address import ClientAddress  # noqa: E402
 from config.request_limits import (  # noqa: E402
     BodySizeLimit,
     PacedResponses,
@@ -44,3 +45,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Every door sees the real client (forwarded headers only from TRUSTED_PROXIES).
+application = ClientAddress(application)

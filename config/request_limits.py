@@ -5,7 +5,9 @@ Django under ASGI spools the whole body to a temporary file before any view runs
 of its own; this checks ``Content-Length`` first and counts the bytes as they stream in (for a
 chunked body without a length), and the moment the cap is passed it tells Django the client
 went away (so Django drops what it read) and answers 413 itself. Document uploads
-(``settings.DOCUMENT_UPLOAD_PATHS``) get ``DOCUMENT_MAX_BYTES``; every other request
+(``settings.DOCUMENT_UPLOAD_PATHS``) get ``DOCUMENT_MAX_BYTES`` for the file plus room for the
+multipart form around it (``MULTIPART_ENVELOPE``: so a file of exactly the cap arrives, and the
+upload checks refuse one byte more with a sentence on the form); every other request
 ``REQUEST_MAX_BYTES``.
 
 ``install_daphne_guard`` puts the same cap one step earlier, in Daphne's HTTP request (Twisted
@@ -47,11 +49,27 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[..., Awaitable[None]]  # Django's handler types its messages more narrowly
 
 
-def _cap_for(path: str) -> int:
+# Boundaries, part headers and the form's other fields (titles, a note, the states named)
+# around an uploaded file.
+MULTIPART_ENVELOPE = 1024 * 1024
+
+
+def _limits_for(path: str) -> tuple[int, int]:
+    """The cap on the body of a request to ``path``, and the size to tell the client."""
     for pattern in settings.DOCUMENT_UPLOAD_PATHS:
         if re.match(pattern, path):
-            return int(settings.DOCUMENT_MAX_BYTES)
-    return int(settings.REQUEST_MAX_BYTES)
+            file_cap = int(settings.DOCUMENT_MAX_BYTES)
+            return file_cap + MULTIPART_ENVELOPE, file_cap
+    cap = int(settings.REQUEST_MAX_BYTES)
+    return cap, cap
+
+
+def _refusal(told: int) -> bytes:
+    megabytes = told // (1024 * 1024)
+    return (
+        f"Request too large: at most {megabytes} MB.\n"
+        f"Запрос слишком велик: не более {megabytes} МБ.\n"
+    ).encode()
 
 
 class BodySizeLimit:
@@ -62,10 +80,10 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cap = _cap_for(scope.get("path", ""))
+        cap, told = _limits_for(scope.get("path", ""))
         declared = _content_length(scope)
         if declared is not None and declared > cap:
-            await _refuse(send, cap)
+            await _refuse(send, told)
             return
         received = 0
         over = False
@@ -91,7 +109,7 @@ class BodySizeLimit:
 
         await self.app(scope, counting_receive, watching_send)
         if over and not started:
-            await _refuse(send, cap)
+            await _refuse(send, told)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -104,12 +122,8 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, cap: int) -> None:
-    megabytes = cap // (1024 * 1024)
-    body = (
-        f"Request too large: at most {megabytes} MB.\n"
-        f"Запрос слишком велик: не более {megabytes} МБ.\n"
-    ).encode()
+async def _refuse(send: Send, told: int) -> None:
+    body = _refusal(told)
     await send(
         {
             "type": "http.response.start",
@@ -225,12 +239,7 @@ def _refuse_early(request: Any) -> None:
     if getattr(request, "_body_refused", False):
         return
     request._body_refused = True
-    cap = request._body_cap
-    megabytes = cap // (1024 * 1024)
-    body = (
-        f"Request too large: at most {megabytes} MB.\n"
-        f"Запрос слишком велик: не более {megabytes} МБ.\n"
-    ).encode()
+    body = _refusal(request._body_told)
     # No "100 Continue" after this: the client must not start sending the body.
     request.requestHeaders.removeHeader(b"expect")
     transport = request.channel.transport
@@ -268,7 +277,8 @@ def install_daphne_guard() -> None:
         # into ``request.args`` (set per request in its constructor) only costs memory.
         self._parsePOSTFormSubmission = False
         raw = getattr(self.channel, "_path", b"") or b""
-        self._body_cap = _cap_for(unquote(raw.split(b"?", 1)[0].decode("latin-1")))
+        path = unquote(raw.split(b"?", 1)[0].decode("latin-1"))
+        self._body_cap, self._body_told = _limits_for(path)
         self._body_seen = 0
         got_length(self, length if length is None or length <= self._body_cap else 0)
         if length is not None and length > self._body_cap:

@@ -7,6 +7,7 @@ Redis; ``DIALOGUE_ENV=production`` turns on the production safeguards and requir
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -49,6 +50,17 @@ if not SECRET_KEY:
     SECRET_KEY = "development-only-insecure-key-never-used-in-production"  # noqa: S105 - dev default, refused above in production
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed:
+# the client is the right-most forwarded address that is not one of them
+# (config/client_address.py). Empty: the direct peer is the client, whatever headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from None
 # Origins allowed to open a WebSocket; defaults to the allowed hosts.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS") or ALLOWED_HOSTS
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -87,7 +99,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.error_pages.ProductNotFound",
 ]
+# The product's error pages even with DEBUG on; tracebacks only in the console
+# (config/error_pages.py). DJANGO_TECHNICAL_ERROR_PAGES=1 shows Django's instead (they list every
+# URL pattern and the settings): only on a developer's own machine.
+TECHNICAL_ERROR_PAGES = env_bool("DJANGO_TECHNICAL_ERROR_PAGES")
+DEFAULT_EXCEPTION_REPORTER = "config.error_pages.ProductErrorReporter"
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -219,6 +237,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
     "reset_password_from_key": "20/h/ip",
 }
+# Rate limits per address read REMOTE_ADDR, which config/client_address.py has already set
+# from the trusted proxies' headers; allauth must not read X-Forwarded-For itself.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Dialogue platform"
 # Secretariat roles must have TOTP before they can do anything else (see the middleware).

@@ -15,7 +15,10 @@ scan fails closed).
 Office files are ZIP containers recognised by their ``[Content_Types].xml`` (DOCX, XLSX,
 PPTX) or their ``mimetype`` entry (ODT, ODS, ODP). Legacy Word, Excel and PowerPoint files
 (OLE compound files) are accepted, recognised by their streams, because ministries still send
-notes verbales as ``.doc``; one that holds a VBA project (macros) is refused.
+notes verbales as ``.doc``; one that holds a VBA project (macros) is refused. Before such a
+container is accepted, each member is read from its own bytes (``inspect_container``): zip
+bombs (by size, ratio or overlapping members, whatever the table of contents claims), names
+that point outside the file or hold control characters, and archives inside are refused.
 """
 
 from __future__ import annotations
@@ -25,10 +28,13 @@ import hashlib
 import re
 import socket
 import struct
+import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -40,9 +46,14 @@ from django.utils.translation import gettext as _
 CHUNK = 64 * 1024
 HEAD = 4096
 TAIL = 64 * 1024
-# Beyond this an archive's declared content is a zip bomb, whatever it claims to be.
-ZIP_MAX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
-ZIP_MAX_ENTRIES = 20_000
+MiB = 1024 * 1024
+# Office and ODF files are ZIP containers, inspected member by member before they are accepted
+# (``inspect_container``). A real document stays far inside these; a zip bomb does not.
+ARCHIVE_MAX_MEMBERS = 10_000  # all members, those of embedded containers included
+ARCHIVE_MAX_INFLATED = 1024 * MiB  # all members together, inflated
+ARCHIVE_MAX_MEMBER_INFLATED = 256 * MiB
+ARCHIVE_MAX_RATIO = 100  # inflated : compressed past ARCHIVE_RATIO_FROM (as Apache POI)
+ARCHIVE_RATIO_FROM = 1 * MiB
 
 
 class UploadRefused(ValidationError):
@@ -77,7 +88,8 @@ XLS = FileType("application/vnd.ms-excel", "xls", "XLS")
 PPT = FileType("application/vnd.ms-powerpoint", "ppt", "PPT")
 
 IMAGES = (PNG, JPEG, GIF, WEBP)
-# What a browser shows without running anything: served inline, everything else as attachment.
+# What a browser shows without running anything: the only types a download may preview inline
+# (sandboxed, when asked); everything is otherwise an attachment.
 INLINE_SAFE = frozenset(t.content_type for t in (*IMAGES, TEXT))
 DOCUMENT_TYPES = (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, DOC, XLS, PPT, TEXT, *IMAGES)
 
@@ -124,15 +136,32 @@ def sniff(head: bytes) -> FileType | None:
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f<>:\"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+NAME_MAX_BYTES = 255  # what file systems take for one name, in UTF-8
+# Names Windows keeps for devices, with any extension ("nul.txt" too), in any case.
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"{port}{n}" for port in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")}
+)
+
+
 def clean_filename(name: str, *, fallback: str = "file") -> str:
     """The last path part of ``name`` without control, reserved or direction-changing
-    characters, at most 150 characters, never empty nor a dot-name."""
+    characters, never empty nor a dot-name, nor a name Windows keeps for a device (``CON``,
+    ``nul.txt``: those get ``_`` after the device's name), cut to ``NAME_MAX_BYTES`` of UTF-8
+    at a character boundary, keeping the extension."""
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[\\/]", name)[-1]
     name = _UNSAFE.sub("", name).strip().strip(".")
-    if len(name) > 150:
+    device, dot, rest = name.partition(".")
+    if device.rstrip(" ").upper() in _WINDOWS_DEVICES:
+        name = f"{device.rstrip(' ')}_{dot}{rest}"
+    if len(name.encode()) > NAME_MAX_BYTES:
         stem, dot, extension = name.rpartition(".")
-        name = (stem[: 150 - len(extension) - 1] + dot + extension) if dot else name[:150]
+        if not dot or len(extension.encode()) > 16:
+            stem, dot, extension = name, "", ""
+        room = NAME_MAX_BYTES - len((dot + extension).encode())
+        stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .")
+        name = stem + dot + extension
     return name or fallback
 
 
@@ -279,37 +308,300 @@ def _identify_zip(upload: UploadedFile) -> FileType | None:
             entries = archive.infolist()
             if not entries or entries[0].header_offset != 0:
                 return None  # something was put before the archive: a polyglot
-            if len(entries) > ZIP_MAX_ENTRIES or (
-                sum(e.file_size for e in entries) > ZIP_MAX_UNCOMPRESSED
-            ):
-                raise UploadRefused(_("This archive unpacks to far more than it weighs."))
-            names = {e.filename for e in entries}
-            if "[Content_Types].xml" in names:
-                types = _read_member(archive, "[Content_Types].xml").lower()
-                if any(marker in types for marker in _OOXML_MACROS) or any(
-                    n.lower().endswith("vbaproject.bin") for n in names
-                ):
-                    raise _macros()
-                for main, file_type in _OOXML_MAIN.items():
-                    if main in types:
-                        return file_type
-                return None
-            if entries[0].filename == "mimetype":
-                mimetype = _read_member(archive, "mimetype").strip()
-                odf = _ODF.get(mimetype)
-                if odf is not None and any(n.startswith(("Basic/", "Scripts/")) for n in names):
-                    raise _macros()
-                return odf
+            _refuse_declared(entries)
+            file_type = _office_type(archive, entries)
+            if file_type is not None:
+                inspect_container(upload, archive)
+            return file_type
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, RuntimeError):
         return None
     finally:
         upload.seek(0)
+
+
+def _office_type(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> FileType | None:
+    names = {e.filename for e in entries}
+    if "[Content_Types].xml" in names:
+        types = _read_member(archive, "[Content_Types].xml").lower()
+        if any(marker in types for marker in _OOXML_MACROS) or any(
+            n.lower().endswith("vbaproject.bin") for n in names
+        ):
+            raise _macros()
+        for main, file_type in _OOXML_MAIN.items():
+            if main in types:
+                return file_type
+        return None
+    if entries[0].filename == "mimetype":
+        mimetype = _read_member(archive, "mimetype").strip()
+        odf = _ODF.get(mimetype)
+        if odf is not None and any(n.startswith(("Basic/", "Scripts/")) for n in names):
+            raise _macros()
+        return odf
     return None
+
+
+def _is_office_container(archive: zipfile.ZipFile) -> bool:
+    entries = archive.infolist()
+    return bool(entries) and (
+        entries[0].filename == "mimetype"
+        or any(e.filename == "[Content_Types].xml" for e in entries)
+    )
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, limit: int = 1024 * 1024) -> bytes:
     with archive.open(name) as member:
         return member.read(limit)
+
+
+# --- Containers, member by member ----------------------------------------------------------------
+
+# Members that are themselves compressed archives. A ZIP may only be an Office or ODF file
+# embedded in the document (the workbook behind a chart), one level deep, and is inspected
+# like the outer one; anything else is refused.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_ARCHIVE_MAGIC = (
+    b"\x1f\x8b",  # gzip
+    b"BZh",  # bzip2
+    b"\xfd7zXZ\x00",  # xz
+    b"7z\xbc\xaf\x27\x1c",  # 7-Zip
+    b"Rar!\x1a\x07",  # RAR
+    b"MSCF",  # Windows cabinet
+    b"\x28\xb5\x2f\xfd",  # zstd
+    b"LZIP",
+)
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, (fixed fields), name and extra lengths
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass
+class _Budget:
+    """What the inspection of one upload has counted so far, embedded containers included."""
+
+    members: int = 0
+    inflated: int = 0
+
+
+def _bomb() -> UploadRefused:
+    return UploadRefused(
+        _("This archive unpacks to far more than it weighs (a compression bomb): not accepted.")
+    )
+
+
+def _damaged() -> UploadRefused:
+    return UploadRefused(
+        _(
+            "This file's parts do not match its table of contents (damaged or tampered "
+            "with): not accepted."
+        )
+    )
+
+
+def _too_many() -> UploadRefused:
+    return UploadRefused(
+        _("This file has too many parts (more than %(count)s): not accepted.")
+        % {"count": ARCHIVE_MAX_MEMBERS}
+    )
+
+
+def _refuse_declared(entries: list[zipfile.ZipInfo]) -> None:
+    """What the table of contents itself admits, before anything is inflated."""
+    if len(entries) > ARCHIVE_MAX_MEMBERS:
+        raise _too_many()
+    if sum(e.file_size for e in entries) > ARCHIVE_MAX_INFLATED or any(
+        _too_inflated(e.file_size, e.compress_size) for e in entries
+    ):
+        raise _bomb()
+
+
+def _too_inflated(inflated: int, compressed: int) -> bool:
+    return inflated > ARCHIVE_MAX_MEMBER_INFLATED or (
+        inflated > ARCHIVE_RATIO_FROM and inflated > ARCHIVE_MAX_RATIO * max(compressed, 1)
+    )
+
+
+def _refuse_unsafe_name(info: zipfile.ZipInfo) -> None:
+    name = info.orig_filename  # before zipfile cuts it at a NUL
+    parts = name.replace("\\", "/").split("/")
+    if (
+        not name
+        or "\\" in name
+        or name.startswith("/")
+        or _DRIVE.match(name)
+        or ".." in parts
+        or any(unicodedata.category(c) == "Cc" or c in _BIDI for c in name)
+    ):
+        shown = "".join("?" if unicodedata.category(c) == "Cc" else c for c in name)[:80]
+        raise UploadRefused(
+            _(
+                "This file contains a part named “%(name)s”, which points outside the file or "
+                "holds control characters: not accepted."
+            )
+            % {"name": shown}
+        )
+
+
+def inspect_container(
+    source: IO[bytes], archive: zipfile.ZipFile, *, budget: _Budget | None = None, depth: int = 0
+) -> None:
+    """Read every member of ``archive`` (a ZIP in ``source``) from its own bytes, not from what
+    the table of contents says: names without traversal, absolute paths, backslashes, drive
+    letters or control characters; no two members with one name or sharing bytes; the count,
+    the inflated size of each and of all (stopped as soon as a bound is passed), the ratio; no
+    archive inside, but an embedded Office file, itself inspected. Raises ``UploadRefused``."""
+    budget = budget or _Budget()
+    entries = archive.infolist()
+    budget.members += len(entries)
+    if budget.members > ARCHIVE_MAX_MEMBERS:
+        raise _too_many()
+    _refuse_declared(entries)
+    seen: set[str] = set()
+    for info in entries:
+        _refuse_unsafe_name(info)
+        if info.orig_filename in seen or info.flag_bits & 0x1:  # twice, or encrypted
+            raise _damaged()
+        seen.add(info.orig_filename)
+    starts = {info.orig_filename: _data_start(source, info) for info in entries}
+    _refuse_overlaps(entries, starts, getattr(archive, "start_dir", None))
+    for info in entries:
+        if not info.is_dir():
+            _inspect_member(source, info, starts[info.orig_filename], budget, depth)
+
+
+def _data_start(source: IO[bytes], info: zipfile.ZipInfo) -> int:
+    """Where the member's compressed bytes start, from its local header (whose name must be
+    the one in the table of contents)."""
+    source.seek(info.header_offset)
+    header = source.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        raise _damaged()
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+    if signature != b"PK\x03\x04" or source.read(name_length) != info.orig_filename.encode(
+        encoding
+    ):
+        raise _damaged()
+    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+
+
+def _refuse_overlaps(
+    entries: list[zipfile.ZipInfo], starts: dict[str, int], directory: int | None
+) -> None:
+    """Members whose bytes overlap are how the largest zip bombs inflate one kernel many
+    times over."""
+    end = 0
+    for info in sorted(entries, key=lambda e: e.header_offset):
+        if info.header_offset < end:
+            raise _bomb()
+        end = starts[info.orig_filename] + info.compress_size
+        if directory is not None and end > directory:
+            raise _damaged()
+
+
+def _inflate(source: IO[bytes], info: zipfile.ZipInfo, start: int) -> Iterator[bytes]:
+    """The member's bytes, inflated a chunk at a time (never more than ``CHUNK`` at once,
+    whatever the compressed bytes hold)."""
+    source.seek(start)
+    left = info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        while left:
+            data = source.read(min(CHUNK, left))
+            if not data:
+                raise _damaged()
+            left -= len(data)
+            yield data
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise _damaged()  # Office and ODF files are stored or deflated
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    try:
+        while left:
+            data = source.read(min(CHUNK, left))
+            if not data:
+                raise _damaged()
+            left -= len(data)
+            while data:
+                yield inflater.decompress(data, CHUNK)
+                data = inflater.unconsumed_tail
+        yield inflater.flush()
+    except zlib.error:
+        raise _damaged() from None
+    if not inflater.eof or inflater.unused_data:
+        raise _damaged()
+
+
+def _inspect_member(
+    source: IO[bytes], info: zipfile.ZipInfo, start: int, budget: _Budget, depth: int
+) -> None:
+    size = crc = 0
+    first: list[bytes] = []  # the member's start, until it says whether it is an archive
+    nested: IO[bytes] | None = None
+    decided = False
+    try:
+        for data in _inflate(source, info, start):
+            size += len(data)
+            budget.inflated += len(data)
+            if (
+                size > info.file_size
+                or budget.inflated > ARCHIVE_MAX_INFLATED
+                or _too_inflated(size, info.compress_size)
+            ):
+                raise _bomb()
+            crc = zlib.crc32(data, crc)
+            if decided:
+                if nested is not None:
+                    nested.write(data)
+                continue
+            first.append(data)
+            if size >= _NESTED_HEAD:
+                decided, nested = True, _nested_spool(first, depth)
+        if size != info.file_size or crc != info.CRC:
+            raise _damaged()
+        if not decided:
+            nested = _nested_spool(first, depth)
+        if nested is not None:
+            _inspect_nested(nested, budget, depth)
+    finally:
+        if nested is not None:
+            nested.close()
+
+
+_NESTED_HEAD = 512  # enough for every archive's signature (a tar's is at 257)
+
+
+def _nested_spool(first: list[bytes], depth: int) -> IO[bytes] | None:
+    """Somewhere to keep a member that is an embedded ZIP, holding its ``first`` bytes (to
+    inspect it whole after); refuses any other archive, and any archive inside an embedded
+    one."""
+    head = b"".join(first)
+    is_zip = head.startswith(_ZIP_MAGIC)
+    if not is_zip and not head.startswith(_ARCHIVE_MAGIC) and head[257:262] != b"ustar":
+        return None
+    if not is_zip or depth > 0:
+        raise _nested()
+    spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=MiB)  # noqa: SIM115 - the caller closes it
+    spool.write(head)
+    return spool
+
+
+def _nested() -> UploadRefused:
+    return UploadRefused(
+        _(
+            "This file contains another archive inside it: not accepted. Upload the documents "
+            "one by one."
+        )
+    )
+
+
+def _inspect_nested(spool: IO[bytes], budget: _Budget, depth: int) -> None:
+    spool.seek(0)
+    try:
+        with zipfile.ZipFile(spool) as inner:
+            if not _is_office_container(inner):
+                raise _nested()
+            inspect_container(spool, inner, budget=budget, depth=depth + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, RuntimeError):
+        raise _nested() from None
 
 
 def _identify_ole(upload: UploadedFile) -> FileType | None:
@@ -392,10 +684,10 @@ def check_upload(
         )
     _refuse_polyglot(file_type, facts)
     scan(upload)
+    name = clean_filename(upload.name or "", fallback=f"file.{file_type.extension}")
     return CheckedUpload(
-        name=_with_extension(
-            clean_filename(upload.name or "", fallback=f"file.{file_type.extension}"), file_type
-        ),
+        # Once more: the right extension may have made the name longer.
+        name=clean_filename(_with_extension(name, file_type)),
         file_type=file_type,
         size=facts.size,
         sha256=sha256,

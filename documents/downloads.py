@@ -8,9 +8,12 @@ server's memory either. With ``settings.DOCUMENTS_X_ACCEL_REDIRECT`` the reverse
 the bytes instead (``X-Accel-Redirect``), after the same check.
 
 Every answer has a strong ``ETag`` (the SHA-256 of the file), ``X-Content-Type-Options:
-nosniff``, and ``Content-Disposition: attachment`` unless the type is an image or plain text
-(a PDF can carry scripts, an office file macros: they open outside the browser). Single byte
-ranges are served (``206``); ``If-Range`` and ``If-None-Match`` are honoured.
+nosniff``, ``Content-Security-Policy: default-src 'none'; sandbox`` and ``Content-Disposition:
+attachment``, whatever the type: an uploaded file is never opened by the browser as part of the
+site. The one exception is a preview asked for explicitly (``?preview=1``) of an image or plain
+text, shown inline under the same sandbox (a PDF can carry scripts, and Chromium will not run
+its viewer in a sandbox: PDFs are always downloaded). Single byte ranges are served (``206``);
+``If-Range`` and ``If-None-Match`` are honoured.
 """
 
 from __future__ import annotations
@@ -37,16 +40,21 @@ CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def _common_headers(response: HttpResponseBase, revision: Revision) -> None:
+def wants_preview(request: HttpRequest, revision: Revision) -> bool:
+    """Shown in the browser only when asked for, and only what a browser shows without running
+    anything (images, plain text)."""
+    return request.GET.get("preview") == "1" and revision.content_type in INLINE_SAFE
+
+
+def _common_headers(response: HttpResponseBase, revision: Revision, *, preview: bool) -> None:
     response["ETag"] = f'"{revision.sha256}"'
     response["Last-Modified"] = http_date(revision.uploaded_at.timestamp())
     # Restricted papers must not sit in shared caches; each use asks again (and gets a 304).
     response["Cache-Control"] = "private, no-cache"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    inline = revision.content_type in INLINE_SAFE
     response["Content-Disposition"] = (
-        content_disposition_header(not inline, revision.download_name) or "attachment"
+        content_disposition_header(not preview, revision.download_name) or "attachment"
     )
 
 
@@ -101,15 +109,16 @@ async def _read(file: IO[bytes], start: int, length: int) -> AsyncIterator[bytes
 
 def serve(request: HttpRequest, revision: Revision) -> HttpResponseBase:
     """The file of ``revision`` (the caller has checked the permission)."""
+    preview = wants_preview(request, revision)
     if _not_modified(request, revision):
         response: HttpResponseBase = HttpResponse(status=304)
-        _common_headers(response, revision)
+        _common_headers(response, revision, preview=preview)
         return response
     storage = revision.file.storage
     prefix = settings.DOCUMENTS_X_ACCEL_REDIRECT
     if prefix and isinstance(storage, FileSystemStorage):
         response = HttpResponse(content_type=revision.content_type)
-        _common_headers(response, revision)
+        _common_headers(response, revision, preview=preview)
         response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(revision.file.name)
         return response
     wanted = _byte_range(request, revision)
@@ -126,7 +135,7 @@ def serve(request: HttpRequest, revision: Revision) -> HttpResponseBase:
     )
     # Closed even if never streamed (Django's own FileResponse keeps its file the same way).
     response._resource_closers.append(file.close)  # type: ignore[attr-defined]  # Django's closers
-    _common_headers(response, revision)
+    _common_headers(response, revision, preview=preview)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     if isinstance(wanted, tuple):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Organisation, State, User, in_language
+from dialogue.uploads import INLINE_SAFE
 from meetings.models import AgendaItem, Meeting
 
 
@@ -171,7 +172,7 @@ class Revision(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
     number = models.PositiveSmallIntegerField(_("revision"))
     file = models.FileField(upload_to=revision_path, storage=document_storage, max_length=300)
-    original_name = OneLineCharField(_("file name"), max_length=200)
+    original_name = OneLineCharField(_("file name"), max_length=255)  # NAME_MAX_BYTES
     content_type = models.CharField(max_length=100)
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField()
@@ -192,6 +193,11 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document.symbol} ({self.language}) r{self.number}"
+
+    @property
+    def can_preview(self) -> bool:
+        """An image or plain text, which the browser may show (sandboxed) when asked."""
+        return self.content_type in INLINE_SAFE
 
     @property
     def download_name(self) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from config.request_limits import BodySizeLimit, PacedResponses
+from config.request_limits import MULTIPART_ENVELOPE, BodySizeLimit, PacedResponses
 from tests.servers import AsgiServer, server_env
 
 MB = 1024 * 1024
@@ -82,13 +82,17 @@ def test_a_streamed_body_is_cut_off_when_it_passes_the_cap(settings: Any) -> Non
     assert [m.get("status") for m in sent if m["type"] == "http.response.start"] == [413]
 
 
-def test_document_uploads_get_the_larger_cap(settings: Any) -> None:
+def test_document_uploads_get_the_larger_cap_with_room_for_the_form(settings: Any) -> None:
     settings.REQUEST_MAX_BYTES = 1 * MB
     settings.DOCUMENT_MAX_BYTES = 4 * MB
     sent, app = _run("/meetings/7/documents/new/", [b"x" * MB] * 3, 3 * MB)
     assert (sent[0]["status"], app.read) == (200, 3 * MB)
-    sent, _ = _run("/meetings/7/documents/new/", [b""], 5 * MB)
+    whole = 4 * MB + MULTIPART_ENVELOPE  # a file of exactly the cap, and its form
+    sent, app = _run("/documents/3/upload/", [b"x" * MB] * 4 + [b"x" * MULTIPART_ENVELOPE], whole)
+    assert (sent[0]["status"], app.read) == (200, whole)
+    sent, _ = _run("/meetings/7/documents/new/", [b""], whole + 1)
     assert sent[0]["status"] == 413
+    assert b"at most 4 MB" in sent[1]["body"]  # what the file may weigh
 
 
 def test_paced_responses_wait_while_twisted_says_the_socket_is_full() -> None:
@@ -135,16 +139,33 @@ def test_paced_responses_wait_while_twisted_says_the_socket_is_full() -> None:
 # --- Inside Daphne ----------
 
 
-@pytest.fixture
-def asgi_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+def _start(settings: Any, tmp_path: Path, **extra: str) -> AsgiServer:
     """Daphne serving config.asgi on the test database, files where this test puts them."""
     env = server_env(
         redis_url=settings.REDIS_URL,
         prefix=f"limits-{uuid.uuid4().hex[:12]}",
         MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        **extra,
     )
     server = AsgiServer(env, tmp_path / "daphne.log")
     server.start()
+    return server
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+    server = _start(settings, tmp_path)
+    yield server
+    server.stop()
+
+
+SMALL_CAP = 2 * MB
+
+
+@pytest.fixture
+def small_cap_server(transactional_db: None, settings: Any, tmp_path: Path) -> Iterator[AsgiServer]:
+    """The same with a document cap small enough to upload a file of exactly its size."""
+    server = _start(settings, tmp_path, DOCUMENT_MAX_BYTES=str(SMALL_CAP))
     yield server
     server.stop()
 
@@ -282,66 +303,112 @@ def test_daphne_does_not_parse_a_multipart_upload_into_memory(asgi_server: Any) 
     assert growth_mb < 10, f"+{growth_mb:.0f} MB for a 20 MB upload"
 
 
+class _Uploader:
+    """The secretariat's document form, posted through the server as a browser would."""
+
+    def __init__(self, server: AsgiServer, staff: Any) -> None:
+        import http.cookiejar
+        import re
+        import urllib.request
+
+        from django.conf import settings
+        from django.test import Client
+
+        client = Client()
+        client.force_login(staff)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session}")]
+        self.url = f"{server.url}/dialogues/budapest-process/documents/new/"
+        page = opener.open(self.url).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token is not None
+        self.token = token.group(1)
+        csrf = next(c.value for c in jar if c.name == settings.CSRF_COOKIE_NAME)
+        self.cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+        )
+
+    def post(self, title: str, data: bytes) -> tuple[int, str]:
+        """Upload ``data`` as a PDF; the status after redirects, and the page."""
+        import urllib.error
+        import urllib.request
+
+        boundary = uuid.uuid4().hex
+        fields = {
+            "csrfmiddlewaretoken": self.token,
+            "kind": "report",
+            "title_en": title,
+            "series": "GEN",
+            "marking": "public",
+            "language": "en",
+        }
+        body = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        )
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.pdf"\r\n'
+                "Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(  # noqa: S310 - the test's own server
+            self.url,
+            data=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": self.cookie,
+                "Referer": self.url,
+            },
+        )
+        try:
+            with urllib.request.build_opener().open(request, timeout=60) as answer:
+                return int(answer.status), answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return int(error.code), error.read().decode()
+
+
+def _pdf_of(size: int) -> bytes:
+    """A PDF of exactly ``size`` bytes whose filler looks like nothing the checks refuse."""
+    head, tail = b"%PDF-1.4\n", b"\n%%EOF\n"
+    noise = os.urandom(size - len(head) - len(tail))
+    return head + noise.replace(b"<", b"(").replace(b"/", b"|").replace(b"%", b"&") + tail
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_large_upload_through_daphne_arrives_whole(asgi_server: Any, world: Any) -> None:
     """The body streamed from Twisted's file (``StreamedBodies``) is the body that was sent."""
     import hashlib
-    import http.cookiejar
-    import re
-    import urllib.request
-
-    from django.conf import settings
-    from django.test import Client
 
     from documents.models import Document
 
-    staff = world.people["secretariat_staff"]
-    client = Client()
-    client.force_login(staff)
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session}")]
-    url = f"{asgi_server.url}/dialogues/budapest-process/documents/new/"
-    page = opener.open(url).read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert token is not None
-    csrf = next(c.value for c in jar if c.name == settings.CSRF_COOKIE_NAME)
-    noise = os.urandom(12 * MB).replace(b"<", b"(").replace(b"/", b"|").replace(b"%", b"&")
-    data = b"%PDF-1.4\n" + noise + b"\n%%EOF\n"
-    boundary = uuid.uuid4().hex
-    fields = {
-        "csrfmiddlewaretoken": token.group(1),
-        "kind": "report",
-        "title_en": "Streamed report",
-        "series": "GEN",
-        "marking": "public",
-        "language": "en",
-    }
-    body = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-        for k, v in fields.items()
+    data = _pdf_of(12 * MB)
+    status, _page = _Uploader(asgi_server, world.people["secretariat_staff"]).post(
+        "Streamed report", data
     )
-    body += (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.pdf"\r\n'
-            "Content-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    request = urllib.request.Request(  # noqa: S310 - the test's own server
-        url,
-        data=body,
-        headers={
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; "
-            f"{settings.CSRF_COOKIE_NAME}={csrf}",
-            "Referer": url,
-        },
-    )
-    with urllib.request.build_opener().open(request, timeout=60) as answer:
-        assert answer.status == 200  # followed the redirect to the document's page
+    assert status == 200  # followed the redirect to the document's page
     revision = Document.objects.get(title_en="Streamed report").revisions.get()
     assert revision.sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_of_exactly_the_cap_through_daphne_is_accepted_and_one_byte_more_refused(
+    small_cap_server: Any, world: Any
+) -> None:
+    from documents.models import Document
+
+    uploader = _Uploader(small_cap_server, world.people["secretariat_staff"])
+    status, _page = uploader.post("At the cap", _pdf_of(SMALL_CAP))
+    assert status == 200
+    assert Document.objects.get(title_en="At the cap").revisions.get().size == SMALL_CAP
+    status, page = uploader.post("Over the cap", _pdf_of(SMALL_CAP + 1))
+    assert status == 400  # the form again, with the reason
+    assert "The file is too large: at most 2.0\xa0MB." in page
+    assert 'name="title_en"' in page
+    assert not Document.objects.filter(title_en="Over the cap").exists()

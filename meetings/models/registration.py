@@ -255,7 +255,7 @@ class NominationLetter(models.Model):
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="letters")
     version = models.PositiveSmallIntegerField()
     file = models.FileField(upload_to=letter_path, max_length=300)
-    original_name = OneLineCharField(_("file name"), max_length=200)
+    original_name = OneLineCharField(_("file name"), max_length=255)  # NAME_MAX_BYTES
     content_type = models.CharField(max_length=100)
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField()

@@ -228,20 +228,51 @@ def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting
     return meeting, member
 
 
+def _nominee_form(
+    request: AuthenticatedRequest, view: queries.DelegationView, data: Any
+) -> NomineeForm:
+    prefill = nominations.previous_details(request.user, request.GET.get("from", ""))
+    if prefill and request.GET.get("from"):
+        prefill["email"] = request.GET["from"]
+    return NomineeForm(
+        data,
+        initial=prefill,
+        categories=view.open_categories or None,
+        collect_gender=view.settings is None or view.settings.collect_gender,
+    )
+
+
+def _delegation_page(
+    request: AuthenticatedRequest,
+    meeting: Meeting,
+    member: Member,
+    key: str,
+    *,
+    view: queries.DelegationView,
+    form: NomineeForm,
+    letter_errors: list[str] | None = None,
+) -> HttpResponse:
+    context = {
+        "meeting": meeting,
+        "view": view,
+        "key": key,
+        "form": form,
+        "letter_errors": letter_errors or [],
+        "is_manager": permissions.can_manage_registration(request.user, meeting),
+        "known_people": nominations.known_people(request.user, meeting, member),
+        "now": timezone.now(),
+    }
+    template = "meetings/_delegation.html" if _is_fetch(request) else "meetings/delegation.html"
+    refused = form.errors or letter_errors
+    return render(request, template, context, status=400 if refused else 200)
+
+
 @login_required
 def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpResponse:
     """A delegation's nominations, quota and letter; the form to nominate (POST)."""
     meeting, member = _delegation_access(request, pk, key)
     view = queries.delegation_view(meeting, member)
-    prefill = nominations.previous_details(request.user, request.GET.get("from", ""))
-    if prefill and request.GET.get("from"):
-        prefill["email"] = request.GET["from"]
-    form = NomineeForm(
-        _posted(request),
-        initial=prefill,
-        categories=view.open_categories or None,
-        collect_gender=view.settings is None or view.settings.collect_gender,
-    )
+    form = _nominee_form(request, view, _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -265,17 +296,7 @@ def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpR
                 % {"name": nomination.full_name},
             )
             return redirect("delegation_detail", pk=meeting.pk, key=key)
-    context = {
-        "meeting": meeting,
-        "view": view,
-        "key": key,
-        "form": form,
-        "is_manager": permissions.can_manage_registration(request.user, meeting),
-        "known_people": nominations.known_people(request.user, meeting, member),
-        "now": timezone.now(),
-    }
-    template = "meetings/_delegation.html" if _is_fetch(request) else "meetings/delegation.html"
-    return render(request, template, context, status=400 if form.errors else 200)
+    return _delegation_page(request, meeting, member, key, view=view, form=form)
 
 
 @login_required
@@ -295,23 +316,32 @@ def delegation_mine(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delegation_letter_upload(request: AuthenticatedRequest, pk: int, key: str) -> HttpResponse:
+    """Upload the delegation's nomination letter; a refusal answers 400 with the delegation's
+    page and the reason beside the letter's form."""
     meeting, member = _delegation_access(request, pk, key)
     upload = request.FILES.get("letter")
-    if upload is None:
-        messages.error(request, _("Choose the file of the nomination letter."))
-    else:
-        try:
-            letter = nomination_letters.upload_letter(
-                by=request.user, meeting=meeting, member=member, upload=upload
-            )
-        except ValidationError as error:
-            _refused(request, error)
-        else:
-            messages.success(
-                request,
-                _("Nomination letter version %(version)d uploaded for the whole delegation.")
-                % {"version": letter.version},
-            )
+    try:
+        if upload is None:
+            raise ValidationError(_("Choose the file of the nomination letter."))
+        letter = nomination_letters.upload_letter(
+            by=request.user, meeting=meeting, member=member, upload=upload
+        )
+    except ValidationError as error:
+        view = queries.delegation_view(meeting, member)
+        return _delegation_page(
+            request,
+            meeting,
+            member,
+            key,
+            view=view,
+            form=_nominee_form(request, view, None),
+            letter_errors=error.messages,
+        )
+    messages.success(
+        request,
+        _("Nomination letter version %(version)d uploaded for the whole delegation.")
+        % {"version": letter.version},
+    )
     return redirect(reverse("delegation_detail", args=[meeting.pk, key]) + "#letter")
 
 

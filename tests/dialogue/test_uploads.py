@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import socket
 import struct
 import tempfile
 import threading
+import warnings
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -160,12 +162,181 @@ def test_binary_content_that_only_looks_like_markers_is_accepted() -> None:
     assert _check(GIF[:-1] + b"<svg " + GIF[-1:]).file_type.extension == "gif"
 
 
-def test_a_zip_bomb_is_refused_without_unpacking(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(uploads, "ZIP_MAX_UNCOMPRESSED", 1024 * 1024)
-    bomb = _zip([("[Content_Types].xml", b"<Types/>"), ("zeros", b"\x00" * (4 * 1024 * 1024))])
-    assert len(bomb) < 20_000
-    with pytest.raises(UploadRefused, match="unpacks to far more"):
-        _check(bomb)
+# --- Hostile containers, built as an attacker would -------------------------------------------
+
+DOCX_TYPES = (
+    "[Content_Types].xml",
+    b'<Types><Override PartName="/word/document.xml" ContentType="application/vnd.'
+    b'openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+)
+XLSX_TYPES = (
+    "[Content_Types].xml",
+    b'<Types><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+    b'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+)
+
+
+def _docx_with(*extra: tuple[str, bytes]) -> bytes:
+    return _zip([DOCX_TYPES, ("word/document.xml", b"<w:document/>"), *extra])
+
+
+def _zeros(megabytes: int) -> bytes:
+    return b"\x00" * (megabytes * 1024 * 1024)
+
+
+def _record(data: bytes, signature: bytes, name_at: int, name: bytes) -> int:
+    """Where the header with ``signature`` (local or central) of the member ``name`` starts."""
+    position = 0
+    while True:
+        position = data.index(signature, position)
+        name_length = struct.unpack_from("<H", data, position + name_at)[0]
+        start = position + (30 if signature == b"PK\x03\x04" else 46)
+        if data[start : start + name_length] == name:
+            return position
+        position += 4
+
+
+def _lie_about_sizes(data: bytes, name: bytes, size: int) -> bytes:
+    """The member ``name`` claims ``size`` inflated bytes in both its headers."""
+    lying = bytearray(data)
+    struct.pack_into("<L", lying, _record(data, b"PK\x03\x04", 26, name) + 22, size)
+    struct.pack_into("<L", lying, _record(data, b"PK\x01\x02", 28, name) + 24, size)
+    return bytes(lying)
+
+
+def _quoted_overlap() -> bytes:
+    """A document whose member ``a.bin`` holds, inside its own bytes, the whole of a second
+    member ``b.bin`` that the table of contents lists too: members sharing bytes are how the
+    largest zip bombs inflate one kernel many times over."""
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("word/media/b.bin", b"x" * 5000)
+    inner_bytes = inner.getvalue()
+    central_b = _record(inner_bytes, b"PK\x01\x02", 28, b"word/media/b.bin")
+    local_b = inner_bytes[:central_b]
+    record_b = bytearray(inner_bytes[central_b : central_b + 46 + len(b"word/media/b.bin")])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in (DOCX_TYPES, ("word/document.xml", b"<w:document/>")):
+            archive.writestr(name, data)
+        archive.writestr("word/media/a.bin", local_b)
+    data = buffer.getvalue()
+    local_a = _record(data, b"PK\x03\x04", 26, b"word/media/a.bin")
+    struct.pack_into("<L", record_b, 42, local_a + 30 + len(b"word/media/a.bin"))
+    end = data.rindex(b"PK\x05\x06")
+    fields = list(struct.unpack("<4s4H2LH", data[end : end + 22]))
+    fields[3] += 1  # members on this disk
+    fields[4] += 1  # members
+    fields[5] += len(record_b)  # the table's length
+    return data[:end] + bytes(record_b) + struct.pack("<4s4H2LH", *fields)
+
+
+@pytest.fixture
+def inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the chunks the inspection inflates."""
+    chunks: list[int] = []
+    inflate = uploads._inflate
+    monkeypatch.setattr(
+        uploads, "_inflate", lambda *a: (chunks.append(len(c)) or c for c in inflate(*a))
+    )
+    return chunks
+
+
+def test_a_zip_bomb_by_ratio_is_refused_without_unpacking(inflated: list[int]) -> None:
+    bomb = _docx_with(("word/media/image1.png", _zeros(40)))
+    assert len(bomb) < 100_000  # 40 MB inside, about 1000:1
+    with pytest.raises(UploadRefused, match="unpacks to far more than it weighs"):
+        _check(bomb, name="report.docx")
+    assert inflated == []  # its table of contents said enough
+
+
+def test_a_zip_bomb_that_lies_about_its_size_is_stopped_while_inflating(
+    inflated: list[int],
+) -> None:
+    bomb = _lie_about_sizes(
+        _docx_with(("word/media/image1.png", _zeros(64))), b"word/media/image1.png", 1000
+    )
+    with pytest.raises(UploadRefused, match="unpacks to far more than it weighs"):
+        _check(bomb, name="report.docx")
+    assert sum(inflated) < 256 * 1024  # stopped soon after the claimed 1,000 bytes, not 64 MB
+
+
+def test_a_container_with_too_many_parts_is_refused() -> None:
+    crowd = _docx_with(*((f"word/p{i}.xml", b"") for i in range(uploads.ARCHIVE_MAX_MEMBERS)))
+    with pytest.raises(UploadRefused, match="too many parts"):
+        _check(crowd, name="report.docx", max_bytes=10**7)
+
+
+def test_members_sharing_their_bytes_are_refused() -> None:
+    with pytest.raises(UploadRefused, match="compression bomb"):
+        _check(_quoted_overlap(), name="report.docx")
+
+
+def test_two_members_with_one_name_are_refused() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate it writes
+        twice = _docx_with(("word/document.xml", b"<w:document>other</w:document>"))
+    with pytest.raises(UploadRefused, match="do not match its table of contents"):
+        _check(twice, name="report.docx")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../evil",
+        "word/../../evil.xml",
+        "/etc/cron.d/evil",
+        "C:/Windows/evil.dll",
+        "word\\..\\..\\evil",
+        "word/evil\x01.xml",
+        "word/evil\n.xml",
+        "word/\u202elmx.exe",
+    ],
+)
+def test_a_member_named_outside_the_file_is_refused(name: str) -> None:
+    with pytest.raises(UploadRefused, match="points outside the file or holds control"):
+        _check(_docx_with((name, b"<x/>")), name="report.docx")
+
+
+def test_an_archive_inside_a_document_is_refused() -> None:
+    inner = _zip([("payload.txt", b"hello")])
+    gzipped = gzip.compress(b"hello" * 100)
+    for member in (("word/embeddings/package.zip", inner), ("word/media/x.emz", gzipped)):
+        with pytest.raises(UploadRefused, match="another archive inside it"):
+            _check(_docx_with(member), name="report.docx")
+
+
+def test_a_bomb_inside_an_embedded_workbook_is_refused() -> None:
+    workbook = _zip([XLSX_TYPES, ("xl/workbook.xml", b"<w/>"), ("xl/data.bin", _zeros(40))])
+    bomb = _docx_with(("word/embeddings/Microsoft_Excel_Worksheet.xlsx", workbook))
+    with pytest.raises(UploadRefused, match="compression bomb"):
+        _check(bomb, name="report.docx")
+
+
+def test_an_archive_inside_an_embedded_workbook_is_refused() -> None:
+    workbook = _zip([XLSX_TYPES, ("xl/workbook.xml", b"<w/>"), ("xl/x.zip", _zip([("a", b"b")]))])
+    nested = _docx_with(("word/embeddings/Microsoft_Excel_Worksheet.xlsx", workbook))
+    with pytest.raises(UploadRefused, match="another archive inside it"):
+        _check(nested, name="report.docx")
+
+
+def test_a_document_with_an_embedded_workbook_is_accepted() -> None:
+    import openpyxl
+
+    buffer = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Year", "Arrivals"])
+    workbook.save(buffer)
+    chart = _docx_with(("word/embeddings/Microsoft_Excel_Worksheet.xlsx", buffer.getvalue()))
+    assert _check(chart, name="report.docx").file_type.extension == "docx"
+
+
+def test_a_damaged_member_is_refused() -> None:
+    data = bytearray(_docx_with(("word/styles.xml", b"<w:styles>" + b"a" * 4000 + b"</w:styles>")))
+    start = data.index(b"word/styles.xml") + len(b"word/styles.xml")
+    data[start + 8] ^= 0xFF  # a flipped byte in the member's compressed data
+    with pytest.raises(UploadRefused, match="do not match its table of contents"):
+        _check(bytes(data), name="report.docx")
 
 
 def test_the_size_cap_counts_the_bytes_not_the_declared_size() -> None:
@@ -186,10 +357,39 @@ def test_the_size_cap_counts_the_bytes_not_the_declared_size() -> None:
         ("invoice\u202efdp.exe", "invoicefdp.exe"),  # right-to-left override
         ("...", "file"),
         ("Справка МОМ.pdf", "Справка МОМ.pdf"),
+        ("CON", "CON_"),
+        ("nul.txt", "nul_.txt"),
+        ("Aux.tar.gz", "Aux_.tar.gz"),
+        ("com1 .pdf", "com1_.pdf"),
+        ("LPT9.docx", "LPT9_.docx"),
+        ("COM¹.pdf", "COM¹_.pdf"),
+        ("Console.pdf", "Console.pdf"),
+        ("COM10.pdf", "COM10.pdf"),
+        ("../../prn.pdf", "prn_.pdf"),
     ],
 )
 def test_file_names_are_cleaned(name: str, cleaned: str) -> None:
     assert clean_filename(name) == cleaned
+
+
+@pytest.mark.parametrize(
+    ("stem", "extension"),
+    [("a", ".pdf"), ("Я", ".docx"), ("文", ".pdf"), ("😀", ".xlsx"), ("Ё", "")],
+)
+def test_long_file_names_are_cut_to_255_bytes_at_a_character_boundary(
+    stem: str, extension: str
+) -> None:
+    name = clean_filename(stem * 300 + extension)
+    assert len(name.encode()) <= 255
+    assert len(name.encode()) > 255 - len(stem.encode())  # no more cut than needed
+    assert name == stem * len(name.removesuffix(extension)) + extension
+
+
+def test_the_stored_name_fits_once_the_right_extension_is_added() -> None:
+    checked = _check(PDF, name="Доклад " * 60)  # no extension: ".pdf" is added
+    assert len(checked.name.encode()) <= 255
+    assert checked.name.startswith("Доклад Доклад")
+    assert checked.name.endswith(".pdf")
 
 
 def test_registration_types_still_work() -> None:

@@ -178,16 +178,34 @@ def test_download_serves_the_latest_with_safe_headers(
     assert body_of(old) == PDF_BYTES.replace(b"%%EOF", b"% paper 1\n%%EOF")
 
 
-def test_images_are_shown_inline_and_office_files_downloaded(
-    world: World, staff: User, add: Callable[..., Document]
+def test_every_download_is_an_attachment_unless_a_preview_is_asked_for(
+    world: World, staff: User, add: Callable[..., Document], settings: Any
 ) -> None:
     image = add(upload=SimpleUploadedFile("map.png", PNG_BYTES))
+    text = add(upload=SimpleUploadedFile("notes.txt", "Повестка дня\n".encode()))
     word = add(upload=docx())
+    paper = add()
     client = client_for(None)
-    assert client.get(f"/documents/{image.pk}/en/")["Content-Disposition"].startswith("inline")
-    response = client.get(f"/documents/{word.pk}/en/")
-    assert response["Content-Disposition"].startswith("attachment")
-    assert response["Content-Type"].endswith("wordprocessingml.document")
+
+    def disposition(url: str) -> str:
+        response = client.get(url)
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        return response["Content-Disposition"].split(";")[0]
+
+    for document in (image, text, word, paper):
+        assert disposition(f"/documents/{document.pk}/en/") == "attachment"
+        assert disposition(f"/documents/{document.pk}/en/r1/") == "attachment"
+    # Asked for: images and text are shown, sandboxed; a PDF or an office file never.
+    assert disposition(f"/documents/{image.pk}/en/?preview=1") == "inline"
+    assert disposition(f"/documents/{text.pk}/en/r1/?preview=1") == "inline"
+    assert disposition(f"/documents/{paper.pk}/en/?preview=1") == "attachment"
+    assert disposition(f"/documents/{word.pk}/en/?preview=1") == "attachment"
+    settings.DOCUMENTS_X_ACCEL_REDIRECT = "/protected/"
+    assert disposition(f"/documents/{image.pk}/en/") == "attachment"
+    page = client.get(f"/documents/{image.pk}/").content.decode()
+    assert f'href="/documents/{image.pk}/en/?preview=1"' in page
+    assert "?preview=1" not in client.get(f"/documents/{paper.pk}/").content.decode()
 
 
 def test_byte_ranges_are_served(world: World, add: Callable[..., Document]) -> None:
@@ -300,6 +318,49 @@ def test_secretariat_uploads_through_the_form_and_the_progress_script(
         {"language": "ru", "file": SimpleUploadedFile("agenda_ru.pdf", b"MZ\x90\x00")},
     )
     assert "it is a program" in plain.content.decode()
+
+
+def _docx_with(name: str, data: bytes) -> SimpleUploadedFile:
+    """A valid DOCX with one more member, ``name``."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx().read())) as good,
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for member in good.infolist():
+            archive.writestr(member.filename, good.read(member))
+        archive.writestr(name, data)
+    return SimpleUploadedFile("note.docx", buffer.getvalue())
+
+
+def test_hostile_office_files_are_refused_at_every_document_upload_door(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    document = add()
+    client = client_for(staff)
+    created = client.post(
+        f"/meetings/{meeting.pk}/documents/new/",
+        {
+            "kind": "background_paper",
+            "title_en": "Note",
+            "series": "SOM",
+            "marking": "public",
+            "language": "en",
+            "file": _docx_with("../../evil", b"x"),
+        },
+    )
+    assert created.status_code == 400
+    assert "“../../evil”, which points outside the file" in created.content.decode()
+    revised = client.post(
+        f"/documents/{document.pk}/upload/",
+        {"language": "ru", "file": _docx_with("word/media/a.png", b"\x00" * (20 * 1024 * 1024))},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert revised.status_code == 400
+    assert revised.json()["errors"] == [
+        "This archive unpacks to far more than it weighs (a compression bomb): not accepted."
+    ]
+    assert (Document.objects.count(), document.revisions.count()) == (1, 1)
 
 
 def test_circulate_form_sends_and_the_receipts_page_shows_the_table(

@@ -171,13 +171,35 @@ def test_letter_upload_of_an_executable_is_refused_with_a_message(
     world: World, open_meeting: Meeting
 ) -> None:
     client = client_for(world.people["focal_point_a"])
+    url = f"/meetings/{open_meeting.pk}/delegations/GE/letter/"
     response = client.post(
-        f"/meetings/{open_meeting.pk}/delegations/GE/letter/",
-        {"letter": SimpleUploadedFile("note.pdf", b"MZ\x90\x00 binary", "application/pdf")},
-        follow=True,
+        url, {"letter": SimpleUploadedFile("note.pdf", b"MZ\x90\x00 binary", "application/pdf")}
     )
-    assert "This kind of file is not accepted here" in response.content.decode()
+    assert response.status_code == 400  # the page and its letter form again, not a redirect
+    page = response.content.decode()
+    letter_form = page[page.index('id="letter"') :]
+    assert 'role="alert" id="letter-error">This kind of file is not accepted here' in letter_form
+    assert 'aria-describedby="letter-error"' in letter_form
     assert not open_meeting.delegations.filter(letters__isnull=False).exists()
+    empty = client.post(url, {})
+    assert empty.status_code == 400
+    assert "Choose the file of the nomination letter." in empty.content.decode()
+
+
+def test_letter_upload_over_its_cap_is_refused_with_the_form(
+    world: World, open_meeting: Meeting
+) -> None:
+    from meetings.registration import LETTER_MAX_BYTES
+
+    client = client_for(world.people["focal_point_a"])
+    url = f"/meetings/{open_meeting.pk}/delegations/GE/letter/"
+    at_cap = PDF_BYTES[:-6] + b"%" * (LETTER_MAX_BYTES - len(PDF_BYTES)) + PDF_BYTES[-6:]
+    assert len(at_cap) == LETTER_MAX_BYTES
+    assert client.post(url, {"letter": SimpleUploadedFile("a.pdf", at_cap)}).status_code == 302
+    over = client.post(url, {"letter": SimpleUploadedFile("b.pdf", at_cap + b"\n")})
+    assert over.status_code == 400
+    assert "The file is too large: at most 20.0\xa0MB." in over.content.decode()
+    assert open_meeting.delegations.get().letters.count() == 1
 
 
 # --- The secretariat ---------------------------------------------------------------------------
@@ -418,6 +440,7 @@ def test_my_registrations_and_personal_data_of_a_nominee(
     assert "SOM Istanbul" in client.get("/registrations/").content.decode()
     response = client.get("/registrations/my-data.json")
     assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
     assert data["nominations"][0]["passport_number"] == "P-77"
 

@@ -37,6 +37,8 @@ PDF = "application/pdf"
 
 
 def _pdf(data: bytes, filename: str, *, attachment: bool = True) -> HttpResponse:
+    """A PDF this platform made (never uploaded bytes). Only the wording's preview is shown
+    inline, unsandboxed: Chromium will not open its PDF viewer under a sandbox."""
     response = HttpResponse(data, content_type=PDF)
     response["Content-Disposition"] = content_disposition_header(attachment, filename) or ""
     patch_cache_control(response, private=True, no_store=True)
@@ -189,7 +191,10 @@ def _edit_page(
         "form": form,
         "placeholders": [(f"{{{name}}}", text) for name, text in letters.PLACEHOLDERS.items()],
     }
-    return render(request, "meetings/letter_template_form.html", context)
+    # A refused wording answers 400 with the form and the reason, never a redirect.
+    return render(
+        request, "meetings/letter_template_form.html", context, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -189,7 +189,7 @@ def test_letter_upload_of_an_executable_is_refused_with_a_message(
 def test_letter_upload_over_its_cap_is_refused_with_the_form(
     world: World, open_meeting: Meeting
 ) -> None:
-    from meetings.registration import LETTER_MAX_BYTES
+    from meetings.registration.nomination_letters import LETTER_MAX_BYTES
 
     client = client_for(world.people["focal_point_a"])
     url = f"/meetings/{open_meeting.pk}/delegations/GE/letter/"

@@ -41,8 +41,8 @@ def _dialogue_members(slug: str) -> QuerySet[User]:
 
 STREAM_RULES["dialogue"] = lambda user, key: Dialogue.objects.filter(slug=key).exists()
 STREAM_FOLLOWERS["dialogue"] = _dialogue_members
-STREAM_RULES["user"] = lambda user, key: bool(
-    user is not None and user.is_authenticated and user.is_active and str(user.pk) == key
+STREAM_RULES["user"] = lambda user, key: (
+    key.isdigit() and permissions.is_signed_in_as(user, int(key))
 )
 STREAM_FOLLOWERS["user"] = lambda key: User.objects.filter(pk=int(key), is_active=True)
 
@@ -53,9 +53,7 @@ AUDIENCE_RULES["dialogue_members"] = lambda user, audience: permissions.is_membe
 AUDIENCE_RULES["secretariat"] = lambda user, audience: permissions.is_secretariat_of_dialogue_id(
     user, audience["dialogue"]
 )
-AUDIENCE_RULES["user"] = lambda user, audience: bool(
-    user is not None and user.is_authenticated and user.pk == audience["user"]
-)
+AUDIENCE_RULES["user"] = lambda user, audience: permissions.is_signed_in_as(user, audience["user"])
 AUDIENCE_CANDIDATES["secretariat"] = lambda audience: permissions.role_holders(
     permissions.SECRETARIAT_ROLES, dialogue_id=audience["dialogue"]
 )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -52,3 +53,26 @@ async def socket(user: User | None = None) -> WebsocketCommunicator:
     if user is not None:
         headers.append(await sync_to_async(session_cookie)(user))
     return WebsocketCommunicator(application, "/ws/live/", headers=headers)
+
+
+async def subscribe(
+    ws: WebsocketCommunicator, stream: str, since: int | None = None
+) -> list[dict[str, Any]]:
+    """Subscribe and return every frame up to and including ``subscribed`` (or ``refused``)."""
+    message: dict[str, Any] = {"type": "subscribe", "streams": [stream]}
+    if since is not None:
+        message["since"] = since
+    await ws.send_to(text_data=json.dumps(message))
+    frames = []
+    while True:
+        frame = json.loads(await ws.receive_from(timeout=5))
+        frames.append(frame)
+        if frame["type"] in ("subscribed", "refused"):
+            return frames
+
+
+async def next_event(ws: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
+    while True:
+        frame = json.loads(await ws.receive_from(timeout=timeout))
+        if frame["type"] == "event":
+            return frame

@@ -17,7 +17,7 @@ from dialogue.models import Announcement, Role
 from notifications.consumers import MAX_UNACKED_FRAMES, CloseCode
 from notifications.models import Event, PruneMark
 from tests.conftest import World
-from tests.notifications.conftest import socket
+from tests.notifications.conftest import next_event, socket, subscribe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
 
@@ -35,36 +35,13 @@ def _post(world: World, title: str, audience: str = Announcement.Audience.MEMBER
 post = sync_to_async(_post)
 
 
-async def _subscribe(
-    ws: WebsocketCommunicator, stream: str, since: int | None = None
-) -> list[dict[str, Any]]:
-    """Subscribe and return every frame up to and including ``subscribed`` (or ``refused``)."""
-    message: dict[str, Any] = {"type": "subscribe", "streams": [stream]}
-    if since is not None:
-        message["since"] = since
-    await ws.send_to(text_data=json.dumps(message))
-    frames = []
-    while True:
-        frame = json.loads(await ws.receive_from(timeout=5))
-        frames.append(frame)
-        if frame["type"] in ("subscribed", "refused"):
-            return frames
-
-
-async def _next_event(ws: WebsocketCommunicator, timeout: float = 5) -> dict[str, Any]:
-    while True:
-        frame = json.loads(await ws.receive_from(timeout=timeout))
-        if frame["type"] == "event":
-            return frame
-
-
 async def test_member_receives_an_announcement_live(world: World) -> None:
     ws = await socket(world.people["delegate_a"])
     assert (await ws.connect())[0]
-    frames = await _subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    frames = await subscribe(ws, f"dialogue:{world.dialogue.slug}")
     assert frames[-1]["type"] == "subscribed"
     announcement = await post(world, "Agenda v2 is out")
-    frame = await _next_event(ws)
+    frame = await next_event(ws)
     assert (frame["event"], frame["stream"], frame["data"]["title"]) == (
         "announcement.posted",
         "dialogue:budapest-process",
@@ -77,10 +54,10 @@ async def test_member_receives_an_announcement_live(world: World) -> None:
 async def test_anonymous_gets_public_announcements_only(world: World) -> None:
     ws = await socket()
     assert (await ws.connect())[0]
-    await _subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    await subscribe(ws, f"dialogue:{world.dialogue.slug}")
     await post(world, "Members only")
     await post(world, "For everyone", audience=Announcement.Audience.PUBLIC)
-    frame = await _next_event(ws)
+    frame = await next_event(ws)
     assert frame["data"]["title"] == "For everyone"
     await ws.disconnect()
 
@@ -92,7 +69,7 @@ async def test_replay_sends_exactly_what_was_missed_in_order(world: World) -> No
     await post(world, "three")
     ws = await socket(world.people["delegate_a"])
     await ws.connect()
-    frames = await _subscribe(ws, f"dialogue:{world.dialogue.slug}", since=since)
+    frames = await subscribe(ws, f"dialogue:{world.dialogue.slug}", since=since)
     assert [f["data"]["title"] for f in frames if f["type"] == "event"] == ["two", "three"]
     assert frames[-1] == {
         "type": "subscribed",
@@ -107,7 +84,7 @@ async def test_replay_filters_by_what_the_user_may_see(world: World) -> None:
     await post(world, "public", audience=Announcement.Audience.PUBLIC)
     ws = await socket()
     await ws.connect()
-    frames = await _subscribe(ws, f"dialogue:{world.dialogue.slug}", since=0)
+    frames = await subscribe(ws, f"dialogue:{world.dialogue.slug}", since=0)
     assert [f["data"]["title"] for f in frames if f["type"] == "event"] == ["public"]
     await ws.disconnect()
 
@@ -117,7 +94,7 @@ async def test_resume_from_before_the_pruned_log_resets(world: World) -> None:
     await sync_to_async(PruneMark.objects.create)(pk=1, pruned_through=10_000)
     ws = await socket(world.people["delegate_a"])
     await ws.connect()
-    frames = await _subscribe(ws, f"dialogue:{world.dialogue.slug}", since=5)
+    frames = await subscribe(ws, f"dialogue:{world.dialogue.slug}", since=5)
     assert [f["type"] for f in frames] == ["reset", "subscribed"]
     await ws.disconnect()
 
@@ -127,9 +104,9 @@ async def test_subscribing_to_someone_elses_stream_is_refused(world: World) -> N
     await ws.connect()
     other = world.people["focal_point_a"]
     assert other is not None
-    frames = await _subscribe(ws, f"user:{other.pk}")
+    frames = await subscribe(ws, f"user:{other.pk}")
     assert frames == [{"type": "refused", "stream": f"user:{other.pk}"}]
-    frames = await _subscribe(ws, "dialogue:no-such-dialogue")
+    frames = await subscribe(ws, "dialogue:no-such-dialogue")
     assert frames == [{"type": "refused", "stream": "dialogue:no-such-dialogue"}]
     await ws.disconnect()
 
@@ -138,7 +115,7 @@ async def test_revoked_role_stops_the_flow_within_two_seconds(world: World) -> N
     fp = world.people["focal_point_a"]
     ws = await socket(fp)
     await ws.connect()
-    await _subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    await subscribe(ws, f"dialogue:{world.dialogue.slug}")
     role = await sync_to_async(Role.objects.active().get)(user=fp)
     await sync_to_async(services.revoke_role)(by=world.people["secretariat_admin"], role=role)
     await asyncio.sleep(2)
@@ -152,7 +129,7 @@ async def test_logout_closes_the_socket_within_two_seconds(world: World) -> None
 
     ws = await socket(world.people["delegate_a"])
     await ws.connect()
-    await _subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    await subscribe(ws, f"dialogue:{world.dialogue.slug}")
     await sync_to_async(lambda: Session.objects.all().delete())()
     output = await ws.receive_output(timeout=2.5)
     assert output == {"type": "websocket.close", "code": CloseCode.UNAUTHENTICATED}
@@ -183,7 +160,7 @@ async def test_client_that_never_acknowledges_is_cut_off(world: World, monkeypat
     monkeypatch.setattr("notifications.consumers.MAX_UNACKED_FRAMES", 3)
     ws = await socket()
     await ws.connect()
-    await _subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    await subscribe(ws, f"dialogue:{world.dialogue.slug}")
     for n in range(5):
         await post(world, f"public {n}", audience=Announcement.Audience.PUBLIC)
     outputs = [await ws.receive_output(timeout=5) for _ in range(4)]
@@ -196,10 +173,10 @@ async def test_fast_path_loss_is_filled_from_the_log(world: World, monkeypatch: 
     """A message the channel layer drops (full channel, Redis restarted) still arrives."""
     ws = await socket(world.people["delegate_a"])
     await ws.connect()
-    await _subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    await subscribe(ws, f"dialogue:{world.dialogue.slug}")
     monkeypatch.setattr("notifications.publishing.relay", lambda events, recipients=None: 0)
     await post(world, "lost on the fast path")
-    frame = await _next_event(ws, timeout=3)
+    frame = await next_event(ws, timeout=3)
     assert frame["data"]["title"] == "lost on the fast path"
     await ws.disconnect()
 

@@ -78,6 +78,8 @@ def _build(world: World) -> Scene:
     scene.ids["invitation_token"] = sent.token
     delegate = world.people["delegate_a"]
     scene.ids["delegate_a"] = delegate.pk if delegate else 0
+    held = world.people["secretariat_without_2fa"]
+    scene.ids["secretariat_without_2fa"] = held.pk if held else 0
 
     body = Body.objects.create(
         dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
@@ -102,6 +104,7 @@ def _build(world: World) -> Scene:
         "members": live.audience_dialogue_members(world.dialogue),
         "secretariat": live.audience_secretariat(world.dialogue),
         "user_delegate_a": {"kind": "user", "user": scene.ids["delegate_a"]},
+        "user_secretariat_without_2fa": {"kind": "user", "user": scene.ids["secretariat_without_2fa"]},
         "meeting_public": meeting_events.audience_meeting(public),
         "meeting_members": meeting_events.audience_meeting(members),
         "meeting_draft": meeting_events.audience_meeting(draft),

@@ -1,12 +1,14 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSockets pass the origin check (a missing Origin is refused) and carry the Django session.
+WebSockets pass the origin check (scheme, host and port; a missing Origin is refused) and carry
+the Django session.
 HTTP requests pass the body-size cap and streamed responses are paced to the client
 (``config/request_limits.py``).
 """
 
 import gc
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -18,6 +20,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.origins import origin_allowed  # noqa: E402
 from config.request_limits import (  # noqa: E402
     BodySizeLimit,
     PacedResponses,
@@ -34,13 +37,24 @@ install_daphne_guard()
 gc.freeze()
 gc.set_threshold(50_000, 20, 10)
 
+
+class OriginCheck(OriginValidator):
+    """Channels' origin check, comparing scheme, host and port (``config/origins.py``): a
+    pattern without a scheme in Channels' own would admit any scheme and any port."""
+
+    def __init__(self, application: Any) -> None:
+        super().__init__(application, allowed_origins=())
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        return parsed_origin is not None and origin_allowed(
+            parsed_origin.geturl(), settings.WEBSOCKET_ALLOWED_ORIGINS
+        )
+
+
 application = ProtocolTypeRouter(
     {
         # StreamedBodies first: both it and PacedResponses find Daphne's request behind `send`.
         "http": StreamedBodies(PacedResponses(BodySizeLimit(django_asgi_app))),
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
-            settings.WEBSOCKET_ALLOWED_ORIGINS,
-        ),
+        "websocket": OriginCheck(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -17,6 +17,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.origins import allowed_origins
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -49,8 +51,14 @@ if not SECRET_KEY:
     SECRET_KEY = "development-only-insecure-key-never-used-in-production"  # noqa: S105 - dev default, refused above in production
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost")
-# Origins allowed to open a WebSocket; defaults to the allowed hosts.
-WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS") or ALLOWED_HOSTS
+# Origins allowed to open a WebSocket, compared on scheme, host and port (config/origins.py);
+# by default the allowed hosts over https (production) or over http on any port (development).
+try:
+    WEBSOCKET_ALLOWED_ORIGINS = allowed_origins(
+        env_list("WEBSOCKET_ALLOWED_ORIGINS"), ALLOWED_HOSTS, production=PRODUCTION
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(f"WEBSOCKET_ALLOWED_ORIGINS: {error}") from None
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

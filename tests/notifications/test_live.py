@@ -199,6 +199,31 @@ async def test_live_socket_refuses_a_missing_or_foreign_origin(
     assert not connected
 
 
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [
+        ("https://dialogue.example.org", True),
+        ("https://dialogue.example.org:443", True),
+        ("https://DIALOGUE.example.org", True),
+        ("http://dialogue.example.org", False),  # another scheme
+        ("https://dialogue.example.org:9999", False),  # another port
+        ("http://dialogue.example.org:443", False),
+        ("https://dialogue.example.org.evil.example", False),
+        ("null", False),
+    ],
+)
+async def test_live_socket_compares_the_origins_scheme_host_and_port(
+    settings: Any, origin: str, accepted: bool
+) -> None:
+    settings.WEBSOCKET_ALLOWED_ORIGINS = ["https://dialogue.example.org"]
+    communicator = WebsocketCommunicator(
+        application, "/ws/live/", headers=[(b"origin", origin.encode())]
+    )
+    connected, _ = await communicator.connect()
+    assert connected == accepted
+    await communicator.disconnect()
+
+
 async def test_live_socket_closes_on_an_unknown_message() -> None:
     communicator = await socket()
     await communicator.connect()

@@ -104,7 +104,7 @@ def _build(world: World) -> Scene:
         "members": live.audience_dialogue_members(world.dialogue),
         "secretariat": live.audience_secretariat(world.dialogue),
         "user_delegate_a": {"kind": "user", "user": scene.ids["delegate_a"]},
-        "user_secretariat_without_2fa": {"kind": "user", "user": scene.ids["secretariat_without_2fa"]},
+        "user_secretariat_without_2fa": live.audience_user(held) if held else {},
         "meeting_public": meeting_events.audience_meeting(public),
         "meeting_members": meeting_events.audience_meeting(members),
         "meeting_draft": meeting_events.audience_meeting(draft),

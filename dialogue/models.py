@@ -338,9 +338,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 
     objects = UserManager()
-    # Annotated by ``UserManager`` on every loaded person (absent on one built otherwise).
-    email_verified: bool
-    totp_set_up: bool
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

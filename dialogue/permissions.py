@@ -362,7 +362,7 @@ def load_users(user_ids: Iterable[int]) -> dict[int, User]:
     users = {u.pk: u for u in User.objects.filter(pk__in=list(user_ids), is_active=True)}
     if not users:
         return {}
-    verified = [user_id for user_id, user in users.items() if user.email_verified]
+    verified = {pk for pk, user in users.items() if getattr(user, "email_verified", False)}
     grants: dict[int, list[Grant]] = {}
     if verified:
         for user_id, dialogue_id, kind, state_id, organisation_id in (
@@ -377,7 +377,7 @@ def load_users(user_ids: Iterable[int]) -> dict[int, User]:
         setattr(
             user,
             _CACHE_ATTRIBUTE,
-            _settled(user, user.email_verified, tuple(grants.get(user_id, ()))),
+            _settled(user, user_id in verified, tuple(grants.get(user_id, ()))),
         )
     return users
 

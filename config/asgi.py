@@ -27,9 +27,11 @@ from config.request_limits import (  # noqa: E402
     StreamedBodies,
     install_daphne_guard,
 )
+from notifications import going_away  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 install_daphne_guard()
+going_away.install()
 
 # A process holding thousands of sockets keeps about a million objects alive; full collections
 # of them stalled fan-out for 100-500 ms every few seconds (bench/live.py). Freeze what setup

@@ -8,6 +8,7 @@ has not acknowledged (a client that stops reading is cut off, and later resumes)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import deque
@@ -32,6 +33,7 @@ SENT_MEMORY = 512
 
 
 class CloseCode:
+    GOING_AWAY = 1001  # the server is shutting down: reconnect at once (with jitter)
     UNKNOWN_MESSAGE = 4400
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
@@ -66,12 +68,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Set when the connection is over (the hub waits for it when the server goes away).
+        self.finished = asyncio.Event()
         try:
             await super().__call__(scope, receive, send)
         finally:
             # Also when the server cancels the consumer (a close that took too long) and
             # disconnect() never runs: the hub must not keep writing to a dead socket.
             self.closing = True
+            self.finished.set()
             get_hub().forget(self)
 
     async def connect(self) -> None:
@@ -97,6 +102,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CloseCode.UNAUTHENTICATED)
                 return
         await self.accept()
+        if get_hub().going_away:  # reached this process as it shuts down: try the next one
+            await self._close(CloseCode.GOING_AWAY)
+            return
         await get_hub().attach(self)
 
     async def disconnect(self, code: int) -> None:
@@ -220,6 +228,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def end_session(self) -> None:
         await self._close(CloseCode.UNAUTHENTICATED)
+
+    async def go_away(self) -> None:
+        await self._close(CloseCode.GOING_AWAY)
 
     async def _write(self, subscription: Subscription, event_id: int, frame: str) -> None:
         if event_id in subscription.sent or self.closing:

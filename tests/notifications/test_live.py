@@ -15,6 +15,7 @@ from config.asgi import application
 from dialogue import announcements, services
 from dialogue.models import Announcement, Role
 from notifications.consumers import MAX_UNACKED_FRAMES, CloseCode
+from notifications.hub import get_hub
 from notifications.models import Event, PruneMark
 from tests.conftest import World
 from tests.notifications.conftest import next_event, socket, subscribe
@@ -232,3 +233,18 @@ async def test_live_socket_closes_on_an_unknown_message() -> None:
         "type": "websocket.close",
         "code": CloseCode.UNKNOWN_MESSAGE,
     }
+
+
+async def test_server_going_away_closes_every_socket_and_newcomers_with_1001(
+    world: World,
+) -> None:
+    sockets = [await socket(world.people["delegate_a"]), await socket()]
+    for ws in sockets:
+        assert (await ws.connect())[0]
+        await subscribe(ws, f"dialogue:{world.dialogue.slug}")
+    assert await get_hub().go_away(grace=0.5) == 2
+    for ws in sockets:
+        assert await ws.receive_output() == {"type": "websocket.close", "code": 1001}
+    newcomer = await socket()
+    assert (await newcomer.connect())[0]
+    assert await newcomer.receive_output() == {"type": "websocket.close", "code": 1001}

@@ -36,7 +36,7 @@ def install() -> None:
     from twisted.internet import reactor
 
     allow_going_away_close()
-    reactor.callWhenRunning(install_handlers)  # type: ignore[attr-defined]  # an IReactorCore
+    reactor.callWhenRunning(install_handlers)
 
 
 def allow_going_away_close() -> None:

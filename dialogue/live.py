@@ -106,6 +106,13 @@ class DialogueLivePolicy:
     def fingerprint(self, user: AnyUser | None) -> Hashable:
         return permissions.standing(user)
 
+    def prepare(self, user: AnyUser) -> AnyUser | None:
+        if not user.is_active:
+            return None
+        permissions.forget(user)
+        permissions.standing(user)  # the address and TOTP came with the user: one query
+        return user
+
     def reload(self, user_ids: Collection[int]) -> dict[int, Any]:
         return dict(permissions.load_users(user_ids))
 

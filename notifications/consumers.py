@@ -95,9 +95,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_refill = time.monotonic()
         self.closing = False
         if self.user_key is not None:
-            # Load the standing now, so filtering frames later never touches the database.
-            fresh = await database_sync_to_async(get_policy().reload)([self.user_key])
-            self.user = fresh.get(self.user_key)
+            # The session's user was read for this connection: load the standing now, so
+            # filtering frames later never touches the database.
+            self.user = await database_sync_to_async(get_policy().prepare)(self.user)
             if self.user is None:
                 await self.close(code=CloseCode.UNAUTHENTICATED)
                 return

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
+from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
 from config.asgi import application
@@ -76,3 +77,25 @@ async def next_event(ws: WebsocketCommunicator, timeout: float = 5) -> dict[str,
         frame = json.loads(await ws.receive_from(timeout=timeout))
         if frame["type"] == "event":
             return frame
+
+
+@pytest.fixture
+def queries(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """Start counting the statements every thread sends to the database (a consumer's run in
+    the database thread); calling the result returns them so far."""
+    seen: list[str] | None = None
+    original = CursorWrapper._execute
+
+    def counting(self: CursorWrapper, sql: str, *args: Any) -> Any:
+        if seen is not None:
+            seen.append(sql)
+        return original(self, sql, *args)
+
+    monkeypatch.setattr(CursorWrapper, "_execute", counting)
+
+    def start() -> list[str]:
+        nonlocal seen
+        seen = []
+        return seen
+
+    return start

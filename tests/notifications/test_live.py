@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -248,3 +250,53 @@ async def test_server_going_away_closes_every_socket_and_newcomers_with_1001(
     newcomer = await socket()
     assert (await newcomer.connect())[0]
     assert await newcomer.receive_output() == {"type": "websocket.close", "code": 1001}
+
+
+def _newest_event_id() -> int:
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@pytest.mark.parametrize("missed_events", [1, 50])
+async def test_reconnect_costs_a_session_lookup_and_one_replay_query(
+    world: World,
+    queries: Callable[[], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    missed_events: int,
+) -> None:
+    """What 1,000 clients pay at once after a restart: the session and its person, their
+    roles, the stream's check, then the log: one query for where it stands, one for what was
+    missed, whatever its length."""
+    monkeypatch.setattr("notifications.hub.BACKSTOP_INTERVAL", 3600)  # the hub's own reads
+    monkeypatch.setattr("notifications.hub.REFRESH_INTERVAL", 3600)  # stay out of the count
+    stream = f"dialogue:{world.dialogue.slug}"
+    since = await sync_to_async(_newest_event_id)()
+    for n in range(missed_events):
+        await post(world, f"Missed {n}")
+    running = await socket()  # the process's hub has started (it reads the log once)
+    assert (await running.connect())[0]
+    ws = await socket(world.people["delegate_a"])  # signed in before the count starts
+    sent = queries()
+    assert (await ws.connect())[0]
+    frames = await subscribe(ws, stream, since=since)
+    await ws.disconnect()
+    await running.disconnect()
+
+    assert len([f for f in frames if f["type"] == "event"]) == missed_events
+    assert [_table_read(sql) for sql in sent] == [
+        "django_session",
+        "dialogue_user",  # with the verified address and TOTP, in subqueries
+        "dialogue_role",
+        "dialogue_dialogue",
+        "notifications_event, notifications_prunemark",  # where the stream stands
+        "notifications_event",  # what was missed
+    ]
+
+
+def _table_read(sql: str) -> str:
+    """The table a statement reads from (outside its subqueries), or those of its subqueries."""
+    found = [
+        (m.group(1), sql[: m.start()].count("(") - sql[: m.start()].count(")"))
+        for m in re.finditer(r'FROM "(\w+)"', sql)
+    ]
+    outer = [table for table, depth in found if depth == 0]
+    return outer[0] if outer else ", ".join(table for table, _ in found)

@@ -240,6 +240,10 @@ class _ClientProtocol(asyncio.Protocol):
         self.count = 0
         self.counted = False  # counted as live (between subscribed and connection lost)
         self.partial: list[bytes] = []
+        self.last_id: int | None = None  # from the subscribed frame
+
+    def subscribe_frame(self) -> bytes:
+        return json.dumps({"type": "subscribe", "streams": [STREAM]}).encode()
 
     def _flush(self) -> None:
         assert self.transport is not None  # noqa: S101
@@ -257,6 +261,7 @@ class _ClientProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         from websockets.frames import Frame, Opcode
+        from websockets.protocol import State
 
         now = time.time()
         self.ws.receive_data(data)
@@ -266,8 +271,9 @@ class _ClientProtocol(asyncio.Protocol):
                 if self.ws.handshake_exc is not None:
                     self._fail(self.ws.handshake_exc)
                     return
-                self.ws.send_text(json.dumps({"type": "subscribe", "streams": [STREAM]}).encode())
-                self._flush()
+                if self.ws.state is State.OPEN:  # not when a close came with the handshake
+                    self.ws.send_text(self.subscribe_frame())
+                    self._flush()
                 continue
             if event.opcode not in (Opcode.TEXT, Opcode.CONT):
                 continue
@@ -282,13 +288,17 @@ class _ClientProtocol(asyncio.Protocol):
                 end = payload.index(b",", len(EVENT_PREFIX))
                 self._event(int(payload[len(EVENT_PREFIX) : end]), now)
             elif not self.subscribed.done():
-                kind = json.loads(payload).get("type")
+                frame = json.loads(payload)
+                kind = frame.get("type")
                 if kind == "subscribed":
+                    self.last_id = frame.get("last_id")
                     self.subscribed.set_result(None)
                 elif kind in ("refused", "reset"):
                     self._fail(RuntimeError(kind))
 
     def _event(self, event_id: int, now: float) -> None:
+        from websockets.protocol import State
+
         state = self.state
         if event_id in self.seen:
             state.dups += 1
@@ -299,7 +309,7 @@ class _ClientProtocol(asyncio.Protocol):
             times = state.recv[event_id] = []
         times.append(now)
         self.count += 1
-        if self.count % ACK_EVERY == 0:
+        if self.count % ACK_EVERY == 0 and self.ws.state is State.OPEN:
             self.ws.send_text(b'{"type":"ack","id":%d}' % event_id)
             self._flush()
 
@@ -418,13 +428,13 @@ def worker_entry(conn: Any) -> None:
 class Load:
     """The load processes, each with its share of the clients."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, target: Any = None) -> None:
         ctx = multiprocessing.get_context("fork")
         self.pipes = []
         self.procs = []
         for _ in range(workers):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_entry, args=(child,), daemon=True)
+            proc = ctx.Process(target=target or worker_entry, args=(child,), daemon=True)
             proc.start()
             child.close()
             self.pipes.append(parent)
@@ -469,6 +479,8 @@ def _django() -> None:
 def cmd_setup() -> None:
     _django()
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
 
     from dialogue.models import Dialogue, Role, RoleKind, User
 
@@ -484,6 +496,9 @@ def cmd_setup() -> None:
     Role.objects.get_or_create(
         user=user, dialogue=Dialogue.objects.get(slug=SLUG), kind=RoleKind.SECRETARIAT_STAFF
     )
+    # The secretariat has set up two-factor authentication (required of it), as in production.
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     print("ok")
 
 
@@ -740,12 +755,14 @@ class Environment:
 class Servers:
     """One or more server processes and the publisher that feeds them."""
 
-    def __init__(self, env: Environment, kind: str, processes: int) -> None:
+    def __init__(self, env: Environment, kind: str, processes: int, app: str | None = None) -> None:
         self.env = env
         self.kind = kind
+        self.app = app
         self.procs: list[subprocess.Popen[Any]] = []
         self.logs: list[Path] = []
         self.ports: list[int] = []
+        self.argvs: list[list[str]] = []
         self.publisher: subprocess.Popen[str] | None = None
         try:
             self._start(processes)
@@ -764,7 +781,7 @@ class Servers:
             if kind == "ours":
                 # BENCH_ASGI_APP: try a variant of the application (diagnosis of a fix);
                 # BENCH_DAPHNE_BACKLOG: a listen queue longer than Twisted's default of 50.
-                app = os.environ.get("BENCH_ASGI_APP", "config.asgi:application")
+                app = self.app or os.environ.get("BENCH_ASGI_APP", "config.asgi:application")
                 backlog = os.environ.get("BENCH_DAPHNE_BACKLOG", "4096")  # as bin/serve runs it
                 where = (
                     ["-e", f"tcp:port={port}:interface=127.0.0.1:backlog={int(backlog)}"]
@@ -785,16 +802,8 @@ class Servers:
                     str(port),
                     str(trigger),
                 ]
-            with open(logfile, "w") as out:
-                proc = subprocess.Popen(  # noqa: S603 - our own argv, no shell
-                    argv,
-                    cwd=ROOT,
-                    env=env.env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=raise_nofile,
-                )
-            self.procs.append(proc)
+            self.argvs.append(argv)
+            self.procs.append(self._spawn(argv, logfile, "w"))
             self.ports.append(port)
         for port, proc in zip(self.ports, self.procs, strict=True):
             wait_port(port, proc)
@@ -815,6 +824,43 @@ class Servers:
         ready = self._read(60)
         if not ready.get("ready"):
             raise RuntimeError("publisher did not start")
+
+    def _spawn(self, argv: list[str], logfile: Path, mode: str) -> subprocess.Popen[Any]:
+        with open(logfile, mode) as out:
+            return subprocess.Popen(  # noqa: S603 - our own argv, no shell
+                argv,
+                cwd=ROOT,
+                env=self.env.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=raise_nofile,
+            )
+
+    def stop_one(self, index: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        """Stop one server process as a restart does (it may close its sockets first)."""
+        proc = self.procs[index]
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+    def start_one(self, index: int) -> float:
+        """Start a stopped server process again on its port; returns when it accepts
+        connections (time.time())."""
+        self.procs[index] = proc = self._spawn(self.argvs[index], self.logs[index], "a")
+        port = self.ports[index]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), 0.5):
+                    return time.time()
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError(f"server on port {port} did not listen within 60 s")
 
     @property
     def urls(self) -> list[str]:

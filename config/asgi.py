@@ -20,6 +20,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config import websocket_server  # noqa: E402
 from config.origins import origin_allowed  # noqa: E402
 from config.request_limits import (  # noqa: E402
     BodySizeLimit,
@@ -31,6 +32,7 @@ from notifications import going_away  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
 
 install_daphne_guard()
+websocket_server.install()
 going_away.install()
 
 # A process holding thousands of sockets keeps about a million objects alive; full collections

@@ -231,7 +231,9 @@ def storm(env: Environment, clients: int, workers: int) -> dict[str, Any]:
         stopped = time.time()
         missed = servers.command({"cmd": "post"}, 30)  # published while the server is down
         listening = servers.start_one(0)
+        cpu_at_listen = live.cpu_seconds(servers.procs[0].pid)
         answers = load.all(("caught_up", terminated, [missed["id"]], 60.0), 90)
+        cpu_catching_up = live.cpu_seconds(servers.procs[0].pid) - cpu_at_listen
         times = sorted(t for a in answers for t in a["times"])
         closes: dict[str, int] = {}
         for a in answers:
@@ -247,6 +249,7 @@ def storm(env: Environment, clients: int, workers: int) -> dict[str, Any]:
             p50_after_listen_s=statistics.median(times) - listening if times else math.nan,
             all_after_sigterm_s=last - terminated if caught_up == connected else math.nan,
             attempts=sum(a["attempts"] for a in answers) - connected,
+            cpu_ms_per_reconnect=cpu_catching_up * 1000 / max(caught_up, 1),
             closes=closes,
             duplicates=sum(a["dups"] for a in answers),
         )
@@ -254,7 +257,7 @@ def storm(env: Environment, clients: int, workers: int) -> dict[str, Any]:
             f"storm: {caught_up}/{connected} caught up; all {result['all_after_listen_s']:.2f} s "
             f"after the restarted server listened ({result['all_after_sigterm_s']:.2f} s after "
             f"SIGTERM; stop {result['stop_s']:.2f} s, start {result['restart_s']:.2f} s); "
-            f"closes {closes}"
+            f"server CPU {result['cpu_ms_per_reconnect']:.1f} ms per reconnect; closes {closes}"
         )
     except Exception as exc:
         log(f"storm failed: {type(exc).__name__}: {exc}")
@@ -389,7 +392,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
                     f"(p50 {r['p50_after_listen_s']:.2f} s; {r['all_after_sigterm_s']:.2f} s "
                     "after SIGTERM)",
                     "all subscribed and replayed within 3 s",
-                    f"closes {r['closes']}, {r['attempts']} retries, {r['duplicates']} dups",
+                    f"{r['cpu_ms_per_reconnect']:.1f} ms server CPU per reconnect; closes "
+                    f"{r['closes']}, {r['attempts']} retries, {r['duplicates']} dups",
                 ]
             )
         else:

@@ -15,8 +15,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs Django set up
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
@@ -30,6 +29,7 @@ from config.request_limits import (  # noqa: E402
 )
 from notifications import going_away  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+from notifications.socket_auth import LiveAuthStack  # noqa: E402
 
 install_daphne_guard()
 websocket_server.install()
@@ -59,6 +59,6 @@ application = ProtocolTypeRouter(
     {
         # StreamedBodies first: both it and PacedResponses find Daphne's request behind `send`.
         "http": StreamedBodies(PacedResponses(BodySizeLimit(django_asgi_app))),
-        "websocket": OriginCheck(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": OriginCheck(LiveAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -12,8 +12,9 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -32,6 +33,7 @@ RATE_BURST = 40.0
 MAX_UNACKED_FRAMES = 1000
 MAX_UNACKED_BYTES = 1_000_000
 SENT_MEMORY = 512
+T = TypeVar("T")
 
 
 class CloseCode:
@@ -56,6 +58,12 @@ class Subscription:
         self.sent_order.append(event_id)
         if len(self.sent_order) > SENT_MEMORY:
             self.sent.discard(self.sent_order.popleft())
+
+
+def in_database(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """``function`` in a thread of the pool (reads only, nothing bound to one thread): sockets
+    do not queue behind each other in the single thread Channels uses by default."""
+    return database_sync_to_async(function, thread_sensitive=False)
 
 
 def _follow_and_replay(user: Any, stream: str, since: int | None) -> Replay | None:
@@ -111,13 +119,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.tokens = RATE_BURST
         self.last_refill = time.monotonic()
         self.closing = False
-        if self.user_key is not None:
-            # The session's user was read for this connection: load the standing now, so
-            # filtering frames later never touches the database.
-            self.user = await database_sync_to_async(get_policy().prepare)(self.user)
-            if self.user is None:
-                await self.close(code=CloseCode.UNAUTHENTICATED)
-                return
+        # The person came prepared by the policy (``socket_auth``): filtering frames never
+        # touches the database.
         await self.accept()
         if get_hub().going_away:  # reached this process as it shuts down: try the next one
             await self._close(CloseCode.GOING_AWAY)
@@ -194,7 +197,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # arrives live meanwhile is held back and sent after the replay (or dropped if the
         # stream is refused). One trip to the database thread answers both questions.
         await get_hub().join(self, stream)
-        replay = await database_sync_to_async(_follow_and_replay)(self.user, stream, since)
+        replay = await in_database(_follow_and_replay)(self.user, stream, since)
         if replay is None:
             self.streams.pop(stream, None)
             await get_hub().leave(self, stream)
@@ -238,7 +241,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if unchanged:
             return
         for stream in list(self.streams):
-            if not await database_sync_to_async(policy.can_follow)(user, stream):
+            if not await in_database(policy.can_follow)(user, stream):
                 self.streams.pop(stream, None)
                 await get_hub().leave(self, stream)
                 await self.send(text_data=json.dumps({"type": "refused", "stream": stream}))

@@ -272,8 +272,7 @@ async def test_reconnect_costs_a_session_lookup_and_one_replay_query(
     since = await sync_to_async(_newest_event_id)()
     for n in range(missed_events):
         await post(world, f"Missed {n}")
-    running = await socket()  # the process's hub has started (it reads the log once)
-    assert (await running.connect())[0]
+    running = await _hub_running()
     ws = await socket(world.people["delegate_a"])  # signed in before the count starts
     sent = queries()
     assert (await ws.connect())[0]
@@ -300,3 +299,25 @@ def _table_read(sql: str) -> str:
     ]
     outer = [table for table, depth in found if depth == 0]
     return outer[0] if outer else ", ".join(table for table, _ in found)
+
+
+async def test_visitor_without_a_session_connects_without_a_database_query(
+    world: World, queries: Callable[[], list[str]]
+) -> None:
+    running = await _hub_running()
+    sent = queries()
+    visitor = await socket()
+    assert (await visitor.connect())[0]
+    await visitor.disconnect()
+    await running.disconnect()
+    assert sent == []
+
+
+async def _hub_running() -> WebsocketCommunicator:
+    """A socket whose connect has finished: the process's hub has started (it reads the log
+    once as it does)."""
+    running = await socket()
+    assert (await running.connect())[0]
+    await running.send_to(text_data=json.dumps({"type": "ping"}))
+    assert json.loads(await running.receive_from()) == {"type": "pong"}
+    return running

@@ -3,6 +3,8 @@ by e-mail."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -33,7 +35,20 @@ def _describe(event: Event) -> registry.Description:
     )
 
 
-registry.register(ANNOUNCEMENT_POSTED, category=ANNOUNCEMENTS, describe=_describe)
+@dataclass(frozen=True)
+class AnnouncementPosted:
+    id: int
+    title: str
+    excerpt: str  # the first 200 characters of the text
+    url: str
+
+
+registry.register(
+    ANNOUNCEMENT_POSTED,
+    category=ANNOUNCEMENTS,
+    describe=_describe,
+    payload=AnnouncementPosted,
+)
 
 
 def can_post(user: AnyUser | None, dialogue: Dialogue) -> bool:

@@ -10,7 +10,16 @@ class DialogueConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import announcements  # noqa: F401 - registers the event types it publishes
+        # announcements registers the event types it publishes
+        from . import announcements, audiences  # noqa: F401 - announcements, see above
+
+        audiences.register_audience("public", rule=audiences.receives_public_event)
+        audiences.register_audience("dialogue_members", rule=audiences.receives_members_event)
+        audiences.register_audience(
+            "secretariat",
+            rule=audiences.receives_secretariat_event,
+            candidates=audiences.secretariat_candidates,
+        )
 
 
 class PolicyAdminConfig(admin_apps.AdminConfig):

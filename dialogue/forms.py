@@ -7,17 +7,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from . import permissions
+from .fields import OneLineField
 from .models import Announcement, Dialogue, Organisation, RoleKind, State, User
 
 
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form (used as its base class)."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    title = forms.CharField(label=_("Title or position"), max_length=200, required=False)
-    affiliation = forms.CharField(
-        label=_("Ministry or organisation"), max_length=300, required=False
-    )
+    full_name = OneLineField(label=_("Full name"), max_length=200)
+    title = OneLineField(label=_("Title or position"), max_length=200, required=False)
+    affiliation = OneLineField(label=_("Ministry or organisation"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,7 +49,7 @@ class InvitationForm(forms.Form):
     """Offers only the dialogues, roles and states the inviter may invite to."""
 
     email = forms.EmailField(label=_("E-mail address"))
-    full_name = forms.CharField(label=_("Full name"), max_length=200, required=False)
+    full_name = OneLineField(label=_("Full name"), max_length=200, required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,7 +91,7 @@ class InvitationForm(forms.Form):
 
 
 class AnnouncementForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = OneLineField(label=_("Title"), max_length=200)
     body = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
     )

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .fields import OneLineCharField
+
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -42,10 +44,10 @@ class TranslatedNameMixin:
 
 class Dialogue(TranslatedNameMixin, models.Model):
     slug = models.SlugField(_("slug"), unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
-    acronym = models.CharField(_("symbol prefix"), max_length=10, help_text=_("e.g. BP, PP"))
-    founded = models.CharField(_("founded"), max_length=40, blank=True)
+    name_en = OneLineCharField(_("name (English)"), max_length=200)
+    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
+    acronym = OneLineCharField(_("symbol prefix"), max_length=10, help_text=_("e.g. BP, PP"))
+    founded = OneLineCharField(_("founded"), max_length=40, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
     languages = models.JSONField(
@@ -68,8 +70,8 @@ class Dialogue(TranslatedNameMixin, models.Model):
 
 class ThematicArea(TranslatedNameMixin, models.Model):
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="thematic_areas")
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    name_en = OneLineCharField(_("name (English)"), max_length=200)
+    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -96,8 +98,8 @@ class Body(TranslatedNameMixin, models.Model):
 
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="bodies")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    name_en = OneLineCharField(_("name (English)"), max_length=200)
+    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
     thematic_areas = models.ManyToManyField(
         ThematicArea, blank=True, related_name="bodies", verbose_name=_("thematic areas")
@@ -118,8 +120,8 @@ class State(TranslatedNameMixin, models.Model):
     code = models.CharField(
         _("ISO 3166-1 alpha-2 code"), max_length=2, unique=True, help_text=_("e.g. GE")
     )
-    name_en = models.CharField(_("name (English)"), max_length=120)
-    name_ru = models.CharField(_("name (Russian)"), max_length=120)
+    name_en = OneLineCharField(_("name (English)"), max_length=120)
+    name_ru = OneLineCharField(_("name (Russian)"), max_length=120)
 
     class Meta:
         ordering = ["name_en"]
@@ -144,9 +146,9 @@ class Organisation(TranslatedNameMixin, models.Model):
         PRESIDENCY = "presidency", _("Presidency")
 
     slug = models.SlugField(_("slug"), unique=True)
-    short = models.CharField(_("acronym"), max_length=30, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    short = OneLineCharField(_("acronym"), max_length=30, blank=True)
+    name_en = OneLineCharField(_("name (English)"), max_length=200)
+    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
 
     class Meta:
@@ -321,11 +323,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         RU = "ru", _("Russian")
 
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    title = models.CharField(
+    full_name = OneLineCharField(_("full name"), max_length=200, blank=True)
+    title = OneLineCharField(
         _("title or position"), max_length=200, blank=True, help_text=_("e.g. Head of Division")
     )
-    affiliation = models.CharField(_("ministry or organisation"), max_length=300, blank=True)
+    affiliation = OneLineCharField(_("ministry or organisation"), max_length=300, blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.EN
     )
@@ -448,7 +450,7 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    full_name = OneLineCharField(_("full name"), max_length=200, blank=True)
     # Only the SHA-256 of the token is stored: a leaked table cannot be replayed.
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -492,7 +494,7 @@ class Announcement(models.Model):
         PUBLIC = "public", _("Everyone (public)")
 
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="announcements")
-    title = models.CharField(_("title"), max_length=200)
+    title = OneLineCharField(_("title"), max_length=200)
     body = models.TextField(_("text"), max_length=5000)
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.MEMBERS

@@ -3,7 +3,8 @@
 
 Every door asks here: views, the admin, exports, the live consumers, replay and e-mail fan-out.
 Predicates are plain functions named for the question they answer; ``allowed()`` maps the action
-names used in the permission table (``tests/policy/matrix.toml``) onto them.
+names used in the permission table (``tests/policy/matrix.toml``) onto them. Who may receive an
+event is answered in ``dialogue.audiences``, from the same predicates.
 
 A user's standing (active roles, verified address) is loaded once and kept on the user object
 for the request; long-lived holders of a user (WebSocket consumers) call ``forget()`` before
@@ -19,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from .members import Member, OfMember, ids_of
 from .models import (
     SECRETARIAT_ROLES,
     Dialogue,
@@ -35,6 +37,10 @@ from .models import (
     State,
     User,
 )
+
+if TYPE_CHECKING:
+    from documents.models import Circulation, Document
+    from meetings.models import Meeting, Nomination, Outcome
 
 AnyUser = User | AnonymousUser
 
@@ -393,26 +399,21 @@ def is_secretariat_of_dialogue_id(user: AnyUser | None, dialogue_id: int) -> boo
 
 
 # --- Meetings -------------------------------------------------------------------------------
-# Asked with objects of the meetings app; its models are looked up lazily because imports flow
-# one way (dialogue ← meetings).
-
-
-def _meeting_model() -> Any:
-    from django.apps import apps
-
-    return apps.get_model("meetings", "Meeting")
+# Asked with objects of the meetings app. Imports flow one way (dialogue ← meetings ←
+# documents): the upper floors' models and enums are named for the type checker and imported
+# when a question is asked, never when this module loads.
 
 
 def can_schedule_meetings(user: AnyUser | None, dialogue: Dialogue) -> bool:
     return is_secretariat(user, dialogue)
 
 
-def can_manage_meeting(user: AnyUser | None, meeting: Any) -> bool:
+def can_manage_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
     """Edit, move, release the agenda of, draft outcomes of: the dialogue's secretariat."""
     return is_secretariat_of_dialogue_id(user, meeting.dialogue_id)
 
 
-def can_view_meeting(user: AnyUser | None, meeting: Any) -> bool:
+def can_view_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
     """Until it is announced (a draft, or a draft cancelled) a meeting is the secretariat's; then
     a public meeting is everyone's and a members-only meeting the dialogue's members'."""
     if meeting.announced_at is None:
@@ -422,9 +423,11 @@ def can_view_meeting(user: AnyUser | None, meeting: Any) -> bool:
     return is_member_of_dialogue_id(user, meeting.dialogue_id)
 
 
-def meetings_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+def meetings_visible_to(user: AnyUser | None) -> QuerySet[Meeting]:
+    from meetings.models import Meeting
+
     s = standing(user)
-    meetings = _meeting_model().objects.all()
+    meetings = Meeting.objects.all()
     if s.superuser:
         return meetings
     served = s.dialogue_ids(SECRETARIAT_ROLES)
@@ -435,7 +438,7 @@ def meetings_visible_to(user: AnyUser | None) -> QuerySet[Any]:
     )
 
 
-def acts_for_meeting(user: AnyUser | None, meeting: Any) -> bool:
+def acts_for_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
     """The secretariat, focal points and the chair of the meeting's dialogue, and its registered
     participants: they follow it unless they opt out."""
     return standing(user).has(
@@ -451,32 +454,36 @@ ACTING_ROLES = (
 )
 
 
-def can_see_internal_agenda(user: AnyUser | None, meeting: Any) -> bool:
+def can_see_internal_agenda(user: AnyUser | None, meeting: Meeting) -> bool:
     return can_manage_meeting(user, meeting)
 
 
-def can_view_online_link(user: AnyUser | None, meeting: Any) -> bool:
+def can_view_online_link(user: AnyUser | None, meeting: Meeting) -> bool:
     """The online link is for registered (approved) participants and the secretariat."""
     return can_manage_meeting(user, meeting) or is_registered_participant(user, meeting)
 
 
-def can_view_outcome(user: AnyUser | None, outcome: Any) -> bool:
+def can_view_outcome(user: AnyUser | None, outcome: Outcome) -> bool:
+    from meetings.models import OutcomeStatus
+
     meeting = outcome.meeting
-    if outcome.status == "adopted":
+    if outcome.status == OutcomeStatus.ADOPTED:
         return can_view_meeting(user, meeting)
     if can_manage_meeting(user, meeting):
         return True
     s = standing(user)
     if outcome.shared_with_chair and s.has([RoleKind.CHAIR], dialogue_id=meeting.dialogue_id):
         return True
-    return outcome.status == "for_comment" and s.has(
+    return outcome.status == OutcomeStatus.FOR_COMMENT and s.has(
         [RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=meeting.dialogue_id
     )
 
 
-def states_commenting_for(user: AnyUser | None, outcome: Any) -> set[int]:
+def states_commenting_for(user: AnyUser | None, outcome: Outcome) -> set[int]:
     """The states on whose behalf ``user`` may comment on a draft shared for comment."""
-    if outcome.status != "for_comment":
+    from meetings.models import OutcomeStatus
+
+    if outcome.status != OutcomeStatus.FOR_COMMENT:
         return set()
     dialogue_id = outcome.meeting.dialogue_id
     return {
@@ -491,28 +498,29 @@ def states_commenting_for(user: AnyUser | None, outcome: Any) -> set[int]:
 # the nominee's own state and the nominee see them; nobody else, through any door.
 
 
-def _nomination_model() -> Any:
-    from django.apps import apps
-
-    return apps.get_model("meetings", "Nomination")
-
-
-def can_manage_registration(user: AnyUser | None, meeting: Any) -> bool:
+def can_manage_registration(user: AnyUser | None, meeting: Meeting) -> bool:
     """Set up registration, decide on nominations, check in, print badges, export the full
     list and the statistics: the dialogue's secretariat."""
     return can_manage_meeting(user, meeting)
 
 
 def can_act_for_delegation(
-    user: AnyUser | None, meeting: Any, state_id: int | None, organisation_id: int | None = None
+    user: AnyUser | None, meeting: Meeting, member: Member | OfMember
 ) -> bool:
     """See a delegation's nominations and personal data; nominate, replace, withdraw, upload
     its nomination letter: the secretariat (for any delegation), a state's own focal point
-    (for that state's). Organisations' delegations are registered by the secretariat."""
-    if can_manage_meeting(user, meeting):
+    (for that state's). Organisations' delegations are registered by the secretariat.
+    ``member``: the state or organisation, or its delegation."""
+    return acts_for_delegation(user, meeting.dialogue_id, member)
+
+
+def acts_for_delegation(user: AnyUser | None, dialogue_id: int, member: Member | OfMember) -> bool:
+    """``can_act_for_delegation`` in a dialogue by its id (as a live audience carries it)."""
+    if is_secretariat_of_dialogue_id(user, dialogue_id):
         return True
+    state_id = ids_of(member).state_id
     return state_id is not None and standing(user).has(
-        [RoleKind.FOCAL_POINT], dialogue_id=meeting.dialogue_id, state_id=state_id
+        [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=state_id
     )
 
 
@@ -525,7 +533,7 @@ def nominating_states(user: AnyUser | None, dialogue_id: int) -> set[int]:
     }
 
 
-def is_nominee(user: AnyUser | None, nomination: Any) -> bool:
+def is_nominee(user: AnyUser | None, nomination: Nomination) -> bool:
     """The person a nomination names (their account is linked once their address is verified)."""
     return (
         standing(user).authenticated
@@ -535,19 +543,20 @@ def is_nominee(user: AnyUser | None, nomination: Any) -> bool:
     )
 
 
-def can_view_nomination(user: AnyUser | None, nomination: Any) -> bool:
+def can_view_nomination(user: AnyUser | None, nomination: Nomination) -> bool:
     """A nomination with the nominee's personal data: the secretariat, the focal point of the
     nominee's state, and the nominee."""
-    delegation = nomination.delegation
     return is_nominee(user, nomination) or can_act_for_delegation(
-        user, nomination.meeting, delegation.state_id, delegation.organisation_id
+        user, nomination.meeting, nomination.delegation
     )
 
 
-def nominations_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+def nominations_visible_to(user: AnyUser | None) -> QuerySet[Nomination]:
     """Every nomination ``user`` may see, for lists, exports, search and bulk actions."""
+    from meetings.models import Nomination
+
     s = standing(user)
-    nominations = _nomination_model().objects.all()
+    nominations = Nomination.objects.all()
     if s.superuser:
         return nominations
     if not s.authenticated or user is None:
@@ -576,10 +585,11 @@ def participations(user: AnyUser | None) -> tuple[Participation, ...]:
         return ()
     cached = getattr(user, _PARTICIPANT_ATTRIBUTE, None)
     if cached is None:
+        from meetings.models import Nomination
+
         cached = tuple(
             Participation(*row)
-            for row in _nomination_model()
-            .objects.filter(person_id=user.pk)
+            for row in Nomination.objects.filter(person_id=user.pk)
             .order_by("nominated_at")
             .values_list("meeting_id", "pk", "status", "category")
         )
@@ -589,28 +599,34 @@ def participations(user: AnyUser | None) -> tuple[Participation, ...]:
 
 def participant_meeting_ids(user: AnyUser | None) -> frozenset[int]:
     """The meetings ``user`` is approved to take part in."""
-    return frozenset(p.meeting_id for p in participations(user) if p.status == "approved")
+    from meetings.models import NominationStatus
+
+    approved = NominationStatus.APPROVED
+    return frozenset(p.meeting_id for p in participations(user) if p.status == approved)
 
 
-def is_registered_participant(user: AnyUser | None, meeting: Any) -> bool:
+def is_registered_participant(user: AnyUser | None, meeting: Meeting) -> bool:
     """An approved nominee of the meeting: gets the online link and participants' papers."""
     return meeting.pk in participant_meeting_ids(user)
 
 
-def registered_participants(meeting: Any) -> QuerySet[User]:
+def registered_participants(meeting: Meeting) -> QuerySet[User]:
     """The active people approved to take part in a meeting."""
-    approved = _nomination_model().objects.filter(
-        meeting_id=meeting.pk, status="approved", person__isnull=False
+    from meetings.models import Nomination, NominationStatus
+
+    approved = Nomination.objects.filter(
+        meeting_id=meeting.pk, status=NominationStatus.APPROVED, person__isnull=False
     )
     return User.objects.filter(is_active=True, pk__in=approved.values("person_id"))
 
 
 # --- Documents ------------------------------------------------------------------------------
-# Asked with objects of the documents app (looked up lazily: dialogue ← meetings ← documents).
-# ``documents_visible_to`` is the one filter behind every list, the library and its search,
-# the meeting page, the ZIP and exports; ``can_view_document`` asks the same filter for one
-# document, so a list and a page never disagree. The live audiences below decide the same
-# questions from facts carried in the event, without reading the database per socket.
+# Asked with objects of the documents app (imported when asked: dialogue ← meetings ←
+# documents). ``documents_visible_to`` is the one filter behind every list, the library and
+# its search, the meeting page, the ZIP and exports; ``can_view_document`` asks the same filter
+# for one document, so a list and a page never disagree. The live audiences
+# (``audiences.receives_document_event``) decide the same questions from facts carried in the
+# event, without reading the database per socket.
 #
 # Who sees a document, by its marking (the dialogue's secretariat sees every one, and nobody
 # but the secretariat sees anything of a meeting they may not see):
@@ -626,21 +642,17 @@ def registered_participants(meeting: Any) -> QuerySet[User]:
 DOCUMENT_STATE_ROLES = (RoleKind.FOCAL_POINT, RoleKind.DELEGATE, RoleKind.CHAIR)
 
 
-def _documents_model(name: str) -> Any:
-    from django.apps import apps
-
-    return apps.get_model("documents", name)
-
-
 def can_manage_documents(user: AnyUser | None, dialogue: Dialogue) -> bool:
     """Upload, revise, withdraw, circulate, see receipts and remind: the secretariat."""
     return is_secretariat(user, dialogue)
 
 
-def documents_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+def documents_visible_to(user: AnyUser | None) -> QuerySet[Document]:
     """Every document ``user`` may see (withdrawn ones included, labelled as such)."""
+    from documents.models import Document, Marking
+
     s = standing(user)
-    documents = _documents_model("Document").objects.all()
+    documents = Document.objects.all()
     if s.superuser:
         return documents
     served = s.dialogue_ids(SECRETARIAT_ROLES)
@@ -649,15 +661,17 @@ def documents_visible_to(user: AnyUser | None) -> QuerySet[Any]:
         Q(meeting__announced_at__isnull=False)
         & (Q(meeting__is_public=True) | Q(meeting__dialogue_id__in=member_of))
     )
-    marking = Q(marking="public")
+    marking = Q(marking=Marking.PUBLIC)
     if s.authenticated and user is not None:
         marking |= _restricted_markings(s, user.pk or 0)
     return documents.filter(Q(dialogue_id__in=served) | (meeting_seen & marking))
 
 
 def _restricted_markings(s: Standing, user_id: int) -> Q:
-    document = _documents_model("Document")
-    approved = _nomination_model().objects.filter(status="approved")
+    from documents.models import Document, Marking
+    from meetings.models import Nomination, NominationStatus
+
+    approved = Nomination.objects.filter(status=NominationStatus.APPROVED)
     mine = approved.filter(person_id=user_id)
     chaired = s.dialogue_ids([RoleKind.CHAIR])
 
@@ -665,15 +679,15 @@ def _restricted_markings(s: Standing, user_id: int) -> Q:
     member_states = Q(dialogue_id__in=s.dialogue_ids(DOCUMENT_STATE_ROLES)) | Q(
         meeting_id__in=mine.filter(delegation__state__isnull=False).values("meeting_id")
     )
-    by_state = document.named_states.through.objects
-    by_organisation = document.named_organisations.through.objects
+    by_state = Document.named_states.through.objects
+    by_organisation = Document.named_organisations.through.objects
     named = Q(
         Exists(
             by_state.filter(
                 document_id=OuterRef("pk"),
                 state__delegations__meeting_id=OuterRef("meeting_id"),
                 state__delegations__nominations__person_id=user_id,
-                state__delegations__nominations__status="approved",
+                state__delegations__nominations__status=NominationStatus.APPROVED,
             )
         )
     ) | Q(
@@ -682,7 +696,7 @@ def _restricted_markings(s: Standing, user_id: int) -> Q:
                 document_id=OuterRef("pk"),
                 organisation__delegations__meeting_id=OuterRef("meeting_id"),
                 organisation__delegations__nominations__person_id=user_id,
-                organisation__delegations__nominations__status="approved",
+                organisation__delegations__nominations__status=NominationStatus.APPROVED,
             )
         )
     )
@@ -707,24 +721,26 @@ def _restricted_markings(s: Standing, user_id: int) -> Q:
                 ),
             )
     return (
-        (Q(marking="participants") & participants)
-        | (Q(marking="member_states") & member_states)
-        | (Q(marking="delegations") & named)
-        | Q(marking="internal", shared_with_chair=True, dialogue_id__in=chaired)
+        (Q(marking=Marking.PARTICIPANTS) & participants)
+        | (Q(marking=Marking.MEMBER_STATES) & member_states)
+        | (Q(marking=Marking.DELEGATIONS) & named)
+        | Q(marking=Marking.INTERNAL, shared_with_chair=True, dialogue_id__in=chaired)
     )
 
 
-def can_view_document(user: AnyUser | None, document: Any) -> bool:
+def can_view_document(user: AnyUser | None, document: Document) -> bool:
     """One document, by the same filter as every list (one query)."""
     if is_secretariat_of_dialogue_id(user, document.dialogue_id):
         return True
     return documents_visible_to(user).filter(pk=document.pk).exists()
 
 
-def circulations_visible_to(user: AnyUser | None) -> QuerySet[Any]:
+def circulations_visible_to(user: AnyUser | None) -> QuerySet[Circulation]:
     """Circulations ``user`` sent as secretariat or received (their receipt is the proof)."""
+    from documents.models import Circulation
+
     s = standing(user)
-    circulations = _documents_model("Circulation").objects.all()
+    circulations = Circulation.objects.all()
     if s.superuser:
         return circulations
     if not s.authenticated or user is None:
@@ -734,13 +750,13 @@ def circulations_visible_to(user: AnyUser | None) -> QuerySet[Any]:
     ).distinct()
 
 
-def can_view_circulation(user: AnyUser | None, circulation: Any) -> bool:
+def can_view_circulation(user: AnyUser | None, circulation: Circulation) -> bool:
     if is_secretariat_of_dialogue_id(user, circulation.dialogue_id):
         return True
     return circulations_visible_to(user).filter(pk=circulation.pk).exists()
 
 
-def can_acknowledge(user: AnyUser | None, circulation: Any) -> bool:
+def can_acknowledge(user: AnyUser | None, circulation: Circulation) -> bool:
     """Only a recipient acknowledges, for themselves (the secretariat cannot do it for them)."""
     return (
         standing(user).authenticated
@@ -749,61 +765,10 @@ def can_acknowledge(user: AnyUser | None, circulation: Any) -> bool:
     )
 
 
-# Live answers: the same questions from the facts an event carries (see documents.events).
-
-
-def receives_document_event(user: AnyUser | None, audience: dict[str, Any]) -> bool:
-    """May ``user`` see an event about a document whose facts are ``audience``?"""
-    dialogue_id = audience["dialogue"]
-    if is_secretariat_of_dialogue_id(user, dialogue_id):
-        return True
-    seen = audience.get("meeting")
-    if seen == "draft" or (seen == "members" and not is_member_of_dialogue_id(user, dialogue_id)):
-        return False
-    marking = audience["marking"]
-    if marking == "public":
-        return True
-    s = standing(user)
-    if not s.authenticated or user is None:
-        return False
-    if user.pk in audience.get("users", ()):
-        return True
-    if marking == "participants":
-        return s.has([RoleKind.CHAIR], dialogue_id=dialogue_id) or any(
-            s.has([RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=state)
-            for state in audience.get("participant_states", ())
-        )
-    if marking == "member_states":
-        return s.has(DOCUMENT_STATE_ROLES, dialogue_id=dialogue_id)
-    if marking == "delegations":
-        return any(
-            s.has(DOCUMENT_STATE_ROLES, dialogue_id=dialogue_id, state_id=state)
-            for state in audience.get("states", ())
-        ) or any(
-            s.has([RoleKind.OBSERVER], dialogue_id=dialogue_id, organisation_id=organisation)
-            for organisation in audience.get("organisations", ())
-        )
-    if marking == "internal":
-        return bool(audience.get("chair")) and s.has([RoleKind.CHAIR], dialogue_id=dialogue_id)
-    return False
-
-
-def receives_circulation_event(user: AnyUser | None, audience: dict[str, Any]) -> bool:
-    """A circulation's news is for its recipients, while they may still see every document in
-    it (the secretariat follows receipts through ``documents.receipt``)."""
-    return (
-        standing(user).authenticated
-        and user is not None
-        and user.pk in audience.get("users", ())
-        and all(receives_document_event(user, facts) for facts in audience.get("documents", ()))
-    )
-
-
-ACTIONS.update(
-    {
-        "document.view": can_view_document,
-        "document.manage": lambda user, dialogue: can_manage_documents(user, dialogue),
-        "circulation.view": can_view_circulation,
-        "circulation.acknowledge": can_acknowledge,
-    }
-)
+DOCUMENT_ACTIONS: dict[str, Predicate] = {
+    "document.view": can_view_document,
+    "document.manage": can_manage_documents,
+    "circulation.view": can_view_circulation,
+    "circulation.acknowledge": can_acknowledge,
+}
+ACTIONS.update(DOCUMENT_ACTIONS)

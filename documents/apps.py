@@ -8,8 +8,15 @@ class DocumentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from dialogue import audiences
         from dialogue.demo import DEMO_LOADERS
 
-        from . import demo, events  # noqa: F401 - events registers its types and audiences
+        from . import demo, events  # noqa: F401 - events registers its types
 
         DEMO_LOADERS.append(demo.load_demo_documents)
+        audiences.register_audience("document", rule=audiences.receives_document_event)
+        audiences.register_audience(
+            "circulation",
+            rule=audiences.receives_circulation_event,
+            addressees=audiences.circulation_addressees,
+        )

@@ -8,26 +8,29 @@ acknowledged: the secretariat's table) are live only.
 
 Audiences carry what the hub needs to decide per socket without reading the database: a
 document's marking, its meeting's visibility, the named delegations, and the people entitled
-by their registration, as they are when the event is published.
+by their registration, as they are when the event is published (``document_audience``,
+``circulation_audience``; the rules are ``dialogue.audiences``, the kinds are registered in
+``DocumentsConfig.ready``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from dialogue import live, permissions
-from dialogue.models import User
+from dialogue import audiences
+from dialogue.models import Dialogue, User
 from meetings.models import Meeting
 from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
 
-from .models import Circulation, Document, Marking
+from .models import Document, Language, Marking
 
 DOCUMENTS_CIRCULATED = "documents.circulated"
 DOCUMENT_REVISED = "documents.revised"  # a new revision of a document its recipients hold
@@ -41,6 +44,69 @@ CIRCULATIONS = registry.register_category(
 DOCUMENTS = registry.register_category(
     "documents", gettext_lazy("Documents: new and revised"), Channel.IN_APP
 )
+
+
+# --- Payloads: the data of each type (``notifications.payloads``) -----------------------------
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """A document an event is about (``about``)."""
+
+    id: int
+    symbol: str
+    title: str
+    title_ru: str
+
+
+@dataclass(frozen=True)
+class DocumentsChanged:
+    meeting: int | None
+    agenda_item: int | None
+    documents: list[DocumentRef]  # empty when its distribution changed: see ``change_document``
+    what: Literal["added", "revised", "changed", "withdrawn", "distribution"]
+    language: Language | None  # of the file added or revised
+    revision: int | None  # the number of the revision
+
+
+@dataclass(frozen=True)
+class DocumentsCirculated:  # also the reminder
+    circulation: int
+    meeting: int | None
+    documents: list[DocumentRef]
+    message: str
+    comments_until: str | None
+    comments_until_label: str
+
+
+@dataclass(frozen=True)
+class DocumentRevised:
+    circulation: None  # its recipients may hold it from different circulations
+    meeting: int | None
+    documents: list[DocumentRef]
+    language: Language
+    revision: int
+    message: str  # the revision's note
+
+
+@dataclass(frozen=True)
+class ReceiptChanged:
+    circulation: int
+    meeting: int | None
+    documents: list[DocumentRef]  # always empty: the table re-fetches
+    receipt: int
+    state: int | None
+    organisation: int | None
+    what: Literal["opened", "acknowledged"]
+
+
+PAYLOADS: dict[str, type] = {
+    DOCUMENTS_CIRCULATED: DocumentsCirculated,
+    DOCUMENT_REVISED: DocumentRevised,
+    CIRCULATION_REMINDER: DocumentsCirculated,
+    DOCUMENTS_CHANGED: DocumentsChanged,
+    RECEIPT_CHANGED: ReceiptChanged,
+}
 
 
 def _symbols(data: dict[str, Any]) -> str:
@@ -94,15 +160,23 @@ def _describe_change(event: Event) -> registry.Description:
 
 
 for _type in (DOCUMENTS_CIRCULATED, DOCUMENT_REVISED, CIRCULATION_REMINDER):
-    registry.register(_type, category=CIRCULATIONS, describe=_describe_circulation)
+    registry.register(
+        _type, category=CIRCULATIONS, describe=_describe_circulation, payload=PAYLOADS[_type]
+    )
 for _type in (DOCUMENTS_CHANGED, RECEIPT_CHANGED):
-    registry.register(_type, category=DOCUMENTS, describe=_describe_change, in_inbox=False)
+    registry.register(
+        _type,
+        category=DOCUMENTS,
+        describe=_describe_change,
+        payload=PAYLOADS[_type],
+        in_inbox=False,
+    )
 
 
 # --- Audiences -------------------------------------------------------------------------------
 
 
-def _meeting_visibility(meeting: Meeting | None) -> str | None:
+def _meeting_visibility(meeting: Meeting | None) -> audiences.MeetingVisibility | None:
     if meeting is None:
         return None
     if meeting.announced_at is None:
@@ -110,11 +184,11 @@ def _meeting_visibility(meeting: Meeting | None) -> str | None:
     return "public" if meeting.is_public else "members"
 
 
-def document_audience(document: Document) -> dict[str, Any]:
+def document_audience(document: Document) -> audiences.DocumentAudience:
     """Who may see events about ``document``, as facts (read now, a few queries)."""
     from .queries import entitled_by_registration
 
-    marking = document.marking
+    marking = Marking(document.marking)
     states = sorted(document.named_states.values_list("pk", flat=True))
     organisations = sorted(document.named_organisations.values_list("pk", flat=True))
     users, participant_states = entitled_by_registration(document, states, organisations)
@@ -132,13 +206,14 @@ def document_audience(document: Document) -> dict[str, Any]:
 
 
 def circulation_audience(
-    circulation: Circulation, recipients: Iterable[int], documents: Iterable[Document]
-) -> dict[str, Any]:
+    dialogue: Dialogue, recipients: Iterable[int], documents: Sequence[audiences.DocumentAudience]
+) -> audiences.CirculationAudience:
+    """The recipients of documents (whose facts are ``documents``), while they may see them."""
     return {
         "kind": "circulation",
-        "dialogue": circulation.dialogue_id,
+        "dialogue": dialogue.pk,
         "users": sorted(set(recipients)),
-        "documents": [document_audience(d) for d in documents],
+        "documents": list(documents),
     }
 
 
@@ -155,7 +230,7 @@ def publish_documents_event(
     dialogue_slug: str,
     event_type: str,
     by: User | None,
-    audience: dict[str, Any],
+    audience: audiences.Audience,
     data: dict[str, Any],
 ) -> None:
     """Publish on the meeting's stream (under the dialogue's) or the dialogue's, inside the
@@ -168,8 +243,3 @@ def publish_documents_event(
         audience=audience,
         data=data,
     )
-
-
-live.AUDIENCE_RULES["document"] = permissions.receives_document_event
-live.AUDIENCE_RULES["circulation"] = permissions.receives_circulation_event
-live.AUDIENCE_ADDRESSEES["circulation"] = lambda audience: list(audience.get("users", ()))

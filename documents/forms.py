@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineField
 from dialogue.models import Dialogue, Membership, Organisation, State
 from meetings.models import AgendaItem, Meeting
 
@@ -58,9 +59,9 @@ class DocumentForm(DelegationsMixin):
     """A new document and its first file."""
 
     kind = forms.ChoiceField(label=_("Type"), choices=DocumentKind.choices)
-    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
-    title_ru = forms.CharField(label=_("Title (Russian)"), max_length=300, required=False)
-    series = forms.CharField(
+    title_en = OneLineField(label=_("Title (English)"), max_length=300)
+    title_ru = OneLineField(label=_("Title (Russian)"), max_length=300, required=False)
+    series = OneLineField(
         label=_("Series"),
         max_length=20,
         help_text=_("The symbol is <dialogue>/<series>/<year>/<number>, e.g. BP/SOM/2026/3."),
@@ -76,7 +77,7 @@ class DocumentForm(DelegationsMixin):
     )
     language = forms.ChoiceField(label=_("Language of the file"))
     file = forms.FileField(label=_("File"))
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = OneLineField(label=_("Note"), max_length=300, required=False)
 
     field_order = [
         "kind",
@@ -122,7 +123,7 @@ class DocumentChangeForm(DocumentForm):
 class RevisionForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the file"))
     file = forms.FileField(label=_("File"))
-    note = forms.CharField(label=_("What changed"), max_length=300, required=False)
+    note = OneLineField(label=_("What changed"), max_length=300, required=False)
 
     def __init__(self, *args: Any, document: Document, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,7 +132,7 @@ class RevisionForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = OneLineField(label=_("Reason"), max_length=300)
 
 
 class CirculateForm(DelegationsMixin):

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Organisation, State, User, in_language
 from meetings.models import AgendaItem, Meeting
 
@@ -101,12 +102,12 @@ class Document(models.Model):
         verbose_name=_("agenda item"),
     )
     kind = models.CharField(_("type"), max_length=30, choices=DocumentKind.choices)
-    series = models.CharField(_("series"), max_length=20)
+    series = OneLineCharField(_("series"), max_length=20)
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     symbol = models.CharField(_("symbol"), max_length=60)
-    title_en = models.CharField(_("title (English)"), max_length=300)
-    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    title_en = OneLineCharField(_("title (English)"), max_length=300)
+    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
     marking = models.CharField(_("distribution"), max_length=20, choices=Marking.choices)
     # Only for the "named delegations" marking: the states and organisations it is for.
     named_states = models.ManyToManyField(
@@ -117,7 +118,7 @@ class Document(models.Model):
     )
     shared_with_chair = models.BooleanField(_("shared with the chair"), default=False)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
-    withdrawn_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    withdrawn_reason = OneLineCharField(_("reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -170,12 +171,12 @@ class Revision(models.Model):
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
     number = models.PositiveSmallIntegerField(_("revision"))
     file = models.FileField(upload_to=revision_path, storage=document_storage, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=200)
+    original_name = OneLineCharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    note = models.CharField(_("what changed"), max_length=300, blank=True)
+    note = OneLineCharField(_("what changed"), max_length=300, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
 

@@ -200,9 +200,9 @@ def entitled_by_registration(
     )
     marking = document.marking
     if marking == Marking.PARTICIPANTS:
-        users = list(
-            permissions.registered_participants(document.meeting).values_list("pk", flat=True)
-        )
+        meeting = document.meeting
+        assert meeting is not None  # noqa: S101 - it has a meeting (checked above)
+        users = list(permissions.registered_participants(meeting).values_list("pk", flat=True))
         participant_states = approved.filter(delegation__state__isnull=False).values_list(
             "delegation__state_id", flat=True
         )

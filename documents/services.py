@@ -20,7 +20,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue import permissions
+from dialogue import audiences, live, permissions
 from dialogue.models import Body, Dialogue, Organisation, Role, RoleKind, State, User
 from dialogue.uploads import DOCUMENT_TYPES, check_upload
 from meetings.models import AgendaItem, Meeting
@@ -289,6 +289,8 @@ def change_document(
                     "agenda_item": old_item,
                     "documents": [],
                     "what": "distribution",
+                    "language": None,
+                    "revision": None,
                 },
             )
         _publish_change(locked, by=by, what="changed")
@@ -322,7 +324,14 @@ def _lock(document: Document) -> Document:
     )
 
 
-def _publish_change(document: Document, *, by: User, what: str, **extra: Any) -> None:
+def _publish_change(
+    document: Document,
+    *,
+    by: User,
+    what: str,
+    language: str | None = None,
+    revision: int | None = None,
+) -> None:
     events.publish_documents_event(
         stream=document.stream,
         dialogue_slug=document.dialogue.slug,
@@ -334,7 +343,8 @@ def _publish_change(document: Document, *, by: User, what: str, **extra: Any) ->
             "agenda_item": document.agenda_item_id,
             "documents": events.about([document]),
             "what": what,
-            **extra,
+            "language": language,
+            "revision": revision,
         },
     )
 
@@ -349,9 +359,7 @@ def _tell_earlier_recipients(document: Document, revision: Revision, *, by: User
         return
     users = permissions.load_users(holders)
     facts = events.document_audience(document)
-    entitled = [
-        uid for uid, user in users.items() if permissions.receives_document_event(user, facts)
-    ]
+    entitled = _entitled(users.values(), [facts])
     if not entitled:
         return
     events.publish_documents_event(
@@ -359,12 +367,7 @@ def _tell_earlier_recipients(document: Document, revision: Revision, *, by: User
         dialogue_slug=document.dialogue.slug,
         event_type=events.DOCUMENT_REVISED,
         by=by,
-        audience={
-            "kind": "circulation",
-            "dialogue": document.dialogue_id,
-            "users": sorted(entitled),
-            "documents": [facts],
-        },
+        audience=events.circulation_audience(document.dialogue, entitled, [facts]),
         data={
             "circulation": None,  # they may hold it from different circulations
             "meeting": document.meeting_id,
@@ -377,6 +380,14 @@ def _tell_earlier_recipients(document: Document, revision: Revision, *, by: User
 
 
 # --- Circulation --------------------------------------------------------------------------------
+
+
+def _entitled(users: Iterable[User], facts: Iterable[audiences.DocumentAudience]) -> list[int]:
+    """The ids of ``users`` who may receive events about every one of the documents."""
+    entitled = list(users)
+    for document in facts:
+        entitled = audiences.receivers(document, entitled)
+    return sorted(user.pk for user in entitled)
 
 
 def audience_candidates(
@@ -464,11 +475,7 @@ def circulate(
     candidates.discard(by.pk)
     facts = [events.document_audience(d) for d in documents]
     users = permissions.load_users(candidates)
-    recipients = sorted(
-        uid
-        for uid, user in users.items()
-        if all(permissions.receives_document_event(user, f) for f in facts)
-    )
+    recipients = _entitled(users.values(), facts)
     if not recipients:
         raise ValidationError(
             _("Nobody in this audience may see these documents: check their distribution.")
@@ -529,7 +536,7 @@ def _publish_circulation(
     event_type: str,
     documents: Sequence[Document],
     recipients: Sequence[int],
-    facts: list[dict[str, Any]],
+    facts: list[audiences.DocumentAudience],
     *,
     by: User,
 ) -> None:
@@ -538,12 +545,7 @@ def _publish_circulation(
         dialogue_slug=circulation.dialogue.slug,
         event_type=event_type,
         by=by,
-        audience={
-            "kind": "circulation",
-            "dialogue": circulation.dialogue_id,
-            "users": sorted(recipients),
-            "documents": facts,
-        },
+        audience=events.circulation_audience(circulation.dialogue, recipients, facts),
         data={
             "circulation": circulation.pk,
             "meeting": circulation.meeting_id,
@@ -563,7 +565,7 @@ def _publish_receipt(receipt: Receipt, circulation: Circulation, *, what: str) -
         dialogue_slug=circulation.dialogue.slug,
         event_type=events.RECEIPT_CHANGED,
         by=None,
-        audience={"kind": "secretariat", "dialogue": circulation.dialogue_id},
+        audience=live.audience_secretariat(circulation.dialogue),
         data={
             "circulation": circulation.pk,
             "meeting": circulation.meeting_id,
@@ -651,11 +653,7 @@ def remind(*, by: User, circulation: Circulation) -> int:
         documents = list(locked.documents.select_related("dialogue", "meeting").all())
         facts = [events.document_audience(d) for d in documents]
         users = permissions.load_users([r.recipient_id for r in due])
-        entitled = [
-            uid
-            for uid, user in users.items()
-            if all(permissions.receives_document_event(user, f) for f in facts)
-        ]
+        entitled = _entitled(users.values(), facts)
         if not entitled:
             return 0
         Receipt.objects.filter(circulation=locked, recipient_id__in=entitled).update(

@@ -13,11 +13,20 @@ class MeetingsConfig(AppConfig):
         from allauth.account.models import EmailAddress
         from django.db.models.signals import post_save
 
+        from dialogue import audiences
         from dialogue.demo import DEMO_LOADERS
 
         from . import demo, events  # noqa: F401 - events registers its types and streams
 
         DEMO_LOADERS.append(demo.load_demo_meetings)
+        audiences.register_audience("meeting", rule=audiences.receives_meeting_event)
+        audiences.register_audience("outcome_draft", rule=audiences.receives_outcome_draft_event)
+        audiences.register_audience(
+            "delegation",
+            rule=audiences.receives_delegation_event,
+            candidates=audiences.delegation_candidates,
+            addressees=audiences.delegation_addressees,
+        )
         post_save.connect(
             _link_nominations, sender=EmailAddress, dispatch_uid="meetings_link_nominations"
         )

@@ -18,6 +18,11 @@ own, ``meeting-<id>-item-<key>@dialogue-platform``, related to the meeting; thei
 is the meeting's plus the release number, so it grows with every release and every status
 change. Internal items and the items of internal sessions are never exported.
 
+Any stored text builds: a property is one line, so summaries, locations, the calendar's name
+and a person's name are folded into one (``dialogue.text.one_line``), and descriptions keep
+their line breaks and lose control characters and bidirectional overrides (``multi_line``). The
+fields fold their text already; an agenda release is a JSON snapshot, and old data is old.
+
 Feeds are byte-stable between requests: ``DTSTAMP`` is ``updated_at`` there (``now`` only in
 iTIP messages, where RFC 5546 wants the time the message was made), so the same meetings give
 the same bytes and the same ETag (see ``fingerprint``).
@@ -42,6 +47,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from dialogue import permissions
+from dialogue.text import multi_line, one_line
 from notifications import registry
 
 from .models import AgendaItem, AgendaRelease, Meeting, MeetingFormat, MeetingStatus
@@ -186,9 +192,9 @@ def _meeting_event(
     event.add("last-modified", meeting.updated_at)
     event.add("dtstart", meeting.starts_at.astimezone(zone))
     event.add("dtend", meeting.ends_at.astimezone(zone))
-    event.add("summary", _summary(meeting))
-    event.add("description", _description(meeting, url))
-    location = _location(meeting)
+    event.add("summary", one_line(_summary(meeting)))
+    event.add("description", multi_line(_description(meeting, url)))
+    location = one_line(_location(meeting))
     if location:
         event.add("location", location)
     event.add("url", url)
@@ -227,15 +233,17 @@ def _item_events(meeting: Meeting, agenda: ReleasedAgenda) -> list[Event]:
             event.add("dtend", end.astimezone(zone))
         event.add(
             "summary",
-            _("%(number)s. %(title)s (%(meeting)s)")
-            % {"number": item["number"], "title": title, "meeting": meeting.title},
+            one_line(
+                _("%(number)s. %(title)s (%(meeting)s)")
+                % {"number": item["number"], "title": title, "meeting": meeting.title}
+            ),
         )
         description = (item.get("description_ru") if russian else "") or item.get(
             "description_en", ""
         )
         if description:
-            event.add("description", description)
-        location = ", ".join(p for p in (item.get("room", ""), _location(meeting)) if p)
+            event.add("description", multi_line(description))
+        location = one_line(", ".join(p for p in (item.get("room", ""), _location(meeting)) if p))
         if location:
             event.add("location", location)
         event.add("url", url)
@@ -259,7 +267,9 @@ def latest_agendas(meeting_ids: Iterable[int]) -> dict[int, ReleasedAgenda]:
 
 
 def _address(email: str, name: str = "") -> vCalAddress:
-    address = vCalAddress(f"mailto:{email}")
+    address = vCalAddress(f"mailto:{one_line(email)}")
+    # A parameter value cannot hold a double quote (RFC 5545 3.2): the name keeps its words.
+    name = one_line(name).replace('"', "'")
     if name:
         address.params["CN"] = vText(name)
     return address
@@ -313,6 +323,7 @@ def meeting_calendar(
                 "refresh-interval", datetime.timedelta(hours=1), parameters={"VALUE": "DURATION"}
             )
             calendar.add("x-published-ttl", "PT1H")
+        name = one_line(name)
         if name:
             calendar.add("name", name)
             calendar.add("x-wr-calname", name)

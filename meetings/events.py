@@ -1,27 +1,38 @@
-"""The event types meetings publish, and who follows a meeting's stream.
+"""The event types meetings publish (with their payloads), who follows a meeting's stream,
+and the audiences of meeting events (one constructor per kind: the facts the policy's rules
+in ``dialogue.audiences`` read; the kinds are registered in ``MeetingsConfig.ready``).
 
 Registered with the notifications registry (what an event says in the inbox and e-mail) and
-with the permission policy's live answers (who may follow ``meeting:<id>``, who sees what).
+with the permission policy's live answers (who may follow ``meeting:<id>``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from dialogue import live, permissions
-from dialogue.models import Role, RoleKind, User
+from dialogue import audiences, live, permissions
+from dialogue.models import Role, User
 from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
 
 from .calendar import itip_attachments
-from .models import Meeting
+from .models import (
+    Category,
+    Delegation,
+    Meeting,
+    MeetingStatus,
+    NominationStatus,
+    OutcomeKind,
+    OutcomeStatus,
+)
 
 MEETING_ANNOUNCED = "meeting.announced"
 MEETING_CHANGED = "meeting.changed"  # details that do not move it (title, description, link)
@@ -58,6 +69,131 @@ REGISTRATION = registry.register_category(
 )
 
 
+# --- Payloads: the data of each type (``notifications.payloads``) -----------------------------
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    """What every meeting event carries (``publish_meeting_event``), safe for everyone who
+    may see the meeting."""
+
+    meeting: int
+    title: str
+    title_ru: str
+    status: MeetingStatus
+    starts_at: str  # ISO 8601, UTC
+    ends_at: str
+    time_zone: str
+    sequence: int  # the iCalendar SEQUENCE
+
+
+@dataclass(frozen=True)
+class MeetingStatusChanged(MeetingFacts):
+    reason: str  # why it was postponed or cancelled; empty otherwise
+
+
+@dataclass(frozen=True)
+class MeetingChanged(MeetingFacts):
+    changed: list[str]  # the names of the changed fields
+
+
+@dataclass(frozen=True)
+class MeetingRescheduled(MeetingChanged):
+    summary: str  # the old and new time, the new place
+
+
+@dataclass(frozen=True)
+class MeetingReminder(MeetingFacts):
+    summary: str  # when it starts, in the meeting's time zone
+
+
+@dataclass(frozen=True)
+class AgendaReleased(MeetingFacts):
+    number: int
+    note: str
+    changes: list[dict[str, Any]]  # the public items' changes (``agenda.difference``), 50 at most
+    changed_keys: list[int]  # the agenda items' keys
+    released_at: str
+
+
+@dataclass(frozen=True)
+class OutcomeFacts(MeetingFacts):
+    outcome_id: int
+    outcome: str
+    outcome_ru: str
+    kind: OutcomeKind
+    outcome_status: OutcomeStatus
+    state: str
+    deadline: str  # for comments, as the meeting's local time; empty when none
+    deadline_at: str | None
+
+
+@dataclass(frozen=True)
+class OutcomeCommented(OutcomeFacts):
+    state_code: str
+    no_objection: bool
+
+
+@dataclass(frozen=True)
+class RegistrationChanged(MeetingFacts):
+    changed: Literal["settings", "quotas", "questions"]
+
+
+@dataclass(frozen=True)
+class DelegationFacts(MeetingFacts):
+    delegation_key: str  # a state's ISO code or an organisation's slug
+    delegation_name: str
+    delegation_name_ru: str
+
+
+@dataclass(frozen=True)
+class LetterChanged(DelegationFacts):
+    version: int
+
+
+@dataclass(frozen=True)
+class NominationFacts(DelegationFacts):
+    nomination_id: int
+    person: str
+    category: Category
+    nomination_status: NominationStatus
+
+
+@dataclass(frozen=True)
+class NominationDecided(NominationFacts):
+    reason: str
+
+
+@dataclass(frozen=True)
+class NominationUpdated(NominationFacts):
+    changed: list[str]
+
+
+PAYLOADS: dict[str, type[MeetingFacts]] = {
+    MEETING_ANNOUNCED: MeetingStatusChanged,
+    MEETING_CHANGED: MeetingChanged,
+    MEETING_RESCHEDULED: MeetingRescheduled,
+    MEETING_STATUS_CHANGED: MeetingStatusChanged,
+    MEETING_POSTPONED: MeetingStatusChanged,
+    MEETING_CANCELLED: MeetingStatusChanged,
+    MEETING_REMINDER: MeetingReminder,
+    OUTCOME_SHARED: OutcomeFacts,
+    OUTCOME_COMMENTED: OutcomeCommented,
+    OUTCOME_ADOPTED: OutcomeFacts,
+    REGISTRATION_CHANGED: RegistrationChanged,
+    NOMINATION_SUBMITTED: NominationFacts,
+    NOMINATION_APPROVED: NominationDecided,
+    NOMINATION_WAITLISTED: NominationDecided,
+    NOMINATION_REJECTED: NominationDecided,
+    NOMINATION_WITHDRAWN: NominationDecided,
+    NOMINATION_PROMOTED: NominationFacts,
+    NOMINATION_UPDATED: NominationUpdated,
+    NOMINATION_CHECKED_IN: NominationFacts,
+    LETTER_UPLOADED: LetterChanged,
+    LETTER_VERIFIED: LetterChanged,
+}
+
+
 def meeting_url(meeting_id: int) -> str:
     return reverse("meeting_detail", args=[meeting_id])
 
@@ -77,8 +213,6 @@ def _describe_meeting(event: Event) -> registry.Description:
         MEETING_CANCELLED: _("Cancelled: %(title)s"),
         MEETING_REMINDER: _("Reminder: %(title)s starts soon"),
     }
-    from .models import MeetingStatus
-
     status = (
         str(MeetingStatus(data["status"]).label)
         if data.get("status") in MeetingStatus.values
@@ -136,13 +270,16 @@ for _type in (
         _type,
         category=MEETINGS,
         describe=_describe_meeting,
+        payload=PAYLOADS[_type],
         # Announcements and changes of time, place or status carry an iTIP invitation, so the
         # recipient's calendar adds or updates the meeting (other details keep its SEQUENCE).
         attachments=None if _type in (MEETING_CHANGED, MEETING_REMINDER) else itip_attachments,
     )
-registry.register(AGENDA_RELEASED, category=AGENDAS, describe=_describe_agenda)
+registry.register(
+    AGENDA_RELEASED, category=AGENDAS, describe=_describe_agenda, payload=AgendaReleased
+)
 for _type in (OUTCOME_SHARED, OUTCOME_COMMENTED, OUTCOME_ADOPTED):
-    registry.register(_type, category=OUTCOMES, describe=_describe_outcome)
+    registry.register(_type, category=OUTCOMES, describe=_describe_outcome, payload=PAYLOADS[_type])
 
 
 def _describe_registration(event: Event) -> registry.Description:
@@ -190,10 +327,18 @@ for _type in (
     LETTER_UPLOADED,
     LETTER_VERIFIED,
 ):
-    registry.register(_type, category=REGISTRATION, describe=_describe_registration)
+    registry.register(
+        _type, category=REGISTRATION, describe=_describe_registration, payload=PAYLOADS[_type]
+    )
 # Live only: the pages update, nobody's inbox fills with every edit and arrival.
 for _type in (NOMINATION_UPDATED, NOMINATION_CHECKED_IN):
-    registry.register(_type, category=REGISTRATION, describe=_describe_registration, in_inbox=False)
+    registry.register(
+        _type,
+        category=REGISTRATION,
+        describe=_describe_registration,
+        payload=PAYLOADS[_type],
+        in_inbox=False,
+    )
 
 
 # --- Streams and audiences -------------------------------------------------------------------
@@ -229,7 +374,7 @@ def _label(key: str) -> str:
     return meeting.title if meeting else key
 
 
-def audience_meeting(meeting: Meeting) -> dict[str, Any]:
+def audience_meeting(meeting: Meeting) -> audiences.MeetingAudience:
     """Everyone who may see the meeting, as it is when the event is published. The facts are
     carried in the audience so that deciding per socket never reads the database."""
     return {
@@ -240,7 +385,7 @@ def audience_meeting(meeting: Meeting) -> dict[str, Any]:
     }
 
 
-def audience_outcome_draft(meeting: Meeting) -> dict[str, Any]:
+def audience_outcome_draft(meeting: Meeting) -> audiences.OutcomeDraftAudience:
     """Those a draft shared for comment is for: focal points, the chair, the secretariat."""
     return {"kind": "outcome_draft", "dialogue": meeting.dialogue_id}
 
@@ -276,7 +421,9 @@ def publish_meeting_event(
     )
 
 
-def audience_delegation(meeting: Meeting, delegation: Any, person_id: int | None) -> dict[str, Any]:
+def audience_delegation(
+    meeting: Meeting, delegation: Delegation, person_id: int | None
+) -> audiences.DelegationAudience:
     """A delegation's registration: the secretariat, the state's focal point and the person it
     is about (who hears of it even without following the meeting)."""
     return {
@@ -288,58 +435,6 @@ def audience_delegation(meeting: Meeting, delegation: Any, person_id: int | None
     }
 
 
-def _sees_delegation(user: Any, audience: dict[str, Any]) -> bool:
-    if permissions.is_secretariat_of_dialogue_id(user, audience["dialogue"]):
-        return True
-    if user is not None and user.is_authenticated and audience.get("person") == user.pk:
-        return permissions.standing(user).authenticated
-    state_id = audience.get("state")
-    return state_id is not None and permissions.standing(user).has(
-        [RoleKind.FOCAL_POINT], dialogue_id=audience["dialogue"], state_id=state_id
-    )
-
-
-def _sees_meeting(user: Any, audience: dict[str, Any]) -> bool:
-    if audience["draft"]:
-        return permissions.is_secretariat_of_dialogue_id(user, audience["dialogue"])
-    return audience["public"] or permissions.is_member_of_dialogue_id(user, audience["dialogue"])
-
-
-def _sees_outcome_draft(user: Any, audience: dict[str, Any]) -> bool:
-    s = permissions.standing(user)
-    return s.superuser or s.has(
-        [
-            RoleKind.SECRETARIAT_ADMIN,
-            RoleKind.SECRETARIAT_STAFF,
-            RoleKind.FOCAL_POINT,
-            RoleKind.CHAIR,
-        ],
-        dialogue_id=audience["dialogue"],
-    )
-
-
 live.STREAM_RULES["meeting"] = _may_follow
 live.STREAM_FOLLOWERS["meeting"] = default_followers
-live.AUDIENCE_RULES["meeting"] = _sees_meeting
-live.AUDIENCE_RULES["outcome_draft"] = _sees_outcome_draft
-live.AUDIENCE_RULES["delegation"] = _sees_delegation
-live.AUDIENCE_ADDRESSEES["delegation"] = lambda audience: (
-    [audience["person"]] if audience.get("person") else []
-)
-
-
-def _may_see_delegation(audience: dict[str, Any]) -> Q:
-    """Everyone ``_sees_delegation`` may admit, as a filter of users."""
-    dialogue_id = audience["dialogue"]
-    who = permissions.role_holders(permissions.SECRETARIAT_ROLES, dialogue_id=dialogue_id)
-    if audience.get("state") is not None:
-        who |= permissions.role_holders(
-            [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]
-        )
-    if audience.get("person"):
-        who |= Q(pk=audience["person"])
-    return who
-
-
-live.AUDIENCE_CANDIDATES["delegation"] = _may_see_delegation
 registry.register_stream("meeting", label=_label)

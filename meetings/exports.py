@@ -16,7 +16,8 @@ Formula injection (OWASP "CSV injection"): a text cell that begins with ``=``, `
 file, so it is written with a leading apostrophe (``'=HYPERLINK(...)``), which spreadsheets show
 as text. Numbers, and text that is just a number ("-5", "+3.5"), are left as they are. XLSX gets
 the same guard although its text cells are never evaluated as written: the value survives being
-saved on as CSV from Excel.
+saved on as CSV from Excel. Control characters are taken out first (``dialogue.text``), so that a
+formula cannot hide behind one, and a line break in a cell is always ``\n``.
 """
 
 from __future__ import annotations
@@ -30,13 +31,17 @@ from decimal import Decimal
 
 import xlsxwriter
 
+from dialogue.text import multi_line, one_line
+
 from . import pdf
 
 Cell = str | int | float | Decimal | None
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 
+# Excel's limit for a page header, its codes included.
+XLSX_HEADER_MAX = 255
 # Column widths in XLSX, in characters of the default font.
 XLSX_MIN_WIDTH = 6
 XLSX_MAX_WIDTH = 60
@@ -92,6 +97,7 @@ class Table:
 
 def neutralise_formula(text: str) -> str:
     """``text`` as a spreadsheet shows it and never runs it (see the module docstring)."""
+    text = multi_line(text)
     # A lone "-" (a common "none") carries no formula: only longer text is guarded.
     if len(text) > 1 and text.startswith(_FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
@@ -109,7 +115,7 @@ def _text(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return multi_line(value)
     return _number_text(value)
 
 
@@ -152,16 +158,37 @@ def to_csv(table: Table) -> bytes:
 _SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+def _utf16_prefix(text: str, units: int) -> str:
+    """The longest start of ``text`` that is at most ``units`` long as Excel counts (UTF-16
+    code units: an emoji is two)."""
+    for index, character in enumerate(text):
+        units -= 2 if ord(character) > 0xFFFF else 1
+        if units < 0:
+            return text[:index]
+    return text
+
+
 def _sheet_name(title: str) -> str:
     """Excel's rules: at most 31 characters, none of ``[]:*?/\\``, no apostrophe at either end."""
-    name = _SHEET_NAME_FORBIDDEN.sub(" ", title)[:31].strip().strip("'").strip()
+    name = _utf16_prefix(_SHEET_NAME_FORBIDDEN.sub(" ", title), 31).strip().strip("'").strip()
     return name or "Sheet1"
+
+
+def _page_header(title: str) -> str:
+    """The title centred in the printed page's header: "&" starts a code there, so "&&" prints
+    one ampersand; past Excel's limit (counted in UTF-16 units) it is cut with an ellipsis."""
+    header = "&C" + title.replace("&", "&&")
+    if _utf16_prefix(header, XLSX_HEADER_MAX) == header:
+        return header
+    # A cut between the two ampersands of "&&" would leave a code: the lone one goes.
+    return _utf16_prefix(header, XLSX_HEADER_MAX - 1).rstrip("&") + "…"
 
 
 def to_xlsx(table: Table) -> bytes:
     """The table as an Excel workbook of one sheet: a bold header row, frozen, with a filter;
     numbers as numbers; columns as wide as their content (up to a limit, beyond which the text
     wraps); printed with the title at the top, the header on every page, fitted to the width."""
+    title, subtitle = one_line(table.title), one_line(table.subtitle)
     buffer = io.BytesIO()
     # Nothing a cell says may turn into a formula, a link or a number behind the caller's back.
     workbook = xlsxwriter.Workbook(
@@ -173,8 +200,8 @@ def to_xlsx(table: Table) -> bytes:
             "strings_to_numbers": False,
         },
     )
-    workbook.set_properties({"title": table.title, "subject": table.subtitle})
-    sheet = workbook.add_worksheet(_sheet_name(table.title))
+    workbook.set_properties({"title": title, "subject": subtitle})
+    sheet = workbook.add_worksheet(_sheet_name(title))
     header_format = workbook.add_format(
         {"bold": True, "bg_color": "#E0E0E0", "bottom": 1, "text_wrap": True, "valign": "top"}
     )
@@ -210,8 +237,7 @@ def to_xlsx(table: Table) -> bytes:
     sheet.set_paper(9)  # A4
     if len(header) > 6:
         sheet.set_landscape()
-    # In a header, "&" starts a code: "&&" prints one ampersand.
-    sheet.set_header("&C" + table.title.replace("&", "&&"))
+    sheet.set_header(_page_header(title))
     workbook.close()
     return buffer.getvalue()
 

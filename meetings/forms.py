@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineField
 from dialogue.models import Body, Dialogue
 
 from .agenda import ITEM_FIELDS
@@ -145,4 +146,4 @@ class AgendaItemForm(forms.ModelForm):
 
 
 class ReleaseForm(forms.Form):
-    note = forms.CharField(label=_("What changed (changelog note)"), max_length=500)
+    note = OneLineField(label=_("What changed (changelog note)"), max_length=500)

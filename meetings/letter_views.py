@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dialogue import permissions
+from dialogue.fields import OneLineField
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
 
@@ -140,7 +141,7 @@ def meeting_badges(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 class LetterTemplateForm(forms.Form):
     """The wording as typed; ``letters.clean_wording`` checks the placeholders."""
 
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    title = OneLineField(label=gettext_lazy("Title"), max_length=200)
     body = forms.CharField(
         label=gettext_lazy("Text"),
         max_length=20_000,

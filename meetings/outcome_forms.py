@@ -10,6 +10,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineField
 from dialogue.models import Membership, Organisation, State
 
 from .models import ActionPoint, Meeting, OutcomeKind
@@ -17,8 +18,8 @@ from .models import ActionPoint, Meeting, OutcomeKind
 
 class OutcomeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OutcomeKind.choices)
-    title_en = forms.CharField(label=_("Title (English)"), max_length=300)
-    title_ru = forms.CharField(label=_("Title (Russian)"), max_length=300, required=False)
+    title_en = OneLineField(label=_("Title (English)"), max_length=300)
+    title_ru = OneLineField(label=_("Title (Russian)"), max_length=300, required=False)
     text_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 14}))
     text_ru = forms.CharField(
         label=_("Text (Russian)"), widget=forms.Textarea(attrs={"rows": 14}), required=False

@@ -12,15 +12,22 @@ from the system's fonts and nothing is fetched from the network.
 
 Output is byte-stable (ReportLab's *invariant* mode: no creation time, a fixed document id), so
 the same data gives the same file and a cached copy or an ETag stays valid.
+
+Any text prints: each function first takes out what a PDF cannot carry or a reader should not
+get (control characters, unpaired surrogates, bidirectional overrides; see ``dialogue.text``),
+keeps what is one line on one line (badges, metadata, running headers), lets a letter's text
+flow over pages and cuts a table cell that would be taller than a page: stored text, however
+long or odd, never stops a file.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -49,6 +56,8 @@ from reportlab.platypus import (
     TableStyle as PdfTableStyle,
 )
 
+from dialogue.text import multi_line, one_line
+
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 REGULAR = "DialogueDejaVuSans"
 BOLD = "DialogueDejaVuSans-Bold"
@@ -67,6 +76,25 @@ def _register_fonts() -> None:
     pdfmetrics.registerFontFamily(
         REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD
     )
+
+
+def _printable(text: str) -> str:
+    """Text as a PDF carries it: line breaks kept, everything else that is no character out."""
+    return multi_line(text)
+
+
+def _cleaned(record: Any, *, one_line_fields: Sequence[str] = ()) -> Any:
+    """A copy of a dataclass of strings (and tuples of strings) with each value printable;
+    ``one_line_fields`` also folded into one line."""
+    changes: dict[str, Any] = {}
+    for field in fields(record):
+        value = getattr(record, field.name)
+        clean = one_line if field.name in one_line_fields else _printable
+        if isinstance(value, str):
+            changes[field.name] = clean(value)
+        elif isinstance(value, tuple):
+            changes[field.name] = tuple(clean(part) for part in value)
+    return replace(record, **changes)
 
 
 def _markup(text: str) -> str:
@@ -162,6 +190,7 @@ def render_letter(letter: Letter) -> bytes:
     dialogue and the reference at the top, and every page of a letter longer than one page is
     numbered "n / total", so a page that went astray can be put back.
     """
+    letter = _cleaned(letter, one_line_fields=("dialogue", "reference", "title"))
     styles = _letter_styles()
     page_width, page_height = A4
     margins = _LETTER_MARGINS
@@ -195,6 +224,7 @@ def render_letter(letter: Letter) -> bytes:
                 ]
             ],
             colWidths=[text_width / 2, text_width / 2],
+            splitInRow=1,
             style=PdfTableStyle(
                 [
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -505,6 +535,7 @@ def render_badges(badges: Sequence[Badge], *, columns: int = 2, rows: int = 4) -
     """
     if not badges:
         raise ValueError("There are no badges to print.")
+    badges = [_cleaned(badge, one_line_fields=[f.name for f in fields(Badge)]) for badge in badges]
     if columns < 1 or rows < 1:
         raise ValueError("A sheet needs at least one column and one row of badges.")
     _register_fonts()
@@ -547,7 +578,10 @@ def render_badges(badges: Sequence[Badge], *, columns: int = 2, rows: int = 4) -
 
 
 TABLE_FONT_SIZE = 8.5
+TABLE_LEADING = TABLE_FONT_SIZE * 1.2
 TABLE_CELL_PADDING = 3
+# Above and below the text of a row (TOPPADDING and BOTTOMPADDING in the table's style).
+TABLE_ROW_PADDING = 2 + 2.5
 _TABLE_MARGIN = 15 * mm
 
 
@@ -570,6 +604,27 @@ def _table_styles() -> dict[str, ParagraphStyle]:
         ),
         "group": ParagraphStyle("table-group", parent=cell, fontName=BOLD),
     }
+
+
+def _estimated_height(text: str, font: str, width: float) -> float:
+    """The height of ``text`` wrapped in a cell ``width`` wide, erring on the tall side
+    (wrapping at spaces leaves the end of a line empty)."""
+    usable = max(width - 2 * TABLE_CELL_PADDING, 1.0)
+    lines = sum(
+        max(1, math.ceil(1.25 * pdfmetrics.stringWidth(line, font, TABLE_FONT_SIZE) / usable))
+        for line in text.split("\n")
+    )
+    return lines * TABLE_LEADING + TABLE_ROW_PADDING
+
+
+def _cut_to_height(text: str, font: str, width: float, height: float) -> tuple[str, float]:
+    """``text``, cut with an ellipsis when it would be taller than ``height`` in a cell
+    ``width`` wide, and its estimated height."""
+    estimated = _estimated_height(text, font, width)
+    if estimated <= height:
+        return text, estimated
+    keep = max(int(len(text) * height / estimated) - 1, 0)
+    return text[:keep] + "…", height
 
 
 def _column_widths(natural: Sequence[float], available: float) -> list[float]:
@@ -610,6 +665,12 @@ def render_table(
     The page turns to landscape when the columns' natural widths do not fit portrait. Every
     page has the title and "n / total" at the foot.
     """
+    title, subtitle = one_line(title), _printable(subtitle)
+    columns = [_printable(label) for label in columns]
+    groups = [
+        (_printable(heading), [[_printable(value) for value in row] for row in rows])
+        for heading, rows in groups
+    ]
     styles = _table_styles()
     column_count = len(columns)
     if column_count == 0:
@@ -639,14 +700,28 @@ def render_table(
     page_size = A4
     if sum(natural) > A4[0] - 2 * _TABLE_MARGIN:
         page_size = landscape(A4)
-    page_width, _page_height = page_size
+    page_width, page_height = page_size
     widths = _column_widths(natural, page_width - 2 * _TABLE_MARGIN)
+    # Rows are never split across pages (half a person's line on each reads as two people), so
+    # a row must fit on a page under the repeated header row: a cell taller than that, which no
+    # field of the platform can fill, is cut with an ellipsis rather than stop the whole file.
+    frame_height = page_height - 2 * _TABLE_MARGIN - 12  # the frame pads 6 pt at each side
+    header_height = max(
+        _estimated_height(label, BOLD, width) for label, width in zip(columns, widths, strict=True)
+    )
+    tallest = frame_height - header_height - TABLE_LEADING
 
-    def cell(value: str, column: int) -> str | Paragraph:
+    def cell(value: str, column: int) -> tuple[str | Paragraph, float]:
+        """The cell, and its estimated height."""
         # A Paragraph costs far more than a string: only cells that must wrap get one.
-        if pdfmetrics.stringWidth(value, REGULAR, TABLE_FONT_SIZE) + padding <= widths[column]:
-            return value
-        return Paragraph(_markup(value), styles["cell_right" if alignment[column] else "cell"])
+        width = widths[column]
+        if "\n" not in value and (
+            pdfmetrics.stringWidth(value, REGULAR, TABLE_FONT_SIZE) + padding <= width
+        ):
+            return value, TABLE_LEADING + TABLE_ROW_PADDING
+        value, height = _cut_to_height(value, REGULAR, width, tallest)
+        style = styles["cell_right" if alignment[column] else "cell"]
+        return Paragraph(_markup(value), style), height
 
     data: list[list[Any]] = [
         [
@@ -669,7 +744,9 @@ def render_table(
         if right:
             commands.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
     for heading, rows in groups:
+        cells = [[cell(value, i) for i, value in enumerate(row)] for row in rows]
         if heading:
+            heading, heading_height = _cut_to_height(heading, BOLD, sum(widths), tallest / 2)
             index = len(data)
             data.append([Paragraph(_markup(heading), styles["group"])] + [""] * (column_count - 1))
             commands += [
@@ -677,11 +754,12 @@ def render_table(
                 ("TOPPADDING", (0, index), (-1, index), 6),
                 ("LINEBELOW", (0, index), (-1, index), 0.6, GREY),
             ]
-            if rows:
+            first_row = max((height for _cell, height in cells[0]), default=0.0) if cells else 0.0
+            # The heading's top padding is 6 pt, not 2: 4 pt more than its estimate.
+            if cells and heading_height + 4 + first_row <= tallest:
                 # A heading at the foot of a page with its rows on the next one reads as empty.
                 commands.append(("NOSPLIT", (0, index), (-1, index + 1)))
-        for row in rows:
-            data.append([cell(value, i) for i, value in enumerate(row)])
+        data += [[content for content, _height in row] for row in cells]
 
     def draw_page_furniture(canvas: Canvas, page_number: int, page_count: int) -> None:
         canvas.saveState()
@@ -703,7 +781,13 @@ def render_table(
         story.append(Paragraph(_markup(subtitle), styles["subtitle"]))
     story.append(Spacer(0, 5 * mm))
     story.append(
-        PdfTable(data, colWidths=widths, repeatRows=1, style=PdfTableStyle(commands), hAlign="LEFT")
+        PdfTable(
+            data,
+            colWidths=widths,
+            repeatRows=1,
+            style=PdfTableStyle(commands),
+            hAlign="LEFT",
+        )
     )
 
     buffer = io.BytesIO()

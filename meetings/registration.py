@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import live, permissions
 from dialogue import services as dialogue_services
+from dialogue.members import Member
 from dialogue.models import Membership, Organisation, RoleKind, State, User
 from dialogue.uploads import JPEG, PDF, PNG, check_upload
 from notifications.mail import queue_message
@@ -66,7 +67,6 @@ from .models import (
     RegistrationSettings,
 )
 
-Member = State | Organisation
 S = NominationStatus
 
 # The nominee's details a focal point, the secretariat or the nominee may fill in or change.
@@ -370,9 +370,7 @@ def _check_quota(meeting: Meeting, delegation: Delegation, category: str, *, add
 
 
 def _check_may_nominate(by: User, meeting: Meeting, member: Member) -> None:
-    state_id = member.pk if isinstance(member, State) else None
-    organisation_id = member.pk if isinstance(member, Organisation) else None
-    if not permissions.can_act_for_delegation(by, meeting, state_id, organisation_id):
+    if not permissions.can_act_for_delegation(by, meeting, member):
         raise PermissionDenied
 
 
@@ -637,10 +635,7 @@ def _check_can_change(by: User, nomination: Nomination) -> None:
 def _check_acts_for(by: User, nomination: Nomination) -> None:
     """The delegation's decisions (its head, its funding requests, replacements): the focal
     point and the secretariat, not the nominee."""
-    delegation = nomination.delegation
-    if not permissions.can_act_for_delegation(
-        by, nomination.meeting, delegation.state_id, delegation.organisation_id
-    ):
+    if not permissions.can_act_for_delegation(by, nomination.meeting, nomination.delegation):
         raise PermissionDenied
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineField
 from dialogue.models import Membership, Organisation, State
 
 from .models import (
@@ -143,8 +144,8 @@ class QuotaForm(forms.Form):
 
 class QuestionForm(forms.Form):
     topic = forms.ChoiceField(label=_("Topic"), choices=FollowUpQuestion.Topic.choices)
-    text_en = forms.CharField(label=_("Question (English)"), max_length=300)
-    text_ru = forms.CharField(label=_("Question (Russian)"), max_length=300, required=False)
+    text_en = OneLineField(label=_("Question (English)"), max_length=300)
+    text_ru = OneLineField(label=_("Question (Russian)"), max_length=300, required=False)
     required = forms.BooleanField(label=_("An answer is required"), required=False)
     retention_days = forms.IntegerField(
         label=_("Answers kept for (days after the meeting)"),
@@ -159,22 +160,20 @@ class NomineeForm(forms.Form):
     a double-clicked or retried submission count once."""
 
     email = forms.EmailField(label=_("E-mail address"))
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    full_name = OneLineField(label=_("Full name"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    title = forms.CharField(label=_("Title or position"), max_length=200, required=False)
-    affiliation = forms.CharField(
-        label=_("Ministry or organisation"), max_length=300, required=False
-    )
+    title = OneLineField(label=_("Title or position"), max_length=200, required=False)
+    affiliation = OneLineField(label=_("Ministry or organisation"), max_length=300, required=False)
     gender = forms.ChoiceField(
         label=_("Gender"), choices=[("", "—"), *Gender.choices], required=False
     )
     language = forms.ChoiceField(
         label=_("Language of letters"), choices=LetterLanguage.choices, initial="en"
     )
-    phone = forms.CharField(label=_("Phone"), max_length=50, required=False)
-    nationality = forms.CharField(label=_("Nationality"), max_length=100, required=False)
+    phone = OneLineField(label=_("Phone"), max_length=50, required=False)
+    nationality = OneLineField(label=_("Nationality"), max_length=100, required=False)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)
-    passport_number = forms.CharField(label=_("Passport number"), max_length=50, required=False)
+    passport_number = OneLineField(label=_("Passport number"), max_length=50, required=False)
     passport_expires = forms.DateField(label=_("Passport valid until"), required=False, widget=DATE)
     funding_requested = forms.BooleanField(label=_("Request travel support"), required=False)
     funding_priority = forms.IntegerField(

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from dialogue import permissions
+from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 
 from . import registration
@@ -25,7 +26,6 @@ from .models import (
     RegistrationSettings,
 )
 
-Member = State | Organisation
 CATEGORY_ORDER = {c: i for i, c in enumerate(Category.values)}
 
 
@@ -177,9 +177,8 @@ def review_queue(user: Any, meeting: Meeting, filters: QueueFilters) -> Queue:
     ).order_by("version"):
         letters[letter.delegation_id] = letter  # the last one wins: the latest version
     for nomination in rows:
-        nomination.delegation_letter = letters.get(
-            nomination.delegation_id
-        )  # shown beside each row
+        # shown beside each row; an attribute for the template, not a field
+        nomination.delegation_letter = letters.get(nomination.delegation_id)  # type: ignore[attr-defined]
     return Queue(nominations=rows, counts=counts)
 
 

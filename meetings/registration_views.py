@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
+from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 
 from . import letters, registration, registration_queries
@@ -50,8 +51,6 @@ from .registration_forms import (
     RejectForm,
 )
 from .views import managed_meeting, visible_meeting
-
-Member = State | Organisation
 
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
@@ -202,9 +201,7 @@ def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting
     member = registration_queries.member_for_key(meeting, key)
     if member is None:
         raise Http404
-    state_id = member.pk if isinstance(member, State) else None
-    organisation_id = member.pk if isinstance(member, Organisation) else None
-    if not permissions.can_act_for_delegation(request.user, meeting, state_id, organisation_id):
+    if not permissions.can_act_for_delegation(request.user, meeting, member):
         raise Http404
     return meeting, member
 
@@ -307,9 +304,7 @@ def _visible_letter(request: HttpRequest, letter_pk: int) -> NominationLetter:
     if letter is None:
         raise Http404
     delegation = letter.delegation
-    if not permissions.can_act_for_delegation(
-        request.user, delegation.meeting, delegation.state_id, delegation.organisation_id
-    ):
+    if not permissions.can_act_for_delegation(request.user, delegation.meeting, delegation):
         raise Http404
     return letter
 
@@ -437,9 +432,7 @@ def _acted_nomination(request: HttpRequest, pk: int) -> Nomination:
     secretariat); 404 for the nominee and anyone else."""
     nomination = _visible_nomination(request, pk)
     delegation = nomination.delegation
-    if not permissions.can_act_for_delegation(
-        request.user, nomination.meeting, delegation.state_id, delegation.organisation_id
-    ):
+    if not permissions.can_act_for_delegation(request.user, nomination.meeting, delegation):
         raise Http404
     return nomination
 
@@ -460,10 +453,7 @@ def nomination_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "is_manager": manager,
         "is_nominee": permissions.is_nominee(request.user, nomination),
         "acts_for": permissions.can_act_for_delegation(
-            request.user,
-            meeting,
-            nomination.delegation.state_id,
-            nomination.delegation.organisation_id,
+            request.user, meeting, nomination.delegation
         ),
         "questions": [
             (question, answers.get(question.pk)) for question in meeting.follow_up_questions.all()

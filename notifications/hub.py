@@ -178,7 +178,7 @@ class LiveHub:
             key = consumer.user_key
             allowed = decisions.get(key)
             if allowed is None:
-                allowed = decisions[key] = policy.can_receive(consumer.user, audience)
+                allowed = decisions[key] = bool(policy.receivers(audience, [consumer.user]))
             if allowed:
                 await consumer.deliver(event_id, stream, frame)
 

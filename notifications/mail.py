@@ -56,6 +56,12 @@ def _claim(now: datetime.datetime, batch: int, exclude: set[int]) -> list[Outbox
     return due
 
 
+def _subject(text: str) -> str:
+    """A subject on one line: Django refuses a header with a line break, and a title stored
+    before one-line fields were folded would otherwise fail its e-mail at every attempt."""
+    return " ".join(text.split())
+
+
 def queue_message(*, to: str, subject: str, body: str) -> OutboxEmail:
     """Write a finished message to an address that has no account, in the caller's transaction;
     the worker sends it (at least once, retried like any other)."""
@@ -73,7 +79,7 @@ def _message(email: OutboxEmail) -> EmailMessage | None:
     notification left, or a deactivated person)."""
     if email.user is None:
         return EmailMessage(
-            subject=email.subject,
+            subject=_subject(email.subject),
             body=email.body,
             to=[email.to_address],
             headers={"Auto-Submitted": "auto-generated", "X-Outbox-Email": str(email.pk)},
@@ -130,7 +136,7 @@ def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMes
         )
         files = registry.attachments([n.event for n in notifications], user)
     message = EmailMessage(
-        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
+        subject=_subject(f"{settings.EMAIL_SUBJECT_PREFIX}{subject}"),
         body=body,
         to=[user.email],
         headers={"Auto-Submitted": "auto-generated", "X-Outbox-Email": str(email.pk)},

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 Audience = Mapping[str, Any]
+UserT = TypeVar("UserT")
 
 
 class LivePolicy(Protocol):
     def can_follow(self, user: Any, stream: str) -> bool:
         """May ``user`` (possibly anonymous) follow ``stream``? Unknown streams: no."""
 
-    def can_receive(self, user: Any, audience: Audience) -> bool:
-        """May ``user`` see an event addressed to ``audience``, as they are now?"""
+    def receivers(self, audience: Audience, users: Iterable[UserT]) -> list[UserT]:
+        """Those of ``users`` (anonymous, or as ``reload`` gives them) who may see an event
+        addressed to ``audience``, as they are now: the one question of the socket, replay,
+        the HTTP fallback and the fan-out."""
 
     def recipients(self, stream: str, audience: Audience) -> Iterable[int]:
         """Ids of the people who should find the event in their inbox: entitled and

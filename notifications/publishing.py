@@ -102,7 +102,7 @@ def _fan_out(event: Event, kind: registry.EventType, actor_id: int | None) -> li
     extra = {uid for uid, following in choices.items() if following and uid not in user_ids}
     if extra:
         fresh = policy.reload(extra)
-        user_ids |= {uid for uid, user in fresh.items() if policy.can_receive(user, event.audience)}
+        user_ids |= {user.pk for user in policy.receivers(event.audience, fresh.values())}
     user_ids.discard(actor_id)  # type: ignore[arg-type]  # discarding None is harmless
     if not user_ids:
         return []

@@ -1,7 +1,9 @@
 """Event types, registered by the apps that publish them.
 
-Each type belongs to a category (the unit of delivery preferences) and knows how to describe
-one of its events to a person: a title, a line of text and a link, in the active language.
+Each type belongs to a category (the unit of delivery preferences), declares its payload (a
+frozen dataclass: the keys of its ``data`` and their types, ``notifications.payloads``) and
+knows how to describe one of its events to a person: a title, a line of text and a link, in the
+active language.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
+
+from . import payloads
 
 if TYPE_CHECKING:
     from .models import Event
@@ -42,6 +46,7 @@ class EventType:
     name: str
     category: Category
     describe: Callable[[Event], Description]
+    payload: type
     in_inbox: bool = True
     # Files an e-mail about the event carries (an iCalendar update), built when it is sent.
     attachments: Callable[[Event, Any], list[Attachment]] | None = None
@@ -87,15 +92,23 @@ def register(
     *,
     category: Category,
     describe: Callable[[Event], Description],
+    payload: type,
     in_inbox: bool = True,
     attachments: Callable[[Event, Any], list[Attachment]] | None = None,
 ) -> None:
-    _types[name] = EventType(name, category, describe, in_inbox, attachments)
+    """Register an event type; ``payload`` is the frozen dataclass its ``data`` follows."""
+    payloads.check_declaration(payload)
+    _types[name] = EventType(name, category, describe, payload, in_inbox, attachments)
 
 
 def event_type(name: str) -> EventType:
     """The registered type; publishing an unregistered type is a programming error."""
     return _types[name]
+
+
+def event_types() -> list[EventType]:
+    """Every registered type, by name."""
+    return sorted(_types.values(), key=lambda known: known.name)
 
 
 def categories() -> list[Category]:

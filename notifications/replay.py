@@ -52,4 +52,4 @@ def missed(stream: str, since: int | None, user: Any) -> Replay:
     if len(rows) > MAX_REPLAY:
         return Replay([], True, last_id)
     policy = get_policy()
-    return Replay([e for e in rows if policy.can_receive(user, e.audience)], False, last_id)
+    return Replay([e for e in rows if policy.receivers(e.audience, [user])], False, last_id)

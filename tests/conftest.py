@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -9,10 +10,14 @@ from typing import Any
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.db.models.signals import post_save
 from django.test import Client
 from django.utils import translation
 
 from dialogue.models import Dialogue, Organisation, RoleKind, State, User
+from notifications import payloads, registry
+from notifications.models import Event
+from notifications.publishing import encode_frame
 from tests.factories import (
     DialogueFactory,
     MembershipFactory,
@@ -59,6 +64,34 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+def payload_problems(event: Event) -> list[str]:
+    """How the data of ``event``, as a client decodes it, differs from what its type declares."""
+    try:
+        declared = registry.event_type(event.type).payload
+    except KeyError:
+        return [f"{event.type}: not a registered event type"]
+    data = json.loads(encode_frame(event))["data"]
+    return [f"{event.type} (event {event.id}): {p}" for p in payloads.problems(declared, data)]
+
+
+@pytest.fixture(autouse=True)
+def _events_follow_their_payloads() -> Iterator[None]:
+    """Every event a test makes the services publish has exactly the data its type declares
+    (``notifications.payloads``), as Zulip's ``verify_action`` checks: a missing key, an extra
+    key or a value of the wrong type fails the test that published it."""
+    found: list[str] = []
+
+    def check(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
+        if created:
+            found.extend(payload_problems(instance))
+
+    post_save.connect(check, sender=Event, weak=False, dispatch_uid="test_payloads")
+    yield
+    post_save.disconnect(sender=Event, dispatch_uid="test_payloads")
+    if found:
+        pytest.fail("events that differ from their declared payload:\n" + "\n".join(found))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineCharField
 from dialogue.models import (
     TIME_ZONE_CHOICES,
     Body,
@@ -73,17 +74,17 @@ class Meeting(models.Model):
     dialogue = models.ForeignKey(Dialogue, on_delete=models.PROTECT, related_name="meetings")
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
     kind = models.CharField(_("type"), max_length=40, choices=MeetingKind.choices)
-    title_en = models.CharField(_("title (English)"), max_length=300)
-    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    title_en = OneLineCharField(_("title (English)"), max_length=300)
+    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
     format = models.CharField(
         _("format"), max_length=20, choices=MeetingFormat.choices, default=MeetingFormat.IN_PERSON
     )
-    venue_name = models.CharField(_("venue"), max_length=200, blank=True)
-    venue_address = models.CharField(_("address"), max_length=300, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    city_ru = models.CharField(_("city (Russian)"), max_length=100, blank=True)
+    venue_name = OneLineCharField(_("venue"), max_length=200, blank=True)
+    venue_address = OneLineCharField(_("address"), max_length=300, blank=True)
+    city = OneLineCharField(_("city"), max_length=100, blank=True)
+    city_ru = OneLineCharField(_("city (Russian)"), max_length=100, blank=True)
     country = models.ForeignKey(
         State,
         null=True,
@@ -92,7 +93,7 @@ class Meeting(models.Model):
         related_name="+",
         verbose_name=_("country"),
     )
-    room = models.CharField(_("room"), max_length=100, blank=True)
+    room = OneLineCharField(_("room"), max_length=100, blank=True)
     online_url = models.URLField(_("online link"), blank=True, max_length=500)
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES)
     starts_at = models.DateTimeField(_("starts"))
@@ -185,15 +186,15 @@ class AgendaItem(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ITEM)
-    title_en = models.CharField(_("title (English)"), max_length=300)
-    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    title_en = OneLineCharField(_("title (English)"), max_length=300)
+    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_ru = models.TextField(_("description (Russian)"), blank=True)
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
-    room = models.CharField(_("room"), max_length=100, blank=True)
-    presenter_name = models.CharField(_("presenter or moderator"), max_length=200, blank=True)
+    room = OneLineCharField(_("room"), max_length=100, blank=True)
+    presenter_name = OneLineCharField(_("presenter or moderator"), max_length=200, blank=True)
     presenter_state = models.ForeignKey(
         State,
         null=True,
@@ -236,7 +237,7 @@ class AgendaRelease(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_releases")
     number = models.PositiveIntegerField()
-    note = models.CharField(_("changelog note"), max_length=500)
+    note = OneLineCharField(_("changelog note"), max_length=500)
     released_at = models.DateTimeField(default=timezone.now)
     released_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     items = models.JSONField(default=list)
@@ -269,8 +270,8 @@ class OutcomeStatus(models.TextChoices):
 class Outcome(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outcomes")
     kind = models.CharField(_("kind"), max_length=20, choices=OutcomeKind.choices)
-    title_en = models.CharField(_("title (English)"), max_length=300)
-    title_ru = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    title_en = OneLineCharField(_("title (English)"), max_length=300)
+    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
     text_en = models.TextField(_("text (English)"))
     text_ru = models.TextField(_("text (Russian)"), blank=True)
     status = models.CharField(

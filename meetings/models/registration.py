@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Membership, Organisation, State, User, in_language
 
 from .meeting import Meeting
@@ -168,8 +169,8 @@ class FollowUpQuestion(models.Model):
         Meeting, on_delete=models.CASCADE, related_name="follow_up_questions"
     )
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
-    text_en = models.CharField(_("question (English)"), max_length=300)
-    text_ru = models.CharField(_("question (Russian)"), max_length=300, blank=True)
+    text_en = OneLineCharField(_("question (English)"), max_length=300)
+    text_ru = OneLineCharField(_("question (Russian)"), max_length=300, blank=True)
     required = models.BooleanField(_("an answer is required"), default=False)
     retention_days = models.PositiveIntegerField(
         _("answers kept for (days after the meeting)"), default=30
@@ -254,7 +255,7 @@ class NominationLetter(models.Model):
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="letters")
     version = models.PositiveSmallIntegerField()
     file = models.FileField(upload_to=letter_path, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=200)
+    original_name = OneLineCharField(_("file name"), max_length=200)
     content_type = models.CharField(max_length=100)
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField()
@@ -312,9 +313,9 @@ class Nomination(models.Model):
 
     # Personal data: seen by the secretariat, the delegation's focal point and the person.
     email = models.EmailField(_("e-mail address"), blank=True)
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    title = models.CharField(_("title or position"), max_length=200, blank=True)
-    affiliation = models.CharField(_("ministry or organisation"), max_length=300, blank=True)
+    full_name = OneLineCharField(_("full name"), max_length=200, blank=True)
+    title = OneLineCharField(_("title or position"), max_length=200, blank=True)
+    affiliation = OneLineCharField(_("ministry or organisation"), max_length=300, blank=True)
     gender = models.CharField(_("gender"), max_length=20, choices=Gender.choices, blank=True)
     language = models.CharField(
         _("language of letters"),
@@ -322,10 +323,10 @@ class Nomination(models.Model):
         choices=LetterLanguage.choices,
         default=LetterLanguage.EN,
     )
-    phone = models.CharField(_("phone"), max_length=50, blank=True)
-    nationality = models.CharField(_("nationality"), max_length=100, blank=True)
+    phone = OneLineCharField(_("phone"), max_length=50, blank=True)
+    nationality = OneLineCharField(_("nationality"), max_length=100, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    passport_number = models.CharField(_("passport number"), max_length=50, blank=True)
+    passport_number = OneLineCharField(_("passport number"), max_length=50, blank=True)
     passport_expires = models.DateField(_("passport valid until"), null=True, blank=True)
     listed_publicly = models.BooleanField(
         _("appears in the public list of participants"), default=False
@@ -440,7 +441,7 @@ class LetterTemplate(models.Model):
     )
     kind = models.CharField(_("letter"), max_length=20, choices=LetterKind.choices)
     language = models.CharField(_("language"), max_length=8, choices=LetterLanguage.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = OneLineCharField(_("title"), max_length=200)
     body = models.TextField(_("text"), max_length=20_000)
     signature = models.TextField(_("signature"), max_length=1000)
     updated_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

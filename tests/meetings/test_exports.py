@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from decimal import Decimal
 
 import openpyxl
@@ -81,7 +82,8 @@ def test_csv_formula_cells_are_neutralised_and_numbers_left_alone() -> None:
 
     assert rows[1:] == [
         ["'" + HYPERLINK, "'@SUM(1+1)*cmd|' /C calc'!A0", "'+1+1", "-12"],
-        ["'\t=1+1", "'\r=1+1", "'-2+3", "1.5"],
+        # A carriage return is a line break like any other: written as "\n", still guarded.
+        ["'\t=1+1", "'\n=1+1", "'-2+3", "1.5"],
         ["-42", "+3.5", "plain = text", "-0.25"],
     ]
 
@@ -242,3 +244,26 @@ def test_pdf_group_heading_never_ends_a_page_without_its_rows(rows_per_group: in
     for text in texts[:-1]:
         last_line_before_footer = text.split("\r\n")[-2]
         assert not last_line_before_footer.startswith("Delegation"), text[-200:]
+
+
+def test_xlsx_title_past_excels_header_limit_is_cut_not_dropped() -> None:
+    title = "Budapest Process & partners: " + "😀" * 200
+    table = Table.ungrouped(title=title, columns=("Name",), rows=(("x",),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = to_xlsx(table)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+
+    header = sheet.oddHeader.center.text
+    assert header is not None
+    assert header.startswith("Budapest Process && partners: 😀")  # "&&" prints one "&"
+    assert header.endswith("…")
+
+
+def test_csv_cells_lose_control_characters_and_cannot_hide_a_formula_behind_one() -> None:
+    table = Table.ungrouped(
+        title="t", columns=("Name",), rows=(("\x00=cmd|' /C calc'!A0",), ("a\x07b\u202ec",))
+    )
+
+    assert read_csv(to_csv(table))[1:] == [["'=cmd|' /C calc'!A0"], ["abc"]]

@@ -362,3 +362,51 @@ def test_table_pdf_few_columns_stay_portrait() -> None:
     finally:
         document.close()
     assert width < height
+
+
+# --- Any text ----------------------------------------------------------------------------------
+
+NOT_A_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\ud800-\udfff]")
+ODD = "Nino\x00 Beri\x07dze\u202e evil\u202c \ud800 <b>&amp;</b>"
+
+
+def test_letter_with_controls_overrides_and_a_lone_surrogate_prints_what_is_text() -> None:
+    letter = english_invitation(
+        title=f"Invitation\r\n{ODD}",
+        reference=f"BP/SOM\n{ODD}",
+        addressee=(ODD, "Ministry"),
+        paragraphs=(f"{ODD}\r\nSecond line", "W" * 30_000),
+    )
+
+    text = " ".join(page_texts(render_letter(letter)))
+
+    assert NOT_A_CHARACTER.search(text) is None
+    assert "Nino Beridze evil \ufffd <b>&amp;</b>" in flat(text)
+    assert "Invitation Nino Beridze" in flat(text)
+
+
+def test_badge_with_controls_and_a_lone_surrogate_prints_on_one_line() -> None:
+    badge = replace(make_badges(1)[0], name=f"Nino\nBeridze{ODD}", meeting=f"SOM\r\n{ODD}")
+
+    data = render_badges([badge])
+
+    assert NOT_A_CHARACTER.search(" ".join(page_texts(data))) is None
+    assert [code.text for code in decoded_qr_codes(data)[0]] == [badge.token]
+
+
+def test_table_cell_taller_than_a_page_is_cut_and_the_rest_prints() -> None:
+    """A cell longer than any field may hold (stored before the limits held) costs its end,
+    not the whole file: a row, or a heading kept with its first row, must fit on a page."""
+    long = " ".join(["Ministry of Internal Affairs"] * 2_000)
+    data = render_table(
+        title="List",
+        subtitle="",
+        columns=["Name", "Ministry", "Phone"],
+        groups=[(long, [["Nino", long, "+995"], ["Ion", "Ministry", "+373"]])],
+    )
+
+    text = flat(" ".join(page_texts(data)))
+
+    assert text.count("…") == 2  # the heading, and the cell
+    assert text.startswith("List Name Ministry Phone Ministry of Internal Affairs Ministry")
+    assert "Ion Ministry +373" in text

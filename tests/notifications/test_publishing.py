@@ -201,3 +201,17 @@ def test_idempotency_key_makes_a_retried_post_one_announcement(world: World) -> 
         )
     assert Announcement.objects.count() == 1
     assert Event.objects.count() == 1
+
+
+def test_an_event_stored_with_a_line_break_in_its_title_is_still_e_mailed(world: World) -> None:
+    """Before one-line fields were folded, a title could carry a line break into the event log;
+    a subject line cannot hold one (Django refuses the header), so it is folded when sent."""
+    delegate = world.people["delegate_a"]
+    set_preferences(user=delegate, channels={"announcements": Channel.EMAIL_NOW})
+    _post(world, title="Registration")
+    event = Event.objects.get()
+    Event.objects.filter(pk=event.pk).update(data={**event.data, "title": "Registration\r\nopens"})
+    assert send_due(now=timezone.now() + datetime.timedelta(minutes=3)) == 1
+    (message,) = mail.outbox
+    assert "Registration opens" in message.subject
+    assert "\n" not in message.message()["Subject"]

@@ -1,25 +1,32 @@
-"""The objects the permission table names, built on the ``world`` fixture: an invitation,
-meetings in several states, an agenda with an internal item, audiences of live events.
+"""The objects the permission table names, built on the ``world`` fixture by the services:
+an invitation, meetings in several states, an agenda with an internal item, registration,
+documents, and the events all of them published.
 
 Rows of ``matrix.toml`` refer to them by name: ``{meeting_public}`` in a path is that meeting's
-id; an event row's ``audience`` is one of ``AUDIENCES``.
+id; an event row's ``audience`` names the events published by one part of the scene
+(``Scene.publishing``): the table asks who receives what the services really wrote.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Max
+from django.utils import timezone
 
-from dialogue import live, services
-from dialogue.models import Body, RoleKind, User
-from meetings import agenda, registration
-from meetings import events as meeting_events
+from dialogue import announcements, services
+from dialogue.models import Announcement, Body, Membership, RoleKind, User
+from meetings import agenda, outcomes, registration, reminders
 from meetings import services as meeting_services
-from meetings.models import Delegation, Meeting
+from meetings.models import Meeting, Nomination, Outcome
+from notifications.models import Event
 from tests.conftest import World
+from tests.factories import MembershipFactory
 from tests.meetings.conftest import set_up_registration
 
 START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
@@ -28,8 +35,16 @@ START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
 @dataclass
 class Scene:
     ids: dict[str, Any] = field(default_factory=dict)
-    audiences: dict[str, dict[str, Any]] = field(default_factory=dict)
     meetings: dict[str, Meeting] = field(default_factory=dict)
+    # a name of the table → the events the services published in that part of the scene
+    events: dict[str, list[Event]] = field(default_factory=dict)
+
+    @contextmanager
+    def publishing(self, name: str) -> Iterator[None]:
+        """Keep the events the services publish inside the block under ``name``."""
+        last = Event.objects.aggregate(newest=Max("id"))["newest"] or 0
+        yield
+        self.events.setdefault(name, []).extend(Event.objects.filter(id__gt=last).order_by("id"))
 
 
 def _meeting(world: World, body: Body, title: str, *, public: bool, announce: bool) -> Meeting:
@@ -84,13 +99,16 @@ def _build(world: World) -> Scene:
     body = Body.objects.create(
         dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
     )
-    public = _meeting(world, body, "Public SOM", public=True, announce=True)
-    members = _meeting(world, body, "Members-only SOM", public=False, announce=True)
+    with scene.publishing("meeting_public"):
+        public = _meeting(world, body, "Public SOM", public=True, announce=True)
+    with scene.publishing("meeting_members"):
+        members = _meeting(world, body, "Members-only SOM", public=False, announce=True)
     draft = _meeting(world, body, "Draft SOM", public=True, announce=False)
     staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
     item = agenda.add_item(by=staff, meeting=public, title_en="Opening", starts_at=START)
     agenda.add_item(by=staff, meeting=public, title_en="Secret budget talk", internal=True)
-    agenda.release_agenda(by=staff, meeting=public, note="First version")
+    with scene.publishing("meeting_public"):
+        agenda.release_agenda(by=staff, meeting=public, note="First version")
     scene.meetings = {"public": public, "members": members, "draft": draft}
     scene.ids.update(
         meeting_public=public.pk,
@@ -98,25 +116,6 @@ def _build(world: World) -> Scene:
         meeting_draft=draft.pk,
         agenda_item=item.pk,
     )
-
-    scene.audiences = {
-        "public": live.audience_public(),
-        "members": live.audience_dialogue_members(world.dialogue),
-        "secretariat": live.audience_secretariat(world.dialogue),
-        "user_delegate_a": {"kind": "user", "user": scene.ids["delegate_a"]},
-        "user_secretariat_without_2fa": live.audience_user(held) if held else {},
-        "meeting_public": meeting_events.audience_meeting(public),
-        "meeting_members": meeting_events.audience_meeting(members),
-        "meeting_draft": meeting_events.audience_meeting(draft),
-        "outcome_draft": meeting_events.audience_outcome_draft(public),
-        # Registration of state A's delegation, about delegate A; and of state B's, about nobody.
-        "delegation_a": meeting_events.audience_delegation(
-            public, Delegation(state=world.state_a), scene.ids["delegate_a"]
-        ),
-        "delegation_b": meeting_events.audience_delegation(
-            public, Delegation(state=world.state_b), None
-        ),
-    }
     return scene
 
 
@@ -133,22 +132,25 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     """Registration open on the public meeting: delegate A nominated by focal point A and
     approved (a registered participant, not in the public list of participants); a colleague of
     delegate A, approved and in the public list; a delegate of state B nominated by focal point
-    B, awaiting review; state A's nomination letter."""
+    B, awaiting review; state A's nomination letter. Events: ``delegation_a`` (about delegate
+    A), ``delegation_b``, ``letter_a``."""
     staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
     public = built.meetings["public"]
-    set_up_registration(public, staff, funded_seats=0)
-    public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
-    nomination_a = registration.nominate(
-        by=world.people["focal_point_a"],  # type: ignore[arg-type]
-        meeting=public,
-        member=world.state_a,
-        email="delegate_a@example.org",
-        category="head_of_delegation",
-        full_name="Delegate A",
-        passport_number="GE-PASSPORT-123",
-        phone="+995 555 0101",
-    )
-    registration.approve(by=staff, nomination=nomination_a)
+    with built.publishing("meeting_public"):
+        set_up_registration(public, staff, funded_seats=0)
+        public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
+    with built.publishing("delegation_a"):
+        nomination_a = registration.nominate(
+            by=world.people["focal_point_a"],  # type: ignore[arg-type]
+            meeting=public,
+            member=world.state_a,
+            email="delegate_a@example.org",
+            category="head_of_delegation",
+            full_name="Delegate A",
+            passport_number="GE-PASSPORT-123",
+            phone="+995 555 0101",
+        )
+        registration.approve(by=staff, nomination=nomination_a)
     listed_a = registration.nominate(
         by=world.people["focal_point_a"],  # type: ignore[arg-type]
         meeting=public,
@@ -159,21 +161,23 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
         listed_publicly=True,
     )
     registration.approve(by=staff, nomination=listed_a)
-    nomination_b = registration.nominate(
-        by=world.people["focal_point_b"],  # type: ignore[arg-type]
-        meeting=public,
-        member=world.state_b,
-        email="b.delegate@example.org",
-        category="delegate",
-        full_name="Moldovan Nominee",
-        passport_number="MD-PASSPORT-456",
-    )
-    letter = registration.upload_letter(
-        by=world.people["focal_point_a"],  # type: ignore[arg-type]
-        meeting=public,
-        member=world.state_a,
-        upload=SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n"),
-    )
+    with built.publishing("delegation_b"):
+        nomination_b = registration.nominate(
+            by=world.people["focal_point_b"],  # type: ignore[arg-type]
+            meeting=public,
+            member=world.state_b,
+            email="b.delegate@example.org",
+            category="delegate",
+            full_name="Moldovan Nominee",
+            passport_number="MD-PASSPORT-456",
+        )
+    with built.publishing("letter_a"):
+        letter = registration.upload_letter(
+            by=world.people["focal_point_a"],  # type: ignore[arg-type]
+            meeting=public,
+            member=world.state_a,
+            upload=SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
     return {
         "meeting": public,
         "nomination_a": nomination_a,
@@ -207,41 +211,258 @@ def build_documents(world: World, built: Scene) -> dict[str, Any]:
     an approved participant of state A), a public one on the members-only and on the draft
     meeting, a member-states one of the dialogue, a withdrawn one; the participants' paper
     circulated to the registered participants. Ids as ``document_<name>`` and
-    ``circulation_participants``; live audiences as ``document_<name>`` and
-    ``circulation_participants``."""
-    from documents import events as document_events
+    ``circulation_participants``; their events under the same names."""
     from documents import services as documents
 
     staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
     registered = build_registration(world, built)
     meetings = {**built.meetings, "public": registered["meeting"]}
     ids: dict[str, int] = {"document_meeting": meetings["public"].pk}
-    audiences: dict[str, dict[str, Any]] = {}
     made = {}
     for name, (meeting_name, marking, title, extra) in DOCUMENTS.items():
         meeting = meetings[meeting_name] if meeting_name else None
-        document = documents.add_document(
+        with built.publishing(f"document_{name}"):
+            document = documents.add_document(
+                by=staff,
+                dialogue=world.dialogue,
+                meeting=meeting,
+                kind="background_paper",
+                title_en=title,
+                marking=marking,
+                named_states=[world.state_a] if extra.get("states") else [],
+                shared_with_chair=bool(extra.get("chair")),
+                language="en",
+                upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
+            )
+            if extra.get("withdrawn"):
+                document = documents.withdraw_document(
+                    by=staff, document=document, reason="Replaced"
+                )
+        made[name] = document
+        ids[f"document_{name}"] = document.pk
+    with built.publishing("circulation_participants"):
+        circulation = documents.circulate(
+            by=staff, documents=[made["participants"]], audience="participants", message="For you"
+        )
+    ids["circulation_participants"] = circulation.pk
+    return {"ids": ids, "documents": made, "circulation": circulation}
+
+
+# --- Outcomes ----------------------------------------------------------------------------------
+
+
+def build_outcomes(world: World, built: Scene) -> dict[str, int]:
+    """The outcome scene (see ``_build_outcomes``), built once per world."""
+    ids: dict[str, int] | None = getattr(world, "_outcome_ids", None)
+    if ids is None:
+        ids = _build_outcomes(world, built)
+        world._outcome_ids = ids  # type: ignore[attr-defined]  # memo on the test's world
+    return ids
+
+
+def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
+    """Outcomes at every step of drafting (``{outcome_in_draft}`` …) on the scene's public
+    meeting, one adopted on the members-only meeting, a comment of Georgia on the draft out for
+    comment, and an open action point. Events: ``outcome_draft`` (shared for comment),
+    ``secretariat`` (the comment), ``meeting_public`` and ``meeting_members`` (adopted)."""
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    public, members = built.meetings["public"], built.meetings["members"]
+
+    def draft(meeting: Any, title: str) -> Outcome:
+        return outcomes.draft_outcome(
             by=staff,
-            dialogue=world.dialogue,
             meeting=meeting,
-            kind="background_paper",
+            kind="conclusions",
             title_en=title,
-            marking=marking,
-            named_states=[world.state_a] if extra.get("states") else [],
-            shared_with_chair=bool(extra.get("chair")),
+            title_ru="",
+            text_en=f"{title}: the text.",
+            text_ru="",
+        )
+
+    in_draft = draft(public, "Draft in the drawer")
+    with_chair = outcomes.share_with_chair(by=staff, outcome=draft(public, "Draft for the chair"))
+    with built.publishing("outcome_draft"):
+        for_comment = outcomes.share_for_comment(
+            by=staff,
+            outcome=draft(public, "Draft for comment"),
+            deadline=timezone.now() + datetime.timedelta(days=2),
+        )
+    with built.publishing("secretariat"):
+        outcomes.comment(
+            by=world.people["focal_point_a"],  # type: ignore[arg-type]
+            outcome=for_comment,
+            state=world.state_a,
+            text="Comment from Georgia",
+        )
+    with built.publishing("meeting_public"):
+        adopted = outcomes.adopt(by=staff, outcome=draft(public, "Adopted conclusions"))
+    with built.publishing("meeting_members"):
+        adopted_members = outcomes.adopt(by=staff, outcome=draft(members, "Members' conclusions"))
+    point = outcomes.add_action_point(
+        by=staff, meeting=public, text_en="Map the routes", text_ru=""
+    )
+    return {
+        "outcome_meeting": public.pk,
+        "outcome_in_draft": in_draft.pk,
+        "outcome_with_chair": with_chair.pk,
+        "outcome_for_comment": for_comment.pk,
+        "outcome_adopted": adopted.pk,
+        "outcome_adopted_members": adopted_members.pk,
+        "action_point_open": point.pk,
+    }
+
+
+# --- Every event type, published by the services -----------------------------------------------
+# The event rows of the table ask who receives the events below. Each part builds on the scene
+# the pages use (so the same names hold) and goes on with what only events need: a meeting
+# postponed and cancelled, a nomination withdrawn, rejected, promoted, a circulation reminded.
+
+
+def build_events(world: World, part: str) -> dict[str, list[Event]]:
+    """The events of one part of the scene (``EVENT_PARTS``), by the table's names."""
+    built = build(world)
+    EVENT_PARTS[part](world, built)
+    return built.events
+
+
+def _announcements(world: World, built: Scene) -> None:
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    for name, audience in (
+        ("public", Announcement.Audience.PUBLIC),
+        ("members", Announcement.Audience.MEMBERS),
+    ):
+        with built.publishing(name):
+            announcements.post_announcement(
+                by=staff, dialogue=world.dialogue, title="News", body="Text", audience=audience
+            )
+
+
+def _meeting_life(world: World, built: Scene) -> None:
+    """Each announced meeting: its agenda released, details changed, moved, reminded of, in
+    session, postponed, cancelled (the members-only one ten days after the public one, so
+    each reminder is sent on its own)."""
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    for name, days in (("public", 1), ("members", 10)):
+        meeting = built.meetings[name]
+        starts = START + datetime.timedelta(days=days)
+        with built.publishing(f"meeting_{name}"):
+            if name == "members":
+                agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=START)
+                agenda.release_agenda(by=staff, meeting=meeting, note="First version")
+            meeting = meeting_services.change_meeting(
+                by=staff, meeting=meeting, title_en=f"{meeting.title_en} (renamed)"
+            )
+            meeting = meeting_services.change_meeting(
+                by=staff,
+                meeting=meeting,
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=8),
+            )
+            assert reminders.send_due_reminders(now=starts - datetime.timedelta(days=1)) == 1
+            for to, reason in (("in_session", ""), ("postponed", "Floods"), ("cancelled", "")):
+                meeting = meeting_services.transition(
+                    by=staff, meeting=meeting, to=to, reason=reason or "No venue"
+                )
+
+
+def _outcomes(world: World, built: Scene) -> None:
+    build_outcomes(world, built)
+
+
+def _registration_decisions(world: World, built: Scene) -> None:
+    """Delegate A's nomination updated, checked in, withdrawn; delegate A nominated again,
+    waitlisted, promoted when the capacity grows, then rejected; state A's letter verified;
+    an organisation's delegation registered; registration set up on the members-only meeting."""
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    focal_point_a: User = world.people["focal_point_a"]  # type: ignore[assignment]
+    registered = build_registration(world, built)
+    public: Meeting = registered["meeting"]
+    nomination_a: Nomination = registered["nomination_a"]
+    with built.publishing("secretariat"):
+        registration.check_in(by=staff, meeting=public, token=nomination_a.checkin_token)
+    with built.publishing("delegation_a"):
+        registration.update_details(by=focal_point_a, nomination=nomination_a, phone="+995 1")
+        registration.withdraw(by=staff, nomination=nomination_a, reason="Cannot travel")
+        again = registration.nominate(
+            by=focal_point_a,
+            meeting=public,
+            member=world.state_a,
+            email="delegate_a@example.org",
+            category="delegate",
+            full_name="Delegate A",
+        )
+        registration.waitlist(by=staff, nomination=again)
+        settings = public.registration_settings
+        registration.configure_registration(
+            by=staff,
+            meeting=public,
+            nomination_deadline=settings.nomination_deadline,
+            confirmation_deadline=settings.confirmation_deadline,
+            capacity=5,  # a seat for the waitlist: delegate A is promoted
+        )
+        registration.reject(by=staff, nomination=again, reason="Too late")
+    with built.publishing("letter_a"):
+        registration.verify_letter(by=staff, letter=registered["letter_a"])
+    MembershipFactory(
+        dialogue=world.dialogue,
+        state=None,
+        organisation=world.organisation,
+        kind=Membership.Kind.PARTNER,
+    )
+    registration.set_quota(
+        by=staff,
+        meeting=public,
+        member_kind=Membership.Kind.PARTNER,
+        categories=["observer"],
+        seats=1,
+    )
+    with built.publishing("delegation_organisation"):
+        registration.nominate(
+            by=staff,
+            meeting=public,
+            member=world.organisation,
+            email="someone@organisation.example.org",
+            category="observer",
+            full_name="Organisation Observer",
+        )
+    with built.publishing("meeting_members"):
+        set_up_registration(built.meetings["members"], staff)
+
+
+def _documents(world: World, built: Scene) -> None:
+    """The documents scene; then the participants' paper revised (its recipients hear of it),
+    its circulation reminded of, and acknowledged by delegate A."""
+    from documents import services as documents
+
+    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    made = build_documents(world, built)
+    with built.publishing("circulation_participants"):
+        assert documents.remind(by=staff, circulation=made["circulation"]) == 1
+        documents.add_revision(
+            by=staff,
+            document=made["documents"]["participants"],
             language="en",
             upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
         )
-        if extra.get("withdrawn"):
-            document = documents.withdraw_document(by=staff, document=document, reason="Replaced")
-        made[name] = document
-        ids[f"document_{name}"] = document.pk
-        audiences[f"document_{name}"] = document_events.document_audience(document)
-    circulation = documents.circulate(
-        by=staff, documents=[made["participants"]], audience="participants", message="For you"
-    )
-    ids["circulation_participants"] = circulation.pk
-    audiences["circulation_participants"] = document_events.circulation_audience(
-        circulation, [r.recipient_id for r in circulation.receipts.all()], [made["participants"]]
-    )
-    return {"ids": ids, "audiences": audiences, "documents": made, "circulation": circulation}
+    with built.publishing("secretariat"):
+        documents.acknowledge(by=world.people["delegate_a"], circulation=made["circulation"])  # type: ignore[arg-type]
+
+
+EVENT_PARTS: dict[str, Callable[[World, Scene], None]] = {
+    "announcements": _announcements,
+    "meetings": _meeting_life,
+    "outcomes": _outcomes,
+    "registration": _registration_decisions,
+    "documents": _documents,
+}
+# the part of the scene that publishes events of a type, by the type's prefix
+PART_OF_PREFIX = {
+    "announcement": "announcements",
+    "meeting": "meetings",
+    "agenda": "meetings",
+    "outcome": "outcomes",
+    "registration": "registration",
+    "nomination": "registration",
+    "delegation": "registration",
+    "documents": "documents",
+}

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -361,15 +362,20 @@ async def _client(url: str, origin: str, state: ClientState) -> None:
     state.sockets.append(proto)
 
 
-async def _worker_main(conn: Any) -> None:
+async def commands(conn: Any) -> AsyncIterator[Any]:
+    """The commands a load process is sent, until its pipe closes."""
     loop = asyncio.get_running_loop()
-    state = ClientState()
-    tasks: list[asyncio.Task[None]] = []
     while True:
         try:
-            cmd = await loop.run_in_executor(None, conn.recv)
+            yield await loop.run_in_executor(None, conn.recv)
         except EOFError:
-            break
+            return
+
+
+async def _worker_main(conn: Any) -> None:
+    state = ClientState()
+    tasks: list[asyncio.Task[None]] = []
+    async for cmd in commands(conn):
         kind = cmd[0]
         if kind == "connect":
             _, urls, origin, n = cmd
@@ -412,17 +418,23 @@ async def _worker_main(conn: Any) -> None:
             for proto in state.sockets:
                 if proto.transport is not None:
                     proto.transport.abort()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            conn.send({"closed": True})
+            await closed(conn, tasks)
             break
 
 
-def worker_entry(conn: Any) -> None:
+async def closed(conn: Any, tasks: list[asyncio.Task[None]]) -> None:
+    """End the clients' tasks and tell the main process."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    conn.send({"closed": True})
+
+
+def worker_entry(conn: Any, main: Any = None) -> None:
+    """A load process: ``main(conn)`` (this module's clients unless told otherwise)."""
     raise_nofile()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_worker_main(conn))
+    asyncio.run((main or _worker_main)(conn))
 
 
 class Load:
@@ -1214,15 +1226,24 @@ def run_scenario(
         if not result["server_alive"]:
             log("SERVER DIED:\n" + servers.log_tail())
     except Exception as exc:
-        log(f"scenario failed: {type(exc).__name__}: {exc}")
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        failed(result, "scenario", exc)
     finally:
-        if load is not None:
-            load.close()
-        if servers is not None:
-            servers.stop()
-            result["server_log_tail"] = servers.log_tail()[-3000:]
+        tear_down(result, load, servers)
     return result
+
+
+def failed(result: dict[str, Any], what: str, exc: Exception) -> None:
+    log(f"{what} failed: {type(exc).__name__}: {exc}")
+    result["error"] = f"{type(exc).__name__}: {exc}"
+
+
+def tear_down(result: dict[str, Any], load: Load | None, servers: Servers | None) -> None:
+    """Stop the clients and the servers of a scenario, keeping the end of the servers' log."""
+    if load is not None:
+        load.close()
+    if servers is not None:
+        servers.stop()
+        result["server_log_tail"] = servers.log_tail()[-3000:]
 
 
 # ============================================================================================

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import json
 import math
 import random
@@ -132,15 +133,10 @@ class Resumer:
 
 
 async def _worker_main(conn: Any) -> None:
-    loop = asyncio.get_running_loop()
     state = ClientState()
     resumers: list[Resumer] = []
     tasks: list[asyncio.Task[None]] = []
-    while True:
-        try:
-            cmd = await loop.run_in_executor(None, conn.recv)
-        except EOFError:
-            break
+    async for cmd in live.commands(conn):
         kind = cmd[0]
         if kind == "connect":
             _, url, origin, n, timeout = cmd
@@ -177,17 +173,11 @@ async def _worker_main(conn: Any) -> None:
             _, ids = cmd
             conn.send({"recv": {i: state.recv.get(i, []) for i in ids}, "live": len(resumers)})
         elif kind == "close":
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            conn.send({"closed": True})
+            await live.closed(conn, tasks)
             break
 
 
-def worker_entry(conn: Any) -> None:
-    live.raise_nofile()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_worker_main(conn))
+worker_entry = functools.partial(live.worker_entry, main=_worker_main)
 
 
 def _connect(load: Load, servers: Servers, clients: int, workers: int) -> int:
@@ -260,14 +250,9 @@ def storm(env: Environment, clients: int, workers: int) -> dict[str, Any]:
             f"server CPU {result['cpu_ms_per_reconnect']:.1f} ms per reconnect; closes {closes}"
         )
     except Exception as exc:
-        log(f"storm failed: {type(exc).__name__}: {exc}")
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        live.failed(result, "storm", exc)
     finally:
-        if load is not None:
-            load.close()
-        if servers is not None:
-            servers.stop()
-            result["server_log_tail"] = servers.log_tail()[-3000:]
+        live.tear_down(result, load, servers)
     return result
 
 
@@ -361,14 +346,9 @@ def redis_restart(env: Environment, clients: int, workers: int) -> dict[str, Any
             f"({result['missed_by_fast_path']} earlier ones left to the backstop)"
         )
     except Exception as exc:
-        log(f"Redis restart failed: {type(exc).__name__}: {exc}")
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        live.failed(result, "Redis restart", exc)
     finally:
-        if load is not None:
-            load.close()
-        if servers is not None:
-            servers.stop()
-            result["server_log_tail"] = servers.log_tail()[-3000:]
+        live.tear_down(result, load, servers)
         redis_server.kill()
     return result
 

@@ -13,8 +13,10 @@ from django.db.backends.utils import CursorWrapper
 from django.test import Client
 
 from config.asgi import application
+from dialogue import announcements
 from dialogue.models import User
 from notifications.hub import stop_hub
+from tests.conftest import World
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
@@ -99,3 +101,14 @@ def queries(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
         return seen
 
     return start
+
+
+def post_announcement(world: World, title: str = "News", audience: str = "members") -> None:
+    """An announcement by the world's secretariat staff: an event on the dialogue's stream."""
+    announcements.post_announcement(
+        by=world.people["secretariat_staff"],
+        dialogue=world.dialogue,
+        title=title,
+        body="Text",
+        audience=audience,
+    )

@@ -13,11 +13,10 @@ from allauth.mfa.totp.internal.auth import TOTP
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from dialogue import announcements
 from dialogue.models import Announcement, User
 from notifications.hub import REFRESH_INTERVAL
 from tests.conftest import WORLD_TOTP_SECRET, World
-from tests.notifications.conftest import next_event, socket, subscribe
+from tests.notifications.conftest import next_event, post_announcement, socket, subscribe
 from tests.policy import scene
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
@@ -41,17 +40,7 @@ def _meetings(world: World) -> dict[str, int]:
     return {"draft": built.meetings["draft"].pk, "public": public.pk}
 
 
-def _post(world: World, title: str, audience: str) -> None:
-    announcements.post_announcement(
-        by=world.people["secretariat_staff"],
-        dialogue=world.dialogue,
-        title=title,
-        body="Text",
-        audience=audience,
-    )
-
-
-post = sync_to_async(_post)
+post = sync_to_async(post_announcement)
 
 
 def _events(frames: list[dict[str, Any]]) -> list[str]:

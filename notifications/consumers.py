@@ -12,15 +12,14 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from .database import in_database
 from .hub import get_hub
 from .policy import get_policy
 from .publishing import encode_frame
@@ -33,7 +32,6 @@ RATE_BURST = 40.0
 MAX_UNACKED_FRAMES = 1000
 MAX_UNACKED_BYTES = 1_000_000
 SENT_MEMORY = 512
-T = TypeVar("T")
 
 
 class CloseCode:
@@ -58,12 +56,6 @@ class Subscription:
         self.sent_order.append(event_id)
         if len(self.sent_order) > SENT_MEMORY:
             self.sent.discard(self.sent_order.popleft())
-
-
-def in_database(function: Callable[..., T]) -> Callable[..., Awaitable[T]]:
-    """``function`` in a thread of the pool (reads only, nothing bound to one thread): sockets
-    do not queue behind each other in the single thread Channels uses by default."""
-    return database_sync_to_async(function, thread_sensitive=False)
 
 
 def _follow_and_replay(user: Any, stream: str, since: int | None) -> Replay | None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 
+from .database import in_database
 from .policy import get_policy
 
 
@@ -38,7 +38,7 @@ class LiveAuthMiddleware(BaseMiddleware):
         if session is None or session.session_key is None:
             scope["user"] = AnonymousUser()
         else:
-            scope["user"] = await database_sync_to_async(_person, thread_sensitive=False)(session)
+            scope["user"] = await in_database(_person)(session)
         return await super().__call__(scope, receive, send)
 
 

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,10 @@ class _ClientProtocol(asyncio.Protocol):
         self.count = 0
         self.counted = False  # counted as live (between subscribed and connection lost)
         self.partial: list[bytes] = []
+        self.last_id: int | None = None  # from the subscribed frame
+
+    def subscribe_frame(self) -> bytes:
+        return json.dumps({"type": "subscribe", "streams": [STREAM]}).encode()
 
     def _flush(self) -> None:
         assert self.transport is not None  # noqa: S101
@@ -257,6 +262,7 @@ class _ClientProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         from websockets.frames import Frame, Opcode
+        from websockets.protocol import State
 
         now = time.time()
         self.ws.receive_data(data)
@@ -266,8 +272,9 @@ class _ClientProtocol(asyncio.Protocol):
                 if self.ws.handshake_exc is not None:
                     self._fail(self.ws.handshake_exc)
                     return
-                self.ws.send_text(json.dumps({"type": "subscribe", "streams": [STREAM]}).encode())
-                self._flush()
+                if self.ws.state is State.OPEN:  # not when a close came with the handshake
+                    self.ws.send_text(self.subscribe_frame())
+                    self._flush()
                 continue
             if event.opcode not in (Opcode.TEXT, Opcode.CONT):
                 continue
@@ -282,13 +289,17 @@ class _ClientProtocol(asyncio.Protocol):
                 end = payload.index(b",", len(EVENT_PREFIX))
                 self._event(int(payload[len(EVENT_PREFIX) : end]), now)
             elif not self.subscribed.done():
-                kind = json.loads(payload).get("type")
+                frame = json.loads(payload)
+                kind = frame.get("type")
                 if kind == "subscribed":
+                    self.last_id = frame.get("last_id")
                     self.subscribed.set_result(None)
                 elif kind in ("refused", "reset"):
                     self._fail(RuntimeError(kind))
 
     def _event(self, event_id: int, now: float) -> None:
+        from websockets.protocol import State
+
         state = self.state
         if event_id in self.seen:
             state.dups += 1
@@ -299,7 +310,7 @@ class _ClientProtocol(asyncio.Protocol):
             times = state.recv[event_id] = []
         times.append(now)
         self.count += 1
-        if self.count % ACK_EVERY == 0:
+        if self.count % ACK_EVERY == 0 and self.ws.state is State.OPEN:
             self.ws.send_text(b'{"type":"ack","id":%d}' % event_id)
             self._flush()
 
@@ -351,15 +362,20 @@ async def _client(url: str, origin: str, state: ClientState) -> None:
     state.sockets.append(proto)
 
 
-async def _worker_main(conn: Any) -> None:
+async def commands(conn: Any) -> AsyncIterator[Any]:
+    """The commands a load process is sent, until its pipe closes."""
     loop = asyncio.get_running_loop()
-    state = ClientState()
-    tasks: list[asyncio.Task[None]] = []
     while True:
         try:
-            cmd = await loop.run_in_executor(None, conn.recv)
+            yield await loop.run_in_executor(None, conn.recv)
         except EOFError:
-            break
+            return
+
+
+async def _worker_main(conn: Any) -> None:
+    state = ClientState()
+    tasks: list[asyncio.Task[None]] = []
+    async for cmd in commands(conn):
         kind = cmd[0]
         if kind == "connect":
             _, urls, origin, n = cmd
@@ -402,29 +418,35 @@ async def _worker_main(conn: Any) -> None:
             for proto in state.sockets:
                 if proto.transport is not None:
                     proto.transport.abort()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            conn.send({"closed": True})
+            await closed(conn, tasks)
             break
 
 
-def worker_entry(conn: Any) -> None:
+async def closed(conn: Any, tasks: list[asyncio.Task[None]]) -> None:
+    """End the clients' tasks and tell the main process."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    conn.send({"closed": True})
+
+
+def worker_entry(conn: Any, main: Any = None) -> None:
+    """A load process: ``main(conn)`` (this module's clients unless told otherwise)."""
     raise_nofile()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    asyncio.run(_worker_main(conn))
+    asyncio.run((main or _worker_main)(conn))
 
 
 class Load:
     """The load processes, each with its share of the clients."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, target: Any = None) -> None:
         ctx = multiprocessing.get_context("fork")
         self.pipes = []
         self.procs = []
         for _ in range(workers):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_entry, args=(child,), daemon=True)
+            proc = ctx.Process(target=target or worker_entry, args=(child,), daemon=True)
             proc.start()
             child.close()
             self.pipes.append(parent)
@@ -469,6 +491,8 @@ def _django() -> None:
 def cmd_setup() -> None:
     _django()
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
 
     from dialogue.models import Dialogue, Role, RoleKind, User
 
@@ -484,6 +508,9 @@ def cmd_setup() -> None:
     Role.objects.get_or_create(
         user=user, dialogue=Dialogue.objects.get(slug=SLUG), kind=RoleKind.SECRETARIAT_STAFF
     )
+    # The secretariat has set up two-factor authentication (required of it), as in production.
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     print("ok")
 
 
@@ -740,12 +767,14 @@ class Environment:
 class Servers:
     """One or more server processes and the publisher that feeds them."""
 
-    def __init__(self, env: Environment, kind: str, processes: int) -> None:
+    def __init__(self, env: Environment, kind: str, processes: int, app: str | None = None) -> None:
         self.env = env
         self.kind = kind
+        self.app = app
         self.procs: list[subprocess.Popen[Any]] = []
         self.logs: list[Path] = []
         self.ports: list[int] = []
+        self.argvs: list[list[str]] = []
         self.publisher: subprocess.Popen[str] | None = None
         try:
             self._start(processes)
@@ -764,7 +793,7 @@ class Servers:
             if kind == "ours":
                 # BENCH_ASGI_APP: try a variant of the application (diagnosis of a fix);
                 # BENCH_DAPHNE_BACKLOG: a listen queue longer than Twisted's default of 50.
-                app = os.environ.get("BENCH_ASGI_APP", "config.asgi:application")
+                app = self.app or os.environ.get("BENCH_ASGI_APP", "config.asgi:application")
                 backlog = os.environ.get("BENCH_DAPHNE_BACKLOG", "4096")  # as bin/serve runs it
                 where = (
                     ["-e", f"tcp:port={port}:interface=127.0.0.1:backlog={int(backlog)}"]
@@ -785,16 +814,8 @@ class Servers:
                     str(port),
                     str(trigger),
                 ]
-            with open(logfile, "w") as out:
-                proc = subprocess.Popen(  # noqa: S603 - our own argv, no shell
-                    argv,
-                    cwd=ROOT,
-                    env=env.env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=raise_nofile,
-                )
-            self.procs.append(proc)
+            self.argvs.append(argv)
+            self.procs.append(self._spawn(argv, logfile, "w"))
             self.ports.append(port)
         for port, proc in zip(self.ports, self.procs, strict=True):
             wait_port(port, proc)
@@ -815,6 +836,43 @@ class Servers:
         ready = self._read(60)
         if not ready.get("ready"):
             raise RuntimeError("publisher did not start")
+
+    def _spawn(self, argv: list[str], logfile: Path, mode: str) -> subprocess.Popen[Any]:
+        with open(logfile, mode) as out:
+            return subprocess.Popen(  # noqa: S603 - our own argv, no shell
+                argv,
+                cwd=ROOT,
+                env=self.env.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=raise_nofile,
+            )
+
+    def stop_one(self, index: int, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
+        """Stop one server process as a restart does (it may close its sockets first)."""
+        proc = self.procs[index]
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+    def start_one(self, index: int) -> float:
+        """Start a stopped server process again on its port; returns when it accepts
+        connections (time.time())."""
+        self.procs[index] = proc = self._spawn(self.argvs[index], self.logs[index], "a")
+        port = self.ports[index]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), 0.5):
+                    return time.time()
+            except OSError:
+                time.sleep(0.01)
+        raise RuntimeError(f"server on port {port} did not listen within 60 s")
 
     @property
     def urls(self) -> list[str]:
@@ -1168,15 +1226,24 @@ def run_scenario(
         if not result["server_alive"]:
             log("SERVER DIED:\n" + servers.log_tail())
     except Exception as exc:
-        log(f"scenario failed: {type(exc).__name__}: {exc}")
-        result["error"] = f"{type(exc).__name__}: {exc}"
+        failed(result, "scenario", exc)
     finally:
-        if load is not None:
-            load.close()
-        if servers is not None:
-            servers.stop()
-            result["server_log_tail"] = servers.log_tail()[-3000:]
+        tear_down(result, load, servers)
     return result
+
+
+def failed(result: dict[str, Any], what: str, exc: Exception) -> None:
+    log(f"{what} failed: {type(exc).__name__}: {exc}")
+    result["error"] = f"{type(exc).__name__}: {exc}"
+
+
+def tear_down(result: dict[str, Any], load: Load | None, servers: Servers | None) -> None:
+    """Stop the clients and the servers of a scenario, keeping the end of the servers' log."""
+    if load is not None:
+        load.close()
+    if servers is not None:
+        servers.stop()
+        result["server_log_tail"] = servers.log_tail()[-3000:]
 
 
 # ============================================================================================

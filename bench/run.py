@@ -7,6 +7,8 @@
                                                   minutes; options of ``bench/pages.py``)
     .venv/bin/python bench/run.py --documents-only  only document downloads and the ZIP (about 2
                                                   minutes; options of ``bench/downloads.py``)
+    .venv/bin/python bench/run.py --recovery-only   only the reconnect storm and the Redis restart
+                                                  (about 2 minutes; ``bench/recovery.py``)
 
 Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
 that follows takes only ``--quick`` from them.
@@ -22,9 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import downloads
 import live
 import pages
+import recovery
 
 
 def main(argv: list[str]) -> int:
+    if "--recovery-only" in argv:
+        return recovery.main([a for a in argv if a != "--recovery-only"])
     if "--documents-only" in argv:
         return downloads.main([a for a in argv if a != "--documents-only"])
     if "--pages-only" in argv:
@@ -37,7 +42,8 @@ def main(argv: list[str]) -> int:
     quick = ["--quick"] if "--quick" in argv else []
     pages_code = pages.main(quick)
     documents_code = downloads.main(quick)
-    return code or pages_code or documents_code
+    recovery_code = recovery.main(quick)
+    return code or pages_code or documents_code or recovery_code
 
 
 if __name__ == "__main__":

@@ -1,33 +1,40 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSockets pass the origin check (a missing Origin is refused) and carry the Django session.
+WebSockets pass the origin check (scheme, host and port; a missing Origin is refused) and carry
+the Django session.
 HTTP requests pass the body-size cap and streamed responses are paced to the client
 (``config/request_limits.py``).
 """
 
 import gc
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs Django set up
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config import websocket_server  # noqa: E402
 from config.client_address import ClientAddress  # noqa: E402
+from config.origins import origin_allowed  # noqa: E402
 from config.request_limits import (  # noqa: E402
     BodySizeLimit,
     PacedResponses,
     StreamedBodies,
     install_daphne_guard,
 )
+from notifications import going_away  # noqa: E402
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+from notifications.socket_auth import LiveAuthStack  # noqa: E402
 
 install_daphne_guard()
+websocket_server.install()
+going_away.install()
 
 # A process holding thousands of sockets keeps about a million objects alive; full collections
 # of them stalled fan-out for 100-500 ms every few seconds (bench/live.py). Freeze what setup
@@ -35,14 +42,25 @@ install_daphne_guard()
 gc.freeze()
 gc.set_threshold(50_000, 20, 10)
 
+
+class OriginCheck(OriginValidator):
+    """Channels' origin check, comparing scheme, host and port (``config/origins.py``): a
+    pattern without a scheme in Channels' own would admit any scheme and any port."""
+
+    def __init__(self, application: Any) -> None:
+        super().__init__(application, allowed_origins=())
+
+    def valid_origin(self, parsed_origin: Any) -> bool:
+        return parsed_origin is not None and origin_allowed(
+            parsed_origin.geturl(), settings.WEBSOCKET_ALLOWED_ORIGINS
+        )
+
+
 application = ProtocolTypeRouter(
     {
         # StreamedBodies first: both it and PacedResponses find Daphne's request behind `send`.
         "http": StreamedBodies(PacedResponses(BodySizeLimit(django_asgi_app))),
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
-            settings.WEBSOCKET_ALLOWED_ORIGINS,
-        ),
+        "websocket": OriginCheck(LiveAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )
 # Every door sees the real client (forwarded headers only from TRUSTED_PROXIES).

@@ -18,6 +18,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.origins import allowed_origins
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -61,8 +63,14 @@ for _proxy in TRUSTED_PROXIES:
         raise ImproperlyConfigured(
             f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
         ) from None
-# Origins allowed to open a WebSocket; defaults to the allowed hosts.
-WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS") or ALLOWED_HOSTS
+# Origins allowed to open a WebSocket, compared on scheme, host and port (config/origins.py);
+# by default the allowed hosts over https (production) or over http on any port (development).
+try:
+    WEBSOCKET_ALLOWED_ORIGINS = allowed_origins(
+        env_list("WEBSOCKET_ALLOWED_ORIGINS"), ALLOWED_HOSTS, production=PRODUCTION
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(f"WEBSOCKET_ALLOWED_ORIGINS: {error}") from None
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

@@ -35,8 +35,8 @@ def _dialogue_members(slug: str) -> QuerySet[User]:
 
 STREAM_RULES["dialogue"] = lambda user, key: Dialogue.objects.filter(slug=key).exists()
 STREAM_FOLLOWERS["dialogue"] = _dialogue_members
-STREAM_RULES["user"] = lambda user, key: bool(
-    user is not None and user.is_authenticated and user.is_active and str(user.pk) == key
+STREAM_RULES["user"] = lambda user, key: (
+    key.isdigit() and permissions.is_signed_in_as(user, int(key))
 )
 STREAM_FOLLOWERS["user"] = lambda key: User.objects.filter(pk=int(key), is_active=True)
 
@@ -77,6 +77,13 @@ class DialogueLivePolicy:
 
     def fingerprint(self, user: AnyUser | None) -> Hashable:
         return permissions.standing(user)
+
+    def prepare(self, user: AnyUser) -> AnyUser | None:
+        if not user.is_active:
+            return None
+        permissions.forget(user)
+        permissions.standing(user)  # the address and TOTP came with the user: one query
+        return user
 
     def reload(self, user_ids: Collection[int]) -> dict[int, Any]:
         return dict(permissions.load_users(user_ids))

@@ -3,7 +3,6 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import permissions
-from .models import SECRETARIAT_ROLES
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -40,7 +38,10 @@ class UserPreferencesMiddleware:
 
 class SecretariatTwoFactorMiddleware:
     """Secretariat roles must set up TOTP before using the platform: until then every page
-    leads to the set-up page (account pages, the language switch and static files excepted)."""
+    leads to the set-up page (account pages, the language switch and static files excepted).
+
+    The rule is the policy's (``permissions.needs_two_factor_setup``): the socket, the long
+    poll, replay and the fan-out ask the same question and see no roles meanwhile."""
 
     EXEMPT_PREFIXES = ("/accounts/", "/language/", "/static/", "/healthz")
 
@@ -49,19 +50,9 @@ class SecretariatTwoFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
-            settings.SECRETARIAT_REQUIRES_2FA
-            and request.user.is_authenticated
+            request.user.is_authenticated
             and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and self._needs_setup(request)
+            and permissions.needs_two_factor_setup(request.user)
         ):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
-
-    @staticmethod
-    def _needs_setup(request: HttpRequest) -> bool:
-        s = permissions.standing(request.user)
-        if not (s.superuser or s.has(SECRETARIAT_ROLES)):
-            return False
-        return not Authenticator.objects.filter(
-            user_id=request.user.pk, type=Authenticator.Type.TOTP
-        ).exists()

@@ -281,14 +281,25 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def get_queryset(self) -> models.QuerySet[User]:
-        """Every loaded person says whether their address is verified (``email_verified``):
-        the permission policy needs it on every request, and here it costs no query."""
+        """Every loaded person says whether their address is verified (``email_verified``)
+        and whether they have set up TOTP (``totp_set_up``): the permission policy needs both
+        on every request and at every socket's connect, and here they cost no query."""
         from django.apps import apps
 
         addresses = apps.get_model("account", "EmailAddress").objects.filter(
             user_id=models.OuterRef("pk"), verified=True
         )
-        return super().get_queryset().annotate(email_verified=models.Exists(addresses))
+        authenticators = apps.get_model("mfa", "Authenticator").objects.filter(
+            user_id=models.OuterRef("pk"), type="totp"
+        )
+        return (
+            super()
+            .get_queryset()
+            .annotate(
+                email_verified=models.Exists(addresses),
+                totp_set_up=models.Exists(authenticators),
+            )
+        )
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         if not email:

@@ -9,6 +9,11 @@ event is answered in ``dialogue.audiences``, from the same predicates.
 A user's standing (active roles, verified address) is loaded once and kept on the user object
 for the request; long-lived holders of a user (WebSocket consumers) call ``forget()`` before
 asking again, so a revoked role or a deactivated account counts at once.
+
+What HTTP enforces in a middleware is decided here too, so every door asks the same question:
+a secretariat account (or a superuser) that has not set up TOTP while
+``SECRETARIAT_REQUIRES_2FA`` is on stands with no roles at all, no more than an anonymous
+visitor, until it does (``needs_two_factor_setup``; the middleware sends it to the set-up page).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -57,6 +63,8 @@ class Standing:
     authenticated: bool = False
     superuser: bool = False
     grants: tuple[Grant, ...] = field(default=())
+    # Secretariat (or superuser) without TOTP while it is required: nothing else counts.
+    needs_two_factor: bool = False
 
     def has(
         self,
@@ -81,10 +89,12 @@ class Standing:
 
 
 NOBODY = Standing()
+AWAITING_TWO_FACTOR = Standing(needs_two_factor=True)
 
 
 def standing(user: AnyUser | None) -> Standing:
-    """The user's active roles; an inactive or unverified account has none."""
+    """The user's active roles; an inactive or unverified account has none, and neither has a
+    secretariat account that still has to set up two-factor authentication."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOBODY
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
@@ -103,11 +113,50 @@ def standing(user: AnyUser | None) -> Standing:
             .filter(user_id=user.pk)
             .values_list("dialogue_id", "kind", "state_id", "organisation_id")
         )
-    result = Standing(
-        authenticated=verified, superuser=user.is_superuser and verified, grants=grants
-    )
+    result = _settled(user, verified, grants)
     setattr(user, _CACHE_ATTRIBUTE, result)
     return result
+
+
+def _settled(user: User, verified: bool, grants: tuple[Grant, ...]) -> Standing:
+    """The standing of a loaded user; the two-factor wall is asked here, for every door."""
+    if not verified:
+        return NOBODY
+    full = Standing(authenticated=True, superuser=user.is_superuser, grants=grants)
+    if (
+        settings.SECRETARIAT_REQUIRES_2FA
+        and (full.superuser or full.has(SECRETARIAT_ROLES))
+        and not _has_totp(user)
+    ):
+        return AWAITING_TWO_FACTOR
+    return full
+
+
+def _has_totp(user: User) -> bool:
+    """Loaded with the user (``UserManager`` annotates it); asked of the database otherwise."""
+    loaded = getattr(user, "totp_set_up", None)
+    if loaded is not None:
+        return bool(loaded)
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def needs_two_factor_setup(user: AnyUser | None) -> bool:
+    """A secretariat account (or superuser) that must set up TOTP before anything else: HTTP
+    sends it to the set-up page, every other door treats it as having no roles."""
+    return standing(user).needs_two_factor
+
+
+def is_signed_in_as(user: AnyUser | None, person_id: int | None) -> bool:
+    """``user`` is the person ``person_id``: signed in, active and past the two-factor wall."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.pk == person_id
+        and not needs_two_factor_setup(user)
+    )
 
 
 def forget(user: AnyUser | None) -> None:
@@ -249,7 +298,7 @@ def people_visible_to(user: AnyUser | None) -> QuerySet[User]:
 
 
 def can_view_person(user: AnyUser | None, person: User) -> bool:
-    if user is not None and user.is_authenticated and user.pk == person.pk and user.is_active:
+    if is_signed_in_as(user, person.pk):
         return True
     return people_visible_to(user).filter(pk=person.pk).exists()
 
@@ -314,34 +363,27 @@ def role_holders(kinds: Iterable[str], *, dialogue_id: int, **scope: Any) -> Q:
 
 
 def load_users(user_ids: Iterable[int]) -> dict[int, User]:
-    """Fresh, active users with their standing loaded, in three queries whatever the number."""
-    from allauth.account.models import EmailAddress
-
+    """Fresh, active users with their standing loaded, in two queries whatever the number (the
+    people carry their verified address and TOTP with them, see ``UserManager``)."""
     users = {u.pk: u for u in User.objects.filter(pk__in=list(user_ids), is_active=True)}
     if not users:
         return {}
-    verified = set(
-        EmailAddress.objects.filter(user_id__in=users, verified=True).values_list(
-            "user_id", flat=True
-        )
-    )
+    verified = {pk for pk, user in users.items() if getattr(user, "email_verified", False)}
     grants: dict[int, list[Grant]] = {}
-    for user_id, dialogue_id, kind, state_id, organisation_id in (
-        Role.objects.active()
-        .filter(user_id__in=verified)
-        .values_list("user_id", "dialogue_id", "kind", "state_id", "organisation_id")
-    ):
-        grants.setdefault(user_id, []).append(Grant(dialogue_id, kind, state_id, organisation_id))
+    if verified:
+        for user_id, dialogue_id, kind, state_id, organisation_id in (
+            Role.objects.active()
+            .filter(user_id__in=verified)
+            .values_list("user_id", "dialogue_id", "kind", "state_id", "organisation_id")
+        ):
+            grants.setdefault(user_id, []).append(
+                Grant(dialogue_id, kind, state_id, organisation_id)
+            )
     for user_id, user in users.items():
-        is_verified = user_id in verified
         setattr(
             user,
             _CACHE_ATTRIBUTE,
-            Standing(
-                authenticated=is_verified,
-                superuser=user.is_superuser and is_verified,
-                grants=tuple(grants.get(user_id, ())),
-            ),
+            _settled(user, user_id in verified, tuple(grants.get(user_id, ()))),
         )
     return users
 

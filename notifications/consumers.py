@@ -8,15 +8,18 @@ has not acknowledged (a client that stops reading is cut off, and later resumes)
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from .database import in_database
 from .hub import get_hub
 from .policy import get_policy
 from .publishing import encode_frame
@@ -32,6 +35,7 @@ SENT_MEMORY = 512
 
 
 class CloseCode:
+    GOING_AWAY = 1001  # the server is shutting down: reconnect at once (with jitter)
     UNKNOWN_MESSAGE = 4400
     UNAUTHENTICATED = 4401
     FORBIDDEN = 4403
@@ -66,13 +70,31 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Set when the connection is over (the hub waits for it when the server goes away).
+        self.finished = asyncio.Event()
         try:
             await super().__call__(scope, receive, send)
         finally:
             # Also when the server cancels the consumer (a close that took too long) and
             # disconnect() never runs: the hub must not keep writing to a dead socket.
             self.closing = True
+            self.finished.set()
             get_hub().forget(self)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As Channels' own, without its trip to the database thread before every message to
+        close stale connections: every database call here goes through
+        ``database_sync_to_async``, which closes them itself, and a reconnect storm would pay
+        the trip on each connect, subscribe and disconnect of a thousand sockets."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        # No groups of its own to leave (the hub holds them), and no trip to close connections.
+        await self.disconnect(message["code"])
+        raise StopConsumer
 
     async def connect(self) -> None:
         self.user: Any = self.scope.get("user")
@@ -89,14 +111,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.tokens = RATE_BURST
         self.last_refill = time.monotonic()
         self.closing = False
-        if self.user_key is not None:
-            # Load the standing now, so filtering frames later never touches the database.
-            fresh = await database_sync_to_async(get_policy().reload)([self.user_key])
-            self.user = fresh.get(self.user_key)
-            if self.user is None:
-                await self.close(code=CloseCode.UNAUTHENTICATED)
-                return
+        # The person came prepared by the policy (``socket_auth``): filtering frames never
+        # touches the database.
         await self.accept()
+        if get_hub().going_away:  # reached this process as it shuts down: try the next one
+            await self._close(CloseCode.GOING_AWAY)
+            return
         await get_hub().attach(self)
 
     async def disconnect(self, code: int) -> None:
@@ -169,7 +189,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         # arrives live meanwhile is held back and sent after the replay (or dropped if the
         # stream is refused). One trip to the database thread answers both questions.
         await get_hub().join(self, stream)
-        replay = await database_sync_to_async(_follow_and_replay)(self.user, stream, since)
+        replay = await in_database(_follow_and_replay)(self.user, stream, since)
         if replay is None:
             self.streams.pop(stream, None)
             await get_hub().leave(self, stream)
@@ -213,13 +233,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if unchanged:
             return
         for stream in list(self.streams):
-            if not await database_sync_to_async(policy.can_follow)(user, stream):
+            if not await in_database(policy.can_follow)(user, stream):
                 self.streams.pop(stream, None)
                 await get_hub().leave(self, stream)
                 await self.send(text_data=json.dumps({"type": "refused", "stream": stream}))
 
     async def end_session(self) -> None:
         await self._close(CloseCode.UNAUTHENTICATED)
+
+    async def go_away(self) -> None:
+        await self._close(CloseCode.GOING_AWAY)
 
     async def _write(self, subscription: Subscription, event_id: int, frame: str) -> None:
         if event_id in subscription.sent or self.closing:

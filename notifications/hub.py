@@ -5,7 +5,8 @@ Out-of-the-box Channels costs one consumer task and one channel-layer message pe
 hub costs one message per process. It also keeps delivery complete when the fast path loses a
 message (a full channel, Redis restarted): every second it reads the log past the last id it
 has seen and delivers what is missing, and it re-reads the standing of connected people so a
-revoked role or an ended session stops the flow within two seconds.
+revoked role or an ended session stops the flow within two seconds. When a receive fails (Redis
+restarted, its groups lost) it rejoins every group as soon as the layer answers again.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ logger = logging.getLogger(__name__)
 BACKSTOP_INTERVAL = 1.0
 REFRESH_INTERVAL = 1.0
 GROUP_RENEW_INTERVAL = 30.0
+REJOIN_INTERVAL = 0.2
 SEEN_MEMORY = 10_000
 STOP_TIMEOUT = 2.0
+# How long a server going away waits for its clients to answer the close (then exits anyway).
+GOING_AWAY_GRACE = 1.0
 
 
 class LiveHub:
@@ -48,6 +52,7 @@ class LiveHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._start_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
+        self.going_away = False
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -76,6 +81,22 @@ class LiveHub:
         # blocking read (channels_redis does) is not waited for beyond a moment.
         await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
         self._tasks.clear()
+
+    async def go_away(self, grace: float = GOING_AWAY_GRACE) -> int:
+        """Close every local socket with 1001 "going away" and newcomers likewise: the server
+        is shutting down, and clients reconnect at once (to another process, or this one
+        restarted) instead of backing off as after a failure. Waits until the clients have
+        answered the close, at most ``grace`` seconds, so the frames are out before the process
+        exits. Returns how many sockets were told."""
+        self.going_away = True
+        told = list(self.sockets)
+        await asyncio.gather(*(consumer.go_away() for consumer in told), return_exceptions=True)
+        answered = [asyncio.ensure_future(consumer.finished.wait()) for consumer in told]
+        if answered:
+            _, late = await asyncio.wait(answered, timeout=grace)
+            for waiting in late:
+                waiting.cancel()
+        return len(told)
 
     async def attach(self, consumer: LiveSocket) -> None:
         await self.start()
@@ -175,8 +196,11 @@ class LiveHub:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.warning("channel layer receive failed; retrying", exc_info=True)
-                await asyncio.sleep(0.5)
+                logger.warning(
+                    "channel layer receive failed; rejoining the groups when it answers",
+                    exc_info=True,
+                )
+                await self._rejoin()
                 continue
             try:
                 if message["type"] == "live.event":
@@ -198,6 +222,21 @@ class LiveHub:
         await self.layer.group_add(INBOX_GROUP, self.channel)
         for stream in list(self.streams):
             await self.layer.group_add(group_for(stream), self.channel)
+
+    async def _rejoin(self) -> None:
+        """After a failed receive (Redis restarted, likely empty): renew the groups as soon as
+        the layer answers, so the fast path is back within ``REJOIN_INTERVAL`` of Redis rather
+        than at the next periodic renewal (the log backstop delivers meanwhile)."""
+        while True:
+            await asyncio.sleep(REJOIN_INTERVAL)
+            try:
+                await self._renew_groups()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: S112 - still down: the failure was logged once
+                continue
+            logger.info("channel layer back: %d stream groups rejoined", len(self.streams))
+            return
 
     async def _renew_groups_loop(self) -> None:
         while True:
@@ -282,6 +321,17 @@ async def stop_hub() -> None:
     hub = _hubs.pop(id(asyncio.get_running_loop()), None)
     if hub is not None:
         await hub.stop()
+
+
+def current_hub() -> LiveHub | None:
+    """The hub of the event loop running in this thread, if it has one (from a signal handler,
+    which runs between the loop's steps)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    hub = _hubs.get(id(loop))
+    return hub if hub is not None and hub.loop is loop else None
 
 
 def get_hub() -> LiveHub:

@@ -31,6 +31,11 @@ class LivePolicy(Protocol):
     def fingerprint(self, user: Any) -> Hashable:
         """What entitles ``user`` (roles, verification): equal fingerprints, equal answers."""
 
+    def prepare(self, user: Any) -> Any | None:
+        """``user`` as a socket has just loaded them (with its session), with what the policy
+        needs read now, so frames are filtered without the database; None when the account
+        may not be used."""
+
     def reload(self, user_ids: Collection[int]) -> dict[int, Any]:
         """Fresh user objects with what the policy needs loaded, for sockets that hold a user
         for long; inactive or missing users are left out."""

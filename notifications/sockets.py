@@ -4,6 +4,7 @@ do not import each other."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from typing import Any, Protocol
 
@@ -21,6 +22,10 @@ class LiveSocket(Protocol):
     @property
     def streams(self) -> Collection[str]: ...
 
+    @property
+    def finished(self) -> asyncio.Event:
+        """Set once the socket is closed and its consumer has returned."""
+
     async def deliver(self, event_id: int, stream: str, frame: str) -> None: ...
 
     async def inbox_changed(self, event_id: int) -> None: ...
@@ -28,3 +33,6 @@ class LiveSocket(Protocol):
     async def refresh(self, user: Any) -> None: ...
 
     async def end_session(self) -> None: ...
+
+    async def go_away(self) -> None:
+        """Close with 1001: the server is shutting down."""

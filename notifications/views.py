@@ -82,8 +82,9 @@ async def _current_user(request: HttpRequest) -> Any:
     user = await request.auser()
     if not user.is_authenticated:
         return user
-    fresh = await sync_to_async(get_policy().reload)([user.pk])
-    return fresh.get(user.pk) or AnonymousUser()
+    # Read for this request with its session: the policy adds what it needs (as the socket).
+    prepared = await sync_to_async(get_policy().prepare)(user)
+    return prepared or AnonymousUser()
 
 
 @login_required

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.db.models.signals import post_save
 from django.test import Client
@@ -97,7 +98,9 @@ def _events_follow_their_payloads() -> Iterator[None]:
 class World:
     """Two dialogues, two states, one organisation, and a person for every role of the
     permission table. State A and B are both members of dialogue A; ``other_dialogue`` is
-    served by another secretariat."""
+    served by another secretariat. The secretariat have set up TOTP, except
+    ``secretariat_without_2fa`` (staff of dialogue A): what they may do depends on
+    ``SECRETARIAT_REQUIRES_2FA`` (off in most tests, on in the permission table's)."""
 
     dialogue: Dialogue
     other_dialogue: Dialogue
@@ -120,7 +123,11 @@ ROLE_NAMES = (
     "secretariat_staff",
     "secretariat_staff_other",
     "secretariat_admin",
+    "secretariat_without_2fa",
 )
+
+# The TOTP secret of every secretariat person of the world except ``secretariat_without_2fa``.
+WORLD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture
@@ -178,7 +185,14 @@ def world(db: None) -> World:
             {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_ADMIN},
             {"dialogue": other, "kind": RoleKind.SECRETARIAT_ADMIN},
         ),
+        "secretariat_without_2fa": person(
+            "secretariat_without_2fa", {"dialogue": dialogue, "kind": RoleKind.SECRETARIAT_STAFF}
+        ),
     }
+    for name in ("secretariat_staff", "secretariat_staff_other", "secretariat_admin"):
+        holder = people[name]
+        assert holder is not None
+        TOTP.activate(holder, WORLD_TOTP_SECRET)
     deactivated = people["deactivated"]
     assert deactivated is not None
     deactivated.is_active = False

@@ -68,3 +68,15 @@ def test_deploy_check_production_without_secret_key_fails() -> None:
 
     assert result.returncode == 1, result.stdout
     assert "DJANGO_SECRET_KEY" in result.stdout, result.stdout
+
+
+def test_websocket_origin_without_a_scheme_stops_the_start_with_a_clear_message() -> None:
+    result = run_deploy_check(
+        DIALOGUE_ENV="production",
+        DJANGO_SECRET_KEY=random_secret_key(),
+        DJANGO_ALLOWED_HOSTS="dialogue.example.org",
+        WEBSOCKET_ALLOWED_ORIGINS="dialogue.example.org",
+    )
+
+    assert result.returncode == 1, result.stdout
+    assert "WEBSOCKET_ALLOWED_ORIGINS: 'dialogue.example.org' has no scheme" in result.stdout

@@ -26,6 +26,12 @@ const POLL_TIMEOUT_MS = 40000; // the server answers a long poll within 25 s
 const HIGHLIGHT_MS = 4000;
 const SEEN_LIMIT = 1000;
 const NO_RETRY = new Set([4400, 4403, 4413]);
+// 1001: the server is going away (a restart, a deploy). Come back at once, spread over a
+// second so a thousand tabs do not arrive in the same millisecond, and keep trying that
+// quickly while the server restarts; failures meanwhile are no sign of a blocking proxy.
+const GOING_AWAY = 1001;
+const RESTART_RETRY_MS = 1000;
+const RESTART_WINDOW_MS = 20000;
 
 const handlers = new Map(); // event type -> Set of handlers
 const anyHandlers = new Set();
@@ -44,6 +50,7 @@ let lastHeard = 0;
 let lastPing = 0;
 let attempt = 0;
 let failedOpens = 0;
+let restartUntil = 0; // while the server restarts (after 1001), retry quickly
 let pending = new Set(); // streams not yet answered with subscribed/refused
 let unacked = 0;
 let pollAbort = null;
@@ -297,6 +304,7 @@ function connect() {
     clearTimeout(timers.open);
     openedAt = lastHeard = lastPing = Date.now();
     failedOpens = 0;
+    restartUntil = 0;
     if (transport === "poll") leaveFallback();
     pending = new Set(streams);
     const since = lastId === null ? {} : { since: lastId }; // none on a first visit
@@ -342,11 +350,17 @@ function dropped(ws, code) {
     return;
   }
   if (openedAt && Date.now() - openedAt >= STABLE_AFTER_MS) attempt = 0;
+  if (code === GOING_AWAY) {
+    restartUntil = Date.now() + RESTART_WINDOW_MS;
+    attempt = 0;
+  }
+  const restarting = Date.now() < restartUntil;
   // Failures while the browser knows it is offline say nothing about WebSockets being blocked.
-  if (!openedAt && navigator.onLine !== false) failedOpens += 1;
+  if (!openedAt && navigator.onLine !== false && !restarting) failedOpens += 1;
   setState("offline");
   if (failedOpens >= FAILED_OPENS_BEFORE_FALLBACK) return enterFallback();
-  timers.retry = setTimeout(connect, jitter(attempt++));
+  const delay = restarting ? Math.random() * RESTART_RETRY_MS : jitter(attempt++);
+  timers.retry = setTimeout(connect, delay);
 }
 
 // The session ended (logout, expiry): reload once to sign in again; never loop.

@@ -12,6 +12,7 @@ on the same port.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +156,40 @@ def test_delegate_sees_announcements_live_and_after_a_disconnect_each_once(
     secretariat.screenshot(path=SCREENSHOTS.format("4-secretariat"), full_page=True)
 
     assert errors == [], errors
+
+
+# Every close the page's sockets see, in order (a failed connect closes with 1006).
+RECORD_CLOSES = """
+window.__closes = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("close", (event) => window.__closes.push(event.code));
+  }
+};
+"""
+
+
+def test_page_is_told_the_server_goes_away_and_is_back_at_once_after_the_restart(
+    scene: Scene, signed_in_page: Callable[[User], Page], asgi_server: Any
+) -> None:
+    page = signed_in_page(scene.delegate)
+    page.add_init_script(RECORD_CLOSES)
+    page.goto(f"/dialogues/{scene.dialogue.slug}/")
+    page.wait_for_function(LIVE)
+
+    asgi_server.stop()  # SIGTERM, as a deploy or a restart does
+    page.wait_for_function("() => window.__closes.length > 0")
+    asgi_server.start()  # answers its health check: ready for the page
+    back = time.monotonic()
+    page.wait_for_function(LIVE, timeout=RECONNECT_MS)
+    back_after = time.monotonic() - back
+
+    assert page.evaluate("window.__closes[0]") == 1001
+    # Failed connects while the server restarted did not send the page to the long poll.
+    assert page.evaluate("window.dialogueLive.transport") == "socket"
+    assert back_after < 2.0  # at most a second of jitter, then the socket opens
 
 
 def test_without_websockets_the_page_follows_by_long_polling(

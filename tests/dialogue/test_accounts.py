@@ -10,9 +10,10 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from dialogue import services
+from dialogue import permissions, services
 from dialogue.models import Role, RoleKind, User
 from tests.conftest import World, client_for
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_login_is_refused_after_repeated_failures_even_with_the_right_password(
 
 def test_secretariat_without_totp_is_sent_to_set_it_up(world: World, settings: Any) -> None:
     settings.SECRETARIAT_REQUIRES_2FA = True
-    staff = world.people["secretariat_staff"]
+    staff = world.people["secretariat_without_2fa"]
     response = client_for(staff).get("/")
     assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
     assert client_for(world.people["delegate_a"]).get("/").status_code == 200
@@ -110,7 +111,23 @@ def test_secretariat_without_totp_is_sent_to_set_it_up(world: World, settings: A
 
 def test_secretariat_with_totp_goes_on(world: World, settings: Any) -> None:
     settings.SECRETARIAT_REQUIRES_2FA = True
-    staff = world.people["secretariat_staff"]
+    staff = world.people["secretariat_without_2fa"]
     TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
     assert Authenticator.objects.filter(user=staff).exists()
     assert client_for(staff).get("/").status_code == 200
+
+
+def test_superuser_without_totp_is_sent_to_set_it_up(settings: Any, db: None) -> None:
+    settings.SECRETARIAT_REQUIRES_2FA = True
+    root = UserFactory(email="root@example.org", is_superuser=True)
+    response = client_for(root).get("/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
+    assert permissions.standing(User.objects.get(pk=root.pk)).superuser is False
+
+
+def test_secretariat_without_totp_may_use_the_platform_when_2fa_is_not_required(
+    world: World,
+) -> None:
+    staff = world.people["secretariat_without_2fa"]
+    assert client_for(staff).get("/").status_code == 200
+    assert permissions.serves_any_dialogue(User.objects.get(pk=staff.pk)) is True

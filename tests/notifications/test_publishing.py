@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import mail
@@ -17,7 +18,7 @@ from notifications import publishing
 from notifications.inbox import set_follow, set_preferences, unread_count
 from notifications.mail import send_due
 from notifications.models import Channel, Event, Notification, OutboxEmail
-from tests.conftest import World
+from tests.conftest import WORLD_TOTP_SECRET, World
 
 pytestmark = pytest.mark.django_db
 
@@ -57,9 +58,23 @@ def test_announcement_reaches_the_inbox_of_every_active_member(world: World) -> 
         "observer",
         "chair",
         "secretariat_admin",
+        "secretariat_without_2fa",  # two-factor is not required here
     }  # the author, secretariat_staff, gets no line about their own post
     got = set(Notification.objects.values_list("user__email", flat=True))
     assert got == {f"{name}@example.org" for name in members}
+
+
+def test_secretariat_without_totp_gets_no_inbox_line_until_it_is_set_up(
+    world: World, settings: Any
+) -> None:
+    settings.SECRETARIAT_REQUIRES_2FA = True
+    held = world.people["secretariat_without_2fa"]
+    assert held is not None
+    _post(world)
+    assert Notification.objects.filter(user=held).count() == 0
+    TOTP.activate(held, WORLD_TOTP_SECRET)
+    _post(world)
+    assert Notification.objects.filter(user=held).count() == 1
 
 
 def test_unfollowing_a_dialogue_keeps_announcements_out_of_the_inbox(world: World) -> None:

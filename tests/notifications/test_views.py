@@ -2,26 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue import announcements
 from notifications.models import Event, Notification
 from tests.conftest import World, client_for
+from tests.notifications.conftest import post_announcement
 
 pytestmark = pytest.mark.django_db
 
 
-def _post(world: World, title: str = "News", audience: str = "members") -> None:
-    announcements.post_announcement(
-        by=world.people["secretariat_staff"],
-        dialogue=world.dialogue,
-        title=title,
-        body="Text",
-        audience=audience,
-    )
-
-
 def test_events_api_returns_missed_events_the_user_may_see(world: World) -> None:
-    _post(world, "members")
-    _post(world, "public", audience="public")
+    post_announcement(world, "members")
+    post_announcement(world, "public", audience="public")
     first = Event.objects.order_by("id").first()
     assert first is not None
     member = (
@@ -55,7 +45,7 @@ def test_events_api_refuses_someone_elses_stream_as_missing(world: World) -> Non
 
 
 def test_inbox_lists_and_marks_read(world: World) -> None:
-    _post(world, "Agenda released")
+    post_announcement(world, "Agenda released")
     client = client_for(world.people["delegate_a"])
     page = client.get("/inbox/").content.decode()
     assert "Agenda released" in page
@@ -65,7 +55,7 @@ def test_inbox_lists_and_marks_read(world: World) -> None:
 
 
 def test_inbox_filter_by_dialogue(world: World) -> None:
-    _post(world, "In Budapest")
+    post_announcement(world, "In Budapest")
     client = client_for(world.people["secretariat_admin"])
     assert (
         "In Budapest"
@@ -131,5 +121,5 @@ def test_unfollowing_from_the_dialogue_page_keeps_the_inbox_quiet(world: World) 
         },
     )
     assert "Follow this dialogue" in client.get("/dialogues/budapest-process/").content.decode()
-    _post(world, "Quiet please")
+    post_announcement(world, "Quiet please")
     assert client.get("/inbox/count/").json() == {"unread": 0}

@@ -93,6 +93,8 @@ def _build(world: World) -> Scene:
     scene.ids["invitation_token"] = sent.token
     delegate = world.people["delegate_a"]
     scene.ids["delegate_a"] = delegate.pk if delegate else 0
+    held = world.people["secretariat_without_2fa"]
+    scene.ids["secretariat_without_2fa"] = held.pk if held else 0
 
     body = Body.objects.create(
         dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"

@@ -22,7 +22,7 @@ from notifications.inbox import follow_choice
 from . import announcements, permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import AnnouncementForm, InvitationForm, ProfileForm
-from .http import AuthenticatedRequest
+from .http import AuthenticatedRequest, show_refusal
 from .models import Dialogue, Membership, Role, State
 
 
@@ -113,7 +113,7 @@ def announcement_list(request: HttpRequest, slug: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                show_refusal(request, error)
             else:
                 messages.success(request, _("The announcement was posted."))
         else:
@@ -180,10 +180,8 @@ def invitation_create(request: AuthenticatedRequest) -> HttpResponse:
                 full_name=data["full_name"],
                 base_url=request.build_absolute_uri("/").rstrip("/"),
             )
-        except PermissionDenied:
-            form.add_error(None, _("You may not invite to this role."))
-        except ValidationError as error:
-            form.add_error(None, error)
+        except (ValidationError, PermissionDenied) as error:
+            show_refusal(request, error, form, denied=_("You may not invite to this role."))
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": sent.invitation.email}
@@ -212,7 +210,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 services.accept_invitation(token=token, user=request.user)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                show_refusal(request, error)
             else:
                 messages.success(
                     request,

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, show_refusal
 from meetings.events import meeting_url
 from meetings.models import ActionPoint, Outcome, OutcomeStatus
 from meetings.views import managed_meeting
@@ -53,10 +53,6 @@ def _managed_outcome(request: HttpRequest, pk: int) -> Outcome:
     if not permissions.can_manage_meeting(request.user, outcome.meeting):
         raise Http404
     return outcome
-
-
-def _error(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
 
 
 def _shown_language(outcome: Outcome) -> str:
@@ -153,7 +149,7 @@ def outcome_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
         )
     except ValidationError as error:
-        _error(request, error)
+        show_refusal(request, error)
     else:
         messages.success(
             request,
@@ -169,7 +165,7 @@ def outcome_share_with_chair(request: AuthenticatedRequest, pk: int) -> HttpResp
     try:
         services.share_with_chair(by=request.user, outcome=outcome)
     except ValidationError as error:
-        _error(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("The chair can now read the draft."))
     return redirect("outcome_detail", pk=outcome.pk)
@@ -198,9 +194,7 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             no_objection=data["no_objection"],
         )
     except ValidationError as error:
-        _error(request, error)
-    except PermissionDenied as error:
-        raise Http404 from error
+        show_refusal(request, error)
     else:
         messages.success(request, _("Your comment was sent to the secretariat."))
     return redirect("outcome_detail", pk=outcome.pk)
@@ -213,7 +207,7 @@ def outcome_adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.adopt(by=request.user, outcome=outcome)
     except ValidationError as error:
-        _error(request, error)
+        show_refusal(request, error)
         return redirect("outcome_detail", pk=outcome.pk)
     messages.success(request, _("The outcome was adopted and published."))
     return redirect("outcome_detail", pk=outcome.pk)
@@ -253,7 +247,7 @@ def action_point_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 by=request.user, action_point=point, status=form.cleaned_data["status"]
             )
         except ValidationError as error:
-            _error(request, error)
+            show_refusal(request, error)
         else:
             messages.success(request, _("The action point's status was changed."))
     else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from dialogue import permissions
+from dialogue.http import QueryFilters, flag
 from dialogue.models import Dialogue
 from meetings.models import Meeting
 from meetings.views import registration_meeting, visible_meeting
@@ -82,10 +84,17 @@ def _download(table: exports.Table, fmt: str, filename: str) -> HttpResponse:
     return _no_store(response)
 
 
+@dataclass(frozen=True)
+class ListFilters(QueryFilters):
+    """``?full=1``: the full list rather than the public one (for the secretariat only)."""
+
+    full: bool = flag()
+
+
 def _wants_full(request: HttpRequest, meeting: Meeting) -> tuple[bool, bool]:
     """(the reader is the secretariat, the full list is asked for and allowed)."""
     manager = permissions.can_manage_registration(request.user, meeting)
-    return manager, manager and request.GET.get("full") == "1"
+    return manager, manager and ListFilters.from_query(request.GET).full
 
 
 @require_safe

@@ -1,22 +1,26 @@
-"""What the views of every app share about a request: who is behind it, whether the page's
-own script fetched it, how a service's refusal is shown, and how a list reads its filters from
-the query string."""
+"""What the views of every app share about a request: who is behind it, the row it names if
+they may see it, where it goes back to, whether the page's own script fetched it, how a
+service's refusal is shown, and how a list reads its filters from the query string."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.forms import BaseForm
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .models import User
+
+Row = TypeVar("Row", bound=Model)
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -31,6 +35,28 @@ def acting_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise TypeError("this request needs a signed-in person")
     return user
+
+
+def visible_or_404(
+    request: HttpRequest, rows: QuerySet[Row], pk: int, may_see: Callable[[Any, Row], bool]
+) -> Row:
+    """Row ``pk`` of ``rows`` when the person behind ``request`` may see it (``may_see``, a
+    predicate of ``dialogue.permissions``); otherwise 404, exactly as for a row that does not
+    exist."""
+    row = rows.filter(pk=pk).first()
+    if row is None or not may_see(request.user, row):
+        raise Http404
+    return row
+
+
+def next_or(request: HttpRequest, default: str) -> str:
+    """Where a form asks to go back to (``next``), if it is on this site; else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def is_fetch(request: HttpRequest) -> bool:

@@ -55,6 +55,14 @@ def registration_meeting(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
+def served_dialogue(request: HttpRequest, slug: str) -> Dialogue:
+    """The dialogue, for its secretariat (its letters, its statistics); 404 for anyone else."""
+    dialogue = Dialogue.objects.filter(slug=slug).first()
+    if dialogue is None or not permissions.is_secretariat(request.user, dialogue):
+        raise Http404
+    return dialogue
+
+
 def meeting_list(request: HttpRequest) -> HttpResponse:
     meetings = permissions.meetings_visible_to(request.user).order_by("starts_at")
     upcoming, past = queries.upcoming_and_past(meetings, timezone.now())

@@ -16,13 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest, show_refusal
+from dialogue.http import AuthenticatedRequest, next_or, show_refusal, visible_or_404
 from meetings.events import meeting_url
 from meetings.models import ActionPoint, Outcome, OutcomeStatus
 from meetings.views import managed_meeting
@@ -38,14 +37,8 @@ from .forms import (
 
 
 def _visible_outcome(request: HttpRequest, pk: int) -> Outcome:
-    outcome = (
-        Outcome.objects.select_related("meeting", "meeting__dialogue", "meeting__body")
-        .filter(pk=pk)
-        .first()
-    )
-    if outcome is None or not permissions.can_view_outcome(request.user, outcome):
-        raise Http404
-    return outcome
+    outcomes = Outcome.objects.select_related("meeting", "meeting__dialogue", "meeting__body")
+    return visible_or_404(request, outcomes, pk, permissions.can_view_outcome)
 
 
 def _managed_outcome(request: HttpRequest, pk: int) -> Outcome:
@@ -252,12 +245,7 @@ def action_point_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The action point's status was changed."))
     else:
         messages.error(request, _("Choose a status."))
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = f"{meeting_url(meeting.pk)}#outcomes"
-    return redirect(back)
+    return redirect(next_or(request, f"{meeting_url(meeting.pk)}#outcomes"))
 
 
 urlpatterns: list[URLPattern] = [

@@ -19,13 +19,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
+from dialogue.http import AuthenticatedRequest, is_fetch, next_or, show_refusal, visible_or_404
 from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 from meetings.models import (
@@ -53,16 +52,6 @@ from .forms import (
     RejectForm,
 )
 from .printing import letters
-
-
-def _next_or(request: HttpRequest, default: str) -> str:
-    """Where a form asks to go back to, if it is on this site; else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -338,19 +327,15 @@ def delegation_letter_upload(request: AuthenticatedRequest, pk: int, key: str) -
 
 
 def _visible_letter(request: HttpRequest, letter_pk: int) -> NominationLetter:
-    letter = (
-        NominationLetter.objects.select_related(
-            "delegation__meeting__dialogue", "delegation__state", "delegation__organisation"
-        )
-        .filter(pk=letter_pk)
-        .first()
+    letters = NominationLetter.objects.select_related(
+        "delegation__meeting__dialogue", "delegation__state", "delegation__organisation"
     )
-    if letter is None:
-        raise Http404
+    return visible_or_404(request, letters, letter_pk, _acts_for_letter)
+
+
+def _acts_for_letter(user: Any, letter: NominationLetter) -> bool:
     delegation = letter.delegation
-    if not permissions.can_act_for_delegation(request.user, delegation.meeting, delegation):
-        raise Http404
-    return letter
+    return permissions.can_act_for_delegation(user, delegation.meeting, delegation)
 
 
 @login_required
@@ -448,22 +433,16 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _visible_nomination(request: HttpRequest, pk: int) -> Nomination:
-    nomination = (
-        Nomination.objects.select_related(
-            "meeting",
-            "meeting__dialogue",
-            "delegation__state",
-            "delegation__organisation",
-            "nominated_by",
-            "decided_by",
-            "replaces",
-        )
-        .filter(pk=pk)
-        .first()
+    rows = Nomination.objects.select_related(
+        "meeting",
+        "meeting__dialogue",
+        "delegation__state",
+        "delegation__organisation",
+        "nominated_by",
+        "decided_by",
+        "replaces",
     )
-    if nomination is None or not permissions.can_view_nomination(request.user, nomination):
-        raise Http404
-    return nomination
+    return visible_or_404(request, rows, pk, permissions.can_view_nomination)
 
 
 def _acted_nomination(request: HttpRequest, pk: int) -> Nomination:
@@ -570,7 +549,7 @@ def nomination_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             _("%(name)s: %(status)s.")
             % {"name": decided.full_name, "status": decided.get_status_display()},
         )
-    return redirect(_next_or(request, _back_to(nomination)))
+    return redirect(next_or(request, _back_to(nomination)))
 
 
 @login_required
@@ -636,7 +615,7 @@ def nomination_head(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             request,
             _("%(name)s heads the delegation.") % {"name": nomination.full_name},
         )
-    return redirect(_next_or(request, _back_to(nomination)))
+    return redirect(next_or(request, _back_to(nomination)))
 
 
 @login_required

@@ -20,6 +20,7 @@ from dialogue.http import (
     flag,
     is_fetch,
     iso_date,
+    next_or,
     search_text,
     show_refusal,
     whole_number,
@@ -75,6 +76,20 @@ def _request(**headers: str) -> HttpRequest:
 
 def _messages(request: HttpRequest) -> list[str]:
     return [str(message) for message in get_messages(request)]
+
+
+@pytest.mark.parametrize(
+    ("posted", "back"),
+    [
+        ("/outcomes/7/", "/outcomes/7/"),
+        ("https://evil.example/", "/meetings/1/"),
+        ("//evil.example/", "/meetings/1/"),
+        ("", "/meetings/1/"),
+    ],
+)
+def test_next_or_goes_back_only_to_this_site(posted: str, back: str) -> None:
+    request = RequestFactory().post("/", {"next": posted})
+    assert next_or(request, "/meetings/1/") == back
 
 
 def test_is_fetch_only_for_the_pages_own_script() -> None:

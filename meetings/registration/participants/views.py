@@ -23,16 +23,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from dialogue import permissions
 from dialogue.http import QueryFilters, flag
-from dialogue.models import Dialogue
 from meetings.models import Meeting
-from meetings.views import registration_meeting, visible_meeting
+from meetings.views import registration_meeting, served_dialogue, visible_meeting
 
 from . import exports, reports
 
@@ -161,13 +160,6 @@ def registration_statistics_export(request: HttpRequest, pk: int, fmt: str) -> H
     return _download(table, fmt, export_filename(meeting, "statistics", fmt))
 
 
-def _served_dialogue(request: HttpRequest, slug: str) -> Dialogue:
-    dialogue = get_object_or_404(Dialogue, slug=slug)
-    if not permissions.is_secretariat(request.user, dialogue):
-        raise Http404
-    return dialogue
-
-
 def _year(request: HttpRequest) -> int:
     """``?year=2027``, else this year; a year that is no year answers 404."""
     asked = request.GET.get("year")
@@ -182,7 +174,7 @@ def _year(request: HttpRequest) -> int:
 def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
     """A dialogue's meetings of one year with their figures, and the year's together: the
     secretariat of the dialogue."""
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     year = _year(request)
     report = reports.dialogue_statistics(dialogue, year)
     context = {
@@ -202,7 +194,7 @@ def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
 def dialogue_statistics_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in WRITERS:
         raise Http404
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     year = _year(request)
     table = reports.dialogue_statistics_table(reports.dialogue_statistics(dialogue, year))
     prefix = _file_part(dialogue.acronym) or _file_part(dialogue.slug)

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +21,7 @@ from notifications.inbox import follow_choice
 from . import announcements, permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import AnnouncementForm, InvitationForm, ProfileForm
-from .http import AuthenticatedRequest, show_refusal
+from .http import AuthenticatedRequest, next_or, show_refusal
 from .models import Dialogue, Membership, Role, State
 
 
@@ -247,12 +246,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in person's preference is saved too."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(next_or(request, "/"))
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

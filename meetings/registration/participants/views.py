@@ -135,17 +135,24 @@ def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
     return _download(table, fmt, export_filename(meeting, what, fmt))
 
 
-@require_safe
-def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
-    """A meeting's figures for donor reporting: the secretariat's."""
-    meeting = registration_meeting(request, pk)
-    stats = reports.statistics(meeting)
-    context = {
-        "meeting": meeting,
+def _figures(stats: reports.RegistrationStatistics) -> dict[str, Any]:
+    """What a page of statistics shows of ``stats``: the figures in groups, their columns and
+    the downloads offered."""
+    return {
         "stats": stats,
         "groups": reports.statistics_groups(stats),
         "columns": reports.figure_columns(),
         "formats": FORMATS,
+    }
+
+
+@require_safe
+def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's figures for donor reporting: the secretariat's."""
+    meeting = registration_meeting(request, pk)
+    context = {
+        "meeting": meeting,
+        **_figures(reports.statistics(meeting)),
         "year": meeting.starts_at.astimezone(meeting.zone).year,
     }
     return _no_store(render(request, "meetings/registration_statistics.html", context))
@@ -180,10 +187,7 @@ def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "dialogue": dialogue,
         "report": report,
-        "stats": report.statistics,
-        "groups": reports.statistics_groups(report.statistics),
-        "columns": reports.figure_columns(),
-        "formats": FORMATS,
+        **_figures(report.statistics),
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < LAST_YEAR else None,
     }

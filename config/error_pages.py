@@ -7,6 +7,9 @@ development server would read them. Here development answers like production (``
 goes only to the console, where Django's ``django.request`` logger has always written it.
 ``DJANGO_TECHNICAL_ERROR_PAGES=1`` brings Django's pages back on a developer's own machine.
 
+A refusal (``PermissionDenied``) answers the same 404 page (``denied_as_missing``, the
+``handler403``): denied looks like missing, in development and in production.
+
 Two doors, because Django has two: ``ProductNotFound`` (a middleware) answers the 404s, which
 Django renders itself when ``DEBUG`` is on; ``ProductErrorReporter`` (the
 ``DEFAULT_EXCEPTION_REPORTER``) renders the page Django shows for an uncaught exception.
@@ -34,6 +37,13 @@ def _not_found(request: HttpRequest, exception: Exception) -> HttpResponseBase:
     handler: Callable[[HttpRequest, Exception], HttpResponseBase]
     handler = get_resolver().resolve_error_handler(404)  # type: ignore[assignment]  # the stubs know no arguments
     return handler(request, exception)
+
+
+def denied_as_missing(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBase:
+    """``handler403``: a ``PermissionDenied`` that reaches Django answers the product's 404
+    page with 404, like a missing page, so a status code never tells that something exists.
+    (A refused CSRF token is Django's own 403 page, ``CSRF_FAILURE_VIEW``, not this.)"""
+    return _not_found(request, Http404(request.path))
 
 
 class ProductNotFound:

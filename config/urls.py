@@ -5,6 +5,8 @@ from dialogue import views as dialogue_views
 from notifications import views as notification_views
 
 admin.site.site_header = "Dialogue platform"
+# Denied looks like missing: a PermissionDenied answers the 404 page (config/error_pages.py).
+handler403 = "config.error_pages.denied_as_missing"
 
 urlpatterns = [
     path("", dialogue_views.home, name="home"),

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +21,7 @@ from notifications.inbox import follow_choice
 from . import announcements, permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import AnnouncementForm, InvitationForm, ProfileForm
-from .http import AuthenticatedRequest
+from .http import AuthenticatedRequest, next_or, show_refusal
 from .models import Dialogue, Membership, Role, State
 
 
@@ -113,7 +112,7 @@ def announcement_list(request: HttpRequest, slug: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                show_refusal(request, error)
             else:
                 messages.success(request, _("The announcement was posted."))
         else:
@@ -180,10 +179,8 @@ def invitation_create(request: AuthenticatedRequest) -> HttpResponse:
                 full_name=data["full_name"],
                 base_url=request.build_absolute_uri("/").rstrip("/"),
             )
-        except PermissionDenied:
-            form.add_error(None, _("You may not invite to this role."))
-        except ValidationError as error:
-            form.add_error(None, error)
+        except (ValidationError, PermissionDenied) as error:
+            show_refusal(request, error, form, denied=_("You may not invite to this role."))
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": sent.invitation.email}
@@ -212,7 +209,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 services.accept_invitation(token=token, user=request.user)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                show_refusal(request, error)
             else:
                 messages.success(
                     request,
@@ -249,12 +246,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a signed-in person's preference is saved too."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(next_or(request, "/"))
     if language and check_for_language(language) and language in dict(settings.LANGUAGES):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

@@ -6,6 +6,7 @@ even as a count or a search hit, to someone who may not see it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ from django.db.models import Case, Exists, Max, OuterRef, Prefetch, Q, QuerySet,
 from django.http import HttpRequest
 
 from dialogue import permissions
+from dialogue.http import QueryFilters, choice, iso_date, search_text, whole_number
 from dialogue.models import Role, RoleKind
 from meetings.models import Meeting, Nomination, NominationStatus
 
-from .models import Document, Language, Marking, Receipt, Revision
+from .models import Document, DocumentKind, Language, Marking, Receipt, Revision
 
 LANGUAGE_LABELS = dict(Language.choices)
 
@@ -127,14 +129,17 @@ def document_rows(documents: QuerySet[Document]) -> list[DocumentRow]:
 
 
 @dataclass(frozen=True)
-class LibraryFilter:
-    text: str = ""
-    kind: str = ""
-    meeting: int | None = None
-    language: str = ""
-    since: Any = None
-    until: Any = None
-    marking: str = ""
+class LibraryFilter(QueryFilters):
+    """The library's filters: words or a symbol (``q``), a type, a meeting, a language, the
+    days it was added between and a distribution."""
+
+    text: str = search_text(max_length=200, parameter="q")
+    kind: str = choice(DocumentKind.values)
+    meeting: int | None = whole_number()
+    language: str = choice(Language.values)
+    since: datetime.date | None = iso_date()
+    until: datetime.date | None = iso_date()
+    marking: str = choice(Marking.values)
 
 
 def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document]:

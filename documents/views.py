@@ -3,15 +3,15 @@ file or circulation the viewer may not see answers 404, exactly like one that do
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import Dialogue
 from meetings.models import Meeting
 from meetings.views import visible_meeting
@@ -67,19 +67,11 @@ def _for_meeting_and_dialogue(
     return for_meeting, for_dialogue
 
 
-def _errors(error: ValidationError | PermissionDenied) -> list[str]:
-    return list(getattr(error, "messages", [_("Not allowed.")]))
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
-
-
 def _form_answer(
     request: HttpRequest, form: Any, template: str, context: dict[str, Any], *, done: str
 ) -> HttpResponse:
     """The upload pages answer the progress-bar script in JSON and a plain form post in HTML."""
-    if _wants_json(request) and request.method == "POST":
+    if is_fetch(request) and request.method == "POST":
         if form.is_bound and not form.errors and done:
             return JsonResponse({"redirect": done})
         errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
@@ -116,20 +108,11 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("-starts_at")
         .only("pk", "title_en", "title_ru", "starts_at", "time_zone")
     )
-    meeting_id = get.get("meeting", "")
+    filters = queries.LibraryFilter.from_query(get)
+    if filters.meeting not in {m.pk for m in meetings}:
+        filters = replace(filters, meeting=None)  # a meeting the viewer may not see: no filter
     found = queries.search(
-        permissions.documents_visible_to(request.user).filter(dialogue=dialogue),
-        queries.LibraryFilter(
-            text=get.get("q", "")[:200],
-            kind=get.get("kind", "") if get.get("kind") in DocumentKind.values else "",
-            meeting=int(meeting_id)
-            if meeting_id.isdigit() and int(meeting_id) in {m.pk for m in meetings}
-            else None,
-            language=get.get("language", "") if get.get("language") in Language.values else "",
-            marking=get.get("marking", "") if get.get("marking") in Marking.values else "",
-            since=_date(get.get("since", "")),
-            until=_date(get.get("until", "")),
-        ),
+        permissions.documents_visible_to(request.user).filter(dialogue=dialogue), filters
     )
     page = Paginator(found, 50).get_page(get.get("page"))
     return render(
@@ -148,13 +131,6 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage": permissions.can_manage_documents(request.user, dialogue),
         },
     )
-
-
-def _date(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def _without_page(request: HttpRequest) -> str:
@@ -275,9 +251,8 @@ def _create(
                 upload=data["file"],
                 note=data["note"],
             )
-        except (ValidationError, PermissionDenied) as error:
-            for text in _errors(error):
-                form.add_error(None, text)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("%(symbol)s was added.") % {"symbol": document.symbol})
             done = reverse("document_detail", args=[document.pk])
@@ -314,9 +289,8 @@ def revision_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 upload=form.cleaned_data["file"],
                 note=form.cleaned_data["note"],
             )
-        except (ValidationError, PermissionDenied) as error:
-            for text in _errors(error):
-                form.add_error(None, text)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
@@ -371,9 +345,8 @@ def document_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 shared_with_chair=data["shared_with_chair"],
                 agenda_item=data.get("agenda_item"),
             )
-        except (ValidationError, PermissionDenied) as error:
-            for text in _errors(error):
-                form.add_error(None, text)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, _("%(symbol)s was saved.") % {"symbol": document.symbol})
             return redirect("document_detail", pk=document.pk)
@@ -397,8 +370,8 @@ def document_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         services.withdraw_document(
             by=request.user, document=document, reason=form.cleaned_data["reason"]
         )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(_errors(error)))
+    except ValidationError as error:
+        show_refusal(request, error)
     else:
         messages.success(request, _("%(symbol)s was withdrawn.") % {"symbol": document.symbol})
     return redirect("document_detail", pk=document.pk)
@@ -435,9 +408,8 @@ def _circulate(
                 comments_until=data["comments_until"],
                 idempotency_key=data["idempotency_key"] or None,
             )
-        except (ValidationError, PermissionDenied) as error:
-            for text in _errors(error):
-                form.add_error(None, text)
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             count = circulation.receipts.count()
             messages.success(
@@ -540,10 +512,7 @@ def circulation_receipts(request: AuthenticatedRequest, pk: int) -> HttpResponse
 @require_POST
 def circulation_acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     circulation = _visible_circulation(request, pk)
-    try:
-        services.acknowledge(by=request.user, circulation=circulation)
-    except PermissionDenied:
-        raise Http404 from None
+    services.acknowledge(by=request.user, circulation=circulation)
     messages.success(request, _("Thank you: the secretariat sees that you have the documents."))
     return redirect("circulation_detail", pk=circulation.pk)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import CharField, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import Dialogue
 from notifications.inbox import follow_choice_of
 
@@ -53,6 +53,14 @@ def registration_meeting(request: HttpRequest, pk: int) -> Meeting:
     if not permissions.can_manage_registration(request.user, meeting):
         raise Http404
     return meeting
+
+
+def served_dialogue(request: HttpRequest, slug: str) -> Dialogue:
+    """The dialogue, for its secretariat (its letters, its statistics); 404 for anyone else."""
+    dialogue = Dialogue.objects.filter(slug=slug).first()
+    if dialogue is None or not permissions.is_secretariat(request.user, dialogue):
+        raise Http404
+    return dialogue
 
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
@@ -136,11 +144,7 @@ def agenda_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if version and view.release is None:
         raise Http404
-    template = (
-        "meetings/_agenda.html"
-        if request.headers.get("X-Requested-With") == "fetch"
-        else "meetings/agenda_page.html"
-    )
+    template = "meetings/_agenda.html" if is_fetch(request) else "meetings/agenda_page.html"
     return render(request, template, {"meeting": meeting, "agenda": view})
 
 
@@ -248,8 +252,10 @@ def meeting_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             to=request.POST.get("to", ""),
             reason=request.POST.get("reason", ""),
         )
-    except (ValidationError, ValueError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    except ValidationError as error:
+        show_refusal(request, error)
+    except ValueError as error:  # ``to`` names no status at all (``MeetingStatus(to)``)
+        messages.error(request, str(error))
     else:
         messages.success(request, _("The meeting's status was changed."))
     return redirect("meeting_detail", pk=meeting.pk)
@@ -316,8 +322,8 @@ def agenda_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         release = agenda.release_agenda(
             by=request.user, meeting=meeting, note=form.cleaned_data["note"]
         )
-    except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [_("Not allowed.")])))
+    except ValidationError as error:
+        show_refusal(request, error)
         return redirect("agenda_edit", pk=meeting.pk)
     messages.success(request, _("Agenda version %(number)d released.") % {"number": release.number})
     return redirect("meeting_detail", pk=meeting.pk)

@@ -109,6 +109,13 @@ class World:
     organisation: Organisation
     people: dict[str, User | None]
 
+    def person(self, role: str) -> User:
+        """The person of ``role`` in the permission table (any role but "anonymous")."""
+        user = self.people[role]
+        if user is None:
+            raise LookupError(f"{role} is nobody: ask world.people for the anonymous visitor")
+        return user
+
 
 ROLE_NAMES = (
     "anonymous",

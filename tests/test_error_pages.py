@@ -42,6 +42,17 @@ def test_missing_object_with_debug_gets_the_product_404(debug: None, world: Worl
     assert "Raised by:" not in page
 
 
+@pytest.mark.parametrize("debug_on", [True, False])
+def test_a_refusal_answers_like_a_missing_page(settings: Any, world: World, debug_on: bool) -> None:
+    settings.DEBUG = debug_on
+    settings.TECHNICAL_ERROR_PAGES = False
+    settings.ROOT_URLCONF = "tests.error_pages_urls"
+    refused = Client().get("/refuses/")
+    assert refused.status_code == 404
+    assert "<h1>Page not found</h1>" in refused.content.decode()
+    assert "Forbidden" not in refused.content.decode()
+
+
 def test_product_404_is_in_the_visitors_language(debug: None, world: World) -> None:
     response = Client().get("/no/such/page/", HTTP_ACCEPT_LANGUAGE="ru")
     page = response.content.decode()

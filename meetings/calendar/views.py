@@ -110,8 +110,24 @@ def _calendar_response(
     return response
 
 
-def _newest(meetings: Sequence[Meeting]) -> datetime.datetime | None:
-    return max((m.updated_at for m in meetings), default=None)
+def _meetings_feed(
+    request: HttpRequest,
+    meetings: Sequence[Meeting],
+    *,
+    kind: str,
+    language: str,
+    name: str,
+    cache_control: str,
+) -> HttpResponse:
+    """A feed of several meetings (a dialogue's, a person's), without their agendas."""
+    return _calendar_response(
+        request,
+        key=ical.fingerprint(meetings, kind=kind, language=language, name=name),
+        build=lambda: ical.meeting_calendar(meetings, language=language, name=name),
+        last_modified=max((m.updated_at for m in meetings), default=None),
+        cache_control=cache_control,
+        honour_if_modified_since=False,
+    )
 
 
 @require_safe
@@ -192,14 +208,13 @@ def dialogue_ics(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     language = _language(request)
     name = _in(language, lambda: _("%(dialogue)s: meetings") % {"dialogue": dialogue.name})
-    key = ical.fingerprint(meetings, kind="dialogue", language=language, name=name)
-    return _calendar_response(
+    return _meetings_feed(
         request,
-        key=key,
-        build=lambda: ical.meeting_calendar(meetings, language=language, name=name),
-        last_modified=_newest(meetings),
+        meetings,
+        kind="dialogue",
+        language=language,
+        name=name,
         cache_control="private, no-cache" if request.user.is_authenticated else "public, no-cache",
-        honour_if_modified_since=False,
     )
 
 
@@ -218,14 +233,13 @@ def personal_ics(request: HttpRequest, token: str) -> HttpResponse:
     )
     language = _language(request, preferred=owner.preferred_language)
     name = _in(language, lambda: str(_("My meetings")))
-    key = ical.fingerprint(meetings, kind="personal", language=language, name=name)
-    return _calendar_response(
+    return _meetings_feed(
         request,
-        key=key,
-        build=lambda: ical.meeting_calendar(meetings, language=language, name=name),
-        last_modified=_newest(meetings),
+        meetings,
+        kind="personal",
+        language=language,
+        name=name,
         cache_control="private, no-cache",
-        honour_if_modified_since=False,
     )
 
 

@@ -11,18 +11,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, next_or, show_refusal, visible_or_404
 from meetings.events import meeting_url
 from meetings.models import ActionPoint, Outcome, OutcomeStatus
 from meetings.views import managed_meeting
@@ -38,14 +37,8 @@ from .forms import (
 
 
 def _visible_outcome(request: HttpRequest, pk: int) -> Outcome:
-    outcome = (
-        Outcome.objects.select_related("meeting", "meeting__dialogue", "meeting__body")
-        .filter(pk=pk)
-        .first()
-    )
-    if outcome is None or not permissions.can_view_outcome(request.user, outcome):
-        raise Http404
-    return outcome
+    outcomes = Outcome.objects.select_related("meeting", "meeting__dialogue", "meeting__body")
+    return visible_or_404(request, outcomes, pk, permissions.can_view_outcome)
 
 
 def _managed_outcome(request: HttpRequest, pk: int) -> Outcome:
@@ -53,10 +46,6 @@ def _managed_outcome(request: HttpRequest, pk: int) -> Outcome:
     if not permissions.can_manage_meeting(request.user, outcome.meeting):
         raise Http404
     return outcome
-
-
-def _error(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
 
 
 def _shown_language(outcome: Outcome) -> str:
@@ -153,7 +142,7 @@ def outcome_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
         )
     except ValidationError as error:
-        _error(request, error)
+        show_refusal(request, error)
     else:
         messages.success(
             request,
@@ -169,7 +158,7 @@ def outcome_share_with_chair(request: AuthenticatedRequest, pk: int) -> HttpResp
     try:
         services.share_with_chair(by=request.user, outcome=outcome)
     except ValidationError as error:
-        _error(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("The chair can now read the draft."))
     return redirect("outcome_detail", pk=outcome.pk)
@@ -198,9 +187,7 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             no_objection=data["no_objection"],
         )
     except ValidationError as error:
-        _error(request, error)
-    except PermissionDenied as error:
-        raise Http404 from error
+        show_refusal(request, error)
     else:
         messages.success(request, _("Your comment was sent to the secretariat."))
     return redirect("outcome_detail", pk=outcome.pk)
@@ -213,7 +200,7 @@ def outcome_adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.adopt(by=request.user, outcome=outcome)
     except ValidationError as error:
-        _error(request, error)
+        show_refusal(request, error)
         return redirect("outcome_detail", pk=outcome.pk)
     messages.success(request, _("The outcome was adopted and published."))
     return redirect("outcome_detail", pk=outcome.pk)
@@ -253,17 +240,12 @@ def action_point_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 by=request.user, action_point=point, status=form.cleaned_data["status"]
             )
         except ValidationError as error:
-            _error(request, error)
+            show_refusal(request, error)
         else:
             messages.success(request, _("The action point's status was changed."))
     else:
         messages.error(request, _("Choose a status."))
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = f"{meeting_url(meeting.pk)}#outcomes"
-    return redirect(back)
+    return redirect(next_or(request, f"{meeting_url(meeting.pk)}#outcomes"))
 
 
 urlpatterns: list[URLPattern] = [

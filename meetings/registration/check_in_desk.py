@@ -13,15 +13,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from meetings.models import Category, Meeting, Nomination, NominationStatus
 from meetings.views import registration_meeting
 
@@ -115,9 +115,7 @@ def _arrival_message(result: attendance.CheckIn, meeting: Meeting) -> str:
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch" or "application/json" in (
-        request.headers.get("Accept", "")
-    )
+    return is_fetch(request) or "application/json" in request.headers.get("Accept", "")
 
 
 @login_required
@@ -132,13 +130,11 @@ def check_in_scan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if not token:
             raise ValidationError(_("Scan a badge first: the field was empty."))
         result = attendance.check_in(by=request.user, meeting=meeting, token=token)
-    except PermissionDenied as denied:
-        raise Http404 from denied
     except ValidationError as error:
-        message = " ".join(error.messages)
         if as_json:
+            message = " ".join(error.messages)
             return JsonResponse({"ok": False, "status": "refused", "message": message}, status=422)
-        messages.error(request, message)
+        show_refusal(request, error)
         return redirect("check_in", pk=meeting.pk)
     message = _arrival_message(result, meeting)
     if as_json:

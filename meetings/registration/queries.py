@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from dialogue import permissions
+from dialogue.http import QueryFilters, choice, search_text
 from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 from meetings.models import (
@@ -112,26 +113,15 @@ def _member(member: Member) -> dict[str, Any]:
     return {"state": member} if isinstance(member, State) else {"organisation": member}
 
 
-@dataclass
-class QueueFilters:
-    state: str = ""
-    status: str = ""
-    category: str = ""
-    q: str = ""
+@dataclass(frozen=True)
+class QueueFilters(QueryFilters):
+    """The review queue's filters: a delegation (a state's code or an organisation's slug), a
+    status, a category and a name, address or affiliation to search for."""
 
-    @classmethod
-    def from_query(cls, query: Any) -> QueueFilters:
-        return cls(
-            state=(query.get("state") or "").strip(),
-            status=(query.get("status") or "").strip(),
-            category=(query.get("category") or "").strip(),
-            q=(query.get("q") or "").strip()[:100],
-        )
-
-    def as_query(self) -> str:
-        from urllib.parse import urlencode
-
-        return urlencode({k: v for k, v in vars(self).items() if v})
+    state: str = search_text()
+    status: str = choice(NominationStatus.values)
+    category: str = choice(Category.values)
+    q: str = search_text(max_length=100)
 
 
 @dataclass
@@ -159,7 +149,7 @@ def review_queue(user: Any, meeting: Meeting, filters: QueueFilters) -> Queue:
             Q(delegation__state__code=filters.state)
             | Q(delegation__organisation__slug=filters.state)
         )
-    if filters.category in Category.values:
+    if filters.category:
         visible = visible.filter(category=filters.category)
     if filters.q:
         visible = visible.filter(
@@ -169,7 +159,7 @@ def review_queue(user: Any, meeting: Meeting, filters: QueueFilters) -> Queue:
         )
     rows = list(visible.order_by("delegation__state__name_en", "nominated_at", "id"))
     counts = Counter(n.status for n in rows)
-    if filters.status in NominationStatus.values:
+    if filters.status:
         rows = [n for n in rows if n.status == filters.status]
     letters: dict[int, NominationLetter] = {}
     for letter in NominationLetter.objects.filter(

@@ -14,18 +14,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, is_fetch, next_or, show_refusal, visible_or_404
 from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 from meetings.models import (
@@ -55,27 +54,9 @@ from .forms import (
 from .printing import letters
 
 
-def _refused(request: HttpRequest, error: ValidationError) -> None:
-    messages.error(request, " ".join(error.messages))
-
-
-def _next_or(request: HttpRequest, default: str) -> str:
-    """Where a form asks to go back to, if it is on this site; else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _posted(request: HttpRequest) -> Any:
     """The form data of a POST (even an empty one, which must fail validation), else None."""
     return request.POST if request.method == "POST" else None
-
-
-def _is_fetch(request: HttpRequest) -> bool:
-    return request.headers.get("X-Requested-With") == "fetch"
 
 
 def _collects_gender(meeting: Meeting) -> bool:
@@ -170,7 +151,7 @@ def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             **form.scope_arguments(),
         )
     except ValidationError as error:
-        _refused(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("Quota saved."))
     return redirect(reverse("registration_settings", args=[meeting.pk]) + "#quotas")
@@ -197,7 +178,7 @@ def question_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             setup.add_question(by=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
-            _refused(request, error)
+            show_refusal(request, error)
         else:
             messages.success(request, _("Question added."))
     return redirect(reverse("registration_settings", args=[meeting.pk]) + "#questions")
@@ -262,7 +243,7 @@ def _delegation_page(
         "known_people": nominations.known_people(request.user, meeting, member),
         "now": timezone.now(),
     }
-    template = "meetings/_delegation.html" if _is_fetch(request) else "meetings/delegation.html"
+    template = "meetings/_delegation.html" if is_fetch(request) else "meetings/delegation.html"
     refused = form.errors or letter_errors
     return render(request, template, context, status=400 if refused else 200)
 
@@ -346,19 +327,15 @@ def delegation_letter_upload(request: AuthenticatedRequest, pk: int, key: str) -
 
 
 def _visible_letter(request: HttpRequest, letter_pk: int) -> NominationLetter:
-    letter = (
-        NominationLetter.objects.select_related(
-            "delegation__meeting__dialogue", "delegation__state", "delegation__organisation"
-        )
-        .filter(pk=letter_pk)
-        .first()
+    letters = NominationLetter.objects.select_related(
+        "delegation__meeting__dialogue", "delegation__state", "delegation__organisation"
     )
-    if letter is None:
-        raise Http404
+    return visible_or_404(request, letters, letter_pk, _acts_for_letter)
+
+
+def _acts_for_letter(user: Any, letter: NominationLetter) -> bool:
     delegation = letter.delegation
-    if not permissions.can_act_for_delegation(request.user, delegation.meeting, delegation):
-        raise Http404
-    return letter
+    return permissions.can_act_for_delegation(user, delegation.meeting, delegation)
 
 
 @login_required
@@ -385,10 +362,7 @@ def letter_file(request: AuthenticatedRequest, letter_pk: int) -> FileResponse:
 def letter_verify(request: AuthenticatedRequest, letter_pk: int) -> HttpResponse:
     letter = _visible_letter(request, letter_pk)
     delegation = letter.delegation
-    try:
-        nomination_letters.verify_letter(by=request.user, letter=letter)
-    except PermissionDenied:
-        raise Http404 from None
+    nomination_letters.verify_letter(by=request.user, letter=letter)
     messages.success(request, _("Nomination letter marked as verified."))
     return redirect(
         reverse("delegation_detail", args=[delegation.meeting_id, delegation.key]) + "#letter"
@@ -416,7 +390,7 @@ def nomination_queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "settings": queries.settings_of(meeting),
         "reject_form": RejectForm(),
     }
-    template = "meetings/_queue.html" if _is_fetch(request) else "meetings/nomination_queue.html"
+    template = "meetings/_queue.html" if is_fetch(request) else "meetings/nomination_queue.html"
     return render(request, template, context)
 
 
@@ -459,22 +433,16 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _visible_nomination(request: HttpRequest, pk: int) -> Nomination:
-    nomination = (
-        Nomination.objects.select_related(
-            "meeting",
-            "meeting__dialogue",
-            "delegation__state",
-            "delegation__organisation",
-            "nominated_by",
-            "decided_by",
-            "replaces",
-        )
-        .filter(pk=pk)
-        .first()
+    rows = Nomination.objects.select_related(
+        "meeting",
+        "meeting__dialogue",
+        "delegation__state",
+        "delegation__organisation",
+        "nominated_by",
+        "decided_by",
+        "replaces",
     )
-    if nomination is None or not permissions.can_view_nomination(request.user, nomination):
-        raise Http404
-    return nomination
+    return visible_or_404(request, rows, pk, permissions.can_view_nomination)
 
 
 def _acted_nomination(request: HttpRequest, pk: int) -> Nomination:
@@ -574,14 +542,14 @@ def nomination_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             raise ValidationError(_("Choose approve, waitlist or reject."))
     except ValidationError as error:
-        _refused(request, error)
+        show_refusal(request, error)
     else:
         messages.success(
             request,
             _("%(name)s: %(status)s.")
             % {"name": decided.full_name, "status": decided.get_status_display()},
         )
-    return redirect(_next_or(request, _back_to(nomination)))
+    return redirect(next_or(request, _back_to(nomination)))
 
 
 @login_required
@@ -593,7 +561,7 @@ def nomination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             by=request.user, nomination=nomination, reason=request.POST.get("reason", "")
         )
     except ValidationError as error:
-        _refused(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("%(name)s is withdrawn.") % {"name": nomination.full_name})
     return redirect(_back_to(nomination))
@@ -641,13 +609,13 @@ def nomination_head(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         nominations.designate_head(by=request.user, nomination=nomination)
     except ValidationError as error:
-        _refused(request, error)
+        show_refusal(request, error)
     else:
         messages.success(
             request,
             _("%(name)s heads the delegation.") % {"name": nomination.full_name},
         )
-    return redirect(_next_or(request, _back_to(nomination)))
+    return redirect(next_or(request, _back_to(nomination)))
 
 
 @login_required
@@ -669,10 +637,8 @@ def nomination_funding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 nomination=nomination,
                 priority=int(priority) if priority.isdigit() and int(priority) > 0 else None,
             )
-    except PermissionDenied:
-        raise Http404 from None
     except ValidationError as error:
-        _refused(request, error)
+        show_refusal(request, error)
     else:
         messages.success(request, _("Travel support updated."))
     return redirect(_back_to(nomination))
@@ -743,7 +709,7 @@ def my_registrations(request: AuthenticatedRequest) -> HttpResponse:
         "nominations": list(queries.own_nominations(request.user)),
         "open_delegations": queries.open_delegations_for(request.user),
     }
-    if _is_fetch(request):
+    if is_fetch(request):
         return render(request, "meetings/_open_delegations.html", context)
     return render(request, "meetings/my_registrations.html", context)
 

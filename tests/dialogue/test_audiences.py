@@ -31,8 +31,7 @@ def test_receivers_keeps_those_the_rule_admits_in_the_order_given(world: World) 
 def test_receivers_of_a_public_event_include_the_anonymous_but_no_deactivated_account(
     world: World,
 ) -> None:
-    deactivated = world.people["deactivated"]
-    assert deactivated is not None
+    deactivated = world.person("deactivated")
     assert not deactivated.is_active
     anonymous = AnonymousUser()
     receivers = audiences.receivers(live.audience_public(), [anonymous, deactivated])

@@ -76,15 +76,13 @@ def test_a_name_assigned_by_a_service_is_folded_before_it_is_saved(world: World)
 
 
 def test_a_bulk_update_is_folded_too(world: World) -> None:
-    user = world.people["delegate_a"]
-    assert user is not None
+    user = world.person("delegate_a")
     User.objects.filter(pk=user.pk).update(full_name="Nino\nBeridze\u202e")
     assert _stored(user) == "Nino Beridze"
 
 
 def test_a_row_stored_before_the_folding_is_read_folded_and_saved_folded(world: World) -> None:
-    user = world.people["delegate_a"]
-    assert user is not None
+    user = world.person("delegate_a")
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE dialogue_user SET full_name = %s WHERE id = %s", ["Old\r\nName\t", user.pk]
@@ -138,8 +136,7 @@ def test_declared_form_field_folds_a_title_and_keeps_a_text_s_lines() -> None:
 
 
 def test_profile_page_saves_a_pasted_name_on_one_line(world: World) -> None:
-    user = world.people["delegate_a"]
-    assert user is not None
+    user = world.person("delegate_a")
     response = client_for(user).post(
         "/profile/",
         {

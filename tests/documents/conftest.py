@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 import io
 import zipfile
 from collections.abc import Callable
@@ -13,10 +12,9 @@ from dialogue.models import User
 from documents import services
 from documents.models import Document
 from meetings import registration
-from meetings import services as meeting_services
 from meetings.models import Meeting
 from tests.conftest import World
-from tests.meetings.conftest import set_up_registration
+from tests.meetings.conftest import istanbul_meeting, open_registration
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -42,47 +40,16 @@ def docx(name: str = "paper.docx") -> SimpleUploadedFile:
 
 @pytest.fixture
 def staff(world: World) -> User:
-    user = world.people["secretariat_staff"]
-    assert user is not None
-    return user
-
-
-@pytest.fixture
-def person(world: World) -> Callable[[str], User]:
-    def get(role: str) -> User:
-        user = world.people[role]
-        assert user is not None
-        return user
-
-    return get
+    return world.person("secretariat_staff")
 
 
 @pytest.fixture
 def meeting(world: World, staff: User) -> Meeting:
-    """An announced public SOM in Istanbul (2027), English and Russian, registration open:
+    """The Istanbul meeting (``istanbul_meeting``) in English and Russian, registration open:
     delegate A approved for Georgia (a registered participant)."""
-    from dialogue.models import Body
-
-    body = Body.objects.create(
-        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
-    )
-    start = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
-    draft = meeting_services.schedule_meeting(
-        by=staff,
-        dialogue=world.dialogue,
-        body=body,
-        kind="senior_officials_meeting",
-        title_en="SOM Istanbul",
-        time_zone="Europe/Istanbul",
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=8),
-        languages=["en", "ru"],
-    )
-    announced = meeting_services.transition(by=staff, meeting=draft, to="announced")
-    set_up_registration(announced, staff)
-    opened = meeting_services.transition(by=staff, meeting=announced, to="registration_open")
+    opened = open_registration(istanbul_meeting(world, languages=["en", "ru"]), staff)
     nomination = registration.nominate(
-        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        by=world.person("focal_point_a"),
         meeting=opened,
         member=world.state_a,
         email="delegate_a@example.org",

@@ -74,12 +74,10 @@ def test_markings_that_need_a_meeting_or_names_are_refused(
         )
 
 
-def test_only_the_secretariat_adds_documents(
-    world: World, person: Callable[[str], User], add: Callable[..., Document]
-) -> None:
+def test_only_the_secretariat_adds_documents(world: World, add: Callable[..., Document]) -> None:
     for role in ("focal_point_a", "chair", "secretariat_staff_other"):
         with pytest.raises(PermissionDenied):
-            add(by=person(role))
+            add(by=world.person(role))
     assert Document.objects.count() == 0
 
 
@@ -125,7 +123,7 @@ def test_a_withdrawn_document_takes_no_revision_and_cannot_be_circulated(
 
 
 def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
-    world: World, staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    world: World, staff: User, add: Callable[..., Document]
 ) -> None:
     document = add(marking="member_states", title_en="Draft report")
     changed = services.change_document(
@@ -140,7 +138,7 @@ def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
     assert list(changed.named_states.all()) == [world.state_a]
     gone, now = _events("documents.changed")[-2:]
     assert gone.data["documents"] == []  # nothing about it for those who no longer see it
-    fp_b = User.objects.get(pk=person("focal_point_b").pk)
+    fp_b = User.objects.get(pk=world.person("focal_point_b").pk)
     assert audiences.receivers(gone.audience, [fp_b]) == [fp_b]
     assert audiences.receivers(now.audience, [fp_b]) == []
     assert not permissions.documents_visible_to(fp_b).filter(pk=document.pk).exists()
@@ -151,7 +149,7 @@ def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
 
 
 def test_circulation_reaches_participants_live_in_the_inbox_and_by_email_with_links_only(
-    world: World, staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    world: World, staff: User, add: Callable[..., Document]
 ) -> None:
     document = add(marking="participants", title_en="Annotated agenda")
     deadline = timezone.now() + datetime.timedelta(days=5)
@@ -162,7 +160,7 @@ def test_circulation_reaches_participants_live_in_the_inbox_and_by_email_with_li
         message="Please find the annotated agenda.",
         comments_until=deadline,
     )
-    delegate = person("delegate_a")
+    delegate = world.person("delegate_a")
     receipt = Receipt.objects.get(circulation=circulation)
     assert (receipt.recipient, receipt.state) == (delegate, world.state_a)
     (event,) = _events("documents.circulated")
@@ -179,7 +177,7 @@ def test_circulation_reaches_participants_live_in_the_inbox_and_by_email_with_li
 
 
 def test_circulation_leaves_out_those_the_marking_does_not_admit(
-    world: World, staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    world: World, staff: User, add: Callable[..., Document]
 ) -> None:
     document = add(marking="member_states")
     circulation = services.circulate(
@@ -194,7 +192,7 @@ def test_circulation_leaves_out_those_the_marking_does_not_admit(
     # The observer organisation (member states only) and state A's unverified delegate.
     assert circulation.left_out == 2
     event = _events("documents.circulated")[0]
-    assert person("observer").pk not in event.audience["users"]
+    assert world.person("observer").pk not in event.audience["users"]
 
 
 def test_circulation_to_nobody_entitled_is_refused(
@@ -219,12 +217,12 @@ def test_circulating_twice_with_the_same_key_circulates_once(
 
 
 def test_first_open_marks_the_receipt_and_tells_the_secretariat_once(
-    staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    staff: User, world: World, add: Callable[..., Document]
 ) -> None:
     document = add(marking="participants")
     circulation = services.circulate(by=staff, documents=[document], audience="participants")
-    delegate = person("delegate_a")
-    assert services.record_opened(user=person("focal_point_b"), documents=[document]) == 0
+    delegate = world.person("delegate_a")
+    assert services.record_opened(user=world.person("focal_point_b"), documents=[document]) == 0
     assert services.record_opened(user=delegate, documents=[document]) == 1
     assert services.record_opened(user=delegate, documents=[document]) == 0
     receipt = circulation.receipts.get()
@@ -236,39 +234,39 @@ def test_first_open_marks_the_receipt_and_tells_the_secretariat_once(
 
 
 def test_only_a_recipient_acknowledges(
-    staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    staff: User, world: World, add: Callable[..., Document]
 ) -> None:
     circulation = services.circulate(
         by=staff, documents=[add(marking="participants")], audience="participants"
     )
     for role in ("secretariat_staff", "focal_point_a"):
         with pytest.raises(PermissionDenied):
-            services.acknowledge(by=person(role), circulation=circulation)
-    receipt = services.acknowledge(by=person("delegate_a"), circulation=circulation)
-    again = services.acknowledge(by=person("delegate_a"), circulation=circulation)
+            services.acknowledge(by=world.person(role), circulation=circulation)
+    receipt = services.acknowledge(by=world.person("delegate_a"), circulation=circulation)
+    again = services.acknowledge(by=world.person("delegate_a"), circulation=circulation)
     assert receipt.acknowledged_at == again.acknowledged_at is not None
     assert receipt.opened_at == receipt.acknowledged_at
     assert [e.data["what"] for e in _events("documents.receipt")] == ["acknowledged"]
 
 
 def test_reminder_goes_only_to_delegations_that_have_not_acknowledged(
-    world: World, staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    world: World, staff: User, add: Callable[..., Document]
 ) -> None:
     circulation = services.circulate(by=staff, documents=[add()], audience="focal_points")
     # Georgia's focal point acknowledges; Moldova's does not.
-    services.acknowledge(by=person("focal_point_a"), circulation=circulation)
+    services.acknowledge(by=world.person("focal_point_a"), circulation=circulation)
     assert services.remind(by=staff, circulation=circulation) == 1
     (event,) = _events("documents.reminder")
-    assert event.audience["users"] == [person("focal_point_b").pk]
+    assert event.audience["users"] == [world.person("focal_point_b").pk]
     assert services.remind(by=staff, circulation=circulation) == 0  # a double click
-    moldova = circulation.receipts.get(recipient=person("focal_point_b"))
+    moldova = circulation.receipts.get(recipient=world.person("focal_point_b"))
     assert (moldova.reminders, moldova.reminded_at is not None) == (1, True)
     with pytest.raises(PermissionDenied):
-        services.remind(by=person("focal_point_a"), circulation=circulation)
+        services.remind(by=world.person("focal_point_a"), circulation=circulation)
 
 
 def test_a_new_revision_tells_those_who_received_the_earlier_one(
-    staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    staff: User, world: World, add: Callable[..., Document]
 ) -> None:
     document = add(marking="participants")
     services.circulate(by=staff, documents=[document], audience="participants")
@@ -276,9 +274,9 @@ def test_a_new_revision_tells_those_who_received_the_earlier_one(
         by=staff, document=document, language="en", upload=pdf("v2"), note="Paragraph 4 added"
     )
     (event,) = _events("documents.revised")
-    assert event.audience["users"] == [person("delegate_a").pk]
+    assert event.audience["users"] == [world.person("delegate_a").pk]
     assert (event.data["revision"], event.data["message"]) == (2, "Paragraph 4 added")
-    assert Notification.objects.filter(event=event, user=person("delegate_a")).exists()
+    assert Notification.objects.filter(event=event, user=world.person("delegate_a")).exists()
 
 
 def test_a_revision_of_a_document_never_circulated_tells_nobody_by_name(
@@ -290,12 +288,12 @@ def test_a_revision_of_a_document_never_circulated_tells_nobody_by_name(
 
 
 def test_receipts_table_groups_by_delegation_waiting_first(
-    staff: User, person: Callable[[str], User], add: Callable[..., Document]
+    staff: User, world: World, add: Callable[..., Document]
 ) -> None:
     from documents.queries import receipt_table
 
     circulation = services.circulate(by=staff, documents=[add()], audience="focal_points")
-    services.acknowledge(by=person("focal_point_a"), circulation=circulation)
+    services.acknowledge(by=world.person("focal_point_a"), circulation=circulation)
     table = receipt_table(circulation)
     assert [(d.name, d.status) for d in table.delegations] == [
         ("Republic of Moldova", "delivered"),

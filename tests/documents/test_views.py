@@ -153,6 +153,16 @@ def test_library_filters_by_type_language_meeting_and_counts_only_what_one_may_s
     assert "No document matches" in by_symbol.content.decode()  # the internal one
 
 
+def test_library_reads_a_filter_it_cannot_read_as_no_filter(
+    world: World, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    add(title_en="Public agenda", kind="agenda")
+    query = "kind=memo&language=xx&meeting=%C2%B2&since=yesterday&until=2027-13-01"
+    response = client_for(None).get(f"/dialogues/budapest-process/documents/?{query}")
+    assert response.status_code == 200
+    assert "Public agenda" in response.content.decode()
+
+
 # --- Downloads ----------
 
 

@@ -35,7 +35,7 @@ def test_event_published_through_one_process_reaches_a_socket_on_the_other(
 ) -> None:
     one, two = daphnes
     listener = connect(clients, two)
-    poster = Poster(world.people["secretariat_staff"])  # type: ignore[arg-type]
+    poster = Poster(world.person("secretariat_staff"))
     started = time.monotonic()
     assert poster.post(one) == 302
     listener.wait_for(1, timeout=5)
@@ -51,7 +51,7 @@ def test_redis_killed_and_restarted_empty_loses_nothing(
 ) -> None:
     one, two = daphnes
     listeners = [connect(clients, one), connect(clients, two)]
-    poster = Poster(world.people["secretariat_staff"])  # type: ignore[arg-type]
+    poster = Poster(world.person("secretariat_staff"))
     statuses = [poster.post(one if n % 2 else two) for n in range(3)]
     redis_server.kill()
     statuses += [poster.post(one if n % 2 else two) for n in range(3)]  # Redis is down
@@ -74,7 +74,7 @@ def test_daphne_restart_loses_nothing(
 ) -> None:
     one, two = daphnes
     listener = connect(clients, two)
-    poster = Poster(world.people["secretariat_staff"])  # type: ignore[arg-type]
+    poster = Poster(world.person("secretariat_staff"))
     assert poster.post(one) == 302
     listener.wait_for(1)
     two.stop(sig=sig)

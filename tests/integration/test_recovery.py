@@ -141,7 +141,7 @@ def test_redis_restarted_empty_has_the_hubs_groups_back_within_a_second(
     store.close()
     assert rejoined_after < 1.0
 
-    poster = Poster(world.people["secretariat_staff"])  # type: ignore[arg-type]
+    poster = Poster(world.person("secretariat_staff"))
     assert poster.post(daphne) == 302
     listener.wait_for(1, timeout=5)
     assert len(listener.received) == 1

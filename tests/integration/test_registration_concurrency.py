@@ -240,8 +240,7 @@ def _pool_holds_the_crowds() -> None:
 
 @pytest.fixture
 def delegations(world: World) -> Delegations:
-    staff = world.people["secretariat_staff"]
-    assert staff is not None
+    staff = world.person("secretariat_staff")
     states = []
     focal_points = {}
     for code in STATE_CODES:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -14,37 +15,59 @@ START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Is
 
 @pytest.fixture
 def staff(world: World) -> User:
-    user = world.people["secretariat_staff"]
-    assert user is not None
-    return user
+    return world.person("secretariat_staff")
+
+
+def _som(world: World) -> Body:
+    return Body.objects.get_or_create(
+        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    )[0]
 
 
 @pytest.fixture
 def som(world: World) -> Body:
-    return Body.objects.create(
-        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+    return _som(world)
+
+
+def istanbul_meeting(
+    world: World, *, body: Body | None = None, announce: bool = True, **fields: Any
+) -> Meeting:
+    """The senior officials' meeting in Istanbul, 09:00-17:00 local time from ``START``,
+    scheduled by the secretariat of ``world.dialogue`` (under its SOM unless ``body`` is given)
+    and announced unless ``announce`` is false; ``fields`` change or add to what it is
+    scheduled with. The ``meeting`` fixture, the documents' meeting and the permission table's
+    meetings are all this one."""
+    staff = world.person("secretariat_staff")
+    scheduled = services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=body or _som(world),
+        **{
+            "kind": "senior_officials_meeting",
+            "title_en": "SOM Istanbul",
+            "time_zone": "Europe/Istanbul",
+            "starts_at": START,
+            "ends_at": START + datetime.timedelta(hours=8),
+            **fields,
+        },
     )
+    if not announce:
+        return scheduled
+    return services.transition(by=staff, meeting=scheduled, to="announced")
 
 
 @pytest.fixture
-def meeting(world: World, staff: User, som: Body) -> Meeting:
-    """An announced public meeting in Istanbul, 09:00-17:00 local time."""
-    draft = services.schedule_meeting(
-        by=staff,
-        dialogue=world.dialogue,
+def meeting(world: World, som: Body) -> Meeting:
+    """The announced public meeting in Istanbul (``istanbul_meeting``), with its place."""
+    return istanbul_meeting(
+        world,
         body=som,
-        kind="senior_officials_meeting",
-        title_en="SOM Istanbul",
         title_ru="СДЛ Стамбул",
-        time_zone="Europe/Istanbul",
-        starts_at=START,
-        ends_at=START + datetime.timedelta(hours=8),
         venue_name="Congress Center",
         city="Istanbul",
         city_ru="Стамбул",
         room="Hall A",
     )
-    return services.transition(by=staff, meeting=draft, to="announced")
 
 
 NOMINATIONS_CLOSE = START - datetime.timedelta(days=20)
@@ -78,8 +101,13 @@ def set_up_registration(
     )
 
 
-@pytest.fixture
-def open_meeting(meeting: Meeting, staff: User) -> Meeting:
-    """The Istanbul meeting with registration set up (see ``set_up_registration``) and open."""
+def open_registration(meeting: Meeting, staff: User) -> Meeting:
+    """Registration of ``meeting`` set up (see ``set_up_registration``) and open."""
     set_up_registration(meeting, staff)
     return services.transition(by=staff, meeting=meeting, to="registration_open")
+
+
+@pytest.fixture
+def open_meeting(meeting: Meeting, staff: User) -> Meeting:
+    """The Istanbul meeting with registration set up and open."""
+    return open_registration(meeting, staff)

@@ -97,9 +97,7 @@ def by_uid(parsed: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def staff(world: World) -> User:
-    person = world.people["secretariat_staff"]
-    assert person is not None
-    return person
+    return world.person("secretariat_staff")
 
 
 @pytest.fixture
@@ -394,7 +392,7 @@ def test_feeds_cost_a_few_queries_whatever_their_size(
         response = member.get(feed)
     assert response.content.count(b"BEGIN:VEVENT") == 21
     assert len(one) == len(many) <= 5
-    _feed, token = calendar_feeds.create_feed(user=world.people["delegate_a"])  # type: ignore[arg-type]
+    _feed, token = calendar_feeds.create_feed(user=world.person("delegate_a"))
     with django_assert_max_num_queries(5):
         assert Client().get(f"/calendar/{token}.ics").status_code == 200
 
@@ -522,8 +520,7 @@ def test_personal_feed_address_is_shown_once_then_works_until_revoked(
     make_meeting: Callable[..., Meeting], world: World, ical_js: ParseJs
 ) -> None:
     meeting = make_meeting(is_public=False)
-    person = world.people["focal_point_a"]
-    assert person is not None
+    person = world.person("focal_point_a")
     browser = client_for(person)
     page = browser.post("/calendar/", {"action": "create"})
     assert page.status_code == 200
@@ -553,8 +550,7 @@ def test_personal_feed_address_is_shown_once_then_works_until_revoked(
 
 
 def test_revoked_personal_feed_answers_404(world: World) -> None:
-    person = world.people["delegate_a"]
-    assert person is not None
+    person = world.person("delegate_a")
     _feed, token = calendar_feeds.create_feed(user=person)
     assert Client().get(f"/calendar/{token}.ics").status_code == 200
     calendar_feeds.revoke_feeds(user=person)
@@ -563,8 +559,7 @@ def test_revoked_personal_feed_answers_404(world: World) -> None:
 
 
 def test_personal_feed_of_a_deactivated_person_answers_404(world: World) -> None:
-    person = world.people["delegate_a"]
-    assert person is not None
+    person = world.person("delegate_a")
     _feed, token = calendar_feeds.create_feed(user=person)
     person.is_active = False
     person.save()
@@ -575,8 +570,7 @@ def test_personal_feed_holds_only_the_dialogues_of_the_persons_roles(
     make_meeting: Callable[..., Meeting], world: World
 ) -> None:
     meeting = make_meeting()
-    outsider = world.people["secretariat_staff_other"]  # a role in the other dialogue only
-    assert outsider is not None
+    outsider = world.person("secretariat_staff_other")  # a role in the other dialogue only
     _feed, token = calendar_feeds.create_feed(user=outsider)
     content = Client().get(f"/calendar/{token}.ics").content
     assert calendar.meeting_uid(meeting.pk).encode() not in content
@@ -597,8 +591,7 @@ def _invites(message: Any) -> list[tuple[str, str, str]]:
 def test_reschedule_e_mail_carries_an_itip_request_with_the_new_sequence(
     make_meeting: Callable[..., Meeting], staff: User, world: World, ical_js: ParseJs
 ) -> None:
-    person = world.people["focal_point_a"]
-    assert person is not None
+    person = world.person("focal_point_a")
     meeting = make_meeting()
     set_preferences(user=person, channels={"meetings": Channel.EMAIL_NOW})
     later = timezone.now() + datetime.timedelta(minutes=3)
@@ -629,8 +622,7 @@ def test_reschedule_e_mail_carries_an_itip_request_with_the_new_sequence(
 def test_cancellation_e_mail_carries_an_itip_cancel(
     make_meeting: Callable[..., Meeting], staff: User, world: World, ical_js: ParseJs
 ) -> None:
-    person = world.people["focal_point_a"]
-    assert person is not None
+    person = world.person("focal_point_a")
     meeting = make_meeting()
     set_preferences(user=person, channels={"meetings": Channel.EMAIL_NOW})
     services.transition(by=staff, meeting=meeting, to="cancelled", reason="No quorum")

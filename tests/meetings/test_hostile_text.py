@@ -51,18 +51,12 @@ class Scene:
     feed_token: str
 
 
-def _person(world: World, role: str) -> User:
-    user = world.people[role]
-    assert user is not None
-    return user
-
-
 @pytest.fixture
 def scene(world: World, open_meeting: Meeting) -> Scene:
     """The Istanbul meeting with a released agenda, two approved delegates (one checked in,
     with a passport: every letter can be issued), the dialogue's own wording of every letter
     and a personal calendar feed; then every text field of every row made hostile."""
-    staff = _person(world, "secretariat_staff")
+    staff = world.person("secretariat_staff")
     agenda.add_item(
         by=staff, meeting=open_meeting, title_en="Opening", starts_at=START, duration_minutes=30
     )
@@ -91,7 +85,7 @@ def scene(world: World, open_meeting: Meeting) -> Scene:
             body=wording.body,
             signature=wording.signature,
         )
-    _feed, token = calendar_feeds.create_feed(user=_person(world, "delegate_a"))
+    _feed, token = calendar_feeds.create_feed(user=world.person("delegate_a"))
 
     written = spoil_every_text_field()
     assert {"Meeting.title_en", "Meeting.description_en", "AgendaItem.title_en"} <= set(written)
@@ -155,7 +149,7 @@ def test_every_calendar_feed_builds_and_parses_from_hostile_stored_text(
 def test_the_invitation_an_e_mail_carries_parses_from_hostile_stored_text(
     world: World, scene: Scene, ical_js: ParseJs
 ) -> None:
-    user = User.objects.get(pk=_person(world, "delegate_a").pk)
+    user = User.objects.get(pk=world.person("delegate_a").pk)
     event = types.SimpleNamespace(data={"meeting": scene.meeting.pk})
     (attachment,) = calendar.itip_attachments(event, user)
     parsed, _python = read_both(attachment.content.encode(), ical_js)
@@ -289,7 +283,7 @@ def test_the_full_list_keeps_every_name_whole_on_one_line(world: World, scene: S
 def test_a_title_with_a_line_break_typed_into_the_meeting_form_is_kept_on_one_line(
     world: World, open_meeting: Meeting, ical_js: ParseJs
 ) -> None:
-    client = client_for(_person(world, "secretariat_staff"))
+    client = client_for(world.person("secretariat_staff"))
     response = client.post(
         f"/dialogues/{world.dialogue.slug}/meetings/new/",
         {

@@ -37,12 +37,6 @@ GEORGIAN = {
 }
 
 
-def _person(world: World, role: str) -> User:
-    user = world.people[role]
-    assert user is not None
-    return user
-
-
 def _approved(
     world: World,
     meeting: Meeting,
@@ -55,14 +49,14 @@ def _approved(
     state = state or world.state_a
     by = "focal_point_a" if state == world.state_a else "focal_point_b"
     nomination = registration.nominate(
-        by=_person(world, by),
+        by=world.person(by),
         meeting=meeting,
         member=state,
         email=email,
         category=category,
         **{"full_name": email.split("@")[0].replace(".", " ").title(), **details},
     )
-    return registration.approve(by=_person(world, "secretariat_staff"), nomination=nomination)
+    return registration.approve(by=world.person("secretariat_staff"), nomination=nomination)
 
 
 @pytest.fixture
@@ -208,7 +202,7 @@ def test_unknown_placeholder_is_refused_with_the_allowed_ones(world: World, staf
 def test_only_the_dialogues_secretariat_edits_the_wording(world: World, role: str) -> None:
     with pytest.raises(PermissionDenied):
         letters.save_letter_template(
-            by=_person(world, role),
+            by=world.person(role),
             dialogue=world.dialogue,
             kind="invitation",
             language="en",
@@ -218,7 +212,7 @@ def test_only_the_dialogues_secretariat_edits_the_wording(world: World, role: st
         )
     with pytest.raises(PermissionDenied):
         letters.reset_letter_template(
-            by=_person(world, role), dialogue=world.dialogue, kind="invitation", language="en"
+            by=world.person(role), dialogue=world.dialogue, kind="invitation", language="en"
         )
 
 
@@ -275,7 +269,7 @@ def test_visa_letter_for_a_passport_expiring_before_the_meeting_ends_is_refused(
 
 def test_invitation_and_visa_letters_wait_for_approval(world: World, open_meeting: Meeting) -> None:
     pending = registration.nominate(
-        by=_person(world, "focal_point_a"),
+        by=world.person("focal_point_a"),
         meeting=open_meeting,
         member=world.state_a,
         email="pending@gov.ge",
@@ -344,7 +338,7 @@ def test_badges_carry_every_approved_name_in_order_and_the_check_in_tokens(
 ) -> None:
     delegate, head, moldovan = _badge_scene(world, open_meeting)
     registration.nominate(
-        by=_person(world, "focal_point_a"),
+        by=world.person("focal_point_a"),
         meeting=open_meeting,
         member=world.state_a,
         email="pending@gov.ge",
@@ -588,7 +582,7 @@ def test_scan_refuses_a_forged_token_and_another_meetings_badge(
 
 def test_scan_of_someone_not_approved_is_refused(world: World, open_meeting: Meeting) -> None:
     pending = registration.nominate(
-        by=_person(world, "focal_point_a"),
+        by=world.person("focal_point_a"),
         meeting=open_meeting,
         member=world.state_a,
         email="pending@gov.ge",

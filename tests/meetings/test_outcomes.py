@@ -36,14 +36,8 @@ FOLLOWERS_BUT_THE_SECRETARIAT_AUTHOR = {
 }
 
 
-def _person(world: World, name: str) -> User:
-    user = world.people[name]
-    assert user is not None
-    return user
-
-
 def _staff(world: World) -> User:
-    return _person(world, "secretariat_staff")
+    return world.person("secretariat_staff")
 
 
 def _body(world: World, name: str = "Senior Officials' Meeting") -> Body:
@@ -105,9 +99,7 @@ def _shared(world: World, meeting: Meeting, **overrides: Any) -> Outcome:
 
 def _comment(world: World, outcome: Outcome, who: str, text: str, **kwargs: Any) -> Any:
     state = world.state_a if who == "focal_point_a" else world.state_b
-    return outcomes.comment(
-        by=_person(world, who), outcome=outcome, state=state, text=text, **kwargs
-    )
+    return outcomes.comment(by=world.person(who), outcome=outcome, state=state, text=text, **kwargs)
 
 
 def _inbox(event: Event) -> set[str]:
@@ -151,7 +143,7 @@ def test_draft_outcome_is_seen_by_the_secretariat_only(world: World, meeting: Me
 def test_draft_outcome_by_a_focal_point_is_refused(world: World, meeting: Meeting) -> None:
     with pytest.raises(PermissionDenied):
         outcomes.draft_outcome(
-            by=_person(world, "focal_point_a"),
+            by=world.person("focal_point_a"),
             meeting=meeting,
             kind="conclusions",
             title_en="Mine",
@@ -201,7 +193,7 @@ def test_change_adopted_outcome_is_refused(world: World, meeting: Meeting) -> No
 def test_change_outcome_by_the_chair_is_refused(world: World, meeting: Meeting) -> None:
     outcome = outcomes.share_with_chair(by=_staff(world), outcome=_draft(world, meeting))
     with pytest.raises(PermissionDenied):
-        outcomes.change_outcome(by=_person(world, "chair"), outcome=outcome, text_en="Mine")
+        outcomes.change_outcome(by=world.person("chair"), outcome=outcome, text_en="Mine")
 
 
 # --- Sharing ---------------------------------------------------------------------------------
@@ -274,7 +266,7 @@ def test_share_for_comment_by_a_focal_point_is_refused(world: World, meeting: Me
     outcome = _draft(world, meeting)
     with pytest.raises(PermissionDenied):
         outcomes.share_for_comment(
-            by=_person(world, "focal_point_a"), outcome=outcome, deadline=_in(24)
+            by=world.person("focal_point_a"), outcome=outcome, deadline=_in(24)
         )
 
 
@@ -288,7 +280,7 @@ def test_comment_by_a_focal_point_is_kept_and_told_to_the_secretariat(
     made = _comment(world, outcome, "focal_point_a", "Georgia supports the text.")
     assert (made.state, made.author, made.text, made.no_objection) == (
         world.state_a,
-        _person(world, "focal_point_a"),
+        world.person("focal_point_a"),
         "Georgia supports the text.",
         False,
     )
@@ -306,7 +298,7 @@ def test_focal_point_a_cannot_comment_for_state_b(world: World, meeting: Meeting
     outcome = _shared(world, meeting)
     with pytest.raises(PermissionDenied):
         outcomes.comment(
-            by=_person(world, "focal_point_a"), outcome=outcome, state=world.state_b, text="As MD"
+            by=world.person("focal_point_a"), outcome=outcome, state=world.state_b, text="As MD"
         )
     response = client_for(world.people["focal_point_a"]).post(
         f"/outcomes/{outcome.pk}/comment/", {"state": "MD", "text": "As MD"}
@@ -322,7 +314,7 @@ def test_comment_by_someone_not_a_focal_point_is_refused(
 ) -> None:
     outcome = _shared(world, meeting)
     with pytest.raises(PermissionDenied):
-        outcomes.comment(by=_person(world, role), outcome=outcome, state=world.state_a, text="Hi")
+        outcomes.comment(by=world.person(role), outcome=outcome, state=world.state_a, text="Hi")
     assert not OutcomeComment.objects.exists()
 
 
@@ -508,7 +500,7 @@ def test_adopt_twice_is_refused(world: World, meeting: Meeting) -> None:
 def test_adopt_by_the_chair_is_refused(world: World, meeting: Meeting) -> None:
     outcome = outcomes.share_with_chair(by=_staff(world), outcome=_draft(world, meeting))
     with pytest.raises(PermissionDenied):
-        outcomes.adopt(by=_person(world, "chair"), outcome=outcome)
+        outcomes.adopt(by=world.person("chair"), outcome=outcome)
 
 
 def test_delegate_cannot_see_a_draft_shared_for_comment_but_sees_the_adopted_outcome(
@@ -688,12 +680,12 @@ def test_add_action_point_with_two_owners_is_refused(world: World, meeting: Meet
 def test_action_point_changes_by_a_focal_point_are_refused(world: World, meeting: Meeting) -> None:
     with pytest.raises(PermissionDenied):
         outcomes.add_action_point(
-            by=_person(world, "focal_point_a"), meeting=meeting, text_en="Mine", text_ru=""
+            by=world.person("focal_point_a"), meeting=meeting, text_en="Mine", text_ru=""
         )
     point = outcomes.add_action_point(by=_staff(world), meeting=meeting, text_en="Do", text_ru="")
     with pytest.raises(PermissionDenied):
         outcomes.set_action_point_status(
-            by=_person(world, "focal_point_a"), action_point=point, status="done"
+            by=world.person("focal_point_a"), action_point=point, status="done"
         )
     with pytest.raises(ValidationError, match="Unknown status"):
         outcomes.set_action_point_status(by=_staff(world), action_point=point, status="lost")

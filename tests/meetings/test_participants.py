@@ -32,12 +32,6 @@ from tests.meetings.test_pdf import flat, page_texts
 pytestmark = pytest.mark.django_db
 
 
-def _person(world: World, name: str) -> User:
-    user = world.people[name]
-    assert user is not None
-    return user
-
-
 @dataclass
 class Scene:
     """Four delegations of the Istanbul meeting, every kind of person the figures count."""
@@ -243,7 +237,7 @@ def test_focal_point_sees_own_delegation_in_full_and_other_delegations_public(
     world: World, scene: Scene
 ) -> None:
     delegations = participants.participant_list(
-        scene.meeting, full=False, viewer=_person(world, "focal_point_a")
+        scene.meeting, full=False, viewer=world.person("focal_point_a")
     )
     assert _names(delegations)[0] == ("Georgia", ["Nino Kapanadze", "Giorgi Beridze"])
     assert [d.in_full for d in delegations] == [True, False, False, False]
@@ -269,19 +263,19 @@ def test_list_page_shows_the_public_list_to_everyone_and_no_contact_details(
 
 def test_list_page_full_switch_is_the_secretariats_only(world: World, scene: Scene) -> None:
     url = f"/meetings/{scene.meeting.pk}/participants/?full=1"
-    staff_page = client_for(_person(world, "secretariat_staff")).get(url).content.decode()
+    staff_page = client_for(world.person("secretariat_staff")).get(url).content.decode()
     assert "Giorgi Beridze" in staff_page
     assert "nino@gov.example" in staff_page
     assert "Personal data erased" in staff_page
     assert "GE-PASS-777" not in staff_page  # passports are for visa letters, not lists
-    fp_b = client_for(_person(world, "focal_point_b")).get(url).content.decode()
+    fp_b = client_for(world.person("focal_point_b")).get(url).content.decode()
     assert "Giorgi Beridze" not in fp_b
     assert "nino@gov.example" not in fp_b
     assert "ion@gov.example" in fp_b  # their own delegation, in full
 
 
 def test_list_page_tells_the_secretariat_how_many_consented(world: World, scene: Scene) -> None:
-    client = client_for(_person(world, "secretariat_staff"))
+    client = client_for(world.person("secretariat_staff"))
     page = client.get(f"/meetings/{scene.meeting.pk}/participants/").content.decode()
     assert "4 of 6 approved participants appear in the public list." in page
     assert "Giorgi Beridze" not in page  # the secretariat reads the public list as it is
@@ -339,7 +333,7 @@ def test_public_exports_hold_only_consenting_people(world: World, scene: Scene) 
 def test_focal_point_exports_hold_the_public_list_even_of_their_own_delegation(
     world: World, scene: Scene
 ) -> None:
-    client = client_for(_person(world, "focal_point_a"))
+    client = client_for(world.person("focal_point_a"))
     data = _export(client, scene.meeting, "csv", "?full=1").content.decode("utf-8-sig")
     assert "Nino Kapanadze" in data
     assert "Giorgi Beridze" not in data
@@ -347,7 +341,7 @@ def test_focal_point_exports_hold_the_public_list_even_of_their_own_delegation(
 
 
 def test_full_exports_for_the_secretariat_have_every_column(world: World, scene: Scene) -> None:
-    client = client_for(_person(world, "secretariat_staff"))
+    client = client_for(world.person("secretariat_staff"))
     response = _export(client, scene.meeting, "csv", "?full=1")
     assert response["Content-Disposition"] == (
         'attachment; filename="BP-SOM-Istanbul-participants-full-2027-03-10.csv"'
@@ -412,7 +406,7 @@ def test_exports_in_russian(world: World, scene: Scene) -> None:
 
 
 def test_unknown_export_format_is_missing(world: World, scene: Scene) -> None:
-    client = client_for(_person(world, "secretariat_staff"))
+    client = client_for(world.person("secretariat_staff"))
     assert client.get(f"/meetings/{scene.meeting.pk}/participants.docx").status_code == 404
     assert client.get(f"/meetings/{scene.meeting.pk}/statistics.ods").status_code == 404
 
@@ -514,7 +508,7 @@ def test_statistics_of_a_meeting_without_registration_are_zero(
 
 
 def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: Scene) -> None:
-    client = client_for(_person(world, "secretariat_staff"))
+    client = client_for(world.person("secretariat_staff"))
     page = client.get(f"/meetings/{scene.meeting.pk}/statistics/")
     assert page["Cache-Control"] == "private, no-store"
     text = page.content.decode()
@@ -587,7 +581,7 @@ def test_dialogue_statistics_add_up_the_meetings_of_the_year(
     next_year = participants.dialogue_statistics(world.dialogue, 2028)
     assert [m.meeting.title_en for m in next_year.meetings] == ["New Year meeting"]
 
-    client = client_for(_person(world, "secretariat_staff"))
+    client = client_for(world.person("secretariat_staff"))
     page = client.get("/dialogues/budapest-process/statistics/?year=2027").content.decode()
     assert "Working group Tbilisi" in page
     assert "New Year meeting" not in page
@@ -651,7 +645,7 @@ def test_list_of_a_members_only_meeting_is_for_members(
     url = f"/meetings/{open_meeting.pk}/participants/"
     assert client_for(None).get(url).status_code == 404
     assert client_for(None).get(url.rstrip("/") + ".csv").status_code == 404
-    assert client_for(_person(world, "observer")).get(url).status_code == 200
+    assert client_for(world.person("observer")).get(url).status_code == 200
 
 
 # --- Queries ----------------------------------------------------------------------------------

@@ -34,12 +34,6 @@ pytestmark = pytest.mark.django_db
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _person(world: World, name: str) -> User:
-    user = world.people[name]
-    assert user is not None
-    return user
-
-
 def _nominate(
     world: World,
     meeting: Meeting,
@@ -51,7 +45,7 @@ def _nominate(
     **extra: Any,
 ) -> Nomination:
     return registration.nominate(
-        by=_person(world, by),
+        by=world.person(by),
         meeting=meeting,
         member=state or world.state_a,
         email=email,
@@ -85,7 +79,7 @@ def test_nominate_within_the_quota_records_the_person_and_tells_the_delegation(
     event = Event.objects.get(type="nomination.submitted")
     assert event.data["person"] == "Nino Head"
     people = [
-        _person(world, name)
+        world.person(name)
         for name in ("focal_point_a", "secretariat_staff", "focal_point_b", "delegate_a")
     ]
     receivers = get_policy().receivers(event.audience, people)
@@ -120,7 +114,7 @@ def test_nominate_the_same_person_twice_is_refused_even_by_another_state(
 
 def test_nominate_again_after_a_withdrawal_is_allowed(world: World, open_meeting: Meeting) -> None:
     first = _nominate(world, open_meeting, "again@gov.ge")
-    registration.withdraw(by=_person(world, "focal_point_a"), nomination=first)
+    registration.withdraw(by=world.person("focal_point_a"), nomination=first)
     assert _nominate(world, open_meeting, "again@gov.ge").pk != first.pk
 
 
@@ -238,7 +232,7 @@ def test_a_freed_seat_promotes_the_waitlist_in_order(
     registration.waitlist(by=staff, nomination=waiting_first)
     registration.waitlist(by=staff, nomination=waiting_second)
 
-    registration.withdraw(by=_person(world, "focal_point_a"), nomination=member)
+    registration.withdraw(by=world.person("focal_point_a"), nomination=member)
 
     waiting_first.refresh_from_db()
     waiting_second.refresh_from_db()
@@ -297,7 +291,7 @@ def test_reject_needs_a_reason_the_focal_point_sees(
 def test_decisions_are_the_secretariats(world: World, open_meeting: Meeting) -> None:
     nomination = _nominate(world, open_meeting, "self@gov.ge")
     with pytest.raises(PermissionDenied):
-        registration.approve(by=_person(world, "focal_point_a"), nomination=nomination)
+        registration.approve(by=world.person("focal_point_a"), nomination=nomination)
 
 
 def test_the_same_decision_twice_changes_nothing(
@@ -322,8 +316,8 @@ def test_withdraw_after_the_deadline_by_the_nominee_not_the_focal_point(
         capacity=None,
     )
     with pytest.raises(ValidationError, match="deadline for nominations has passed"):
-        registration.withdraw(by=_person(world, "focal_point_a"), nomination=nomination)
-    withdrawn = registration.withdraw(by=_person(world, "delegate_a"), nomination=nomination)
+        registration.withdraw(by=world.person("focal_point_a"), nomination=nomination)
+    withdrawn = registration.withdraw(by=world.person("delegate_a"), nomination=nomination)
     assert withdrawn.status == "withdrawn"
 
 
@@ -335,7 +329,7 @@ def test_replace_keeps_the_category_and_the_seat(
     _nominate(world, open_meeting, "b@gov.ge")
     registration.approve(by=staff, nomination=head)
     new = registration.replace(
-        by=_person(world, "focal_point_a"),
+        by=world.person("focal_point_a"),
         nomination=head,
         email="new.head@gov.ge",
         full_name="New Head",
@@ -353,7 +347,7 @@ def test_replace_keeps_the_category_and_the_seat(
 def test_designate_head_swaps_the_categories(world: World, open_meeting: Meeting) -> None:
     head = _nominate(world, open_meeting, "head@gov.ge", category="head_of_delegation")
     member = _nominate(world, open_meeting, "member@gov.ge")
-    registration.designate_head(by=_person(world, "focal_point_a"), nomination=member)
+    registration.designate_head(by=world.person("focal_point_a"), nomination=member)
     head.refresh_from_db()
     member.refresh_from_db()
     assert (head.category, member.category) == ("delegate", "head_of_delegation")
@@ -413,7 +407,7 @@ def test_confirm_needs_the_required_answers(
         by=staff, meeting=open_meeting, topic="visa", text_en="Do you need a visa?", required=True
     )
     nomination = _nominate(world, open_meeting, "delegate_a@example.org")
-    delegate = _person(world, "delegate_a")
+    delegate = world.person("delegate_a")
     with pytest.raises(ValidationError, match="Only an approved participant"):
         registration.confirm_participation(by=delegate, nomination=nomination, answers={})
     registration.approve(by=staff, nomination=nomination)
@@ -438,7 +432,7 @@ def test_check_in_once_then_says_when(world: World, open_meeting: Meeting, staff
     with pytest.raises(ValidationError, match="not known"):
         registration.check_in(by=staff, meeting=open_meeting, token="forged")
     event = Event.objects.get(type="nomination.checked_in")
-    assert get_policy().receivers(event.audience, [_person(world, "focal_point_a")]) == []
+    assert get_policy().receivers(event.audience, [world.person("focal_point_a")]) == []
     assert not Notification.objects.filter(event=event).exists()
 
 
@@ -446,7 +440,7 @@ def test_upload_letter_makes_versions_for_the_delegation(
     world: World, open_meeting: Meeting, staff: User, settings: Any, tmp_path: Any
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    fp = _person(world, "focal_point_a")
+    fp = world.person("focal_point_a")
     first = registration.upload_letter(
         by=fp,
         meeting=open_meeting,
@@ -473,7 +467,7 @@ def test_upload_letter_makes_versions_for_the_delegation(
         )
     with pytest.raises(PermissionDenied):
         registration.upload_letter(
-            by=_person(world, "focal_point_b"),
+            by=world.person("focal_point_b"),
             meeting=open_meeting,
             member=world.state_a,
             upload=SimpleUploadedFile("note.pdf", PDF_BYTES),
@@ -535,7 +529,7 @@ def test_personal_data_of_a_person_lists_their_nominations(
     world: World, open_meeting: Meeting
 ) -> None:
     _nominate(world, open_meeting, "delegate_a@example.org", passport_number="P9")
-    data = registration.personal_data_of(_person(world, "delegate_a"))
+    data = registration.personal_data_of(world.person("delegate_a"))
     [entry] = data["nominations"]
     assert (entry["meeting"], entry["passport_number"], entry["delegation"]) == (
         "SOM Istanbul",
@@ -554,7 +548,7 @@ def test_the_nominee_changes_their_details_but_not_the_delegations_choices(
     world: World, open_meeting: Meeting
 ) -> None:
     nomination = _nominate(world, open_meeting, "delegate_a@example.org")
-    delegate = _person(world, "delegate_a")
+    delegate = world.person("delegate_a")
     assert registration.update_details(
         by=delegate, nomination=nomination, phone="+995 1"
     ).phone == ("+995 1")

@@ -22,15 +22,9 @@ pytestmark = pytest.mark.django_db
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _person(world: World, name: str) -> User:
-    user = world.people[name]
-    assert user is not None
-    return user
-
-
 def _nominate(world: World, meeting: Meeting, email: str, **extra: Any) -> Nomination:
     return registration.nominate(
-        by=_person(world, extra.pop("by", "focal_point_a")),
+        by=world.person(extra.pop("by", "focal_point_a")),
         meeting=meeting,
         member=extra.pop("member", world.state_a),
         email=email,
@@ -311,7 +305,7 @@ def test_meeting_page_stays_within_ten_queries_with_registration(
     world: World, open_meeting: Meeting, role: str
 ) -> None:
     registration.approve(
-        by=_person(world, "secretariat_staff"),
+        by=world.person("secretariat_staff"),
         nomination=_nominate(world, open_meeting, "delegate_a@example.org"),
     )
     # Documents included (tests/documents/test_views.py counts them at 1 and 50 documents).

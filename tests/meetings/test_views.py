@@ -58,8 +58,7 @@ def test_meeting_pages_cost_the_same_queries_at_1_and_100_items(
 def test_meeting_page_shows_times_in_the_meeting_zone_and_the_viewers(
     world: World, meeting: Meeting
 ) -> None:
-    viewer = world.people["delegate_a"]
-    assert viewer is not None
+    viewer = world.person("delegate_a")
     viewer.time_zone = "Asia/Tbilisi"
     viewer.save()
     page = client_for(viewer).get(f"/meetings/{meeting.pk}/").content.decode()

@@ -105,8 +105,7 @@ async def test_resume_from_before_the_pruned_log_resets(world: World) -> None:
 async def test_subscribing_to_someone_elses_stream_is_refused(world: World) -> None:
     ws = await socket(world.people["delegate_a"])
     await ws.connect()
-    other = world.people["focal_point_a"]
-    assert other is not None
+    other = world.person("focal_point_a")
     frames = await subscribe(ws, f"user:{other.pk}")
     assert frames == [{"type": "refused", "stream": f"user:{other.pk}"}]
     frames = await subscribe(ws, "dialogue:no-such-dialogue")

@@ -36,8 +36,7 @@ def test_events_api_returns_missed_events_the_user_may_see(world: World) -> None
 
 
 def test_events_api_refuses_someone_elses_stream_as_missing(world: World) -> None:
-    other = world.people["focal_point_a"]
-    assert other is not None
+    other = world.person("focal_point_a")
     response = client_for(world.people["delegate_a"]).get(
         "/api/events/", {"stream": f"user:{other.pk}", "wait": 0}
     )

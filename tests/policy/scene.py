@@ -20,16 +20,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dialogue import announcements, services
-from dialogue.models import Announcement, Body, Membership, RoleKind, User
+from dialogue.models import Announcement, Membership, RoleKind
 from meetings import agenda, outcomes, registration, reminders
 from meetings import services as meeting_services
 from meetings.models import Meeting, Nomination, Outcome
 from notifications.models import Event
 from tests.conftest import World
 from tests.factories import MembershipFactory
-from tests.meetings.conftest import set_up_registration
-
-START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)
+from tests.meetings.conftest import START, istanbul_meeting, set_up_registration
 
 
 @dataclass
@@ -47,29 +45,20 @@ class Scene:
         self.events.setdefault(name, []).extend(Event.objects.filter(id__gt=last).order_by("id"))
 
 
-def _meeting(world: World, body: Body, title: str, *, public: bool, announce: bool) -> Meeting:
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
-    meeting = meeting_services.schedule_meeting(
-        by=staff,
-        dialogue=world.dialogue,
-        body=body,
-        kind="senior_officials_meeting",
+def _meeting(world: World, title: str, *, public: bool, announce: bool) -> Meeting:
+    return istanbul_meeting(
+        world,
         title_en=title,
-        time_zone="Europe/Istanbul",
-        starts_at=START,
-        ends_at=START + datetime.timedelta(hours=8),
         is_public=public,
         online_url="https://meet.example.org/secret-room",
+        announce=announce,
     )
-    if announce:
-        meeting = meeting_services.transition(by=staff, meeting=meeting, to="announced")
-    return meeting
 
 
 def invite_delegate_a(world: World) -> services.SentInvitation:
     """Focal point A invites a delegate of state A (the invitation the table names)."""
     return services.invite(
-        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        by=world.person("focal_point_a"),
         dialogue=world.dialogue,
         email="invited.delegate@example.org",
         kind=RoleKind.DELEGATE,
@@ -96,15 +85,12 @@ def _build(world: World) -> Scene:
     held = world.people["secretariat_without_2fa"]
     scene.ids["secretariat_without_2fa"] = held.pk if held else 0
 
-    body = Body.objects.create(
-        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
-    )
     with scene.publishing("meeting_public"):
-        public = _meeting(world, body, "Public SOM", public=True, announce=True)
+        public = _meeting(world, "Public SOM", public=True, announce=True)
     with scene.publishing("meeting_members"):
-        members = _meeting(world, body, "Members-only SOM", public=False, announce=True)
-    draft = _meeting(world, body, "Draft SOM", public=True, announce=False)
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+        members = _meeting(world, "Members-only SOM", public=False, announce=True)
+    draft = _meeting(world, "Draft SOM", public=True, announce=False)
+    staff = world.person("secretariat_staff")
     item = agenda.add_item(by=staff, meeting=public, title_en="Opening", starts_at=START)
     agenda.add_item(by=staff, meeting=public, title_en="Secret budget talk", internal=True)
     with scene.publishing("meeting_public"):
@@ -134,14 +120,14 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     delegate A, approved and in the public list; a delegate of state B nominated by focal point
     B, awaiting review; state A's nomination letter. Events: ``delegation_a`` (about delegate
     A), ``delegation_b``, ``letter_a``."""
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
     public = built.meetings["public"]
     with built.publishing("meeting_public"):
         set_up_registration(public, staff, funded_seats=0)
         public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
     with built.publishing("delegation_a"):
         nomination_a = registration.nominate(
-            by=world.people["focal_point_a"],  # type: ignore[arg-type]
+            by=world.person("focal_point_a"),
             meeting=public,
             member=world.state_a,
             email="delegate_a@example.org",
@@ -152,7 +138,7 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
         )
         registration.approve(by=staff, nomination=nomination_a)
     listed_a = registration.nominate(
-        by=world.people["focal_point_a"],  # type: ignore[arg-type]
+        by=world.person("focal_point_a"),
         meeting=public,
         member=world.state_a,
         email="public.person@gov.ge",
@@ -163,7 +149,7 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     registration.approve(by=staff, nomination=listed_a)
     with built.publishing("delegation_b"):
         nomination_b = registration.nominate(
-            by=world.people["focal_point_b"],  # type: ignore[arg-type]
+            by=world.person("focal_point_b"),
             meeting=public,
             member=world.state_b,
             email="b.delegate@example.org",
@@ -173,7 +159,7 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
         )
     with built.publishing("letter_a"):
         letter = registration.upload_letter(
-            by=world.people["focal_point_a"],  # type: ignore[arg-type]
+            by=world.person("focal_point_a"),
             meeting=public,
             member=world.state_a,
             upload=SimpleUploadedFile("note.pdf", b"%PDF-1.4\n%%EOF\n"),
@@ -214,7 +200,7 @@ def build_documents(world: World, built: Scene) -> dict[str, Any]:
     ``circulation_participants``; their events under the same names."""
     from documents import services as documents
 
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
     registered = build_registration(world, built)
     meetings = {**built.meetings, "public": registered["meeting"]}
     ids: dict[str, int] = {"document_meeting": meetings["public"].pk}
@@ -265,7 +251,7 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
     meeting, one adopted on the members-only meeting, a comment of Georgia on the draft out for
     comment, and an open action point. Events: ``outcome_draft`` (shared for comment),
     ``secretariat`` (the comment), ``meeting_public`` and ``meeting_members`` (adopted)."""
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
     public, members = built.meetings["public"], built.meetings["members"]
 
     def draft(meeting: Any, title: str) -> Outcome:
@@ -289,7 +275,7 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
         )
     with built.publishing("secretariat"):
         outcomes.comment(
-            by=world.people["focal_point_a"],  # type: ignore[arg-type]
+            by=world.person("focal_point_a"),
             outcome=for_comment,
             state=world.state_a,
             text="Comment from Georgia",
@@ -326,7 +312,7 @@ def build_events(world: World, part: str) -> dict[str, list[Event]]:
 
 
 def _announcements(world: World, built: Scene) -> None:
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
     for name, audience in (
         ("public", Announcement.Audience.PUBLIC),
         ("members", Announcement.Audience.MEMBERS),
@@ -341,7 +327,7 @@ def _meeting_life(world: World, built: Scene) -> None:
     """Each announced meeting: its agenda released, details changed, moved, reminded of, in
     session, postponed, cancelled (the members-only one ten days after the public one, so
     each reminder is sent on its own)."""
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
     for name, days in (("public", 1), ("members", 10)):
         meeting = built.meetings[name]
         starts = START + datetime.timedelta(days=days)
@@ -373,8 +359,8 @@ def _registration_decisions(world: World, built: Scene) -> None:
     """Delegate A's nomination updated, checked in, withdrawn; delegate A nominated again,
     waitlisted, promoted when the capacity grows, then rejected; state A's letter verified;
     an organisation's delegation registered; registration set up on the members-only meeting."""
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
-    focal_point_a: User = world.people["focal_point_a"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
+    focal_point_a = world.person("focal_point_a")
     registered = build_registration(world, built)
     public: Meeting = registered["meeting"]
     nomination_a: Nomination = registered["nomination_a"]
@@ -434,7 +420,7 @@ def _documents(world: World, built: Scene) -> None:
     its circulation reminded of, and acknowledged by delegate A."""
     from documents import services as documents
 
-    staff: User = world.people["secretariat_staff"]  # type: ignore[assignment]
+    staff = world.person("secretariat_staff")
     made = build_documents(world, built)
     with built.publishing("circulation_participants"):
         assert documents.remind(by=staff, circulation=made["circulation"]) == 1
@@ -445,7 +431,7 @@ def _documents(world: World, built: Scene) -> None:
             upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
         )
     with built.publishing("secretariat"):
-        documents.acknowledge(by=world.people["delegate_a"], circulation=made["circulation"])  # type: ignore[arg-type]
+        documents.acknowledge(by=world.person("delegate_a"), circulation=made["circulation"])
 
 
 EVENT_PARTS: dict[str, Callable[[World, Scene], None]] = {

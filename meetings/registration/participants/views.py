@@ -19,18 +19,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from dialogue import permissions
-from dialogue.models import Dialogue
+from dialogue.http import QueryFilters, flag
 from meetings.models import Meeting
-from meetings.views import registration_meeting, visible_meeting
+from meetings.views import registration_meeting, served_dialogue, visible_meeting
 
 from . import exports, reports
 
@@ -82,10 +83,17 @@ def _download(table: exports.Table, fmt: str, filename: str) -> HttpResponse:
     return _no_store(response)
 
 
+@dataclass(frozen=True)
+class ListFilters(QueryFilters):
+    """``?full=1``: the full list rather than the public one (for the secretariat only)."""
+
+    full: bool = flag()
+
+
 def _wants_full(request: HttpRequest, meeting: Meeting) -> tuple[bool, bool]:
     """(the reader is the secretariat, the full list is asked for and allowed)."""
     manager = permissions.can_manage_registration(request.user, meeting)
-    return manager, manager and request.GET.get("full") == "1"
+    return manager, manager and ListFilters.from_query(request.GET).full
 
 
 @require_safe
@@ -127,17 +135,24 @@ def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
     return _download(table, fmt, export_filename(meeting, what, fmt))
 
 
-@require_safe
-def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
-    """A meeting's figures for donor reporting: the secretariat's."""
-    meeting = registration_meeting(request, pk)
-    stats = reports.statistics(meeting)
-    context = {
-        "meeting": meeting,
+def _figures(stats: reports.RegistrationStatistics) -> dict[str, Any]:
+    """What a page of statistics shows of ``stats``: the figures in groups, their columns and
+    the downloads offered."""
+    return {
         "stats": stats,
         "groups": reports.statistics_groups(stats),
         "columns": reports.figure_columns(),
         "formats": FORMATS,
+    }
+
+
+@require_safe
+def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting's figures for donor reporting: the secretariat's."""
+    meeting = registration_meeting(request, pk)
+    context = {
+        "meeting": meeting,
+        **_figures(reports.statistics(meeting)),
         "year": meeting.starts_at.astimezone(meeting.zone).year,
     }
     return _no_store(render(request, "meetings/registration_statistics.html", context))
@@ -150,13 +165,6 @@ def registration_statistics_export(request: HttpRequest, pk: int, fmt: str) -> H
     meeting = registration_meeting(request, pk)
     table = reports.statistics_table(meeting, reports.statistics(meeting))
     return _download(table, fmt, export_filename(meeting, "statistics", fmt))
-
-
-def _served_dialogue(request: HttpRequest, slug: str) -> Dialogue:
-    dialogue = get_object_or_404(Dialogue, slug=slug)
-    if not permissions.is_secretariat(request.user, dialogue):
-        raise Http404
-    return dialogue
 
 
 def _year(request: HttpRequest) -> int:
@@ -173,16 +181,13 @@ def _year(request: HttpRequest) -> int:
 def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
     """A dialogue's meetings of one year with their figures, and the year's together: the
     secretariat of the dialogue."""
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     year = _year(request)
     report = reports.dialogue_statistics(dialogue, year)
     context = {
         "dialogue": dialogue,
         "report": report,
-        "stats": report.statistics,
-        "groups": reports.statistics_groups(report.statistics),
-        "columns": reports.figure_columns(),
-        "formats": FORMATS,
+        **_figures(report.statistics),
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < LAST_YEAR else None,
     }
@@ -193,7 +198,7 @@ def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
 def dialogue_statistics_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in WRITERS:
         raise Http404
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     year = _year(request)
     table = reports.dialogue_statistics_table(reports.dialogue_statistics(dialogue, year))
     prefix = _file_part(dialogue.acronym) or _file_part(dialogue.slug)

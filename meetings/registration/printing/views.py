@@ -26,10 +26,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from dialogue import permissions
 from dialogue.fields import OneLineField
-from dialogue.http import AuthenticatedRequest
+from dialogue.http import AuthenticatedRequest, visible_or_404
 from dialogue.models import Dialogue
 from meetings.models import LetterKind, LetterLanguage, Nomination, NominationStatus
-from meetings.views import registration_meeting
+from meetings.views import registration_meeting, served_dialogue
 
 from . import letters
 
@@ -68,18 +68,10 @@ def nomination_letter_pdf(request: AuthenticatedRequest, pk: int, kind: str) -> 
     their state's focal point and themselves."""
     if kind not in LetterKind.values:
         raise Http404
-    nomination = (
-        Nomination.objects.select_related(
-            "meeting__dialogue",
-            "meeting__country",
-            "delegation__state",
-            "delegation__organisation",
-        )
-        .filter(pk=pk)
-        .first()
+    nominations = Nomination.objects.select_related(
+        "meeting__dialogue", "meeting__country", "delegation__state", "delegation__organisation"
     )
-    if nomination is None or not permissions.can_view_nomination(request.user, nomination):
-        raise Http404
+    nomination = visible_or_404(request, nominations, pk, permissions.can_view_nomination)
     try:
         data = letters.letter_for(nomination, kind)
     except ValidationError as error:
@@ -146,13 +138,6 @@ class LetterTemplateForm(forms.Form):
             self.fields[name].widget.attrs["lang"] = language
 
 
-def _served_dialogue(request: HttpRequest, slug: str) -> Dialogue:
-    dialogue = Dialogue.objects.filter(slug=slug).first()
-    if dialogue is None or not permissions.is_secretariat(request.user, dialogue):
-        raise Http404
-    return dialogue
-
-
 def _kind_and_language(kind: str, language: str) -> tuple[LetterKind, LetterLanguage]:
     if kind not in LetterKind.values or language not in LetterLanguage.values:
         raise Http404
@@ -163,7 +148,7 @@ def _kind_and_language(kind: str, language: str) -> tuple[LetterKind, LetterLang
 @require_safe
 def letter_templates(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Each kind of letter in each language: built-in or edited (by whom, when)."""
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     stored = letters.stored_templates(dialogue)
     rows = [
         (
@@ -203,7 +188,7 @@ def letter_template_edit(
     request: AuthenticatedRequest, slug: str, kind: str, language: str
 ) -> HttpResponse:
     """Edit the wording of one kind of letter in one language, or go back to the built-in one."""
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     letter_kind, letter_language = _kind_and_language(kind, language)
     back = redirect("letter_templates", slug=dialogue.slug)
     if request.method == "POST" and "reset" in request.POST:
@@ -249,7 +234,7 @@ def letter_template_preview(
 ) -> HttpResponse:
     """The wording printed with a fictional participant: the saved wording (GET), or the one
     being edited, unsaved (POST from the edit form)."""
-    dialogue = _served_dialogue(request, slug)
+    dialogue = served_dialogue(request, slug)
     letter_kind, letter_language = _kind_and_language(kind, language)
     if request.method == "POST":
         form = LetterTemplateForm(request.POST, language=language)

@@ -92,7 +92,19 @@ def _silent_client(server: AsgiServer) -> socket.socket:
     while b"\r\n\r\n" not in answer:
         answer += raw.recv(1024)
     assert answer.startswith(b"HTTP/1.1 101"), answer
+    # One ping answered: the consumer has finished connecting (messages are handled after
+    # connect), so it is attached to the hub, which has started.
+    raw.sendall(_masked_text_frame(b'{"type":"ping"}'))
+    answer = answer.split(b"\r\n\r\n", 1)[1]
+    while b"pong" not in answer:
+        answer += raw.recv(1024)
     return raw
+
+
+def _masked_text_frame(payload: bytes) -> bytes:
+    mask = os.urandom(4)
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([0x81, 0x80 | len(payload)]) + mask + masked
 
 
 def test_socket_reaching_a_server_that_is_going_away_is_told_so(
@@ -100,12 +112,12 @@ def test_socket_reaching_a_server_that_is_going_away_is_told_so(
 ) -> None:
     """A client that reconnects in the moment between the signal and the exit is sent on."""
     silent = _silent_client(daphne)
-    time.sleep(0.2)  # attached to the hub
 
     async def late_client() -> int | None:
         assert daphne.process is not None
         daphne.process.send_signal(signal.SIGTERM)
-        await asyncio.sleep(0.2)
+        # Connected before the signal is handled, it is told with the others; after, at once.
+        await asyncio.sleep(0.05)
         async with websockets.connect(
             f"ws://127.0.0.1:{daphne.port}/ws/live/", origin=websockets.Origin(daphne.url)
         ) as late:

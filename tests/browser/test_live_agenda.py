@@ -30,7 +30,7 @@ def _scene() -> tuple[User, User, Meeting, AgendaItem]:
         agenda.add_item(
             by=staff,
             meeting=meeting,
-            title_en=title,
+            title={"en": title},
             starts_at=START + datetime.timedelta(hours=hours),
             duration_minutes=45,
         )

@@ -371,6 +371,10 @@ EMAIL_DIGEST_HOUR = int(env("EMAIL_DIGEST_HOUR", "7"))
 # Absolute links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", "[Dialogue] ")
+# Webhooks (notifications/webhooks): failed deliveries are retried this long, then paused.
+WEBHOOK_RETRY_HOURS = int(env("WEBHOOK_RETRY_HOURS", "24"))
+# Endpoints on loopback or private addresses, over plain http: for development and tests only.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
 
 # --- Documents -------------------------------------------------------------------------------
 

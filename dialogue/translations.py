@@ -27,7 +27,7 @@ from django.core import checks, exceptions
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields.json import KeyTextTransform
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .text import one_line
@@ -45,7 +45,14 @@ def reader_language() -> str:
 
 
 def language_name(code: str) -> str:
-    return str(dict(settings.LANGUAGES).get(code, code))
+    """The language's name in the reader's language: the site's own name for it, else
+    Django's (which knows every ISO 639-1 code a dialogue may work in)."""
+    if code in dict(settings.LANGUAGES):
+        return str(dict(settings.LANGUAGES)[code])
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 class Localized(str):
@@ -161,6 +168,8 @@ class TranslationsWidget(forms.MultiWidget):
         for code, sub, text in zip(
             self.languages, context["widget"]["subwidgets"], texts, strict=False
         ):
+            if sub["attrs"].get("id"):  # id_title_en rather than id_title_0
+                sub["attrs"]["id"] = f"{context['widget']['attrs']['id']}_{code}"
             sub["language"] = code
             sub["language_name"] = language_name(code)
             sub["pending"] = not (text or "").strip()

@@ -496,8 +496,8 @@ class Announcement(models.Model):
         PUBLIC = "public", _("Everyone (public)")
 
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="announcements")
-    title = OneLineCharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), max_length=5000)
+    title_i18n = TranslatedField(_("title"), max_length=200)
+    body_i18n = TranslatedField(_("text"), max_length=5000, multiline=True)
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.MEMBERS
     )
@@ -512,4 +512,12 @@ class Announcement(models.Model):
         verbose_name_plural = _("announcements")
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_i18n.pick(settings.LANGUAGE_CODE)
+
+    @property
+    def title(self) -> Localized:
+        return self.title_i18n.pick(languages=owner_languages(self, "dialogue"))
+
+    @property
+    def body(self) -> Localized:
+        return self.body_i18n.pick(languages=owner_languages(self, "dialogue"))

@@ -142,6 +142,8 @@ class TranslationsWidget(forms.MultiWidget):
     """One input per language, each labelled and marked with its ``lang``."""
 
     template_name = "dialogue/widgets/translations.html"
+    # The field's label: each input is labelled "Title (English)", "Title (Russian)", ...
+    label: Any = ""
 
     def __init__(
         self, languages: list[str], *, multiline: bool = False, attrs: dict | None = None
@@ -171,7 +173,12 @@ class TranslationsWidget(forms.MultiWidget):
             if sub["attrs"].get("id"):  # id_title_en rather than id_title_0
                 sub["attrs"]["id"] = f"{context['widget']['attrs']['id']}_{code}"
             sub["language"] = code
-            sub["language_name"] = language_name(code)
+            sub["language_name"] = (
+                _("%(field)s (%(language)s)")
+                % {"field": self.label, "language": language_name(code)}
+                if self.label
+                else language_name(code)
+            )
             sub["pending"] = not (text or "").strip()
         context["widget"]["first_language"] = self.languages[0] if self.languages else ""
         return context
@@ -204,6 +211,7 @@ class TranslationsFormField(forms.MultiValueField):
             widget=TranslationsWidget(self.languages, multiline=multiline),
             **kwargs,
         )
+        self.widget.label = self.label
 
     def _subfield(self, code: str) -> forms.CharField:
         field_class = forms.CharField if self.multiline else _OneLine
@@ -214,6 +222,7 @@ class TranslationsFormField(forms.MultiValueField):
         self.languages = list(languages)
         self.fields = tuple(self._subfield(code) for code in self.languages)
         self.widget = TranslationsWidget(self.languages, multiline=self.multiline)
+        self.widget.label = self.label
 
     def clean(self, value: Any) -> Translations:
         if not isinstance(value, list | tuple):

@@ -82,6 +82,31 @@ def test_stored_releases_and_events_are_read_in_either_shape() -> None:
         assert template.render(Context({"item": new})) == "Открытие"
 
 
+def test_an_announcement_is_posted_in_each_working_language_of_its_dialogue(
+    world: World,
+) -> None:
+    from dialogue import announcements
+
+    staff = world.person("secretariat_staff")
+    posted = announcements.post_announcement(
+        by=staff,
+        dialogue=world.dialogue,
+        title={"en": "Venue confirmed", "ru": "Место подтверждено"},
+        body={"en": "Istanbul"},
+    )
+    with translation.override("ru"):
+        assert posted.title == "Место подтверждено"
+        assert (posted.body, posted.body.is_fallback) == ("Istanbul", True)
+    with pytest.raises(ValidationError, match="at least in English"):
+        announcements.post_announcement(
+            by=staff, dialogue=world.dialogue, title={"ru": "Только по-русски"}, body="Текст"
+        )
+    page = client_for(staff).get(f"/dialogues/{world.dialogue.slug}/")
+    html = page.content.decode()
+    assert 'name="title_ru"' in html
+    assert "Title (Russian)" in html
+
+
 # --- Ordering and searching in the database ------------------------------------------------
 
 
@@ -234,7 +259,7 @@ BEFORE = [
     ("documents", "0002_original_name_255_bytes"),
 ]
 AFTER = [
-    ("dialogue", "0004_texts_per_language"),
+    ("dialogue", "0005_announcements_per_language"),
     ("meetings", "0006_texts_per_language"),
     ("documents", "0003_texts_per_language"),
 ]
@@ -260,6 +285,9 @@ def test_the_migration_keeps_every_english_and_russian_text() -> None:
         dialogue=dialogue, kind="senior_officials_meeting", name_en="SOM", name_ru=""
     )
     user = old.get_model("dialogue", "User").objects.create(email="s@example.org")
+    old.get_model("dialogue", "Announcement").objects.create(
+        dialogue=dialogue, title="Venue confirmed", body="Istanbul", posted_by=user
+    )
     meeting = old.get_model("meetings", "Meeting").objects.create(
         dialogue=dialogue,
         body=body,
@@ -303,6 +331,11 @@ def test_the_migration_keeps_every_english_and_russian_text() -> None:
         "ru": "Грузия",
     }
     assert new.get_model("dialogue", "Body").objects.get().name_i18n == {"en": "SOM"}
+    announcement = new.get_model("dialogue", "Announcement").objects.get()
+    assert (announcement.title_i18n, announcement.body_i18n) == (
+        {"en": "Venue confirmed"},
+        {"en": "Istanbul"},
+    )
     migrated = new.get_model("meetings", "Meeting").objects.get()
     assert migrated.title_i18n == {"en": "SOM Istanbul", "ru": "СДЛ Стамбул"}
     assert migrated.city_i18n == {"en": "Istanbul", "ru": "Стамбул"}

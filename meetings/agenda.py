@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -299,18 +301,23 @@ def _same_day(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> bool:
 # --- Releasing ---------------------------------------------------------------------------------
 
 
-def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
+def release_agenda(*, by: User, meeting: Meeting, note: str | Mapping[str, str]) -> AgendaRelease:
     """Release the draft as the next version with a changelog note.
 
-    Stores the frozen items and the difference to the previous version, and publishes
+    ``note`` is a text per language (one plain text is in the meeting's first language). Stores
+    the frozen items and the difference to the previous version, and publishes
     ``agenda.released`` with the public part of that difference. Releasing a draft that has not
     changed since the last version is refused, so a repeated click makes one version. Raises
     ``PermissionDenied`` or ``ValidationError``.
     """
     _check(by, meeting)
-    note = note.strip()
-    if not note:
-        raise ValidationError(_("Say in a few words what this version changes."))
+    languages = meeting.working_languages or [settings.LANGUAGE_CODE]
+    notes = Translations({languages[0]: note} if isinstance(note, str) else note)
+    if missing_first(notes, languages):
+        raise ValidationError(
+            _("Say in a few words what this version changes, at least in %(language)s.")
+            % {"language": missing_first(notes, languages)}
+        )
     with transaction.atomic():
         locked = (
             Meeting.objects.select_for_update(of=("self",))
@@ -329,7 +336,7 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
         release = AgendaRelease.objects.create(
             meeting=locked,
             number=(previous.number if previous else 0) + 1,
-            note=note,
+            note_i18n=notes,
             released_by=by,
             items=items,
             changes=difference(before, items),
@@ -341,7 +348,8 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
                 events.AGENDA_RELEASED,
                 by=by,
                 number=release.number,
-                note=note,
+                note=notes.pick(settings.LANGUAGE_CODE, languages),
+                note_i18n=notes.as_dict(),
                 changes=public_changes[:50],
                 changed_keys=sorted({c["key"] for c in public_changes}),
                 released_at=timezone.now().isoformat(),

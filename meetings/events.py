@@ -111,7 +111,8 @@ class MeetingReminder(MeetingFacts):
 @dataclass(frozen=True)
 class AgendaReleased(MeetingFacts):
     number: int
-    note: str
+    note: str  # in the site's first language (or the meeting's first)
+    note_i18n: dict[str, str]
     changes: list[dict[str, Any]]  # the public items' changes (``agenda.difference``), 50 at most
     changed_keys: list[int]  # the agenda items' keys
     released_at: str
@@ -232,7 +233,7 @@ def _describe_agenda(event: Event) -> registry.Description:
     return registry.Description(
         title=_("Agenda v%(number)s released: %(title)s")
         % {"number": data["number"], "title": _title(event)},
-        text=data.get("note", ""),
+        text=from_data(data, "note").pick(),
         url=reverse("agenda_changelog", args=[data["meeting"]]),
     )
 

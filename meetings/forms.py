@@ -6,7 +6,6 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.fields import OneLineField
 from dialogue.models import Body, Dialogue
 from dialogue.translations import TranslationsFormField, language_name
 
@@ -164,4 +163,11 @@ class AgendaItemForm(forms.ModelForm):
 
 
 class ReleaseForm(forms.Form):
-    note = OneLineField(label=_("What changed (changelog note)"), max_length=500)
+    note = TranslationsFormField(label=_("What changed (changelog note)"), max_length=500)
+
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            cast(TranslationsFormField, self.fields["note"]).set_languages(
+                meeting.working_languages
+            )

@@ -246,7 +246,7 @@ class AgendaRelease(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_releases")
     number = models.PositiveIntegerField()
-    note = OneLineCharField(_("changelog note"), max_length=500)
+    note_i18n = TranslatedField(_("changelog note"), max_length=500)
     released_at = models.DateTimeField(default=timezone.now)
     released_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     items = models.JSONField(default=list)
@@ -262,6 +262,10 @@ class AgendaRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} agenda v{self.number}"
+
+    @property
+    def note(self) -> Localized:
+        return self.note_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
 class OutcomeKind(models.TextChoices):

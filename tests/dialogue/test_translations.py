@@ -260,7 +260,7 @@ BEFORE = [
 ]
 AFTER = [
     ("dialogue", "0005_announcements_per_language"),
-    ("meetings", "0006_texts_per_language"),
+    ("meetings", "0007_release_notes_per_language"),
     ("documents", "0003_texts_per_language"),
 ]
 
@@ -303,6 +303,9 @@ def test_the_migration_keeps_every_english_and_russian_text() -> None:
         languages=[],
         created_by=user,
     )
+    old.get_model("meetings", "AgendaRelease").objects.create(
+        meeting=meeting, number=1, note="First version", released_by=user
+    )
     old.get_model("meetings", "AgendaItem").objects.create(
         meeting=meeting, title_en="Opening", title_ru="Открытие", description_en="Words."
     )
@@ -341,6 +344,9 @@ def test_the_migration_keeps_every_english_and_russian_text() -> None:
     assert migrated.city_i18n == {"en": "Istanbul", "ru": "Стамбул"}
     assert migrated.description_i18n == {}
     assert migrated.languages == ["en", "ru"]  # the dialogue's, as the service would set
+    assert new.get_model("meetings", "AgendaRelease").objects.get().note_i18n == {
+        "en": "First version"
+    }
     item = new.get_model("meetings", "AgendaItem").objects.get()
     assert (item.title_i18n, item.description_i18n) == (
         {"en": "Opening", "ru": "Открытие"},

@@ -81,7 +81,7 @@ def test_secretariat_releases_from_the_draft_page(
         },
     )
     assert response.status_code == 302
-    client.post(f"/meetings/{meeting.pk}/agenda/release/", {"note": "First version"})
+    client.post(f"/meetings/{meeting.pk}/agenda/release/", {"note_en": "First version"})
     page = client_for(world.people["delegate_a"]).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "Opening" in page
     assert 'datetime="2027-03-10T09:00:00+03:00"' in page

@@ -27,8 +27,16 @@ def _texts(english: str, russian: str) -> dict[str, str]:
     }
 
 
+def _checks_now(schema_editor):  # type: ignore[no-untyped-def]
+    """PostgreSQL queues the foreign-key checks of the rows updated here until the commit, and
+    then refuses to alter those tables in the same transaction: check them as each is made."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
     """Each *_en/*_ru pair becomes one ``{"en": ..., "ru": ...}`` (empty texts left out)."""
+    _checks_now(schema_editor)
     for model_name, pairs in PAIRS.items():
         model = apps.get_model(APP, model_name)
         rows = list(model.objects.all())
@@ -40,6 +48,7 @@ def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 def _backward(apps, schema_editor):  # type: ignore[no-untyped-def]
     """Back to the pairs: English and Russian kept; texts in other languages cannot go back."""
+    _checks_now(schema_editor)
     for model_name, pairs in PAIRS.items():
         model = apps.get_model(APP, model_name)
         rows = list(model.objects.all())

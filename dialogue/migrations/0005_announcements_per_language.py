@@ -4,7 +4,15 @@ its dialogue's first working language (``dialogue.translations``)."""
 from django.db import migrations, models
 
 
+def _checks_now(schema_editor):  # type: ignore[no-untyped-def]
+    """PostgreSQL queues the foreign-key checks of the rows updated here until the commit, and
+    then refuses to alter those tables in the same transaction: check them as each is made."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+    _checks_now(schema_editor)
     announcement = apps.get_model("dialogue", "Announcement")
     rows = list(announcement.objects.select_related("dialogue"))
     for row in rows:
@@ -15,6 +23,7 @@ def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 def _backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+    _checks_now(schema_editor)
     announcement = apps.get_model("dialogue", "Announcement")
     rows = list(announcement.objects.select_related("dialogue"))
     for row in rows:

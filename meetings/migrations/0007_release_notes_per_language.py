@@ -4,7 +4,15 @@ meeting's first working language (``dialogue.translations``)."""
 from django.db import migrations, models
 
 
+def _checks_now(schema_editor):  # type: ignore[no-untyped-def]
+    """PostgreSQL queues the foreign-key checks of the rows updated here until the commit, and
+    then refuses to alter those tables in the same transaction: check them as each is made."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+    _checks_now(schema_editor)
     release = apps.get_model("meetings", "AgendaRelease")
     rows = list(release.objects.select_related("meeting"))
     for row in rows:
@@ -14,6 +22,7 @@ def _forward(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 def _backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+    _checks_now(schema_editor)
     release = apps.get_model("meetings", "AgendaRelease")
     rows = list(release.objects.select_related("meeting"))
     for row in rows:

@@ -23,7 +23,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core import checks, exceptions
+from django.core import exceptions
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields.json import KeyTextTransform
@@ -275,9 +275,6 @@ class TranslatedField(models.JSONField):
         kwargs.setdefault("default", dict)
         super().__init__(*args, **kwargs)
 
-    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
-        return super().check(**kwargs)
-
     def deconstruct(self) -> Any:
         # Migrations see a JSONField: a data migration's historical model should not depend on
         # this module, and adding a language changes nothing here.
@@ -296,8 +293,8 @@ class TranslatedField(models.JSONField):
         self, value: Any, expression: Any, connection: BaseDatabaseWrapper
     ) -> Translations | None:
         loaded = super().from_db_value(value, expression, connection)
-        # A key lookup (``values("title__en")``) reads a plain string: leave it as it is.
-        if isinstance(loaded, str) and not isinstance(expression, TranslatedField):
+        # A key lookup (``values("title_i18n__en")``) reads one text: leave it a string.
+        if isinstance(loaded, str):
             return loaded  # type: ignore[return-value]
         return Translations.of(loaded)
 

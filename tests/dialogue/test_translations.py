@@ -194,6 +194,20 @@ def test_the_meeting_form_saves_every_language_and_refuses_a_title_without_the_f
     assert meeting.title_i18n == {"en": "SOM Istanbul (revised)", "ru": "СДЛ"}
 
 
+def test_the_admin_edits_a_states_name_in_each_site_language(world: World) -> None:
+    client = client_for(world.people["secretariat_admin"])
+    url = f"/admin/dialogue/state/{world.state_a.pk}/change/"
+    html = client.get(url).content.decode()
+    assert 'name="name_i18n_en" value="Georgia"' in html
+    assert 'name="name_i18n_ru" value="Грузия"' in html
+    saved = client.post(url, {"code": "GE", "name_i18n_en": "Georgia", "name_i18n_ru": ""})
+    assert saved.status_code == 302
+    world.state_a.refresh_from_db()
+    assert world.state_a.name_i18n == {"en": "Georgia"}
+    refused = client.post(url, {"code": "GE", "name_i18n_en": "", "name_i18n_ru": "Грузия"})
+    assert "Write it at least in English." in refused.content.decode()
+
+
 # --- A fourth language: settings and a catalogue, no schema change -------------------------
 
 FRENCH = [("en", "English"), ("ru", "Russian"), ("ar", "Arabic"), ("fr", "French")]

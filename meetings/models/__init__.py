@@ -1,5 +1,6 @@
 """The models of the meetings app, one module per concern: ``meeting`` (meetings, agendas,
-outcomes, calendar feeds) and ``registration`` (delegations, quotas, nominations, letters)."""
+outcomes, calendar feeds), ``registration`` (delegations, quotas, nominations, letters) and
+``session`` (the meeting in session: the item under discussion, the list of speakers)."""
 
 from .meeting import (
     OPEN_STATUSES,
@@ -33,8 +34,22 @@ from .registration import (
     QuotaRule,
     RegistrationSettings,
 )
+from .session import (
+    Discussion,
+    FloorKind,
+    FloorRequest,
+    FloorStatus,
+    ProtocolOrder,
+    Sitting,
+)
 
 __all__ = [
+    "Discussion",
+    "FloorKind",
+    "FloorRequest",
+    "FloorStatus",
+    "ProtocolOrder",
+    "Sitting",
     "OPEN_STATUSES",
     "RUNNING",
     "ActionPoint",

@@ -173,6 +173,57 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     }
 
 
+# --- The meeting in session -------------------------------------------------------------------
+
+
+def build_session(world: World, built: Scene) -> dict[str, Any]:
+    """The registration scene's meeting in session (``{meeting_session}``): delegate A checked
+    in, the first item under discussion, Georgia on the list of speakers. Its events under
+    ``meeting_public``."""
+    made: dict[str, Any] | None = getattr(world, "_session", None)
+    if made is None:
+        made = _build_session(world, built)
+        world._session = made  # type: ignore[attr-defined]  # memo on the test's world
+    return made
+
+
+def _build_session(world: World, built: Scene) -> dict[str, Any]:
+    from meetings import session
+
+    staff, chair = world.person("secretariat_staff"), world.person("chair")
+    registered = build_registration(world, built)
+    meeting = registered["meeting"]
+    with built.publishing("meeting_public"):
+        meeting = meeting_services.transition(by=staff, meeting=meeting, to="registration_closed")
+        meeting = meeting_services.transition(by=staff, meeting=meeting, to="in_session")
+        registration.check_in(
+            by=staff, meeting=meeting, token=registered["nomination_a"].checkin_token
+        )
+        session.open_item(by=chair, meeting=meeting, item_key=built.ids["agenda_item"])
+        session.set_delay(by=staff, meeting=meeting, minutes=10)
+        session.request_floor(by=world.person("delegate_a"), meeting=meeting)
+    return {"meeting": meeting}
+
+
+def _session(world: World, built: Scene) -> None:
+    """Every event of the session on the public meeting: an item opened, the delay stated,
+    Georgia asking for the floor, withdrawing, on the list again by the tour de table, the list
+    closed, the floor given and ended, the item closed."""
+    from meetings import session
+
+    staff, chair = world.person("secretariat_staff"), world.person("chair")
+    meeting = build_session(world, built)["meeting"]
+    request = Nomination.objects.get(pk=build_registration(world, built)["nomination_a"].pk)
+    with built.publishing("meeting_public"):
+        waiting = session.request_floor(by=request.person, meeting=meeting).request
+        session.withdraw_floor(by=request.person, request=waiting)
+        session.tour_de_table(by=chair, meeting=meeting)
+        session.close_list(by=chair, meeting=meeting)
+        session.give_floor(by=chair, meeting=meeting)
+        session.end_floor(by=staff, meeting=meeting)
+        session.close_item(by=chair, meeting=meeting)
+
+
 # --- Documents ---------------------------------------------------------------------------------
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -440,6 +491,7 @@ EVENT_PARTS: dict[str, Callable[[World, Scene], None]] = {
     "outcomes": _outcomes,
     "registration": _registration_decisions,
     "documents": _documents,
+    "session": _session,
 }
 # the part of the scene that publishes events of a type, by the type's prefix
 PART_OF_PREFIX = {
@@ -451,4 +503,6 @@ PART_OF_PREFIX = {
     "nomination": "registration",
     "delegation": "registration",
     "documents": "documents",
+    "session": "session",
+    "floor": "session",
 }

@@ -123,6 +123,8 @@ def _target(world: World, name: str) -> Any:
         "delegation_b_at_meeting": (meeting, world.state_b),
         "nomination_a": built["nomination_a"],
         "nomination_b": built["nomination_b"],
+        "delegation_a_row": built["nomination_a"].delegation,
+        "delegation_b_row": built["nomination_b"].delegation,
     }[name]
 
 
@@ -217,6 +219,8 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
         ids.update(scene.build_outcomes(world, built))
     if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
         ids.update(_registration_ids(world, built))
+    if "{meeting_session}" in text:
+        ids["meeting_session"] = scene.build_session(world, built)["meeting"].pk
     # Braces naming nothing of the scene stay as written (a letter's {full_name}).
     return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), m.group(0))), text)
 

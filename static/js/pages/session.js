@@ -77,7 +77,8 @@ async function submit(event) {
   for (const button of form.querySelectorAll("button")) button.disabled = true; // one tap
   let error = "";
   try {
-    const response = await fetch(form.action, {
+    // form.action would name the buttons called "action", not the address.
+    const response = await fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",

@@ -345,8 +345,9 @@ ACTIONS: dict[str, Predicate] = {
     "meeting.view_online_link": lambda user, meeting: can_view_online_link(user, meeting),
     "session.chair": lambda user, meeting: can_chair_session(user, meeting),
     "session.follow": lambda user, meeting: can_follow_session(user, meeting),
-    "session.request_floor": lambda user, target: target.pk
-    in floor_delegation_ids(user, target.meeting),
+    "session.request_floor": lambda user, target: (
+        target.pk in floor_delegation_ids(user, target.meeting)
+    ),
 }
 
 

@@ -44,12 +44,6 @@ from .session import (
 )
 
 __all__ = [
-    "Discussion",
-    "FloorKind",
-    "FloorRequest",
-    "FloorStatus",
-    "ProtocolOrder",
-    "Sitting",
     "OPEN_STATUSES",
     "RUNNING",
     "ActionPoint",
@@ -58,6 +52,10 @@ __all__ = [
     "CalendarFeed",
     "Category",
     "Delegation",
+    "Discussion",
+    "FloorKind",
+    "FloorRequest",
+    "FloorStatus",
     "FollowUpAnswer",
     "FollowUpQuestion",
     "Funding",
@@ -76,6 +74,8 @@ __all__ = [
     "OutcomeComment",
     "OutcomeKind",
     "OutcomeStatus",
+    "ProtocolOrder",
     "QuotaRule",
     "RegistrationSettings",
+    "Sitting",
 ]

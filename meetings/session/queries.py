@@ -159,7 +159,11 @@ def session_view(user: Any, meeting: Meeting) -> SessionView:
         for r in requests:
             if r.status == FloorStatus.SPEAKING and r.given_at is not None:
                 speaker = Speaker(
-                    r.pk, _name(r.delegation), r.given_at, r.speaking_seconds, r.delegation_id in own
+                    r.pk,
+                    _name(r.delegation),
+                    r.given_at,
+                    r.speaking_seconds,
+                    r.delegation_id in own,
                 )
         waiting = [r for r in requests if r.status == FloorStatus.WAITING]
         queue = [

@@ -105,8 +105,7 @@ def set_delay(*, by: User, meeting: Meeting, minutes: int) -> Sitting:
     access.check_chair(by, meeting)
     if abs(minutes) > MAX_DELAY_MINUTES:
         raise ValidationError(
-            _("A delay is at most %(hours)d hours either way.")
-            % {"hours": MAX_DELAY_MINUTES // 60}
+            _("A delay is at most %(hours)d hours either way.") % {"hours": MAX_DELAY_MINUTES // 60}
         )
     with transaction.atomic():
         sitting = lock_sitting(meeting)

@@ -322,7 +322,9 @@ def tour_de_table(*, by: User, meeting: Meeting) -> list[FloorRequest]:
                 requested_by=by,
                 position=len(waiting) + index,
             )
-            for index, d in enumerate(d for d in protocol_order(sitting, present) if d.pk not in taken)
+            for index, d in enumerate(
+                d for d in protocol_order(sitting, present) if d.pk not in taken
+            )
         ]
         FloorRequest.objects.bulk_create(added)
         if added:

@@ -48,7 +48,9 @@ def test_chair_delegations_and_big_screen_follow_the_list_of_speakers_live(
     chair.get_by_label("Item", exact=True).select_option(str(room.items[2].pk))
     chair.get_by_role("button", name="Open the item").click()
     for page in (chair, georgia, moldova):
-        expect(page.locator("#session-current-item")).to_contain_text("Item 3: Return and readmission")
+        expect(page.locator("#session-current-item")).to_contain_text(
+            "Item 3: Return and readmission"
+        )
     expect(screen.locator("#now-item")).to_contain_text("Return and readmission")
     expect(georgia.locator("#live-announcer")).to_contain_text("Return and readmission")
 

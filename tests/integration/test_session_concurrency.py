@@ -41,7 +41,9 @@ def crowd() -> Iterator[Crowd]:
 def test_fifty_delegations_request_the_floor_at_once(world: World, crowd: Crowd) -> None:
     staff = world.person("secretariat_staff")
     meeting = istanbul_meeting(world, title_en="SOM, fifty delegations")
-    item = agenda.add_item(by=staff, meeting=meeting, title_en="Tour of the region", starts_at=START)
+    item = agenda.add_item(
+        by=staff, meeting=meeting, title_en="Tour of the region", starts_at=START
+    )
     agenda.release_agenda(by=staff, meeting=meeting, note="First")
     set_up_registration(meeting, staff, funded_seats=0)
     meeting = services.transition(by=staff, meeting=meeting, to="registration_open")

@@ -30,7 +30,9 @@ class InSession:
     observer: User
 
 
-def meeting_in_session(world: World, meeting: Meeting | None = None, *, check_in: bool = True) -> InSession:
+def meeting_in_session(
+    world: World, meeting: Meeting | None = None, *, check_in: bool = True
+) -> InSession:
     staff = world.person("secretariat_staff")
     meeting = meeting or istanbul_meeting(world, title_en="SOM in session")
     items = [
@@ -53,11 +55,17 @@ def meeting_in_session(world: World, meeting: Meeting | None = None, *, check_in
         kind=Membership.Kind.PARTNER,
     )
     registration.set_quota(
-        by=staff, meeting=meeting, member_kind=Membership.Kind.PARTNER, categories=["observer"], seats=1
+        by=staff,
+        meeting=meeting,
+        member_kind=Membership.Kind.PARTNER,
+        categories=["observer"],
+        seats=1,
     )
     meeting = services.transition(by=staff, meeting=meeting, to="registration_open")
     delegate_b = UserFactory(email="delegate_b@example.org", full_name="Delegate B", verified=True)
-    RoleFactory(user=delegate_b, dialogue=world.dialogue, kind=RoleKind.DELEGATE, state=world.state_b)
+    RoleFactory(
+        user=delegate_b, dialogue=world.dialogue, kind=RoleKind.DELEGATE, state=world.state_b
+    )
     approved = []
     for member, email, category, by in (
         (world.state_a, "delegate_a@example.org", "head_of_delegation", "focal_point_a"),

@@ -75,8 +75,12 @@ def test_open_item_only_in_session(world: World) -> None:
         session.open_item(by=staff, meeting=room.meeting, item_key=room.items[0].pk)
 
 
-@pytest.mark.parametrize("role", ["delegate_a", "focal_point_a", "observer", "secretariat_staff_other"])
-def test_only_chair_and_secretariat_run_the_session(world: World, room: InSession, role: str) -> None:
+@pytest.mark.parametrize(
+    "role", ["delegate_a", "focal_point_a", "observer", "secretariat_staff_other"]
+)
+def test_only_chair_and_secretariat_run_the_session(
+    world: World, room: InSession, role: str
+) -> None:
     with pytest.raises(PermissionDenied):
         session.open_item(by=world.person(role), meeting=room.meeting, item_key=room.items[0].pk)
 
@@ -89,7 +93,8 @@ def test_close_item_ends_the_speaker_and_leaves_the_room_between_items(
     given = session.give_floor(by=world.person("chair"), meeting=room.meeting)
     session.close_item(by=world.person("chair"), meeting=room.meeting)
     given.refresh_from_db()
-    assert given.status == FloorStatus.SPOKE and given.ended_at is not None
+    assert given.status == FloorStatus.SPOKE
+    assert given.ended_at is not None
     view = queries.session_view(None, room.meeting)
     assert view.current is None
     assert [x.title for x in view.following] == ["Any other business"]
@@ -100,7 +105,8 @@ def test_request_floor_twice_is_one_request(world: World, room: InSession) -> No
     _open(world, room)
     first = session.request_floor(by=room.delegate_a, meeting=room.meeting)
     again = session.request_floor(by=room.delegate_a, meeting=room.meeting)
-    assert first.created and not again.created
+    assert first.created
+    assert not again.created
     assert again.request.pk == first.request.pk
     assert FloorRequest.objects.count() == 1
     assert len(_events("floor.requested")) == 1
@@ -128,7 +134,11 @@ def test_point_of_order_goes_to_the_top_after_earlier_points_of_order(
     session.request_floor(by=room.delegate_a, meeting=room.meeting)
     session.request_floor(by=room.observer, meeting=room.meeting)
     session.request_floor(by=room.delegate_b, meeting=room.meeting, point_of_order=True)
-    assert _queue(room) == ["Republic of Moldova", "Georgia", room.delegation_organisation.member.name]
+    assert _queue(room) == [
+        "Republic of Moldova",
+        "Georgia",
+        room.delegation_organisation.member.name,
+    ]
     kinds = [e.data["floor_kind"] for e in _events("floor.requested")]
     assert kinds == ["floor", "floor", "point_of_order"]
 
@@ -168,17 +178,23 @@ def test_withdraw_of_another_delegations_request_is_denied(world: World, room: I
 def test_give_floor_to_the_next_ends_the_previous_speaker(world: World, room: InSession) -> None:
     chair = world.person("chair")
     _open(world, room)
-    session.configure_session(by=chair, meeting=room.meeting, protocol_order="alphabetical", speaking_seconds=180)
+    session.configure_session(
+        by=chair, meeting=room.meeting, protocol_order="alphabetical", speaking_seconds=180
+    )
     session.request_floor(by=room.delegate_a, meeting=room.meeting)
     session.request_floor(by=room.delegate_b, meeting=room.meeting)
     first = session.give_floor(by=chair, meeting=room.meeting)
     second = session.give_floor(by=chair, meeting=room.meeting)
     first.refresh_from_db()
-    assert first.delegation == room.delegation_a and first.status == FloorStatus.SPOKE
-    assert second.status == FloorStatus.SPEAKING and second.speaking_seconds == 180
+    assert first.delegation == room.delegation_a
+    assert first.status == FloorStatus.SPOKE
+    assert second.status == FloorStatus.SPEAKING
+    assert second.speaking_seconds == 180
     view = queries.session_view(room.delegate_b, room.meeting)
-    assert view.speaker is not None and view.speaker.is_mine
-    assert view.speaker.remaining_seconds is not None and 170 < view.speaker.remaining_seconds <= 180
+    assert view.speaker is not None
+    assert view.speaker.is_mine
+    assert view.speaker.remaining_seconds is not None
+    assert 170 < view.speaker.remaining_seconds <= 180
     assert [e.data["delegation_key"] for e in _events("floor.given")] == ["GE", "MD"]
     with pytest.raises(ValidationError, match="Nobody is waiting"):
         session.give_floor(by=chair, meeting=room.meeting)
@@ -245,7 +261,8 @@ def test_delegation_sees_its_own_place(world: World, room: InSession) -> None:
     session.request_floor(by=room.delegate_a, meeting=room.meeting)
     session.request_floor(by=room.delegate_b, meeting=room.meeting)
     mine = queries.session_view(room.delegate_b, room.meeting).own_request
-    assert mine is not None and mine.place == 2
+    assert mine is not None
+    assert mine.place == 2
     assert queries.session_view(None, room.meeting).own_request is None
 
 
@@ -258,5 +275,6 @@ def test_interventions_are_kept_for_the_report(world: World, room: InSession) ->
     (spoke,) = queries.interventions(room.meeting)
     assert spoke.delegation == "Georgia"
     assert spoke.item == "3 Return and readmission"
-    assert spoke.seconds is not None and spoke.seconds >= 0
+    assert spoke.seconds is not None
+    assert spoke.seconds >= 0
     assert Sitting.objects.get().current is not None

@@ -3,6 +3,8 @@ chair's and the delegations' buttons."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from meetings import session
@@ -77,7 +79,10 @@ def test_big_screen_shows_no_person_and_no_controls(world: World, room: InSessio
 
 
 @pytest.mark.parametrize("language", ["ru", "ar"])
-def test_big_screen_in_russian_and_arabic(world: World, room: InSession, language: str) -> None:
+def test_big_screen_in_russian_and_arabic(
+    world: World, room: InSession, language: str, settings: Any
+) -> None:
+    settings.LANGUAGES = [("en", "English"), ("ru", "Russian"), ("ar", "Arabic")]
     session.open_item(by=world.person("chair"), meeting=room.meeting, item_key=room.items[2].pk)
     client = client_for(None)
     client.cookies["django_language"] = language
@@ -85,3 +90,5 @@ def test_big_screen_in_russian_and_arabic(world: World, room: InSession, languag
     text = page.content.decode()
     assert f'lang="{language}"' in text
     assert "Under discussion" not in text
+    assert {"ru": "Обсуждается", "ar": "قيد المناقشة"}[language] in text
+    assert ('dir="rtl"' in text) == (language == "ar")

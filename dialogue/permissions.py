@@ -501,6 +501,21 @@ def floor_delegation_ids(user: AnyUser | None, meeting: Meeting) -> set[int]:
     )
 
 
+def statement_delegation_ids(user: AnyUser | None, meeting: Meeting) -> set[int]:
+    """The delegations whose written statements ``user`` submits at ``meeting``: the
+    secretariat for any, a focal point for their state's, a participant for their own."""
+    from meetings.models import Delegation
+
+    if not can_view_meeting(user, meeting):
+        return set()
+    delegations = Delegation.objects.filter(meeting_id=meeting.pk)
+    if is_secretariat_of_dialogue_id(user, meeting.dialogue_id):
+        return set(delegations.values_list("pk", flat=True))
+    states = nominating_states(user, meeting.dialogue_id)
+    own = set(delegations.filter(state_id__in=states).values_list("pk", flat=True))
+    return own | floor_delegation_ids(user, meeting)
+
+
 def can_view_outcome(user: AnyUser | None, outcome: Outcome) -> bool:
     from meetings.models import OutcomeStatus
 

@@ -231,6 +231,10 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         return self.title_en
 
+    @property
+    def title(self) -> str:
+        return in_language(self.title_en, self.title_ru)
+
 
 class AgendaRelease(models.Model):
     """Version N of a meeting's agenda as released: a frozen copy, and what changed since N-1."""

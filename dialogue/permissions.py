@@ -351,6 +351,7 @@ ACTIONS: dict[str, Predicate] = {
     "session.request_floor": lambda user, target: (
         target.pk in floor_delegation_ids(user, target.meeting)
     ),
+    "session.open_online_link": lambda user, link: can_open_online_link(user, link),
 }
 
 
@@ -517,6 +518,44 @@ def statement_delegation_ids(user: AnyUser | None, meeting: Meeting) -> set[int]
     states = nominating_states(user, meeting.dialogue_id)
     own = set(delegations.filter(state_id__in=states).values_list("pk", flat=True))
     return own | floor_delegation_ids(user, meeting)
+
+
+def can_open_online_link(user: AnyUser | None, link: Any) -> bool:
+    """A meeting's online link (``meetings.OnlineLink``): the secretariat opens any; an
+    approved participant taking part online opens the interpretation channels and either the
+    speaker link (when their focal point named them a speaker) or the listener link. Nobody
+    else: not another state's focal point, not a participant in the room."""
+    from meetings.models import (
+        HybridParticipation,
+        MeetingFormat,
+        Nomination,
+        NominationStatus,
+        OnlineLinkKind,
+        ParticipationMode,
+    )
+
+    meeting = link.meeting
+    if not can_view_meeting(user, meeting):
+        return False
+    if is_secretariat_of_dialogue_id(user, meeting.dialogue_id):
+        return True
+    if not is_registered_participant(user, meeting) or user is None:
+        return False
+    nomination = Nomination.objects.filter(
+        meeting_id=meeting.pk, person_id=user.pk, status=NominationStatus.APPROVED
+    ).first()
+    if nomination is None:
+        return False
+    chosen = HybridParticipation.objects.filter(nomination=nomination).first()
+    online = meeting.format == MeetingFormat.ONLINE or (
+        chosen is not None and chosen.mode == ParticipationMode.ONLINE
+    )
+    if not online:
+        return False
+    if link.kind == OnlineLinkKind.INTERPRETATION:
+        return True
+    speaker = chosen is not None and chosen.speaker
+    return link.kind == (OnlineLinkKind.SPEAKER if speaker else OnlineLinkKind.LISTENER)
 
 
 def can_view_outcome(user: AnyUser | None, outcome: Outcome) -> bool:

@@ -56,6 +56,12 @@ class Sitting(models.Model):
     speaking_seconds = models.PositiveIntegerField(
         _("speaking time (seconds)"), null=True, blank=True, help_text=_("Empty for no limit.")
     )
+    participation_deadline = models.DateTimeField(
+        _("in person or online, changeable until"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: until the meeting starts."),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -147,3 +153,89 @@ class FloorRequest(models.Model):
         if self.given_at is None or self.ended_at is None:
             return None
         return int((self.ended_at - self.given_at).total_seconds())
+
+
+class ParticipationMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+
+
+class HybridParticipation(models.Model):
+    """How an approved participant takes part in a hybrid or online meeting, as their focal
+    point chose it (changeable until the sitting's deadline), and whether they are named as a
+    speaker (who gets the speaker link rather than the listener link)."""
+
+    nomination = models.OneToOneField(
+        "Nomination", on_delete=models.CASCADE, related_name="hybrid_participation"
+    )
+    mode = models.CharField(
+        _("takes part"),
+        max_length=20,
+        choices=ParticipationMode.choices,
+        default=ParticipationMode.IN_PERSON,
+    )
+    speaker = models.BooleanField(_("named as a speaker"), default=False)
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hybrid participation")
+        verbose_name_plural = _("hybrid participations")
+
+    def __str__(self) -> str:
+        return f"{self.nomination}: {self.mode}"
+
+
+class OnlineLinkKind(models.TextChoices):
+    SPEAKER = "speaker", _("Speaker link")
+    LISTENER = "listener", _("Listener link")
+    INTERPRETATION = "interpretation", _("Interpretation channel")
+
+
+class OnlineLink(models.Model):
+    """A meeting's online address, never shown itself: pages link to the platform's redirect
+    (``/meetings/<id>/online/<link>/``), which asks the policy and records the day's attendance."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="online_links")
+    kind = models.CharField(_("kind"), max_length=20, choices=OnlineLinkKind.choices)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    url = models.URLField(_("address"), max_length=500)
+
+    class Meta:
+        ordering = ["meeting", "kind", "language"]
+        verbose_name = _("online link")
+        verbose_name_plural = _("online links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "kind", "language"], name="online_link_one_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.language} of {self.meeting}"
+
+
+class AttendanceDay(models.Model):
+    """A participant present on one day of the meeting (the meeting's local date), in the room
+    (recorded at the desk) or online (through the platform's redirect, or by the secretariat)."""
+
+    nomination = models.ForeignKey(
+        "Nomination", on_delete=models.CASCADE, related_name="attendance_days"
+    )
+    day = models.DateField(_("day"))
+    mode = models.CharField(_("present"), max_length=20, choices=ParticipationMode.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["nomination", "day"]
+        verbose_name = _("day attended")
+        verbose_name_plural = _("days attended")
+        constraints = [
+            models.UniqueConstraint(fields=["nomination", "day"], name="attendance_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nomination} on {self.day}"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from dialogue.models import User, in_language
 from meetings import events
-from meetings.models import Delegation, FloorKind, FloorRequest, Sitting
+from meetings.models import Delegation, FloorKind, FloorRequest, ParticipationMode, Sitting
 from notifications import registry
 from notifications.models import Channel, Event
 
@@ -30,6 +30,7 @@ FLOOR_WITHDRAWN = "floor.withdrawn"
 FLOOR_GIVEN = "floor.given"
 FLOOR_ENDED = "floor.ended"
 QUEUE_CHANGED = "floor.queue_changed"  # reordered, list closed or reopened, tour de table
+ATTENDANCE_RECORDED = "attendance.recorded"  # a participant present on a day, in person or online
 
 SESSION = registry.register_category(
     "session", gettext_lazy("The meeting in session"), Channel.IN_APP
@@ -72,6 +73,15 @@ class FloorChanged(SessionFacts):
     list_closed: bool
 
 
+@dataclass(frozen=True)
+class AttendanceRecorded(events.NominationFacts):
+    """A participant present on a day (``YYYY-MM-DD``, the meeting's local date); for the
+    delegation's audience (the secretariat, the state's focal point, the person)."""
+
+    day: str
+    mode: ParticipationMode
+
+
 def _describe(event: Event) -> registry.Description:
     data = event.data
     title = in_language(data.get("item_title", ""), data.get("item_title_ru", ""))
@@ -85,10 +95,17 @@ def _describe(event: Event) -> registry.Description:
         FLOOR_GIVEN: _("%(delegation)s has the floor"),
         FLOOR_ENDED: _("%(delegation)s finished speaking"),
         QUEUE_CHANGED: _("The list of speakers changed"),
+        ATTENDANCE_RECORDED: _("%(person)s present on %(day)s (%(delegation)s)"),
     }
     return registry.Description(
         title=texts[event.type]
-        % {"item": title, "delegation": delegation, "delay": data.get("delay_minutes", 0)},
+        % {
+            "item": title,
+            "delegation": delegation,
+            "delay": data.get("delay_minutes", 0),
+            "person": data.get("person", ""),
+            "day": data.get("day", ""),
+        },
         text="",
         url=reverse("meeting_detail", args=[data["meeting"]]) + "#session",
     )
@@ -98,6 +115,13 @@ for _type in (ITEM_OPENED, ITEM_CLOSED, DELAY_CHANGED):
     registry.register(
         _type, category=SESSION, describe=_describe, payload=SessionFacts, in_inbox=False
     )
+registry.register(
+    ATTENDANCE_RECORDED,
+    category=SESSION,
+    describe=_describe,
+    payload=AttendanceRecorded,
+    in_inbox=False,
+)
 for _type in (FLOOR_REQUESTED, FLOOR_WITHDRAWN, FLOOR_GIVEN, FLOOR_ENDED, QUEUE_CHANGED):
     registry.register(
         _type, category=SESSION, describe=_describe, payload=FloorChanged, in_inbox=False

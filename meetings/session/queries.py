@@ -15,13 +15,19 @@ from dialogue.models import in_language
 from meetings import agenda
 from meetings.models import (
     AgendaItem,
+    AttendanceDay,
     Delegation,
     Discussion,
     FloorKind,
     FloorRequest,
     FloorStatus,
+    HybridParticipation,
     Meeting,
     MeetingStatus,
+    Nomination,
+    NominationStatus,
+    OnlineLink,
+    ParticipationMode,
     Sitting,
 )
 
@@ -88,6 +94,8 @@ class SessionView:
     own_delegations: list[tuple[int, str]] = field(default_factory=list)
     own_request: Place | None = None
     delegations: list[tuple[int, str]] = field(default_factory=list)  # for the chair
+    online_links: list[Any] = field(default_factory=list)  # the links the person may open
+    manages_registration: bool = False
 
     @property
     def early_minutes(self) -> int:
@@ -212,6 +220,10 @@ def session_view(user: Any, meeting: Meeting) -> SessionView:
         own_delegations=own_delegations,
         own_request=next((p for p in queue if p.is_mine), None),
         delegations=sorted(delegations, key=lambda d: d[1]),
+        manages_registration=permissions.can_manage_registration(user, meeting),
+        online_links=online_links_for(user, meeting)
+        if user is not None and user.is_authenticated
+        else [],
     )
 
 
@@ -251,3 +263,79 @@ def interventions(meeting: Meeting) -> list[Intervention]:
             )
         )
     return result
+
+
+def online_links_for(user: Any, meeting: Meeting) -> list[OnlineLink]:
+    """The meeting's online links ``user`` may open (the policy's answer), in a fixed order."""
+    links = list(OnlineLink.objects.filter(meeting=meeting).select_related("meeting"))
+    return [link for link in links if permissions.can_open_online_link(user, link)]
+
+
+@dataclass(frozen=True)
+class DelegationCount:
+    delegation: str
+    in_person: int
+    online: int
+
+
+def attendance_counts(meeting: Meeting, day: datetime.date) -> list[DelegationCount]:
+    """Who is present on ``day``, per delegation, in the room and online."""
+    counts: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    rows = AttendanceDay.objects.filter(nomination__meeting=meeting, day=day).select_related(
+        "nomination__delegation__state", "nomination__delegation__organisation"
+    )
+    for row in rows:
+        delegation = row.nomination.delegation
+        names[delegation.pk] = _name(delegation)
+        pair = counts.setdefault(delegation.pk, [0, 0])
+        pair[0 if row.mode == ParticipationMode.IN_PERSON else 1] += 1
+    return sorted(
+        (DelegationCount(names[k], v[0], v[1]) for k, v in counts.items()),
+        key=lambda c: c.delegation,
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    nomination: Nomination
+    delegation: str
+    mode: str  # chosen: in person or online
+    speaker: bool
+    present: str  # on the day asked: "", in_person or online
+
+
+def attendance_rows(
+    meeting: Meeting, day: datetime.date, delegation_ids: set[int] | None = None
+) -> list[AttendanceRow]:
+    """The approved participants (of ``delegation_ids``, or all), their choice and whether
+    they are present on ``day``: three queries whatever their number."""
+    nominations = Nomination.objects.filter(
+        meeting=meeting, status=NominationStatus.APPROVED
+    ).select_related("delegation__state", "delegation__organisation")
+    if delegation_ids is not None:
+        nominations = nominations.filter(delegation_id__in=delegation_ids)
+    listed = list(nominations)
+    chosen = {
+        h.nomination_id: h
+        for h in HybridParticipation.objects.filter(nomination__in=[n.pk for n in listed])
+    }
+    present = dict(
+        AttendanceDay.objects.filter(nomination__in=[n.pk for n in listed], day=day).values_list(
+            "nomination_id", "mode"
+        )
+    )
+    default = (
+        ParticipationMode.ONLINE if meeting.format == "online" else ParticipationMode.IN_PERSON
+    )
+    rows = [
+        AttendanceRow(
+            nomination=n,
+            delegation=_name(n.delegation),
+            mode=chosen[n.pk].mode if n.pk in chosen else default,
+            speaker=chosen[n.pk].speaker if n.pk in chosen else False,
+            present=present.get(n.pk, ""),
+        )
+        for n in listed
+    ]
+    return sorted(rows, key=lambda r: (r.delegation, r.nomination.full_name))

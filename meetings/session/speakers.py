@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from meetings.models import (
     FloorRequest,
     FloorStatus,
     Meeting,
+    Nomination,
     NominationStatus,
     ProtocolOrder,
     Sitting,
@@ -266,15 +268,17 @@ def close_list(*, by: User, meeting: Meeting, closed: bool = True) -> Discussion
 
 
 def present_delegations(meeting: Meeting) -> list[Delegation]:
-    """The delegations with an approved participant recorded as present."""
+    """The delegations with an approved participant recorded as present: checked in at the
+    desk, or present today (in the room or online)."""
+    today = timezone.now().astimezone(meeting.zone).date()
+    approved = Nomination.objects.filter(meeting=meeting, status=NominationStatus.APPROVED)
+    present = approved.filter(
+        Q(checked_in_at__isnull=False) | Q(attendance_days__day=today)
+    ).values("delegation_id")
     return list(
-        Delegation.objects.filter(
-            meeting=meeting,
-            nominations__status=NominationStatus.APPROVED,
-            nominations__checked_in_at__isnull=False,
+        Delegation.objects.filter(meeting=meeting, pk__in=present).select_related(
+            "state", "organisation"
         )
-        .distinct()
-        .select_related("state", "organisation")
     )
 
 

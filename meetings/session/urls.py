@@ -12,4 +12,19 @@ urlpatterns = [
         views.session_interventions,
         name="session_interventions",
     ),
+    path(
+        "meetings/<int:pk>/session/participation/",
+        views.session_participation,
+        name="session_participation",
+    ),
+    path(
+        "meetings/<int:pk>/session/attendance/",
+        views.session_attendance,
+        name="session_attendance",
+    ),
+    path(
+        "meetings/<int:pk>/online/<int:link_pk>/",
+        views.session_online_link,
+        name="session_online_link",
+    ),
 ]

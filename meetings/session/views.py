@@ -5,13 +5,14 @@ interventions for the report."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,10 +21,17 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import State
-from meetings.models import Delegation, FloorRequest, Meeting
+from meetings.models import (
+    Delegation,
+    FloorRequest,
+    Meeting,
+    Nomination,
+    OnlineLink,
+    OnlineLinkKind,
+)
 from meetings.views import visible_meeting
 
-from . import queries, room, speakers
+from . import hybrid, queries, room, speakers
 
 
 def session_section(request: HttpRequest, pk: int) -> HttpResponse:
@@ -54,7 +62,12 @@ def _back(meeting: Meeting) -> str:
 
 
 def _answer(
-    request: HttpRequest, meeting: Meeting, act: Callable[[], Any], done: str
+    request: HttpRequest,
+    meeting: Meeting,
+    act: Callable[[], Any],
+    done: str,
+    *,
+    back: str = "",
 ) -> HttpResponse:
     """Run a service for a POST: the page's script gets JSON (``error`` says why a service
     refused), a form without script goes back to the meeting page with a message."""
@@ -68,7 +81,7 @@ def _answer(
         if is_fetch(request):
             return JsonResponse({"ok": True, "message": done})
         messages.success(request, done)
-    return redirect(_back(meeting))
+    return redirect(back or _back(meeting))
 
 
 def _number(value: str | None) -> int:
@@ -235,3 +248,130 @@ def session_interventions(request: AuthenticatedRequest, pk: int) -> HttpRespons
         "meetings/session/interventions.html",
         {"meeting": meeting, "interventions": queries.interventions(meeting)},
     )
+
+
+# --- Who is here: in person or online, the online links, attendance per day ------------------
+
+
+@login_required
+def session_online_link(request: AuthenticatedRequest, pk: int, link_pk: int) -> HttpResponse:
+    """The platform's door to an online link: the policy decides, the day's attendance online
+    is recorded, then the browser goes on to the address (which no page, e-mail or feed
+    shows)."""
+    meeting = visible_meeting(request, pk)
+    link = OnlineLink.objects.select_related("meeting").filter(pk=link_pk, meeting=meeting).first()
+    if link is None:
+        raise Http404
+    try:
+        address = hybrid.open_online_link(user=request.user, link=link)
+    except PermissionDenied as error:
+        raise Http404 from error
+    response = HttpResponseRedirect(address)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _acting_delegations(request: AuthenticatedRequest, meeting: Meeting) -> set[int]:
+    if permissions.can_manage_registration(request.user, meeting):
+        return set(meeting.delegations.values_list("pk", flat=True))
+    states = permissions.nominating_states(request.user, meeting.dialogue_id)
+    return set(meeting.delegations.filter(state_id__in=states).values_list("pk", flat=True))
+
+
+@login_required
+def session_participation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """In person or online, and the speakers online, for the delegations the person acts for
+    (a focal point: their state's; the secretariat: all, and the meeting's online links)."""
+    meeting = visible_meeting(request, pk)
+    delegations = _acting_delegations(request, meeting)
+    if not delegations:
+        raise Http404
+    manager = permissions.can_manage_registration(request.user, meeting)
+    if request.method == "POST":
+        post = request.POST
+        try:
+            if post.get("action") == "link" and manager:
+                hybrid.set_online_link(
+                    by=request.user,
+                    meeting=meeting,
+                    kind=post.get("kind", ""),
+                    language=post.get("language", ""),
+                    url=post.get("url", "").strip(),
+                )
+            else:
+                nomination = Nomination.objects.filter(
+                    pk=_number(post.get("nomination")),
+                    meeting=meeting,
+                    delegation_id__in=delegations,
+                ).first()
+                if nomination is None:
+                    raise Http404
+                hybrid.choose_participation(
+                    by=request.user,
+                    nomination=nomination,
+                    mode=post.get("mode", ""),
+                    speaker=post.get("speaker") == "1",
+                )
+        except ValidationError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("session_participation", pk=meeting.pk)
+    day = hybrid.today_at(meeting)
+    return render(
+        request,
+        "meetings/session/participation.html",
+        {
+            "meeting": meeting,
+            "rows": queries.attendance_rows(meeting, day, delegations),
+            "manager": manager,
+            "links": OnlineLink.objects.filter(meeting=meeting) if manager else [],
+            "link_kinds": OnlineLinkKind.choices,
+            "languages": list(dict.fromkeys([*meeting.languages, *meeting.interpretation])),
+        },
+    )
+
+
+@login_required
+def session_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The desk's attendance per day: each approved participant present in the room or
+    online, and the counts per delegation (re-fetched live on ``attendance.recorded``)."""
+    meeting = visible_meeting(request, pk)
+    if not permissions.can_manage_registration(request.user, meeting):
+        raise Http404
+    days = hybrid.meeting_days(meeting)
+    asked = request.POST.get("day") or request.GET.get("day") or ""
+    try:
+        day = datetime.date.fromisoformat(asked)
+    except ValueError:
+        today = hybrid.today_at(meeting)
+        day = today if today in days else days[0]
+    if request.method == "POST":
+        nomination = Nomination.objects.filter(
+            pk=_number(request.POST.get("nomination")), meeting=meeting
+        ).first()
+        if nomination is None:
+            raise Http404
+        return _answer(
+            request,
+            meeting,
+            lambda: hybrid.record_attendance(
+                by=request.user, nomination=nomination, day=day, mode=request.POST.get("mode", "")
+            ),
+            _("Attendance recorded."),
+            back=reverse("session_attendance", args=[meeting.pk]) + f"?day={day.isoformat()}",
+        )
+    context = {
+        "meeting": meeting,
+        "day": day,
+        "days": days,
+        "rows": queries.attendance_rows(meeting, day),
+        "counts": queries.attendance_counts(meeting, day),
+    }
+    template = (
+        "meetings/session/_attendance.html"
+        if is_fetch(request)
+        else "meetings/session/attendance.html"
+    )
+    return render(request, template, context)

@@ -189,6 +189,7 @@ def build_session(world: World, built: Scene) -> dict[str, Any]:
 
 def _build_session(world: World, built: Scene) -> dict[str, Any]:
     from meetings import session
+    from meetings.session import hybrid
 
     staff, chair = world.person("secretariat_staff"), world.person("chair")
     registered = build_registration(world, built)
@@ -202,14 +203,30 @@ def _build_session(world: World, built: Scene) -> dict[str, Any]:
         session.open_item(by=chair, meeting=meeting, item_key=built.ids["agenda_item"])
         session.set_delay(by=staff, meeting=meeting, minutes=10)
         session.request_floor(by=world.person("delegate_a"), meeting=meeting)
-    return {"meeting": meeting}
+    # Hybrid: delegate A takes part online as Georgia's speaker.
+    meeting = meeting_services.change_meeting(by=staff, meeting=meeting, format="hybrid")
+    speaker, listener = (
+        hybrid.set_online_link(
+            by=staff, meeting=meeting, kind=kind, url=f"https://meet.example.org/{kind}-secret"
+        )
+        for kind in ("speaker", "listener")
+    )
+    hybrid.choose_participation(
+        by=world.person("focal_point_a"),
+        nomination=registered["nomination_a"],
+        mode="online",
+        speaker=True,
+    )
+    return {"meeting": meeting, "speaker": speaker, "listener": listener}
 
 
 def _session(world: World, built: Scene) -> None:
     """Every event of the session on the public meeting: an item opened, the delay stated,
     Georgia asking for the floor, withdrawing, on the list again by the tour de table, the list
-    closed, the floor given and ended, the item closed."""
+    closed, the floor given and ended, the item closed; delegate A's attendance online
+    (``delegation_a``)."""
     from meetings import session
+    from meetings.session import hybrid
 
     staff, chair = world.person("secretariat_staff"), world.person("chair")
     meeting = build_session(world, built)["meeting"]
@@ -222,6 +239,13 @@ def _session(world: World, built: Scene) -> None:
         session.give_floor(by=chair, meeting=meeting)
         session.end_floor(by=staff, meeting=meeting)
         session.close_item(by=chair, meeting=meeting)
+    with built.publishing("delegation_a"):
+        hybrid.record_attendance(
+            by=staff,
+            nomination=request,
+            day=meeting.starts_at.astimezone(meeting.zone).date(),
+            mode="online",
+        )
 
 
 # --- Documents ---------------------------------------------------------------------------------
@@ -505,4 +529,5 @@ PART_OF_PREFIX = {
     "documents": "documents",
     "session": "session",
     "floor": "session",
+    "attendance": "session",
 }

@@ -178,3 +178,39 @@ def test_desk_records_attendance_per_day_on_the_meeting_days_only(
         )
     page = client_for(staff).get(f"/meetings/{room.meeting.pk}/session/attendance/?day=2027-03-10")
     assert "Georgia" in page.content.decode()
+
+
+def test_certificate_states_the_days_attended_in_the_room_and_online(
+    world: World, room: InSession
+) -> None:
+    from meetings.registration.printing import letters
+
+    staff = world.person("secretariat_staff")
+    nomination = _nomination(room, room.delegate_a)
+    hybrid.record_attendance(
+        by=staff, nomination=nomination, day=datetime.date(2027, 3, 10), mode="online"
+    )
+    values = letters.values_for(Nomination.objects.get(pk=nomination.pk), "en")
+    assert (
+        values["days_attended"] == f"{letters.full_date(datetime.date(2027, 3, 10), 'en')} (online)"
+    )
+    assert letters.refusal(nomination, "certificate") is None  # attended online, never checked in
+
+
+def test_statistics_count_participant_days_in_the_room_and_online(
+    world: World, room: InSession
+) -> None:
+    from meetings.registration.participants import reports
+
+    staff = world.person("secretariat_staff")
+    for person, mode in ((room.delegate_a, "in_person"), (room.delegate_b, "online")):
+        hybrid.record_attendance(
+            by=staff,
+            nomination=_nomination(room, person),
+            day=datetime.date(2027, 3, 10),
+            mode=mode,
+        )
+    figures = reports.statistics(room.meeting)
+    assert (figures.days_in_person, figures.days_online) == (1, 1)
+    year = reports.dialogue_statistics(world.dialogue, 2027).statistics
+    assert (year.days_in_person, year.days_online) == (1, 1)

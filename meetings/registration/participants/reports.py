@@ -21,6 +21,7 @@ pages show the others, and the statistics count them by status.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import unicodedata
 from collections import defaultdict
@@ -37,6 +38,7 @@ from django.utils.translation import ngettext
 from dialogue import permissions
 from dialogue.models import Dialogue, in_language
 from meetings.models import (
+    AttendanceDay,
     Category,
     Funding,
     Gender,
@@ -283,6 +285,10 @@ class RegistrationStatistics:
     states: int
     organisations: int
     erased: int
+    # Participant-days (``AttendanceDay``: a participant present on one day), in the room and
+    # online: what donors count for a hybrid meeting.
+    days_in_person: int = 0
+    days_online: int = 0
 
 
 @dataclass(frozen=True)
@@ -405,15 +411,27 @@ def _statistics(cube: _Cube, *, collect_gender: bool) -> RegistrationStatistics:
     )
 
 
+def participant_days(meeting_ids: Iterable[int]) -> dict[str, int]:
+    """Participant-days in the room and online (``AttendanceDay`` rows), in one query."""
+    counts = dict(
+        AttendanceDay.objects.filter(nomination__meeting_id__in=list(meeting_ids))
+        .values_list("mode")
+        .annotate(days=Count("pk"))
+        .values_list("mode", "days")
+    )
+    return {"days_in_person": counts.get("in_person", 0), "days_online": counts.get("online", 0)}
+
+
 def statistics(meeting: Meeting) -> RegistrationStatistics:
-    """The meeting's figures for donor reporting, in two queries (the registration settings,
-    for whether gender is asked; the nominations, grouped)."""
+    """The meeting's figures for donor reporting, in three queries (the registration settings,
+    for whether gender is asked; the nominations, grouped; the participant-days)."""
     collect_gender = bool(
         RegistrationSettings.objects.filter(meeting_id=meeting.pk)
         .values_list("collect_gender", flat=True)
         .first()
     )
-    return _statistics(_cube([meeting.pk]), collect_gender=collect_gender)
+    figures = _statistics(_cube([meeting.pk]), collect_gender=collect_gender)
+    return dataclasses.replace(figures, **participant_days([meeting.pk]))
 
 
 def meetings_of_year(dialogue: Dialogue, year: int) -> list[Meeting]:
@@ -439,7 +457,7 @@ def meetings_of_year(dialogue: Dialogue, year: int) -> list[Meeting]:
 
 def dialogue_statistics(dialogue: Dialogue, year: int) -> DialogueStatistics:
     """The figures of a dialogue's meetings in ``year`` (see ``meetings_of_year``), each and
-    all together: two queries whatever the number of meetings. A person who took part in three
+    all together: three queries whatever the number of meetings. A person who took part in three
     meetings counts three times (a participation is what donors fund); gender is shown when any
     of the meetings asked for it."""
     meetings = meetings_of_year(dialogue, year)
@@ -454,7 +472,10 @@ def dialogue_statistics(dialogue: Dialogue, year: int) -> DialogueStatistics:
         dialogue=dialogue,
         year=year,
         meetings=tuple(MeetingFigures(m, per_meeting.get(m.pk, Figures())) for m in meetings),
-        statistics=_statistics(cube, collect_gender=collect_gender),
+        statistics=dataclasses.replace(
+            _statistics(cube, collect_gender=collect_gender),
+            **participant_days(m.pk for m in meetings),
+        ),
     )
 
 

@@ -674,7 +674,8 @@ def _queries(client: Client, path: str) -> int:
 
 # Signed in: the session, the user, the meeting, the roles (4). Then the nominations (1); a page
 # adds the unread count of the header (1), the secretariat's public page the number approved
-# (1); statistics read whether gender is asked (1) and the participant-days (1). Anonymous: the meeting and the nominations.
+# (1); statistics read whether gender is asked (1) and the participant-days (1). Anonymous:
+# the meeting and the nominations.
 EXPECTED_QUERIES = {
     ("anonymous", "/meetings/{pk}/participants/"): 2,
     ("focal_point_a", "/meetings/{pk}/participants/"): 6,

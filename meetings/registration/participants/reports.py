@@ -411,7 +411,9 @@ def _statistics(cube: _Cube, *, collect_gender: bool) -> RegistrationStatistics:
     )
 
 
-def participant_days(meeting_ids: Iterable[int]) -> dict[str, int]:
+def with_participant_days(
+    figures: RegistrationStatistics, meeting_ids: Iterable[int]
+) -> RegistrationStatistics:
     """Participant-days in the room and online (``AttendanceDay`` rows), in one query."""
     counts = dict(
         AttendanceDay.objects.filter(nomination__meeting_id__in=list(meeting_ids))
@@ -419,7 +421,11 @@ def participant_days(meeting_ids: Iterable[int]) -> dict[str, int]:
         .annotate(days=Count("pk"))
         .values_list("mode", "days")
     )
-    return {"days_in_person": counts.get("in_person", 0), "days_online": counts.get("online", 0)}
+    return dataclasses.replace(
+        figures,
+        days_in_person=counts.get("in_person", 0),
+        days_online=counts.get("online", 0),
+    )
 
 
 def statistics(meeting: Meeting) -> RegistrationStatistics:
@@ -431,7 +437,7 @@ def statistics(meeting: Meeting) -> RegistrationStatistics:
         .first()
     )
     figures = _statistics(_cube([meeting.pk]), collect_gender=collect_gender)
-    return dataclasses.replace(figures, **participant_days([meeting.pk]))
+    return with_participant_days(figures, [meeting.pk])
 
 
 def meetings_of_year(dialogue: Dialogue, year: int) -> list[Meeting]:
@@ -472,9 +478,8 @@ def dialogue_statistics(dialogue: Dialogue, year: int) -> DialogueStatistics:
         dialogue=dialogue,
         year=year,
         meetings=tuple(MeetingFigures(m, per_meeting.get(m.pk, Figures())) for m in meetings),
-        statistics=dataclasses.replace(
-            _statistics(cube, collect_gender=collect_gender),
-            **participant_days(m.pk for m in meetings),
+        statistics=with_participant_days(
+            _statistics(cube, collect_gender=collect_gender), [m.pk for m in meetings]
         ),
     )
 

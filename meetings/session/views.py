@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -49,8 +50,6 @@ def session_now(request: HttpRequest, pk: int) -> HttpResponse:
     the floor and the list of speakers; no controls. As public as the meeting's agenda; shows
     delegations, never a person (it is rendered as an anonymous visitor sees it)."""
     meeting = visible_meeting(request, pk)
-    from django.contrib.auth.models import AnonymousUser
-
     # What a room's screen shows is the same for everyone: nobody's own place, no controls.
     view = queries.session_view(AnonymousUser(), meeting)
     template = "meetings/session/_now.html" if is_fetch(request) else "meetings/session/now.html"

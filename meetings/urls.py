@@ -4,6 +4,7 @@ from . import embed, views
 from .calendar.views import urlpatterns as calendar_urls
 from .outcomes.views import urlpatterns as outcome_urls
 from .registration.urls import urlpatterns as registration_urls
+from .session.urls import urlpatterns as session_urls
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
@@ -31,4 +32,5 @@ urlpatterns = [
     *calendar_urls,
     *outcome_urls,
     *registration_urls,
+    *session_urls,
 ]

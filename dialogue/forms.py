@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from . import permissions
 from .fields import OneLineField
 from .models import Announcement, Dialogue, Organisation, RoleKind, State, User
+from .time_zones import TimeZoneField
 
 
 class SignupProfileForm(forms.Form):
@@ -40,6 +41,8 @@ class SignupProfileForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+
     class Meta:
         model = User
         fields = ["full_name", "title", "affiliation", "preferred_language", "time_zone"]

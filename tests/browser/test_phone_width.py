@@ -86,9 +86,9 @@ def _scene() -> Scene:
     )
     meeting = budapest.istanbul_som(
         by=staff,
-        title_en="Senior Officials' Meeting on Return, Readmission and Reintegration",
+        title={"en": "Senior Officials' Meeting on Return, Readmission and Reintegration"},
         venue_name="Conference Centre of the Ministry of Interior",
-        city="Istanbul",
+        city={"en": "Istanbul"},
     )
     for hour, title in enumerate(
         ["Opening and adoption of the agenda", "Readmission cooperation: state of play", "Lunch"]
@@ -96,7 +96,7 @@ def _scene() -> Scene:
         agenda.add_item(
             by=staff,
             meeting=meeting,
-            title_en=title,
+            title={"en": title},
             starts_at=START + datetime.timedelta(hours=hour),
             duration_minutes=50,
             presenter_name="Ambassador Extraordinary and Plenipotentiary",
@@ -128,7 +128,9 @@ def _scene() -> Scene:
         dialogue=budapest.dialogue,
         meeting=meeting,
         kind="background_paper",
-        title_en="Background paper on the implementation of readmission agreements in the region",
+        title={
+            "en": "Background paper on the implementation of readmission agreements in the region"
+        },
         marking="participants",
         language="en",
         upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),

@@ -27,15 +27,15 @@ def two_days(world: World, staff: User) -> Meeting:
     meeting = istanbul_meeting(world, ends_at=START + datetime.timedelta(days=1, hours=8))
     # Entered out of order: the second day's item first, the afternoon before the morning.
     agenda.add_item(
-        by=staff, meeting=meeting, title_en="Day two opening", starts_at=START + 24 * HOUR
+        by=staff, meeting=meeting, title={"en": "Day two opening"}, starts_at=START + 24 * HOUR
     )
     agenda.add_item(
-        by=staff, meeting=meeting, title_en="Afternoon talk", starts_at=START + 5 * HOUR
+        by=staff, meeting=meeting, title={"en": "Afternoon talk"}, starts_at=START + 5 * HOUR
     )
     agenda.add_item(
         by=staff,
         meeting=meeting,
-        title_en="Morning talk",
+        title={"en": "Morning talk"},
         starts_at=START,
         ends_at=START + HOUR,
     )

@@ -61,10 +61,8 @@ def test_desk_lists_a_draft_for_comment_until_the_state_answers(
         by=staff,
         meeting=meeting,
         kind="conclusions",
-        title_en="Istanbul conclusions",
-        title_ru="",
-        text_en="We agree.",
-        text_ru="",
+        title={"en": "Istanbul conclusions"},
+        text={"en": "We agree."},
     )
     deadline = START - datetime.timedelta(days=2)
     outcomes.share_for_comment(by=staff, outcome=draft, deadline=deadline)
@@ -85,7 +83,7 @@ def test_desk_lists_papers_to_acknowledge_for_their_recipient(
         dialogue=world.dialogue,
         meeting=meeting,
         kind="background_paper",
-        title_en="Paper",
+        title={"en": "Paper"},
         marking="member_states",
         language="en",
         upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
@@ -108,7 +106,7 @@ def test_desk_lists_papers_to_acknowledge_for_their_recipient(
 def test_desk_puts_the_soonest_deadline_first(world: World, open_meeting: Meeting) -> None:
     later = istanbul_meeting(
         world,
-        title_en="Later SOM",
+        title={"en": "Later SOM"},
         starts_at=START + datetime.timedelta(days=30),
         ends_at=START + datetime.timedelta(days=30, hours=8),
     )
@@ -139,7 +137,7 @@ def test_desk_puts_the_soonest_deadline_first(world: World, open_meeting: Meetin
 def test_dialogue_page_lists_upcoming_and_recent_meetings_with_their_facts(
     world: World, open_meeting: Meeting
 ) -> None:
-    past = istanbul_meeting(world, title_en="Last year's SOM")
+    past = istanbul_meeting(world, title={"en": "Last year's SOM"})
     # Moved into the past behind the services' back: what the page shows is the point here.
     Meeting.objects.filter(pk=past.pk).update(
         starts_at=datetime.datetime(2026, 3, 10, 6, 0, tzinfo=datetime.UTC),

@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST = 127.0.0.1
 PORT = 8000
+# The address in the links of e-mails and calendars: where `make run` serves, unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Where `make test` finds the real services for its second pass.
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -24,10 +26,10 @@ $(VENV)/.dev: requirements-dev.lock | $(BIN)/python
 
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py load_demo
+	SITE_URL="$(SITE_URL)" $(BIN)/python manage.py load_demo
 	@echo
-	@echo "Serving at http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	@bin/serve $(HOST) $(PORT)
+	@echo "Serving at http://$(HOST):$(PORT)/, links in e-mails and calendars to $(SITE_URL)  (Ctrl-C stops it)"
+	@SITE_URL="$(SITE_URL)" bin/serve $(HOST) $(PORT)
 
 totp: $(VENV)/.runtime
 	@$(BIN)/python manage.py demo_totp

@@ -25,6 +25,7 @@ from .models import (
     ThematicArea,
     User,
 )
+from .time_zones import TimeZoneField
 from .translations import site_languages
 
 
@@ -267,6 +268,11 @@ class UserAdmin(admin.ModelAdmin):
         "last_login",
     ]
     readonly_fields = ["email", "date_joined", "last_login"]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "time_zone":
+            return TimeZoneField()  # the same picker as the profile: usual zones first
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return permissions.people_visible_to(request.user)

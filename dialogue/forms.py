@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from . import permissions
 from .fields import OneLineField
 from .models import Announcement, Dialogue, Organisation, RoleKind, State, User
+from .time_zones import TimeZoneField
 from .translations import TranslationsFormField
 
 
@@ -41,6 +42,8 @@ class SignupProfileForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+
     class Meta:
         model = User
         fields = ["full_name", "title", "affiliation", "preferred_language", "time_zone"]

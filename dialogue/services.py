@@ -131,7 +131,7 @@ def _send_invitation_mail(sent: SentInvitation, *, base_url: str, language: str)
     with translation.override(language):
         context = {
             "invitation": invitation,
-            "link": f"{base_url}{sent.path}",
+            "link": f"{(base_url or settings.SITE_URL).rstrip('/')}{sent.path}",
             "valid_days": settings.INVITATION_VALID_DAYS,
         }
         subject = _("Invitation to the %(dialogue)s platform") % {

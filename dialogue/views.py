@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.inbox import follow_choice
 
-from . import announcements, permissions, queries, services
+from . import announcements, desk, permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import AnnouncementForm, InvitationForm, ProfileForm
 from .http import AuthenticatedRequest, next_or, show_refusal
@@ -39,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         body_count=Count("bodies", distinct=True),
     )
     context: dict[str, Any] = {
+        "needs": desk.needs_of(request.user),
         "dialogues": dialogues,
         "upcoming_meetings": permissions.meetings_visible_to(request.user)
         .filter(ends_at__gte=timezone.now())

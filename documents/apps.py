@@ -14,6 +14,11 @@ class DocumentsConfig(AppConfig):
         from . import demo, events  # noqa: F401 - events registers its types
 
         DEMO_LOADERS.append(demo.load_demo_documents)
+        from dialogue import desk
+
+        from .desk import acknowledgement_needs
+
+        desk.register(acknowledgement_needs)
         audiences.register_audience("document", rule=audiences.receives_document_event)
         audiences.register_audience(
             "circulation",

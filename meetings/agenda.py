@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -134,7 +135,7 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
             children.setdefault(item.parent_id, []).append(item)
     ordered = [x for session in sessions for x in (session, *children.get(session.pk, []))]
     result: list[dict[str, Any]] = []
-    number, cursor = 0, None
+    cursor = None
     for item in ordered:
         start = item.starts_at or cursor
         end = item.ends_at or (
@@ -144,18 +145,12 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
         )
         if item.kind != AgendaItem.Kind.SESSION:
             cursor = end or cursor
-        label = ""
-        hidden = item.internal or (item.parent is not None and item.parent.internal)
-        # Internal items take no number: participants would see a gap in the numbering.
-        if item.kind == AgendaItem.Kind.ITEM and not hidden:
-            number += 1
-            label = str(number)
         result.append(
             {
                 "key": item.pk,
                 "parent": item.parent_id,
                 "kind": item.kind,
-                "number": label,
+                "number": "",
                 "title_i18n": item.title_i18n.as_dict(),
                 "description_i18n": item.description_i18n.as_dict(),
                 "starts_at": start.isoformat() if start else None,
@@ -168,7 +163,23 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
             }
         )
     _sessions_span_their_items(result)
+    _number_in_time_order(result)
     return result
+
+
+def _number_in_time_order(rows: list[dict[str, Any]]) -> None:
+    """Number the items as the programme reads (by day and time, a session's items under it),
+    whatever order they were entered in. Internal items take no number: participants would see
+    a gap in the numbering."""
+    internal = {r["key"] for r in rows if r["internal"]}
+    number = 0
+    for day in agenda_days(rows, datetime.UTC):
+        for row in day.rows:
+            if row["kind"] == AgendaItem.Kind.ITEM and not (
+                row["internal"] or row["parent"] in internal
+            ):
+                number += 1
+                row["number"] = str(number)
 
 
 def _sessions_span_their_items(rows: list[dict[str, Any]]) -> None:
@@ -365,3 +376,54 @@ def visible_changes(
     if permissions.can_see_internal_agenda(user, release.meeting):
         return list(release.changes)
     return difference(public_items(previous.items if previous else []), public_items(release.items))
+
+
+# --- Reading the agenda as a programme ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgendaDay:
+    """The rows of one day of the agenda, in the order of their times; ``date`` is None for
+    rows before any time is set."""
+
+    date: datetime.date | None
+    rows: list[dict[str, Any]]
+
+
+def _start(row: dict[str, Any]) -> datetime.datetime | None:
+    value = row.get("starts_at")
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _in_time_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stable order by start; a row without a start keeps its place after the row before it."""
+    keyed: list[tuple[datetime.datetime | None, int, dict[str, Any]]] = []
+    last: datetime.datetime | None = None
+    for index, row in enumerate(rows):
+        start = _start(row) or last
+        last = start
+        keyed.append((start, index, row))
+    floor = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+    keyed.sort(key=lambda entry: (entry[0] or floor, entry[1]))
+    return [row for _start_at, _index, row in keyed]
+
+
+def agenda_days(items: list[dict[str, Any]], zone: datetime.tzinfo) -> list[AgendaDay]:
+    """The rows of an agenda grouped by day in the meeting's zone, each day in time order:
+    sessions by their start, the items of a session by theirs inside it. A session's items stay
+    under it (on the session's day)."""
+    children: dict[Any, list[dict[str, Any]]] = {}
+    for row in items:
+        if row["parent"] is not None:
+            children.setdefault(row["parent"], []).append(row)
+    days: list[AgendaDay] = []
+    for block in _in_time_order([row for row in items if row["parent"] is None]):
+        start = _start(block) or next(
+            (s for s in map(_start, children.get(block["key"], [])) if s), None
+        )
+        date = start.astimezone(zone).date() if start else (days[-1].date if days else None)
+        if not days or days[-1].date != date:
+            days.append(AgendaDay(date, []))
+        days[-1].rows.append(block)
+        days[-1].rows.extend(_in_time_order(children.get(block["key"], [])))
+    return days

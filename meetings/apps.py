@@ -22,6 +22,13 @@ class MeetingsConfig(AppConfig):
         from .session import events as session_events  # noqa: F401 - registers its types
 
         ical.attach_invitations()
+        from dialogue import desk
+
+        from .outcomes.desk import comment_needs
+        from .registration.desk import registration_needs
+
+        desk.register(registration_needs)
+        desk.register(comment_needs)
         queries.MEETING_PAGE_COLUMNS.append(registration_queries.meeting_page_columns)
         DEMO_LOADERS.append(demo.load_demo_meetings)
         audiences.register_audience("meeting", rule=audiences.receives_meeting_event)

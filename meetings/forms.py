@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.models import Body, Dialogue
+from dialogue.time_zones import TimeZoneField
 from dialogue.translations import TranslationsFormField, language_name
 
 from .agenda import ITEM_FIELDS
@@ -24,6 +25,10 @@ LANGUAGE_CHOICES = [
 class MeetingForm(forms.ModelForm):
     """Start and end are entered as local times in the meeting's own time zone."""
 
+    time_zone = TimeZoneField(
+        label=_("Time zone"),
+        help_text=_("The zone of the meeting's place: its times are entered and shown in it."),
+    )
     starts_at = forms.DateTimeField(
         label=_("Starts (local time)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )

@@ -59,7 +59,7 @@ UID_DOMAIN = "dialogue-platform"
 PRODID = "-//ICMPD//Dialogue platform//EN"
 # Raise when the same meetings start to give different bytes (a new property, another layout),
 # so that ETags and cached feeds of the old layout are not served any more.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 # The years the VTIMEZONE components describe: wider than any meeting the platform holds.
 ZONE_FIRST_DATE = datetime.date(1990, 1, 1)
 ZONE_LAST_DATE = datetime.date(2040, 1, 1)
@@ -97,6 +97,10 @@ def event_status(status: str) -> str:
 
 def meeting_page_url(meeting_id: int) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("meeting_detail", args=[meeting_id])
+
+
+def agenda_page_url(meeting_id: int) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("agenda", args=[meeting_id])
 
 
 @functools.cache
@@ -174,6 +178,8 @@ def _description(meeting: Meeting, url: str) -> str:
     if meeting.description:
         lines.append(meeting.description)
     lines.append(url)
+    # Subscribers look here for the programme: where the agenda is, always current.
+    lines.append(_("Agenda: %(url)s") % {"url": agenda_page_url(meeting.pk)})
     return "\n\n".join(lines)
 
 

@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from dialogue import permissions
 from dialogue.models import User
 from meetings import events
-from meetings.models import Meeting, Nomination, NominationStatus, RegistrationSettings
+from meetings.models import Funding, Meeting, Nomination, NominationStatus, RegistrationSettings
 
 from . import access, locks, notify
+from .nominations import decide_funding
 
 S = NominationStatus
 
@@ -194,16 +195,26 @@ def withdraw(*, by: User, nomination: Nomination, reason: str = "") -> Nominatio
 class BulkResult:
     done: list[Nomination] = field(default_factory=list)
     refused: list[tuple[Nomination, str]] = field(default_factory=list)
+    funded: list[Nomination] = field(default_factory=list)
 
 
 BULK_ACTIONS = ("approve", "waitlist", "reject")
 
 
 def bulk_decide(
-    *, by: User, meeting: Meeting, nomination_ids: Iterable[int], action: str, reason: str = ""
+    *,
+    by: User,
+    meeting: Meeting,
+    nomination_ids: Iterable[int],
+    action: str,
+    reason: str = "",
+    fund_ids: Iterable[int] = (),
 ) -> BulkResult:
     """Approve, waitlist or reject many nominations, each through the same action as one at a
-    time (its own transaction, the same rules). Ids ``by`` may not see are ignored."""
+    time (its own transaction, the same rules). Ids ``by`` may not see are ignored. Approving,
+    the nominations in ``fund_ids`` are also granted a funded seat (``decide_funding``, the
+    same count of funded seats); a grant refused leaves the approval standing and is listed
+    in ``refused`` with its reason."""
     access.check_manager(by, meeting)
     if action not in BULK_ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}")
@@ -214,6 +225,7 @@ def bulk_decide(
         .order_by("delegation_id", "nominated_at", "id")
     )
     result = BulkResult()
+    funded = set(fund_ids)
     for nomination in chosen:
         try:
             if action == "approve":
@@ -224,6 +236,17 @@ def bulk_decide(
                 done = reject(by=by, nomination=nomination, reason=reason)
         except ValidationError as error:
             result.refused.append((nomination, " ".join(error.messages)))
-        else:
-            result.done.append(done)
+            continue
+        result.done.append(done)
+        if action == "approve" and done.pk in funded and done.funding != Funding.GRANTED:
+            try:
+                result.funded.append(decide_funding(by=by, nomination=done, granted=True))
+            except ValidationError as error:
+                result.refused.append(
+                    (
+                        done,
+                        _("Approved, but travel support was not granted: %(reason)s")
+                        % {"reason": " ".join(error.messages)},
+                    )
+                )
     return result

@@ -420,12 +420,23 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         nomination_ids=form.cleaned_data["nominations"],
         action=form.cleaned_data["action"],
         reason=form.cleaned_data["reason"],
+        fund_ids=[int(v) for v in request.POST.getlist("fund") if v.isdigit()],
     )
     if result.done:
         messages.success(
             request,
             ngettext("%(n)d nomination done.", "%(n)d nominations done.", len(result.done))
             % {"n": len(result.done)},
+        )
+    if result.funded:
+        messages.success(
+            request,
+            ngettext(
+                "Travel support granted to %(n)d person.",
+                "Travel support granted to %(n)d people.",
+                len(result.funded),
+            )
+            % {"n": len(result.funded)},
         )
     for nomination, message in result.refused:
         messages.error(request, f"{nomination.full_name}: {message}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import warnings
 from decimal import Decimal
@@ -274,3 +275,40 @@ def test_csv_cells_lose_control_characters_and_cannot_hide_a_formula_behind_one(
     )
 
     assert read_csv(to_csv(table))[1:] == [["'=cmd|' /C calc'!A0"], ["abc"]]
+
+
+def test_csv_headers_are_unique_and_moments_carry_their_offset() -> None:
+    moment = datetime.datetime(2027, 3, 10, 6, 12, tzinfo=datetime.UTC)
+    table = Table(
+        title="T",
+        columns=["Name", "Name", "Arrived", "Day"],
+        groups=[TableGroup("Georgia", [["A", "B", moment, datetime.date(2027, 3, 10)]])],
+        group_label="Name",
+        time_zone="Europe/Istanbul",
+    )
+    rows = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig"))))
+    assert rows == [
+        ["Name", "Name (2)", "Name (3)", "Arrived (Europe/Istanbul)", "Day"],
+        ["Georgia", "A", "B", "2027-03-10T09:12+03:00", "2027-03-10"],
+    ]
+
+
+def test_xlsx_dates_are_date_cells_in_the_stated_zone() -> None:
+    moment = datetime.datetime(2027, 3, 10, 6, 12, tzinfo=datetime.UTC)
+    table = Table.ungrouped(
+        title="T",
+        columns=["Arrived", "Day"],
+        rows=[[moment, datetime.date(2027, 3, 10)]],
+        time_zone="Europe/Istanbul",
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert sheet is not None
+    assert sheet["A1"].value == "Arrived (Europe/Istanbul)"
+    assert sheet["A2"].is_date
+    # Excel's cells have no zone: the wall-clock time of Istanbul, as the header says.
+    assert sheet["A2"].value == datetime.datetime(2027, 3, 10, 9, 12, tzinfo=datetime.UTC).replace(
+        tzinfo=None
+    )
+    assert sheet["A2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["B2"].is_date
+    assert sheet["B2"].value.date() == datetime.date(2027, 3, 10)

@@ -358,8 +358,8 @@ def test_full_exports_for_the_secretariat_have_every_column(world: World, scene:
         "Phone",
         "Gender",
         "Travel support",
-        "Confirmed",
-        "Arrived",
+        "Confirmed (Europe/Istanbul)",
+        "Arrived (Europe/Istanbul)",
         "In the public list",
     ]
     by_name = {row[1]: row for row in rows[1:]}
@@ -374,10 +374,12 @@ def test_full_exports_for_the_secretariat_have_every_column(world: World, scene:
     nino = by_name["Nino Kapanadze"]
     assert nino[5:9] == ["nino@gov.example", "", "Female", "Granted"]
     assert nino[11] == "Yes"
-    # Times in the meeting's zone (Istanbul), as a spreadsheet sorts them.
+    # Times in the meeting's zone (Istanbul) with their offset: any program reads the instant.
     arrived = scene.people["nino"].checked_in_at
     assert arrived is not None
-    assert nino[10] == arrived.astimezone(scene.meeting.zone).strftime("%Y-%m-%d %H:%M")
+    assert nino[10] == arrived.astimezone(scene.meeting.zone).isoformat(timespec="minutes")
+    assert nino[10].endswith("+03:00")
+    assert datetime.datetime.fromisoformat(nino[10]) == arrived.replace(second=0, microsecond=0)
     # A phone number is text, never a formula.
     assert by_name["Giorgi Beridze"][6] == "'+995 32 200 0001"
     assert by_name["Giorgi Beridze"][11] == "No"
@@ -386,6 +388,12 @@ def test_full_exports_for_the_secretariat_have_every_column(world: World, scene:
 
     rows_xlsx = _xlsx_rows(_export(client, scene.meeting, "xlsx", "?full=1").content)
     assert [row[1] for row in rows_xlsx[1:]] == list(by_name)
+    # A real date cell at Istanbul's wall-clock time, the zone named in its header.
+    assert rows_xlsx[0][10] == "Arrived (Europe/Istanbul)"
+    nino_xlsx = next(row for row in rows_xlsx if row[1] == "Nino Kapanadze")
+    assert isinstance(nino_xlsx[10], datetime.datetime)
+    wall_clock = arrived.astimezone(scene.meeting.zone).replace(tzinfo=None)
+    assert abs(nino_xlsx[10] - wall_clock) < datetime.timedelta(seconds=1)
     pdf = flat(" ".join(page_texts(_export(client, scene.meeting, "pdf", "?full=1").content)))
     assert "Giorgi Beridze" in pdf
     assert "Full list for the secretariat" in pdf
@@ -520,16 +528,18 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
         'attachment; filename="BP-SOM-Istanbul-statistics-2027-03-10.csv"'
     )
     rows = read_csv(response.content)
+    # Unique headers, each saying what it counts.
     assert rows[0] == [
         "Breakdown",
-        "Breakdown",
-        "Nominations",
+        "Group",
+        "Nominations (all statuses)",
         "Participants (approved)",
-        "Travel support granted",
-        "Confirmed",
-        "Arrived",
-        "Attendance rate (%)",
+        "Travel support granted (people)",
+        "Confirmed their participation",
+        "Arrived (checked in)",
+        "Attendance rate (per cent of approved who arrived)",
     ]
+    assert len(set(rows[0])) == len(rows[0])
     assert rows[1] == ["Total", "All", "10", "6", "2", "2", "4", "66.7"]
     assert ["By gender", "Not given", "1", "0", "0", "0", "0", ""] in rows
     sheet = _xlsx_rows(client.get(f"/meetings/{scene.meeting.pk}/statistics.xlsx").content)

@@ -18,13 +18,23 @@ as text. Numbers, and text that is just a number ("-5", "+3.5"), are left as the
 the same guard although its text cells are never evaluated as written: the value survives being
 saved on as CSV from Excel. Control characters are taken out first (``dialogue.text``), so that a
 formula cannot hide behind one, and a line break in a cell is always ``\n``.
+
+Dates and times: a cell may be a ``datetime.date`` or an aware ``datetime.datetime``. XLSX
+writes them as real date cells (sortable, usable in formulas) at the wall-clock time of the
+table's ``time_zone``, whose name the column's header then states ("Arrived (Europe/Istanbul)");
+CSV writes ISO 8601 with the offset ("2027-03-10T09:12+03:00"), which every program reads
+back to the same instant; the PDF prints the wall-clock time. Header labels are made unique
+(a second "Breakdown" becomes "Breakdown (2)"): a spreadsheet or a CSV reader keyed by header
+would otherwise lose a column.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,7 +44,7 @@ import xlsxwriter
 from dialogue.text import multi_line, one_line
 from meetings.registration.printing import pdf
 
-Cell = str | int | float | Decimal | None
+Cell = str | int | float | Decimal | datetime.date | None
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
@@ -67,6 +77,8 @@ class Table:
     groups: Sequence[TableGroup]
     subtitle: str = ""
     group_label: str = ""
+    # The zone whose wall-clock time the date-and-time cells show (and their headers name).
+    time_zone: str = "UTC"
 
     def __post_init__(self) -> None:
         for group in self.groups:
@@ -85,13 +97,28 @@ class Table:
         columns: Sequence[str],
         rows: Sequence[Sequence[Cell]],
         subtitle: str = "",
+        time_zone: str = "UTC",
     ) -> Table:
         """A table of one unnamed group."""
-        return cls(title=title, columns=columns, groups=(TableGroup("", rows),), subtitle=subtitle)
+        return cls(
+            title=title,
+            columns=columns,
+            groups=(TableGroup("", rows),),
+            subtitle=subtitle,
+            time_zone=time_zone,
+        )
 
     @property
     def has_named_groups(self) -> bool:
         return any(group.heading for group in self.groups)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local(self, value: datetime.datetime) -> datetime.datetime:
+        """An aware moment at the table's wall-clock time (still aware)."""
+        return value.astimezone(self.zone)
 
 
 def neutralise_formula(text: str) -> str:
@@ -109,27 +136,64 @@ def _number_text(value: int | float | Decimal) -> str:
     return str(value)
 
 
-def _text(value: Cell) -> str:
-    """A cell as the PDF prints it."""
+def _text(value: Cell, table: Table) -> str:
+    """A cell as the PDF prints it (and the width of an XLSX column counts it)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return multi_line(value)
+    if isinstance(value, datetime.datetime):
+        return table.local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return _number_text(value)
 
 
-def _spreadsheet_text(value: Cell) -> str:
-    """A cell as CSV writes it: text guarded against formulas, numbers as they are."""
+def _spreadsheet_text(value: Cell, table: Table) -> str:
+    """A cell as CSV writes it: text guarded against formulas, numbers as they are, moments in
+    ISO 8601 with their offset."""
     if value is None:
         return ""
     if isinstance(value, str):
         return neutralise_formula(value)
+    if isinstance(value, datetime.datetime):
+        return table.local(value).isoformat(timespec="minutes")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return _number_text(value)
 
 
+def _has_moments(table: Table, index: int) -> bool:
+    return any(
+        isinstance(row[index], datetime.datetime) for group in table.groups for row in group.rows
+    )
+
+
+def unique_labels(labels: Sequence[str]) -> list[str]:
+    """The labels, a repeated one numbered from its second use: "Name", "Name (2)"."""
+    taken: set[str] = set()
+    result = []
+    for label in labels:
+        candidate, number = label, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{label} ({number})"
+        taken.add(candidate)
+        result.append(candidate)
+    return result
+
+
+def _labels(table: Table) -> list[str]:
+    """The header as people read it: unique, a column of moments naming the zone."""
+    columns = [
+        f"{label} ({table.time_zone})" if _has_moments(table, i) else label
+        for i, label in enumerate(table.columns)
+    ]
+    return unique_labels([table.group_label, *columns] if table.has_named_groups else columns)
+
+
 def _header(table: Table) -> list[str]:
-    labels = [table.group_label, *table.columns] if table.has_named_groups else [*table.columns]
-    return [neutralise_formula(label) for label in labels]
+    return [neutralise_formula(label) for label in _labels(table)]
 
 
 def _rows(table: Table) -> list[list[Cell]]:
@@ -150,7 +214,7 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(_header(table))
     for row in _rows(table):
-        writer.writerow([_spreadsheet_text(value) for value in row])
+        writer.writerow([_spreadsheet_text(value, table) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -206,13 +270,15 @@ def to_xlsx(table: Table) -> bytes:
     )
     wrap_format = workbook.add_format({"text_wrap": True, "valign": "top"})
     top_format = workbook.add_format({"valign": "top"})
+    moment_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm", "valign": "top"})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
 
     header = _header(table)
     rows = _rows(table)
     widths = [len(label) for label in header]
     for row in rows:
         for i, value in enumerate(row):
-            longest_line = max((len(line) for line in _text(value).split("\n")), default=0)
+            longest_line = max((len(line) for line in _text(value, table).split("\n")), default=0)
             widths[i] = max(widths[i], longest_line)
     formats = [wrap_format if width > XLSX_MAX_WIDTH else top_format for width in widths]
     for i, width in enumerate(widths):
@@ -226,6 +292,14 @@ def to_xlsx(table: Table) -> bytes:
                 continue
             if isinstance(value, str):
                 sheet.write_string(row_index, i, neutralise_formula(value), formats[i])
+            elif isinstance(value, datetime.datetime):
+                # Excel has no zones: the wall-clock time of the zone the header names.
+                local = table.local(value).replace(tzinfo=None)
+                sheet.write_datetime(row_index, i, local, moment_format)
+            elif isinstance(value, datetime.date):
+                sheet.write_datetime(
+                    row_index, i, datetime.datetime.combine(value, datetime.time()), date_format
+                )
             else:
                 sheet.write_number(row_index, i, float(value), formats[i])
 
@@ -246,13 +320,15 @@ def to_pdf(table: Table) -> bytes:
     right_aligned = []
     for i in range(len(table.columns)):
         values = [row[i] for group in table.groups for row in group.rows if row[i] is not None]
-        right_aligned.append(bool(values) and all(not isinstance(v, str) for v in values))
+        right_aligned.append(
+            bool(values) and all(isinstance(v, int | float | Decimal) for v in values)
+        )
     return pdf.render_table(
         title=table.title,
         subtitle=table.subtitle,
-        columns=table.columns,
+        columns=_labels(table)[1:] if table.has_named_groups else _labels(table),
         groups=[
-            (group.heading, [[_text(value) for value in row] for row in group.rows])
+            (group.heading, [[_text(value, table) for value in row] for row in group.rows])
             for group in table.groups
         ],
         right_aligned=right_aligned,

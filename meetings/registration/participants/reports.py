@@ -544,8 +544,8 @@ def participant_cells(person: ListedParticipant, meeting: Meeting, *, full: bool
             person.phone,
             person.gender_label,
             person.funding_label,
-            local_time(person.confirmed_at, meeting),
-            local_time(person.checked_in_at, meeting),
+            person.confirmed_at,
+            person.checked_in_at,
             _yes(person.listed_publicly),
         ]
     return cells
@@ -566,6 +566,7 @@ def participant_table(
         subtitle=_lines(_about_meeting(meeting), note, _as_of(meeting)),
         columns=participant_columns(full=full),
         group_label=_("Delegation"),
+        time_zone=meeting.time_zone,
         groups=[
             TableGroup(
                 delegation.name,
@@ -588,13 +589,14 @@ def _figure_cells(figures: Figures) -> list[Cell]:
 
 
 def figure_columns() -> list[str]:
+    """What each figure counts, said in its header (a file travels without the page)."""
     return [
-        _("Nominations"),
+        _("Nominations (all statuses)"),
         _("Participants (approved)"),
-        _("Travel support granted"),
-        _("Confirmed"),
-        _("Arrived"),
-        _("Attendance rate (%)"),
+        _("Travel support granted (people)"),
+        _("Confirmed their participation"),
+        _("Arrived (checked in)"),
+        _("Attendance rate (per cent of approved who arrived)"),
     ]
 
 
@@ -615,7 +617,7 @@ def _statistics_table(title: str, subtitle: str, stats: RegistrationStatistics) 
     return Table(
         title=title,
         subtitle=subtitle,
-        columns=[_("Breakdown"), *figure_columns()],
+        columns=[_("Group"), *figure_columns()],
         group_label=_("Breakdown"),
         groups=[
             TableGroup(heading, [[row.label, *_figure_cells(row.figures)] for row in rows])
@@ -665,5 +667,6 @@ def dialogue_statistics_table(report: DialogueStatistics) -> Table:
         subtitle=base.subtitle,
         columns=base.columns,
         group_label=base.group_label,
+        time_zone=base.time_zone,
         groups=[TableGroup(_("By meeting"), meeting_rows), *base.groups],
     )

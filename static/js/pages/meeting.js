@@ -12,9 +12,22 @@ function title(data) {
   return data.title_i18n?.[language] || data.title || "";
 }
 
+// "Also show my time" above the agenda is the reader's choice: kept across visits and across
+// the live swaps of the agenda (CSS shows the times when the box is ticked).
+const MY_TIME = "agenda-show-my-time";
+function keepMyTime() {
+  const box = document.getElementById(MY_TIME);
+  if (box) box.checked = localStorage.getItem(MY_TIME) === "1";
+}
+document.addEventListener("change", (event) => {
+  if (event.target.id === MY_TIME) localStorage.setItem(MY_TIME, event.target.checked ? "1" : "0");
+});
+keepMyTime();
+
 if (agenda?.dataset.fragment) {
   on("agenda.released", async (data) => {
     await refetchFragment(agenda);
+    keepMyTime();
     for (const key of data.changed_keys || []) {
       const row = document.getElementById(`agenda-item-${key}`);
       if (row) highlight(row);
@@ -65,6 +78,7 @@ if (documents?.dataset.fragment) {
         fetches.push(refetchFragment(agenda));
       }
       await Promise.allSettled(fetches);
+      keepMyTime();
       for (const item of data.documents || []) {
         highlight(document.getElementById(`document-${item.id}`));
         highlight(document.getElementById(`agenda-document-${item.id}`));

@@ -13,13 +13,24 @@ const TYPES = [
 // focal point's open meetings) is re-fetched when its registration changes.
 const sections = document.querySelectorAll("[data-registration-fragment]");
 
+// The queue's "select all": every nomination listed on this page (the filters decide which).
+document.addEventListener("change", (event) => {
+  if (event.target.id !== "pick-all") return;
+  for (const box of document.querySelectorAll('#bulk-form input[name="nominations"]')) {
+    box.checked = event.target.checked;
+  }
+});
+
 function keepInputs(section) {
-  const ticked = [...section.querySelectorAll("input[type=checkbox]:checked")].map((el) => el.value);
+  const ticked = [...section.querySelectorAll("input[type=checkbox]:checked")]
+    .map((el) => [el.name, el.value]);
   const typed = [...section.querySelectorAll("input[type=text], input[type=radio]:checked")]
     .map((el) => [el.id || `${el.name}=${el.value}`, el.value, el.type]);
   return () => {
-    for (const value of ticked) {
-      const box = section.querySelector(`input[type=checkbox][value="${CSS.escape(value)}"]`);
+    for (const [name, value] of ticked) {
+      const box = section.querySelector(
+        `input[type=checkbox][name="${CSS.escape(name)}"][value="${CSS.escape(value)}"]`,
+      );
       if (box) box.checked = true;
     }
     for (const [key, value, type] of typed) {

@@ -62,6 +62,7 @@ class Gender(models.TextChoices):
 class LetterLanguage(models.TextChoices):
     EN = "en", _("English")
     RU = "ru", _("Russian")
+    AR = "ar", _("Arabic")
 
 
 class RegistrationSettings(models.Model):

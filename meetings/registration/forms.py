@@ -9,6 +9,7 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.fields import OneLineField
@@ -195,6 +196,12 @@ class NomineeForm(forms.Form):
     ) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("idempotency_key", secrets.token_urlsafe(16))
+        # Letters default to the language the form is filled in (a focal point working in
+        # Arabic nominates for Arabic letters); the nominee's own preference, when known, is
+        # passed in as initial by the view.
+        interface = get_language() or "en"
+        if interface in LetterLanguage.values:
+            kwargs["initial"].setdefault("language", interface)
         super().__init__(*args, **kwargs)
         if categories is not None:
             category_field: Any = self.fields["category"]

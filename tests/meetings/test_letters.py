@@ -677,3 +677,25 @@ def test_check_in_page_has_the_scanner_field_the_camera_and_the_stream(
     assert 'data-decoder="/static/vendor/jsqr/jsQR.js"' in html
     assert "<script>" not in html
     assert " style=" not in html
+
+
+# --- Arabic ------------------------------------------------------------------------------------
+
+
+def test_invitation_letter_in_arabic_is_arabic_throughout_and_right_to_left(
+    world: World, open_meeting: Meeting
+) -> None:
+    nomination = _approved(
+        world, open_meeting, "fp.iraq@example.org", language="ar", **{**GEORGIAN}
+    )
+    data = letters.letter_for(_fresh(nomination), "invitation")
+    lines = [line.strip() for page in page_texts(data) for line in page.splitlines()]
+    assert "رسالة دعوة" in lines
+    assert "Nino Beridze" in lines
+    assert "ونتطلع إلى الترحيب بكم." in lines
+    assert any(line.startswith("وتفضلوا بقبول فائق الاحترام") for line in lines)
+    assert lines[0] == "Budapest Process"  # the dialogue's name, read first: the letterhead
+
+
+def test_arabic_letter_dates_are_written_in_arabic() -> None:
+    assert letters.full_date(datetime.date(2027, 3, 10), "ar") == "10\xa0مارس\xa02027"

@@ -17,6 +17,7 @@ from .meeting import (
     OutcomeStatus,
 )
 from .registration import (
+    NAME_PARTS,
     RUNNING,
     Category,
     Delegation,
@@ -35,6 +36,7 @@ from .registration import (
 )
 
 __all__ = [
+    "NAME_PARTS",
     "OPEN_STATUSES",
     "RUNNING",
     "ActionPoint",

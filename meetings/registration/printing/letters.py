@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dialogue import permissions
-from dialogue.models import Dialogue, User
+from dialogue.models import Dialogue, State, User
 from meetings.models import (
     Category,
     LetterKind,
@@ -573,6 +573,15 @@ def reference(nomination: Nomination) -> str:
     )
 
 
+def citizenship(nomination: Nomination) -> str:
+    """The country of the person's passport by its name in the active language ("Грузия" in a
+    Russian letter), or "" when only a typed nationality is on file."""
+    if not nomination.citizenship:
+        return ""
+    state = State.objects.filter(code=nomination.citizenship).first()
+    return state.name if state else ""
+
+
 def values_for(nomination: Nomination, language: str) -> dict[str, str]:
     """Every placeholder's value for ``nomination``, written in ``language``."""
     meeting = nomination.meeting
@@ -583,11 +592,10 @@ def values_for(nomination: Nomination, language: str) -> dict[str, str]:
         else None
     )
     today = timezone.now().astimezone(SECRETARIAT_ZONE).date()
+    written = nomination.written_in(language)
     with translation.override(language):  # names in Russian where they have one
         return {
-            "full_name": nomination.full_name,
-            "title": nomination.title,
-            "affiliation": nomination.affiliation,
+            **written,
             "delegation": nomination.delegation.member.name,
             "category": str(Category(nomination.category).label) if nomination.category else "",
             "dialogue": meeting.dialogue.name,
@@ -597,7 +605,7 @@ def values_for(nomination: Nomination, language: str) -> dict[str, str]:
             "venue": ", ".join(p for p in (meeting.venue_name, meeting.venue_address) if p),
             "country": meeting.country.name if meeting.country else "",
             "passport_number": nomination.passport_number,
-            "nationality": nomination.nationality,
+            "nationality": citizenship(nomination) or nomination.nationality,
             "date_of_birth": full_date(nomination.date_of_birth, language),
             "passport_expires": full_date(nomination.passport_expires, language),
             "checked_in_on": full_date(checked_in, language),
@@ -790,7 +798,7 @@ def badges_for(meeting: Meeting, nominations: Iterable[Nomination]) -> bytes:
         badges = [
             pdf.Badge(
                 meeting=meeting.title,
-                name=n.full_name,
+                name=n.written_in(language)["full_name"],
                 affiliation=n.delegation.member.name,
                 category=str(Category(n.category).label),
                 token=n.checkin_token,

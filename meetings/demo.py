@@ -128,6 +128,39 @@ ISTANBUL_AGENDA = [
 ]
 
 
+# TODO(issue 13, "Languages as data, not columns"): the Arabic titles of the Istanbul meeting
+# and its agenda, by English title. Meetings and agenda items store titles as title_en/title_ru
+# today, and no *_ar column is to be added: when the per-language mechanism replaces those
+# pairs, write these through it (the demo loader's agenda.add_item call below), and the
+# Arabic agenda shows on the meeting page for fp.iraq@demo.example.org.
+ISTANBUL_TITLE_AR = "اجتماع كبار المسؤولين في عملية بودابست، إسطنبول"
+ISTANBUL_AGENDA_AR: dict[str, str] = {
+    "Opening session": "الجلسة الافتتاحية",
+    "Welcome by the Chair (Türkiye)": "كلمة ترحيب من الرئيس (تركيا)",
+    "Welcome by the Co-Chair (Hungary)": "كلمة ترحيب من الرئيس المشارك (هنغاريا)",
+    "Adoption of the agenda": "اعتماد جدول الأعمال",
+    "Report of the Secretariat on activities since the last SOM": (
+        "تقرير الأمانة عن الأنشطة منذ آخر اجتماع لكبار المسؤولين"
+    ),
+    "Coffee break": "استراحة قهوة",
+    "Session I: Silk Routes partnership": "الجلسة الأولى: شراكة طرق الحرير",
+    "Progress under the Istanbul Commitments": "التقدم المحرز في تنفيذ التزامات إسطنبول",
+    "Legal migration pathways: country experiences": "مسارات الهجرة النظامية: تجارب البلدان",
+    "Return and reintegration cooperation": "التعاون في مجال العودة وإعادة الإدماج",
+    "Lunch": "غداء",
+    "Session II: Working groups": "الجلسة الثانية: الأفرقة العاملة",
+    "Working Group on South Eastern Europe: report": "الفريق العامل المعني بجنوب شرق أوروبا: تقرير",
+    "Working Group on the Black Sea Region: report": "الفريق العامل المعني بمنطقة البحر الأسود: تقرير",
+    "Working Group on the Silk Routes Region: report": (
+        "الفريق العامل المعني بمنطقة طرق الحرير: تقرير"
+    ),
+    "Session III: The way ahead": "الجلسة الثالثة: الطريق إلى الأمام",
+    "Priorities for the next Ministerial Conference": "أولويات المؤتمر الوزاري المقبل",
+    "Draft conclusions of the meeting": "مشروع استنتاجات الاجتماع",
+    "Closing remarks": "الملاحظات الختامية",
+}
+
+
 def _set_up_registration(by: User, meeting: Meeting, *, closes: datetime.date) -> None:
     """Journey 1 of the brief: 3 seats per participating state (head and delegates), 1 of them
     funded; observers and partner organisations 2 each; a room for 150; three questions."""
@@ -290,8 +323,8 @@ def _load_demo_meetings() -> str:
         country=State.objects.get(code="TR"),
         room="Hall A",
         online_url="https://meet.example.org/bp-som-istanbul",
-        languages=["en", "ru"],
-        interpretation=["en", "ru", "tr"],
+        languages=["en", "ru", "ar"],
+        interpretation=["en", "ru", "ar", "tr"],
     )
     if istanbul is not None:
         created += 1

@@ -18,3 +18,24 @@ def test_demo_loads_with_two_factor_required_and_debug_off(settings: Any) -> Non
     settings.SECRETARIAT_REQUIRES_2FA = True
     call_command("load_demo", "--quiet")
     assert Meeting.objects.count() > 0
+
+
+def test_demo_has_the_iraqi_focal_point_in_arabic_and_an_arabic_document(
+    settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dialogue.models import RoleKind, User
+    from documents.models import Revision
+    from meetings.demo import ISTANBUL, ISTANBUL_AGENDA, ISTANBUL_AGENDA_AR
+
+    settings.DEBUG = True
+    call_command("load_demo")
+    printed = capsys.readouterr().out
+    assert "fp.iraq@demo.example.org" in printed
+    iraq = User.objects.get(email="fp.iraq@demo.example.org")
+    assert iraq.preferred_language == "ar"
+    assert iraq.roles.filter(kind=RoleKind.FOCAL_POINT, state__code="IQ").exists()
+    istanbul = Meeting.objects.get(title_en=ISTANBUL)
+    assert istanbul.languages == ["en", "ru", "ar"]
+    assert Revision.objects.filter(document__meeting=istanbul, language="ar").exists()
+    # Every agenda title has its Arabic (written through the language mechanism once it exists).
+    assert {title for _kind, title, _ru, _minutes in ISTANBUL_AGENDA} <= set(ISTANBUL_AGENDA_AR)

@@ -146,9 +146,10 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
     """Filter and search ``documents`` (already limited to what the viewer may see).
 
     The text matches symbols and titles in every language: PostgreSQL's full-text search
-    (prefixes of each word, no stemming, so Russian and English alike) ranked by relevance;
-    elsewhere every word must appear in the symbol or a title (SQLite compares case only for
-    Latin letters)."""
+    (prefixes of each word, no stemming, so Russian and English alike; and Arabic words by their
+    stem, through the "arabic" configuration) ranked by relevance; elsewhere every word must
+    appear in the symbol or a title, as a substring (SQLite compares case only for Latin
+    letters; Arabic has none)."""
     if f.kind:
         documents = documents.filter(kind=f.kind)
     if f.marking:
@@ -175,8 +176,16 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
     if connection.vendor == "postgresql" and words:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = SearchVector("symbol", "title_en", "title_ru", config="simple")
-        query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
+        # Two readings of the titles: word prefixes without stemming ("simple", English and
+        # Russian alike), and PostgreSQL's Arabic configuration, whose stemmer takes the
+        # article and affixes off (الهجرة, هجرة and الهجرات find each other).
+        vector = SearchVector("symbol", "title_en", "title_ru", config="simple") + SearchVector(
+            "title_en", "title_ru", config="arabic"
+        )
+        prefixes = " & ".join(f"{w}:*" for w in words)
+        query = SearchQuery(prefixes, search_type="raw", config="simple") | SearchQuery(
+            " ".join(words), config="arabic"
+        )
         return (
             documents.annotate(search=vector, rank=SearchRank(vector, query))
             .filter(symbol | Q(search=query))

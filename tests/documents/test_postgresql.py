@@ -75,3 +75,21 @@ def test_uploads_at_the_same_moment_get_distinct_symbols(
         thread.join(60)
     assert errors == []
     assert sorted(symbols) == [f"BP/SOM/2027/{n}" for n in range(1, 7)]
+
+
+@pytest.mark.django_db
+def test_library_search_finds_arabic_titles_by_their_stem(
+    world: World, add: Callable[..., Document]
+) -> None:
+    # Titles in Arabic script (stored where the title of the document's language goes).
+    add(title_en="تقرير عن الهجرة النظامية", title_ru="")
+    add(title_en="مذكرة مفاهيمية بشأن العودة وإعادة الإدماج", title_ru="")
+    client = client_for(world.people["focal_point_b"])
+
+    def found(query: str) -> str:
+        return client.get("/dialogues/budapest-process/documents/", {"q": query}).content.decode()
+
+    assert "تقرير عن الهجرة النظامية" in found("هجرة")  # without the article: the stem
+    assert "تقرير عن الهجرة النظامية" in found("الهجرة")
+    assert "مذكرة مفاهيمية" not in found("الهجرة")
+    assert "مذكرة مفاهيمية" in found("العودة")

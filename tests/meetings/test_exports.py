@@ -274,3 +274,31 @@ def test_csv_cells_lose_control_characters_and_cannot_hide_a_formula_behind_one(
     )
 
     assert read_csv(to_csv(table))[1:] == [["'=cmd|' /C calc'!A0"], ["abc"]]
+
+
+def arabic_table(*, right_to_left: bool) -> Table:
+    return Table(
+        title="قائمة المشاركين",
+        columns=("الاسم", "الفئة"),
+        group_label="الوفد",
+        right_to_left=right_to_left,
+        groups=(TableGroup("العراق", (("أحمد الحسني", "رئيس الوفد"),)),),
+    )
+
+
+def test_csv_keeps_arabic_intact_behind_a_bom() -> None:
+    data = to_csv(arabic_table(right_to_left=True))
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert read_csv(data) == [["الوفد", "الاسم", "الفئة"], ["العراق", "أحمد الحسني", "رئيس الوفد"]]
+
+
+def test_xlsx_in_arabic_is_a_right_to_left_sheet_with_the_text_intact() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(arabic_table(right_to_left=True)))).active
+    assert sheet is not None
+    assert sheet.sheet_view.rightToLeft is True
+    assert ["أحمد الحسني", "رئيس الوفد"] == [
+        c.value for c in sheet[2] if c.value in ("أحمد الحسني", "رئيس الوفد")
+    ]
+    english = openpyxl.load_workbook(io.BytesIO(to_xlsx(delegations()))).active
+    assert english is not None
+    assert not english.sheet_view.rightToLeft

@@ -32,7 +32,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language_bidi, ngettext
 
 from dialogue import permissions
 from dialogue.models import Dialogue, in_language
@@ -545,6 +545,7 @@ def participant_table(
         subtitle=_lines(_about_meeting(meeting), note, _as_of(meeting)),
         columns=participant_columns(full=full),
         group_label=_("Delegation"),
+        right_to_left=get_language_bidi(),
         groups=[
             TableGroup(
                 delegation.name,
@@ -596,6 +597,7 @@ def _statistics_table(title: str, subtitle: str, stats: RegistrationStatistics) 
         subtitle=subtitle,
         columns=[_("Breakdown"), *figure_columns()],
         group_label=_("Breakdown"),
+        right_to_left=get_language_bidi(),
         groups=[
             TableGroup(heading, [[row.label, *_figure_cells(row.figures)] for row in rows])
             for heading, rows in statistics_groups(stats)
@@ -644,5 +646,6 @@ def dialogue_statistics_table(report: DialogueStatistics) -> Table:
         subtitle=base.subtitle,
         columns=base.columns,
         group_label=base.group_label,
+        right_to_left=base.right_to_left,
         groups=[TableGroup(_("By meeting"), meeting_rows), *base.groups],
     )

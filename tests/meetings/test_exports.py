@@ -296,8 +296,9 @@ def test_xlsx_in_arabic_is_a_right_to_left_sheet_with_the_text_intact() -> None:
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(arabic_table(right_to_left=True)))).active
     assert sheet is not None
     assert sheet.sheet_view.rightToLeft is True
-    assert ["أحمد الحسني", "رئيس الوفد"] == [
-        c.value for c in sheet[2] if c.value in ("أحمد الحسني", "رئيس الوفد")
+    assert [c.value for c in sheet[2] if c.value in ("أحمد الحسني", "رئيس الوفد")] == [
+        "أحمد الحسني",
+        "رئيس الوفد",
     ]
     english = openpyxl.load_workbook(io.BytesIO(to_xlsx(delegations()))).active
     assert english is not None

@@ -31,8 +31,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language_bidi, ngettext
+from django.utils.translation import gettext as _
 
 from dialogue import permissions
 from dialogue.models import Dialogue, in_language

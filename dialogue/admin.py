@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import permissions, services
+from . import permissions, services, webhooks  # noqa: F401  # webhooks registers its admin
 from .http import acting_user
 from .models import (
     Body,

@@ -282,7 +282,8 @@ class UserManager(BaseUserManager["User"]):
 
     def get_queryset(self) -> models.QuerySet[User]:
         """Every loaded person says whether their address is verified (``email_verified``)
-        and whether they have set up TOTP (``totp_set_up``): the permission policy needs both
+        and whether they have a second factor, TOTP or a passkey (``two_factor_set_up``): the
+        permission policy needs both
         on every request and at every socket's connect, and here they cost no query."""
         from django.apps import apps
 
@@ -290,14 +291,14 @@ class UserManager(BaseUserManager["User"]):
             user_id=models.OuterRef("pk"), verified=True
         )
         authenticators = apps.get_model("mfa", "Authenticator").objects.filter(
-            user_id=models.OuterRef("pk"), type="totp"
+            user_id=models.OuterRef("pk"), type__in=("totp", "webauthn")
         )
         return (
             super()
             .get_queryset()
             .annotate(
                 email_verified=models.Exists(addresses),
-                totp_set_up=models.Exists(authenticators),
+                two_factor_set_up=models.Exists(authenticators),
             )
         )
 

@@ -37,7 +37,7 @@ class Scene:
 
 def _scene() -> Scene:
     budapest = budapest_with_georgia(languages=["en", "ru", "ar"])
-    iraq = StateFactory.create(code="IQ", name_en="Iraq", name_ru="Ирак")
+    iraq = StateFactory.create(code="IQ", name_i18n={"en": "Iraq", "ru": "Ирак", "ar": "العراق"})
     MembershipFactory.create(dialogue=budapest.dialogue, state=iraq)
     staff = budapest.person("anna@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Anna Weber")
     focal_point = UserFactory.create(
@@ -53,7 +53,7 @@ def _scene() -> Scene:
         dialogue=budapest.dialogue,
         meeting=meeting,
         kind="background_paper",
-        title_en="Legal migration pathways",
+        title={"en": "Legal migration pathways"},
         marking="public",
         language="en",
         upload=pdf("paper"),

@@ -23,9 +23,9 @@ pytestmark = pytest.mark.services
 def test_library_search_is_full_text_by_word_prefixes_in_both_languages(
     world: World, add: Callable[..., Document]
 ) -> None:
-    add(title_en="Return and reintegration of migrants", title_ru="Возвращение и реинтеграция")
-    add(title_en="Labour migration pathways", title_ru="Пути трудовой миграции")
-    add(title_en="Secret plans", marking="internal")
+    add(title={"en": "Return and reintegration of migrants", "ru": "Возвращение и реинтеграция"})
+    add(title={"en": "Labour migration pathways", "ru": "Пути трудовой миграции"})
+    add(title={"en": "Secret plans"}, marking="internal")
     client = client_for(world.people["focal_point_b"])
 
     def found(query: str) -> str:
@@ -57,7 +57,7 @@ def test_uploads_at_the_same_moment_get_distinct_symbols(
                 dialogue=world.dialogue,
                 meeting=meeting,
                 kind="report",
-                title_en=f"Concurrent {n}",
+                title={"en": f"Concurrent {n}"},
                 marking="public",
                 language="en",
                 upload=pdf(f"concurrent {n}"),
@@ -81,15 +81,15 @@ def test_uploads_at_the_same_moment_get_distinct_symbols(
 def test_library_search_finds_arabic_titles_by_their_stem(
     world: World, add: Callable[..., Document]
 ) -> None:
-    # Titles in Arabic script (stored where the title of the document's language goes).
-    add(title_en="تقرير عن الهجرة النظامية", title_ru="")
-    add(title_en="مذكرة مفاهيمية بشأن العودة وإعادة الإدماج", title_ru="")
+    add(title={"en": "Report on regular migration", "ar": "تقرير عن الهجرة النظامية"})
+    add(title={"en": "Concept note on return", "ar": "مذكرة مفاهيمية بشأن العودة وإعادة الإدماج"})
     client = client_for(world.people["focal_point_b"])
 
     def found(query: str) -> str:
         return client.get("/dialogues/budapest-process/documents/", {"q": query}).content.decode()
 
-    assert "تقرير عن الهجرة النظامية" in found("هجرة")  # without the article: the stem
-    assert "تقرير عن الهجرة النظامية" in found("الهجرة")
-    assert "مذكرة مفاهيمية" not in found("الهجرة")
-    assert "مذكرة مفاهيمية" in found("العودة")
+    # The page shows the English titles (the reader's language); the search reads the Arabic.
+    assert "Report on regular migration" in found("هجرة")  # without the article: the stem
+    assert "Report on regular migration" in found("الهجرة")
+    assert "Concept note" not in found("الهجرة")
+    assert "Concept note" in found("العودة")

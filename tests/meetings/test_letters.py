@@ -571,7 +571,7 @@ def test_scan_refuses_a_forged_token_and_another_meetings_badge(
         dialogue=world.dialogue,
         body=som,
         kind="working_group",
-        title_en="Working group in Baku",
+        title={"en": "Working group in Baku"},
         time_zone="Asia/Baku",
         starts_at=START + datetime.timedelta(days=30),
         ends_at=START + datetime.timedelta(days=30, hours=6),
@@ -705,7 +705,7 @@ def test_arabic_letter_dates_are_written_in_arabic() -> None:
 def test_letters_use_the_name_given_in_their_language_and_name_the_citizenship(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
-    StateFactory(code="IQ", name_en="Iraq", name_ru="Ирак")
+    StateFactory(code="IQ", name_i18n={"en": "Iraq", "ru": "Ирак", "ar": "العراق"})
     details = {
         **GEORGIAN,
         "full_name": "Ahmed Al-Hasani",
@@ -725,6 +725,7 @@ def test_letters_use_the_name_given_in_their_language_and_name_the_citizenship(
     ]
     assert "الاسم الكامل: أحمد الحسني" in lines
     assert "الوزارة أو المنظمة: وزارة الداخلية" in lines
+    assert "الجنسية: العراق" in lines  # the country in Arabic, not the typed "Georgian"
     # No Arabic title given: the Latin one. (PDFium reads mixed-direction lines back in an
     # order of its own, so this is checked on the values the letter is filled with.)
     assert letters.values_for(_fresh(arabic), "ar")["title"] == "Head of Division"

@@ -334,7 +334,7 @@ class Nomination(models.Model):
     nationality = OneLineCharField(_("nationality"), max_length=100, blank=True)
     # The country whose passport the person holds (ISO 3166-1 alpha-2): letters name it in their
     # own language ("Гражданство: Грузия"), where ``nationality`` is only what was typed.
-    citizenship = models.CharField(_("citizenship"), max_length=2, blank=True)
+    citizenship = OneLineCharField(_("citizenship"), max_length=2, blank=True)
     # The name, title and ministry written in other scripts, by language: {"ar": {"full_name":
     # "…", "title": "…", "affiliation": "…"}, "ru": {…}}; letters in that language use them
     # (``written_in``). Cleaned by ``registration.nominations.clean_names``.

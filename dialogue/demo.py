@@ -101,6 +101,15 @@ ACCOUNTS = (
         time_zone="Asia/Karachi",
     ),
     DemoAccount(
+        "fp.iraq@demo.example.org",
+        "Ahmed Al-Hasani",
+        "Director of Migration Affairs",
+        "Ministry of Migration and Displaced, Republic of Iraq",
+        ((BP, RoleKind.FOCAL_POINT, "IQ", None),),
+        language="ar",  # the Arabic interface, right to left
+        time_zone="Asia/Baghdad",
+    ),
+    DemoAccount(
         "delegate.georgia@demo.example.org",
         "Giorgi Kapanadze",
         "Chief Specialist",

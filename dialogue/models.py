@@ -324,6 +324,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Language(models.TextChoices):
         EN = "en", _("English")
         RU = "ru", _("Russian")
+        AR = "ar", _("Arabic")
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = OneLineCharField(_("full name"), max_length=200, blank=True)

@@ -30,7 +30,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from .text import one_line
+from .text import multi_line, one_line
 
 
 def site_languages() -> list[str]:
@@ -296,7 +296,10 @@ class TranslatedField(models.JSONField):
         # A key lookup (``values("title_i18n__en")``) reads one text: leave it a string.
         if isinstance(loaded, str):
             return loaded  # type: ignore[return-value]
-        return Translations.of(loaded)
+        # Cleaned when read too, as OneLineCharField is: a row written before (or around) the
+        # field's cleaning must not carry a lone surrogate or an override into a page.
+        clean = multi_line if self.multiline else one_line
+        return Translations({code: clean(text) for code, text in Translations.of(loaded).items()})
 
     def to_python(self, value: Any) -> Any:
         return Translations.of(value)

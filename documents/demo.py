@@ -42,6 +42,7 @@ def _pdf(symbol: str, title: str, language: str, revision: int) -> SimpleUploade
     body = {
         "en": "Demonstration document of the dialogue platform.",
         "ru": "Демонстрационный документ платформы диалога.",
+        "ar": "Demonstration document (Arabic version).",
     }.get(language, "")
     page.drawString(72, 700, body)
     page.showPage()
@@ -112,7 +113,7 @@ def load_demo_documents() -> str:
             },
             marking="public",
             agenda_item=_item(istanbul, "Adoption of the agenda"),
-            languages={"en": 2, "ru": 1},
+            languages={"en": 2, "ru": 1, "ar": 1},
         )
         background = add(
             istanbul,

@@ -147,9 +147,10 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
     """Filter and search ``documents`` (already limited to what the viewer may see).
 
     The text matches symbols and titles in every language: PostgreSQL's full-text search
-    (prefixes of each word, no stemming, so Russian and English alike) ranked by relevance;
-    elsewhere every word must appear in the symbol or a title (SQLite compares case only for
-    Latin letters)."""
+    (prefixes of each word, no stemming, so Russian and English alike; and Arabic words by their
+    stem, through the "arabic" configuration) ranked by relevance; elsewhere every word must
+    appear in the symbol or a title, as a substring (SQLite compares case only for Latin
+    letters; Arabic has none)."""
     if f.kind:
         documents = documents.filter(kind=f.kind)
     if f.marking:
@@ -176,9 +177,17 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
     if connection.vendor == "postgresql" and words:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
+        # Two readings of the titles: word prefixes without stemming ("simple", English and
+        # Russian alike), and PostgreSQL's Arabic configuration, whose stemmer takes the
+        # article and affixes off (الهجرة, هجرة and الهجرات find each other).
         titles = [in_text("title_i18n", code) for code in site_languages()]
-        vector = SearchVector("symbol", *titles, config="simple")
-        query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
+        vector = SearchVector("symbol", *titles, config="simple") + SearchVector(
+            *titles, config="arabic"
+        )
+        prefixes = " & ".join(f"{w}:*" for w in words)
+        query = SearchQuery(prefixes, search_type="raw", config="simple") | SearchQuery(
+            " ".join(words), config="arabic"
+        )
         return (
             documents.annotate(search=vector, rank=SearchRank(vector, query))
             .filter(symbol | Q(search=query))

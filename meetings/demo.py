@@ -134,6 +134,36 @@ ISTANBUL_AGENDA = [
 ]
 
 
+# The Arabic titles of the Istanbul meeting and its agenda, by English title (the meeting works
+# in English, Russian and Arabic; fp.iraq@demo.example.org reads them).
+ISTANBUL_TITLE_AR = "اجتماع كبار المسؤولين في عملية بودابست، إسطنبول"
+ISTANBUL_AGENDA_AR: dict[str, str] = {
+    "Opening session": "الجلسة الافتتاحية",
+    "Welcome by the Chair (Türkiye)": "كلمة ترحيب من الرئيس (تركيا)",
+    "Welcome by the Co-Chair (Hungary)": "كلمة ترحيب من الرئيس المشارك (هنغاريا)",
+    "Adoption of the agenda": "اعتماد جدول الأعمال",
+    "Report of the Secretariat on activities since the last SOM": (
+        "تقرير الأمانة عن الأنشطة منذ آخر اجتماع لكبار المسؤولين"
+    ),
+    "Coffee break": "استراحة قهوة",
+    "Session I: Silk Routes partnership": "الجلسة الأولى: شراكة طرق الحرير",
+    "Progress under the Istanbul Commitments": "التقدم المحرز في تنفيذ التزامات إسطنبول",
+    "Legal migration pathways: country experiences": "مسارات الهجرة النظامية: تجارب البلدان",
+    "Return and reintegration cooperation": "التعاون في مجال العودة وإعادة الإدماج",
+    "Lunch": "غداء",
+    "Session II: Working groups": "الجلسة الثانية: الأفرقة العاملة",
+    "Working Group on South Eastern Europe: report": "الفريق العامل المعني بجنوب شرق أوروبا: تقرير",
+    "Working Group on the Black Sea Region: report": "الفريق العامل المعني بمنطقة البحر الأسود: تقرير",
+    "Working Group on the Silk Routes Region: report": (
+        "الفريق العامل المعني بمنطقة طرق الحرير: تقرير"
+    ),
+    "Session III: The way ahead": "الجلسة الثالثة: الطريق إلى الأمام",
+    "Priorities for the next Ministerial Conference": "أولويات المؤتمر الوزاري المقبل",
+    "Draft conclusions of the meeting": "مشروع استنتاجات الاجتماع",
+    "Closing remarks": "الملاحظات الختامية",
+}
+
+
 def _set_up_registration(by: User, meeting: Meeting, *, closes: datetime.date) -> None:
     """Journey 1 of the brief: 3 seats per participating state (head and delegates), 1 of them
     funded; observers and partner organisations 2 each; a room for 150; three questions."""
@@ -282,7 +312,10 @@ def _load_demo_meetings() -> str:
         bp,
         bp_som,
         ISTANBUL,
-        title={"ru": "Совещание старших должностных лиц Будапештского процесса, Стамбул"},
+        title={
+            "ru": "Совещание старших должностных лиц Будапештского процесса, Стамбул",
+            "ar": ISTANBUL_TITLE_AR,
+        },
         description={
             "en": "The annual meeting of the Budapest Group: progress under the Istanbul Commitments and preparation of the next Ministerial Conference.",
             "ru": "Ежегодное совещание Будапештской группы: ход выполнения Стамбульских обязательств и подготовка следующей министерской конференции.",
@@ -298,8 +331,8 @@ def _load_demo_meetings() -> str:
         country=State.objects.get(code="TR"),
         room="Hall A",
         online_url="https://meet.example.org/bp-som-istanbul",
-        languages=["en", "ru"],
-        interpretation=["en", "ru", "tr"],
+        languages=["en", "ru", "ar"],
+        interpretation=["en", "ru", "ar", "tr"],
     )
     if istanbul is not None:
         created += 1
@@ -312,7 +345,7 @@ def _load_demo_meetings() -> str:
         for position, (kind, title_en, title_ru, minutes) in enumerate(ISTANBUL_AGENDA, start=1):
             fields: dict[str, object] = {
                 "kind": kind,
-                "title": {"en": title_en, "ru": title_ru},
+                "title": {"en": title_en, "ru": title_ru, "ar": ISTANBUL_AGENDA_AR[title_en]},
                 "position": position * 10,
             }
             if kind == "session":

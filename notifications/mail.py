@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -109,7 +109,7 @@ def _send(email: OutboxEmail, now: datetime.datetime) -> int:
     return 1 if message is not None else 0
 
 
-def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMessage:
+def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMultiAlternatives:
     """One message for all the notifications an e-mail gathered, in the person's language."""
     language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -130,17 +130,24 @@ def compose(email: OutboxEmail, user: Any, notifications: list[Any]) -> EmailMes
                 "count": len(lines),
                 "where": registry.stream_label(stream),
             }
-        body = render_to_string(
-            "notifications/email/updates.txt",
-            {"user": user, "lines": lines, "site_url": settings.SITE_URL.rstrip("/")},
-        )
+        context = {
+            "user": user,
+            "lines": lines,
+            "subject": subject,
+            "site_url": settings.SITE_URL.rstrip("/"),
+        }
+        body = render_to_string("notifications/email/updates.txt", context)
+        # The HTML part carries the language and its direction (dir="rtl" for Arabic), so a mail
+        # client lays the message out right to left; the text part stays for every other.
+        html = render_to_string("notifications/email/updates.html", context)
         files = registry.attachments([n.event for n in notifications], user)
-    message = EmailMessage(
+    message = EmailMultiAlternatives(
         subject=_subject(f"{settings.EMAIL_SUBJECT_PREFIX}{subject}"),
         body=body,
         to=[user.email],
         headers={"Auto-Submitted": "auto-generated", "X-Outbox-Email": str(email.pk)},
     )
+    message.attach_alternative(html, "text/html")
     for file in files:
         message.attach(file.filename, file.content, file.mimetype)
     return message

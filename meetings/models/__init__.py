@@ -18,6 +18,7 @@ from .meeting import (
     OutcomeStatus,
 )
 from .registration import (
+    NAME_PARTS,
     RUNNING,
     Category,
     Delegation,
@@ -49,6 +50,7 @@ from .session import (
 )
 
 __all__ = [
+    "NAME_PARTS",
     "OPEN_STATUSES",
     "RUNNING",
     "ActionPoint",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Membership, Organisation, State, User
+from dialogue.text import one_line
 from dialogue.translations import Localized, TranslatedField, owner_languages
 
 from .meeting import Meeting
@@ -61,9 +62,14 @@ class Gender(models.TextChoices):
     UNDISCLOSED = "undisclosed", _("Prefers not to say")
 
 
+# What a person's name is made of, as ``Nomination.names`` holds it per language.
+NAME_PARTS = ("full_name", "title", "affiliation")
+
+
 class LetterLanguage(models.TextChoices):
     EN = "en", _("English")
     RU = "ru", _("Russian")
+    AR = "ar", _("Arabic")
 
 
 class RegistrationSettings(models.Model):
@@ -326,6 +332,13 @@ class Nomination(models.Model):
     )
     phone = OneLineCharField(_("phone"), max_length=50, blank=True)
     nationality = OneLineCharField(_("nationality"), max_length=100, blank=True)
+    # The country whose passport the person holds (ISO 3166-1 alpha-2): letters name it in their
+    # own language ("Гражданство: Грузия"), where ``nationality`` is only what was typed.
+    citizenship = OneLineCharField(_("citizenship"), max_length=2, blank=True)
+    # The name, title and ministry written in other scripts, by language: {"ar": {"full_name":
+    # "…", "title": "…", "affiliation": "…"}, "ru": {…}}; letters in that language use them
+    # (``written_in``). Cleaned by ``registration.nominations.clean_names``.
+    names = models.JSONField(_("names in other languages"), default=dict, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     passport_number = OneLineCharField(_("passport number"), max_length=50, blank=True)
     passport_expires = models.DateField(_("passport valid until"), null=True, blank=True)
@@ -396,6 +409,26 @@ class Nomination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name or _('erased person')} for {self.delegation.member}"
+
+    @property
+    def names_by_language(self) -> dict[str, dict[str, str]]:
+        """``names`` as a reader gets them: each part on one line, without control characters,
+        overrides or lone surrogates, however the row was written (as ``OneLineCharField``
+        cleans on reading)."""
+        stored = self.names if isinstance(self.names, dict) else {}
+        return {
+            str(language): {
+                part: one_line(str(parts.get(part) or "")) for part in NAME_PARTS if parts.get(part)
+            }
+            for language, parts in stored.items()
+            if isinstance(parts, dict)
+        }
+
+    def written_in(self, language: str) -> dict[str, str]:
+        """The full name, title and ministry as a letter in ``language`` writes them: in that
+        language's script where given, else as entered in Latin script."""
+        own = self.names_by_language.get(language) or {}
+        return {part: own.get(part) or getattr(self, part) for part in NAME_PARTS}
 
     @property
     def is_running(self) -> bool:

@@ -9,6 +9,8 @@ import zoneinfo
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.fields import OneLineField
@@ -25,7 +27,7 @@ from meetings.models import (
 )
 
 from .decisions import BULK_ACTIONS
-from .nominations import DETAIL_FIELDS
+from .nominations import DETAIL_FIELDS, NAME_LIMITS
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -163,6 +165,56 @@ class QuestionForm(forms.Form):
             )
 
 
+def name_languages(working_languages: list[str]) -> list[str]:
+    """The meeting's working languages, other than English, that the interface speaks: a name,
+    title and ministry can be given in each (Russian in Cyrillic, Arabic in Arabic script)."""
+    interface = {code for code, _name in settings.LANGUAGES}
+    return [code for code in working_languages if code in interface and code != "en"]
+
+
+_NAME_LABELS = {
+    "full_name": _("Full name in %(language)s"),
+    "title": _("Title or position in %(language)s"),
+    "affiliation": _("Ministry or organisation in %(language)s"),
+}
+
+
+def add_name_fields(form: forms.BaseForm, languages: list[str], names: Any) -> list[str]:
+    """One input per part of a name and per working language of the meeting (other than
+    English), prefilled from ``names`` (``Nomination.names``); returns those languages."""
+    chosen = name_languages(languages)
+    given = names if isinstance(names, dict) else {}
+    for language in chosen:
+        info = get_language_info(language)
+        written = given.get(language) or {}
+        for part, label in _NAME_LABELS.items():
+            name = f"{part}__{language}"
+            form.fields[name] = OneLineField(
+                label=label % {"language": info["name_translated"]},
+                max_length=NAME_LIMITS[part],
+                required=False,
+                widget=forms.TextInput(
+                    attrs={"lang": language, "dir": "rtl" if info["bidi"] else "auto"}
+                ),
+            )
+            form.initial.setdefault(name, written.get(part, ""))
+    return chosen
+
+
+def names_given(form: forms.BaseForm, languages: list[str]) -> dict[str, dict[str, str]]:
+    """What the inputs of ``add_name_fields`` hold, as ``Nomination.names``."""
+    return {
+        language: {part: form.cleaned_data.get(f"{part}__{language}", "") for part in _NAME_LABELS}
+        for language in languages
+    }
+
+
+def citizenship_choices() -> list[tuple[str, str]]:
+    """Every state on file by its name in the reader's language, for "Citizenship"."""
+    states = sorted(State.objects.all(), key=lambda state: state.name.casefold())
+    return [("", "—"), *((state.code, state.name) for state in states)]
+
+
 class NomineeForm(forms.Form):
     """A nominee's details as a focal point or the secretariat enters them. A hidden key makes
     a double-clicked or retried submission count once."""
@@ -180,6 +232,7 @@ class NomineeForm(forms.Form):
     )
     phone = OneLineField(label=_("Phone"), max_length=50, required=False)
     nationality = OneLineField(label=_("Nationality"), max_length=100, required=False)
+    citizenship = forms.ChoiceField(label=_("Citizenship"), required=False)
     date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DATE)
     passport_number = OneLineField(label=_("Passport number"), max_length=50, required=False)
     passport_expires = forms.DateField(label=_("Passport valid until"), required=False, widget=DATE)
@@ -198,11 +251,21 @@ class NomineeForm(forms.Form):
         categories: list[str] | None = None,
         collect_gender: bool = True,
         replacing: bool = False,
+        languages: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("idempotency_key", secrets.token_urlsafe(16))
+        # Letters default to the language the form is filled in (a focal point working in
+        # Arabic nominates for Arabic letters); the nominee's own preference, when known, is
+        # passed in as initial by the view.
+        interface = get_language() or "en"
+        if interface in LetterLanguage.values:
+            kwargs["initial"].setdefault("language", interface)
         super().__init__(*args, **kwargs)
+        citizenship_field: Any = self.fields["citizenship"]
+        citizenship_field.choices = citizenship_choices()
+        self.name_languages = add_name_fields(self, languages or [], self.initial.get("names"))
         if categories is not None:
             category_field: Any = self.fields["category"]
             category_field.choices = [(c, Category(c).label) for c in categories]
@@ -214,24 +277,49 @@ class NomineeForm(forms.Form):
 
     def details(self) -> dict[str, Any]:
         skip = {"email", "category", "funding_requested", "funding_priority", "idempotency_key"}
-        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+        by_language = {f"{part}__{code}" for part in _NAME_LABELS for code in self.name_languages}
+        details = {
+            k: v for k, v in self.cleaned_data.items() if k not in skip and k not in by_language
+        }
+        return {**details, "names": names_given(self, self.name_languages)}
 
 
 class DetailsForm(forms.ModelForm):
     """A nominee's details changed later by them, their focal point or the secretariat; the
     consent to appear in the public list is the person's own (or recorded by the secretariat)."""
 
+    citizenship = forms.ChoiceField(label=_("Citizenship"), required=False)
+
     class Meta:
         model = Nomination
-        fields = list(DETAIL_FIELDS)
+        fields = [name for name in DETAIL_FIELDS if name != "names"]
         widgets = {"date_of_birth": DATE, "passport_expires": DATE}
 
-    def __init__(self, *args: Any, may_consent: bool, collect_gender: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        may_consent: bool,
+        collect_gender: bool,
+        languages: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        citizenship_field: Any = self.fields["citizenship"]
+        citizenship_field.choices = citizenship_choices()
+        self.name_languages = add_name_fields(
+            self, languages or [], self.instance.names_by_language
+        )
         if not may_consent:
             del self.fields["listed_publicly"]
         if not collect_gender:
             del self.fields["gender"]
+
+    def details(self) -> dict[str, Any]:
+        by_language = {f"{part}__{code}" for part in _NAME_LABELS for code in self.name_languages}
+        details = {k: v for k, v in self.cleaned_data.items() if k not in by_language}
+        if self.name_languages:
+            details["names"] = names_given(self, self.name_languages)
+        return details
 
 
 class ConfirmationForm(forms.Form):

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -18,9 +19,11 @@ from django.utils.translation import gettext as _
 from dialogue import permissions
 from dialogue import services as dialogue_services
 from dialogue.members import Member
-from dialogue.models import RoleKind, User
+from dialogue.models import RoleKind, State, User
+from dialogue.text import one_line
 from meetings import events
 from meetings.models import (
+    NAME_PARTS,
     RUNNING,
     Category,
     Delegation,
@@ -45,6 +48,8 @@ DETAIL_FIELDS = (
     "language",
     "phone",
     "nationality",
+    "citizenship",
+    "names",
     "date_of_birth",
     "passport_number",
     "passport_expires",
@@ -52,11 +57,46 @@ DETAIL_FIELDS = (
 )
 
 
+NAME_LIMITS = {"full_name": 200, "title": 200, "affiliation": 300}
+
+
+def clean_names(names: Any) -> dict[str, dict[str, str]]:
+    """``Nomination.names`` as stored: languages of the interface other than English, parts of a
+    name only, each one line of at most its Latin field's length; empty parts and languages
+    dropped. Raises ``ValidationError`` for a part that is too long."""
+    if not isinstance(names, Mapping):
+        return {}
+    languages = {code for code, _name in settings.LANGUAGES} - {"en"}
+    cleaned: dict[str, dict[str, str]] = {}
+    for language, parts in names.items():
+        if language not in languages or not isinstance(parts, Mapping):
+            continue
+        kept = {}
+        for part in NAME_PARTS:
+            value = one_line(str(parts.get(part) or ""))
+            if len(value) > NAME_LIMITS[part]:
+                raise ValidationError(
+                    _("Keep each name under %(limit)d characters.") % {"limit": NAME_LIMITS[part]}
+                )
+            if value:
+                kept[part] = value
+        if kept:
+            cleaned[str(language)] = kept
+    return cleaned
+
+
 def _clean_details(details: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(details) - set(DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"not nominee fields: {sorted(unknown)}")
     cleaned = {k: (v.strip() if isinstance(v, str) else v) for k, v in details.items()}
+    if "names" in cleaned:
+        cleaned["names"] = clean_names(cleaned["names"])
+    if (
+        cleaned.get("citizenship")
+        and not State.objects.filter(code=cleaned["citizenship"]).exists()
+    ):
+        raise ValidationError(_("Choose the citizenship from the list."))
     if "full_name" in cleaned and not cleaned["full_name"]:
         raise ValidationError(_("Give the nominee's full name."))
     return cleaned

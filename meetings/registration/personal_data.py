@@ -32,6 +32,8 @@ ERASED_VALUES: dict[str, Any] = {
     "affiliation": "",
     "phone": "",
     "nationality": "",
+    "citizenship": "",
+    "names": {},
     "date_of_birth": None,
     "passport_number": "",
     "passport_expires": None,

@@ -213,7 +213,7 @@ def _delegation_access(request: HttpRequest, pk: int, key: str) -> tuple[Meeting
 
 
 def _nominee_form(
-    request: AuthenticatedRequest, view: queries.DelegationView, data: Any
+    request: AuthenticatedRequest, meeting: Meeting, view: queries.DelegationView, data: Any
 ) -> NomineeForm:
     prefill = nominations.previous_details(request.user, request.GET.get("from", ""))
     if prefill and request.GET.get("from"):
@@ -223,6 +223,7 @@ def _nominee_form(
         initial=prefill,
         categories=view.open_categories or None,
         collect_gender=view.settings is None or view.settings.collect_gender,
+        languages=meeting.languages,
     )
 
 
@@ -256,7 +257,7 @@ def delegation_detail(request: AuthenticatedRequest, pk: int, key: str) -> HttpR
     """A delegation's nominations, quota and letter; the form to nominate (POST)."""
     meeting, member = _delegation_access(request, pk, key)
     view = queries.delegation_view(meeting, member)
-    form = _nominee_form(request, view, _posted(request))
+    form = _nominee_form(request, meeting, view, _posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -318,7 +319,7 @@ def delegation_letter_upload(request: AuthenticatedRequest, pk: int, key: str) -
             member,
             key,
             view=view,
-            form=_nominee_form(request, view, None),
+            form=_nominee_form(request, meeting, view, None),
             letter_errors=error.messages,
         )
     messages.success(
@@ -516,10 +517,11 @@ def nomination_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         instance=Nomination.objects.get(pk=nomination.pk),
         may_consent=may_consent,
         collect_gender=_collects_gender(nomination.meeting),
+        languages=nomination.meeting.languages,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            nominations.update_details(by=request.user, nomination=nomination, **form.cleaned_data)
+            nominations.update_details(by=request.user, nomination=nomination, **form.details())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -589,6 +591,7 @@ def nomination_replace(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         _posted(request),
         replacing=True,
         collect_gender=_collects_gender(nomination.meeting),
+        languages=nomination.meeting.languages,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -50,7 +50,7 @@ def test_nominate_upload_and_approve_with_the_keyboard_alone(
 
     tab_to(fp, fp.get_by_label("E-mail address"))
     fp.keyboard.type("tamar@gov.ge")
-    tab_to(fp, fp.get_by_label("Full name"))
+    tab_to(fp, fp.get_by_role("textbox", name="Full name:", exact=True))
     fp.keyboard.type("Tamar Lomidze")
     tab_to(fp, fp.get_by_label("Category"))
     expect(fp.get_by_label("Category")).to_have_value("head_of_delegation")

@@ -36,7 +36,7 @@ def _scene() -> tuple[User, User, User, Meeting]:
 
 def _nominate(page: Page, email: str, name: str, category: str) -> None:
     page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Full name").fill(name)
+    page.get_by_role("textbox", name="Full name:", exact=True).fill(name)
     page.get_by_label("Category").select_option(label=category)
     page.get_by_role("button", name="Nominate", exact=True).click()
     expect(page.locator(".message-success")).to_contain_text(f"{name} is nominated")

@@ -75,3 +75,26 @@ def test_uploads_at_the_same_moment_get_distinct_symbols(
         thread.join(60)
     assert errors == []
     assert sorted(symbols) == [f"BP/SOM/2027/{n}" for n in range(1, 7)]
+
+
+@pytest.mark.django_db
+def test_library_search_finds_arabic_titles_by_their_stem(
+    world: World, add: Callable[..., Document]
+) -> None:
+    add(title={"en": "Report on regular migration", "ar": "تقرير عن الهجرة النظامية"})
+    add(
+        title={
+            "en": "Memo on return partnerships",
+            "ar": "مذكرة مفاهيمية بشأن العودة وإعادة الإدماج",
+        }
+    )
+    client = client_for(world.people["focal_point_b"])
+
+    def found(query: str) -> str:
+        return client.get("/dialogues/budapest-process/documents/", {"q": query}).content.decode()
+
+    # The page shows the English titles (the reader's language); the search reads the Arabic.
+    assert "Report on regular migration" in found("هجرة")  # without the article: the stem
+    assert "Report on regular migration" in found("الهجرة")
+    assert "Memo on return" not in found("الهجرة")
+    assert "Memo on return" in found("العودة")

@@ -463,3 +463,14 @@ def test_secretariat_restricts_a_document_and_it_leaves_the_public_pages(
     assert client_for(None).get(f"/documents/{document.pk}/").status_code == 404
     listed = client_for(None).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "Early draft" not in listed
+
+
+def test_library_search_matches_arabic_titles_by_substring_without_postgresql(
+    world: World, add: Callable[..., Document]
+) -> None:
+    add(title={"en": "Report on regular migration", "ar": "تقرير عن الهجرة النظامية"})
+    add(title={"en": "Labour migration pathways"})
+    client = client_for(world.people["focal_point_b"])
+    page = client.get("/dialogues/budapest-process/documents/", {"q": "الهجرة"}).content.decode()
+    assert "Report on regular migration" in page
+    assert "Labour migration" not in page

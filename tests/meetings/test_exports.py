@@ -312,3 +312,32 @@ def test_xlsx_dates_are_date_cells_in_the_stated_zone() -> None:
     assert sheet["A2"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet["B2"].is_date
     assert sheet["B2"].value.date() == datetime.date(2027, 3, 10)
+
+
+def arabic_table(*, right_to_left: bool) -> Table:
+    return Table(
+        title="قائمة المشاركين",
+        columns=("الاسم", "الفئة"),
+        group_label="الوفد",
+        right_to_left=right_to_left,
+        groups=(TableGroup("العراق", (("أحمد الحسني", "رئيس الوفد"),)),),
+    )
+
+
+def test_csv_keeps_arabic_intact_behind_a_bom() -> None:
+    data = to_csv(arabic_table(right_to_left=True))
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert read_csv(data) == [["الوفد", "الاسم", "الفئة"], ["العراق", "أحمد الحسني", "رئيس الوفد"]]
+
+
+def test_xlsx_in_arabic_is_a_right_to_left_sheet_with_the_text_intact() -> None:
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(arabic_table(right_to_left=True)))).active
+    assert sheet is not None
+    assert sheet.sheet_view.rightToLeft is True
+    assert [c.value for c in sheet[2] if c.value in ("أحمد الحسني", "رئيس الوفد")] == [
+        "أحمد الحسني",
+        "رئيس الوفد",
+    ]
+    english = openpyxl.load_workbook(io.BytesIO(to_xlsx(delegations()))).active
+    assert english is not None
+    assert not english.sheet_view.rightToLeft

@@ -25,7 +25,7 @@ from dialogue.translations import Translations, site_languages
 from meetings import agenda, registration
 from meetings.calendar import feeds as calendar_feeds
 from meetings.calendar import ical as calendar
-from meetings.models import AgendaRelease, Meeting, Nomination
+from meetings.models import NAME_PARTS, AgendaRelease, Meeting, Nomination
 from meetings.registration.printing import letters
 from tests.conftest import World, client_for
 from tests.hostile_text import FORMULAS, can_hold_anything, spoil_every_text_field, spoiled_json
@@ -330,3 +330,25 @@ def test_a_title_with_a_line_break_typed_into_the_meeting_form_is_kept_on_one_li
     assert events[0]["summary"] == "Working Group on Legal Migration 2027"
     assert "First line\nSecond line" in events[0]["description"]
     assert Calendar.from_ical(content).walk("VEVENT")[0]["LOCATION"] == "Congress Center, Istanbul"
+
+
+def test_arabic_letters_and_pages_from_hostile_names_in_other_scripts(
+    world: World, scene: Scene
+) -> None:
+    """The names given in Arabic and Cyrillic (``Nomination.names``, JSON) are hostile too: the
+    Arabic letters (WeasyPrint) print them as written, the nominee's page escapes them."""
+    names = {language: dict.fromkeys(NAME_PARTS, "") for language in ("ar", "ru")}
+    Nomination.objects.filter(pk=scene.nominee.pk).update(
+        language="ar", names=spoiled_json(names, keys=set(NAME_PARTS))
+    )
+    for kind in ("invitation", "visa_support", "certificate"):
+        url = f"/nominations/{scene.nominee.pk}/letters/{kind}.pdf"
+        text = _pdf_text(_get("secretariat_staff", world, url))
+        # Printed, not read as markup (a <script> read as HTML prints nothing). PDFium reads a
+        # Latin run inside an Arabic line back with its brackets in an order of its own, so
+        # the brackets are looked for on either side.
+        assert "alert" in text, kind
+        assert re.search(r"[<>]/?script[<>]", text), kind
+    page = _get("focal_point_a", world, f"/nominations/{scene.nominee.pk}/").decode()
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -21,6 +21,7 @@ from meetings.models import LetterTemplate, Meeting, Nomination
 from meetings.registration.printing import letters
 from notifications.models import Event
 from tests.conftest import World, client_for
+from tests.factories import StateFactory
 from tests.meetings.conftest import START
 from tests.meetings.test_pdf import decoded_qr_codes, flat, page_texts
 
@@ -677,3 +678,74 @@ def test_check_in_page_has_the_scanner_field_the_camera_and_the_stream(
     assert 'data-decoder="/static/vendor/jsqr/jsQR.js"' in html
     assert "<script>" not in html
     assert " style=" not in html
+
+
+# --- Arabic ------------------------------------------------------------------------------------
+
+
+def test_invitation_letter_in_arabic_is_arabic_throughout_and_right_to_left(
+    world: World, open_meeting: Meeting
+) -> None:
+    nomination = _approved(
+        world, open_meeting, "fp.iraq@example.org", language="ar", **{**GEORGIAN}
+    )
+    data = letters.letter_for(_fresh(nomination), "invitation")
+    lines = [line.strip() for page in page_texts(data) for line in page.splitlines()]
+    assert "رسالة دعوة" in lines
+    assert "Nino Beridze" in lines
+    assert "ونتطلع إلى الترحيب بكم." in lines
+    assert any(line.startswith("وتفضلوا بقبول فائق الاحترام") for line in lines)
+    assert lines[0] == "Budapest Process"  # the dialogue's name, read first: the letterhead
+
+
+def test_arabic_letter_dates_are_written_in_arabic() -> None:
+    assert letters.full_date(datetime.date(2027, 3, 10), "ar") == "10\xa0مارس\xa02027"
+
+
+def test_letters_use_the_name_given_in_their_language_and_name_the_citizenship(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    StateFactory(code="IQ", name_i18n={"en": "Iraq", "ru": "Ирак", "ar": "العراق"})
+    details = {
+        **GEORGIAN,
+        "full_name": "Ahmed Al-Hasani",
+        "citizenship": "IQ",
+        "names": {
+            "ar": {"full_name": "أحمد الحسني", "affiliation": "وزارة الداخلية"},
+            "ru": {"full_name": "Ахмед аль-Хасани"},
+            "fr": {"full_name": "ignored: not a language of the interface"},
+        },
+    }
+    arabic = _approved(world, open_meeting, "ahmed@example.org", language="ar", **details)
+    assert set(arabic.names) == {"ar", "ru"}
+    lines = [
+        line.strip()
+        for page in page_texts(letters.letter_for(_fresh(arabic), "visa_support"))
+        for line in page.splitlines()
+    ]
+    assert "الاسم الكامل: أحمد الحسني" in lines
+    assert "الوزارة أو المنظمة: وزارة الداخلية" in lines
+    assert "الجنسية: العراق" in lines  # the country in Arabic, not the typed "Georgian"
+    # No Arabic title given: the Latin one. (PDFium reads mixed-direction lines back in an
+    # order of its own, so this is checked on the values the letter is filled with.)
+    assert letters.values_for(_fresh(arabic), "ar")["title"] == "Head of Division"
+
+    registration.update_details(by=staff, nomination=arabic, language="ru")
+    text = _text(letters.letter_for(_fresh(arabic), "visa_support"))
+    assert "ФИО: Ахмед аль-Хасани" in text
+    assert "Гражданство: Ирак" in text
+    assert "Georgian" not in text
+
+
+def test_nominee_form_has_a_name_input_per_working_language(
+    world: World, open_meeting: Meeting
+) -> None:
+    open_meeting.languages = ["en", "ru", "ar"]
+    open_meeting.save()
+    client = client_for(world.person("focal_point_a"))
+    page = client.get(f"/meetings/{open_meeting.pk}/delegations/GE/")
+    html = page.content.decode()
+    assert 'name="full_name__ar"' in html
+    assert 'name="full_name__ru"' in html
+    assert 'name="affiliation__ar"' in html
+    assert 'lang="ar" dir="rtl"' in html

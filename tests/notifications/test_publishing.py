@@ -217,3 +217,18 @@ def test_an_event_stored_with_a_line_break_in_its_title_is_still_e_mailed(world:
     (message,) = mail.outbox
     assert "Registration opens" in message.subject
     assert "\n" not in message.message()["Subject"]
+
+
+def test_email_in_arabic_has_a_right_to_left_html_part(world: World) -> None:
+    delegate = world.people["delegate_a"]
+    delegate.preferred_language = "ar"
+    delegate.save()
+    set_preferences(user=delegate, channels={"announcements": Channel.EMAIL_NOW})
+    _post(world, title="BP/SOM/2026/3 <b>agenda</b>")
+    assert send_due(now=timezone.now() + datetime.timedelta(minutes=3)) == 1
+    message = mail.outbox[0]
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "&lt;b&gt;agenda&lt;/b&gt;" in html  # typed markup stays text
+    assert "تتلقى هذه الرسالة لأنك تتابع هذه التحديثات" in message.body

@@ -34,7 +34,8 @@ class Command(BaseCommand):
                 else f"{kind} {slug}"
                 for slug, kind, state, organisation in account.roles
             )
-            self.stdout.write(f"  {account.email:40} {roles}")
+            language = "" if account.language == "en" else f"  [interface: {account.language}]"
+            self.stdout.write(f"  {account.email:40} {roles}{language}")
         if settings.DEBUG:
             self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
             self.stdout.write(

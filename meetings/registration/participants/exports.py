@@ -69,7 +69,9 @@ class Table:
     """A table to export: ``columns`` are the header labels, every row has one cell for each.
 
     ``group_label`` heads the group column of CSV and XLSX ("Delegation", "Делегация") when
-    any group has a heading. Raises ``ValueError`` when a row's length differs from the header.
+    any group has a heading; ``right_to_left`` when the table is written in a right-to-left
+    language (the XLSX sheet is then laid out right to left, as Excel does for Arabic). Raises
+    ``ValueError`` when a row's length differs from the header.
     """
 
     title: str
@@ -79,6 +81,7 @@ class Table:
     group_label: str = ""
     # The zone whose wall-clock time the date-and-time cells show (and their headers name).
     time_zone: str = "UTC"
+    right_to_left: bool = False
 
     def __post_init__(self) -> None:
         for group in self.groups:
@@ -265,6 +268,8 @@ def to_xlsx(table: Table) -> bytes:
     )
     workbook.set_properties({"title": title, "subject": subtitle})
     sheet = workbook.add_worksheet(_sheet_name(title))
+    if table.right_to_left:
+        sheet.right_to_left()
     header_format = workbook.add_format(
         {"bold": True, "bg_color": "#E0E0E0", "bottom": 1, "text_wrap": True, "valign": "top"}
     )

@@ -32,8 +32,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import formats, timezone
+from django.utils.translation import get_language_bidi, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from dialogue import permissions
 from dialogue.models import Dialogue
@@ -567,6 +567,7 @@ def participant_table(
         columns=participant_columns(full=full),
         group_label=_("Delegation"),
         time_zone=meeting.time_zone,
+        right_to_left=get_language_bidi(),
         groups=[
             TableGroup(
                 delegation.name,
@@ -619,6 +620,7 @@ def _statistics_table(title: str, subtitle: str, stats: RegistrationStatistics) 
         subtitle=subtitle,
         columns=[_("Group"), *figure_columns()],
         group_label=_("Breakdown"),
+        right_to_left=get_language_bidi(),
         groups=[
             TableGroup(heading, [[row.label, *_figure_cells(row.figures)] for row in rows])
             for heading, rows in statistics_groups(stats)
@@ -668,5 +670,6 @@ def dialogue_statistics_table(report: DialogueStatistics) -> Table:
         columns=base.columns,
         group_label=base.group_label,
         time_zone=base.time_zone,
+        right_to_left=base.right_to_left,
         groups=[TableGroup(_("By meeting"), meeting_rows), *base.groups],
     )

@@ -12,10 +12,11 @@ letter without a date of birth on file has no "Date of birth:" line rather than 
 Letters are printed in the language the nomination asks for (``Nomination.language``), with
 dates in the meeting's time zone; the PDF is made by ``pdf``, which adds no words of
 its own. The built-in wording and the fixed words around it (``LETTERHEADS``) are written out in
-English and Russian here, not taken from the interface's catalogue: a letter in Russian is
-Russian throughout, and the secretariat edits it as a whole text. Who may download which letter
-is the permission policy's answer, asked by the views; whether a letter can be issued at all
-(approved, passport on file, checked in) is decided here.
+English, Russian and Arabic here, not taken from the interface's catalogue: a letter in
+Russian is Russian throughout, and the secretariat edits it as a whole text. Who may download
+which letter is the permission policy's answer, asked by the views; whether a letter can be
+issued at all (approved, passport on file, checked in) is decided here. The PDF is ``pdf``'s, or
+``shaped``'s for Arabic (``render``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dialogue import permissions
-from dialogue.models import Dialogue, User
+from dialogue.models import Dialogue, State, User
 from meetings.models import (
     Category,
     LetterKind,
@@ -49,7 +50,7 @@ from meetings.models import (
     ParticipationMode,
 )
 
-from . import pdf
+from . import pdf, shaped
 
 # Letters are dated where the secretariat signs them.
 SECRETARIAT_ZONE = zoneinfo.ZoneInfo("Europe/Vienna")
@@ -85,7 +86,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 # Dates as a letter writes them ("10 March 2027", "10 марта 2027 г."): month names come from
 # Django's own catalogue, in the genitive for Russian ("E").
-_FULL_DATE: dict[str, str] = {LetterLanguage.EN: "j E Y", LetterLanguage.RU: "j E Y г."}
+_FULL_DATE: dict[str, str] = {
+    LetterLanguage.EN: "j E Y",
+    LetterLanguage.RU: "j E Y г.",
+    LetterLanguage.AR: "j E Y",
+}
 _DAY_AND_MONTH = "j E"
 
 # The meeting's kind in a reference: BP/SOM/2027/GE/42.
@@ -160,6 +165,27 @@ _ICMPD_RU = (
     "Организатором мероприятия выступает Международный центр по развитию миграционной "
     "политики (МЦРМП) — международная организация со штаб-квартирой в Вене (Австрия), "
     "выполняющая функции Секретариата диалога «{dialogue}»."
+)
+
+# Arabic: names inserted in guillemets, labelled lines, the dialogue named as the "process"
+# ("عملية"), so that no inserted name has to be declined or take the article.
+_VENUE_AR = ("مكان الانعقاد: {venue}", "المدينة: {city}", "البلد: {country}")
+_PERSON_AR = (
+    "الاسم الكامل: {full_name}",
+    "المنصب: {title}",
+    "الوزارة أو المنظمة: {affiliation}",
+)
+_SIGNATURE_AR = _text(
+    "وتفضلوا بقبول فائق الاحترام والتقدير،",
+    (
+        "",
+        "أمانة «{dialogue}»",
+        "المركز الدولي لتطوير سياسات الهجرة (ICMPD)",
+    ),
+)
+_ICMPD_AR = (
+    "ينظّم الاجتماعَ المركزُ الدولي لتطوير سياسات الهجرة (ICMPD)، وهو منظمة دولية يقع مقرها في "
+    "فيينا (النمسا)، ويضطلع بمهام أمانة «{dialogue}»."
 )
 
 DEFAULT_WORDING: dict[tuple[str, str], Wording] = {
@@ -265,6 +291,50 @@ DEFAULT_WORDING: dict[tuple[str, str], Wording] = {
         ),
         signature=_SIGNATURE_RU,
     ),
+    (LetterKind.INVITATION, LetterLanguage.AR): Wording(
+        title="رسالة دعوة",
+        body=_text(
+            "باسم «{dialogue}»، تتشرف الأمانة بدعوتكم إلى المشاركة في «{meeting_title}»، "
+            "الذي يُعقد في {meeting_dates}.",
+            "لقد سُجّلتم عضوًا في وفد: {delegation} ({category}).",
+            _VENUE_AR,
+            _ICMPD_AR,
+            "يتاح جدول الأعمال ووثائق الاجتماع والمعلومات العملية للمشاركين المسجلين على منصة "
+            "الحوار. والأمانة على استعداد تام للإجابة عن أي استفسار بشأن الترتيبات.",
+            "ونتطلع إلى الترحيب بكم.",
+        ),
+        signature=_SIGNATURE_AR,
+    ),
+    (LetterKind.VISA_SUPPORT, LetterLanguage.AR): Wording(
+        title="رسالة دعم لطلب التأشيرة",
+        body=_text(
+            "تؤكد أمانة «{dialogue}» أن الشخص المذكور أدناه مدعو إلى المشاركة في "
+            "«{meeting_title}»، الذي يُعقد في {meeting_dates}، بصفته عضوًا في وفد: {delegation}.",
+            (
+                *_PERSON_AR,
+                "الجنسية: {nationality}",
+                "تاريخ الميلاد: {date_of_birth}",
+                "رقم جواز السفر: {passport_number}",
+                "جواز السفر صالح حتى: {passport_expires}",
+            ),
+            _VENUE_AR,
+            _ICMPD_AR,
+            "وستكون الأمانة ممتنة للسلطات القنصلية المختصة على تيسير منح تأشيرة دخول للمشارك "
+            "المذكور أعلاه طوال مدة الاجتماع.",
+        ),
+        signature=_SIGNATURE_AR,
+    ),
+    (LetterKind.CERTIFICATE, LetterLanguage.AR): Wording(
+        title="شهادة حضور",
+        body=_text(
+            "تشهد أمانة «{dialogue}» بأن الشخص المذكور أدناه قد حضر «{meeting_title}»، الذي "
+            "عُقد في {meeting_dates}.",
+            (*_PERSON_AR, "الوفد: {delegation}"),
+            (*_VENUE_AR, "تاريخ التسجيل عند الوصول: {checked_in_on}"),
+            "صدرت هذه الشهادة بناءً على طلب المشارك.",
+        ),
+        signature=_SIGNATURE_AR,
+    ),
 }
 
 
@@ -297,6 +367,15 @@ LETTERHEADS: dict[str, Letterhead] = {
         place_and_date="Вена, {today}",
         reference="Исх. № {reference}",
         to_whom="По месту требования",
+    ),
+    LetterLanguage.AR: Letterhead(
+        secretariat=(
+            "الأمانة: المركز الدولي لتطوير سياسات الهجرة (ICMPD)، Gonzagagasse 1، "
+            "1010 فيينا، النمسا"
+        ),
+        place_and_date="فيينا، {today}",
+        reference="المرجع: {reference}",
+        to_whom="إلى من يهمه الأمر",
     ),
 }
 
@@ -357,7 +436,7 @@ def _check_kind_and_language(kind: str, language: str) -> None:
     if kind not in LetterKind.values:
         raise ValidationError(_("Unknown kind of letter."))
     if language not in LetterLanguage.values:
-        raise ValidationError(_("Letters are written in English or Russian."))
+        raise ValidationError(_("Letters are written in English, Russian or Arabic."))
 
 
 def wording(dialogue: Dialogue, kind: str, language: str) -> tuple[Wording, LetterTemplate | None]:
@@ -518,6 +597,15 @@ def days_attended(nomination: Nomination, checked_in: datetime.date | None, lang
         )
 
 
+def citizenship(nomination: Nomination) -> str:
+    """The country of the person's passport by its name in the active language ("Грузия" in a
+    Russian letter), or "" when only a typed nationality is on file."""
+    if not nomination.citizenship:
+        return ""
+    state = State.objects.filter(code=nomination.citizenship).first()
+    return state.name if state else ""
+
+
 def values_for(nomination: Nomination, language: str) -> dict[str, str]:
     """Every placeholder's value for ``nomination``, written in ``language``."""
     meeting = nomination.meeting
@@ -528,11 +616,10 @@ def values_for(nomination: Nomination, language: str) -> dict[str, str]:
         else None
     )
     today = timezone.now().astimezone(SECRETARIAT_ZONE).date()
+    written = nomination.written_in(language)
     with translation.override(language):  # names in Russian where they have one
         return {
-            "full_name": nomination.full_name,
-            "title": nomination.title,
-            "affiliation": nomination.affiliation,
+            **written,
             "delegation": nomination.delegation.member.name,
             "category": str(Category(nomination.category).label) if nomination.category else "",
             "dialogue": meeting.dialogue.name,
@@ -542,7 +629,7 @@ def values_for(nomination: Nomination, language: str) -> dict[str, str]:
             "venue": ", ".join(p for p in (meeting.venue_name, meeting.venue_address) if p),
             "country": meeting.country.name if meeting.country else "",
             "passport_number": nomination.passport_number,
-            "nationality": nomination.nationality,
+            "nationality": citizenship(nomination) or nomination.nationality,
             "date_of_birth": full_date(nomination.date_of_birth, language),
             "passport_expires": full_date(nomination.passport_expires, language),
             "checked_in_on": full_date(checked_in, language),
@@ -643,7 +730,16 @@ def letter_for(nomination: Nomination, kind: str) -> bytes:
     language = nomination.language
     text, _stored = wording(dialogue, kind, language)
     values = values_for(nomination, language)
-    return pdf.render_letter(compose(text, values, kind=kind, language=language, dialogue=dialogue))
+    return render(compose(text, values, kind=kind, language=language, dialogue=dialogue))
+
+
+def render(letter: pdf.Letter) -> bytes:
+    """The PDF of ``letter``: through ReportLab, or through WeasyPrint when its language or any
+    of its text needs shaping (Arabic; see ``shaped``)."""
+    texts = (letter.dialogue, letter.title, *letter.addressee, *letter.paragraphs)
+    if shaped.needs_shaping(letter.language, *texts, *letter.signature):
+        return shaped.render_letter(letter)
+    return pdf.render_letter(letter)
 
 
 def letter_filename(nomination: Nomination, kind: str) -> str:
@@ -689,7 +785,7 @@ def sample_letter(dialogue: Dialogue, kind: str, language: str, text: Wording) -
     """``text`` printed as a letter of ``kind`` with fictional values, to preview a template."""
     _check_kind_and_language(kind, language)
     values = sample_values(dialogue, language)
-    return pdf.render_letter(compose(text, values, kind=kind, language=language, dialogue=dialogue))
+    return render(compose(text, values, kind=kind, language=language, dialogue=dialogue))
 
 
 # --- Badges ------------------------------------------------------------------------------------
@@ -730,11 +826,15 @@ def badges_for(meeting: Meeting, nominations: Iterable[Nomination]) -> bytes:
         badges = [
             pdf.Badge(
                 meeting=meeting.title,
-                name=n.full_name,
+                name=n.written_in(language)["full_name"],
                 affiliation=n.delegation.member.name,
                 category=str(Category(n.category).label),
                 token=n.checkin_token,
             )
             for n in ordered
         ]
+    if shaped.needs_shaping(
+        language, *(text for b in badges for text in (b.meeting, b.name, b.affiliation))
+    ):
+        return shaped.render_badges(badges, language=language)
     return pdf.render_badges(badges)

@@ -150,11 +150,10 @@ def letter_templates(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Each kind of letter in each language: built-in or edited (by whom, when)."""
     dialogue = served_dialogue(request, slug)
     stored = letters.stored_templates(dialogue)
+    # The languages the dialogue works in (Arabic for the Budapest Process only).
+    languages = [language for language in LetterLanguage if language in dialogue.languages]
     rows = [
-        (
-            kind,
-            [(language, stored.get((kind.value, language.value))) for language in LetterLanguage],
-        )
+        (kind, [(language, stored.get((kind.value, language.value))) for language in languages])
         for kind in LetterKind
     ]
     return render(request, "meetings/letter_templates.html", {"dialogue": dialogue, "rows": rows})

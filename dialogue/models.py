@@ -512,3 +512,8 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# API tokens live beside the API's door (``dialogue/api/``); named here so Django finds them.
+from .api.models import ApiToken as ApiToken  # noqa: E402  (after the models its keys name)
+from .api.models import Scope as Scope  # noqa: E402

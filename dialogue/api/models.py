@@ -64,6 +64,10 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def scope_labels(self) -> list[str]:
+        return [str(Scope(s).label) for s in self.scopes if s in Scope.values]
+
+    @property
     def is_service(self) -> bool:
         return self.dialogue_id is not None
 

@@ -67,7 +67,7 @@ class Reader:
 
     def rate_key(self, request: HttpRequest) -> str:
         if self.token is not None:
-            return f"token:{self.token.pk}"
+            return f"token:{self.token.token_hash[:24]}"
         return f"address:{request.META.get('REMOTE_ADDR', '')}"
 
 

@@ -32,7 +32,9 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _check(name: str, scopes: Iterable[str], expires_on: datetime.date) -> list[str]:
+def check(name: str, scopes: Iterable[str], expires_on: datetime.date) -> list[str]:
+    """The scopes, sorted, when the name, scopes and expiry are acceptable; else raises
+    ``ValidationError`` per field."""
     chosen = sorted(set(scopes))
     errors: dict[str, str] = {}
     if not name.strip():
@@ -75,9 +77,9 @@ def create_token(
     secretariat admin)."""
     if not by.is_authenticated or not by.is_active:
         raise PermissionDenied
-    if dialogue is not None and not permissions.is_secretariat_admin(by, dialogue):
+    if dialogue is not None and not permissions.can_create_service_token(by, dialogue):
         raise PermissionDenied
-    chosen = _check(name, scopes, expires_on)
+    chosen = check(name, scopes, expires_on)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -98,7 +100,7 @@ def can_revoke(user: permissions.AnyUser | None, token: ApiToken) -> bool:
         return False
     if token.user_id == user.pk:
         return True
-    return token.dialogue is not None and permissions.is_secretariat_admin(user, token.dialogue)
+    return token.dialogue is not None and permissions.can_create_service_token(user, token.dialogue)
 
 
 def revoke_token(*, by: User, token: ApiToken) -> ApiToken:

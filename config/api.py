@@ -23,6 +23,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers, set
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.renderers import JSONRenderer
 
 from dialogue.api import endpoints as dialogue_endpoints
 from dialogue.api.reading import PerTokenLimit, TokenBearer
@@ -43,6 +44,13 @@ read as an anonymous visitor. Lists are paged by cursor (`next`, `previous`); an
 translated fields, and every such field also comes in all languages (`titles`, `names`).
 Errors are RFC 9457 problem details. See docs/api.md.
 """
+
+
+class Utf8Json(JSONRenderer):
+    """Cyrillic and Arabic as themselves, not as ``\\u`` escapes (UTF-8, as the header says)."""
+
+    media_type = "application/json; charset=utf-8"
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class ReadApi(NinjaAPI):
@@ -95,6 +103,7 @@ api = ReadApi(
     version="1",
     description=DESCRIPTION,
     auth=TokenBearer(),
+    renderer=Utf8Json(),
     throttle=PerTokenLimit(),
     urls_namespace="api",
 )

@@ -15,7 +15,7 @@ urlpatterns = [
     path("healthz", notification_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
-    re_path(r"^api/", not_found),  # problem details for any other address of the API
+    re_path(r"^api/v1/", not_found),  # problem details for any other address of the API
     path("accounts/", include("allauth.urls")),
     path("", include("dialogue.urls")),
     path("", include("notifications.urls")),

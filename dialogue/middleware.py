@@ -45,7 +45,7 @@ class SecretariatTwoFactorMiddleware:
     poll, replay and the fan-out ask the same question and see no roles meanwhile."""
 
     # The API reads no session (a token, or nobody): the policy holds its wall (docs/api.md).
-    EXEMPT_PREFIXES = ("/accounts/", "/language/", "/static/", "/healthz", "/api/")
+    EXEMPT_PREFIXES = ("/accounts/", "/language/", "/static/", "/healthz", "/api/v1/")
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

@@ -81,7 +81,9 @@ class ReadApi(NinjaAPI):
         return response
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """The generated document, with ``?lang=`` on every operation."""
+        """The generated document, with what django-ninja does not say: ``?lang=`` on every
+        operation, errors as ``application/problem+json``, and the token optional (without it
+        one reads as an anonymous visitor)."""
         schema = super().get_openapi_schema(*args, **kwargs)
         lang = {
             "in": "query",
@@ -95,6 +97,12 @@ class ReadApi(NinjaAPI):
                 parameters = operation.setdefault("parameters", [])
                 if not any(p.get("name") == "lang" for p in parameters):
                     parameters.append(lang)
+                operation["security"] = [*operation.get("security", []), {}]
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    for media_type in [t for t in content if t.startswith("application/json")]:
+                        if int(status) >= 400:
+                            content[PROBLEM_CONTENT_TYPE] = content.pop(media_type)
         return schema
 
 

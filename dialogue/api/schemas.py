@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import translation
 from ninja import Schema
 from ninja.errors import ValidationError
@@ -56,8 +56,8 @@ def in_each_language(read: Callable[[], str]) -> dict[str, str]:
 
 class Cursor(CursorPagination):
     """Cursor paging by id (stable while rows are added): ``next`` and ``previous`` are whole
-    addresses; ``page_size`` up to ``API_MAX_PAGE_SIZE``. A cursor that was not made here
-    answers 422, whatever it holds."""
+    addresses; ``page_size`` up to ``API_MAX_PAGE_SIZE``. A cursor that was not made here names
+    no page: 404, whatever it holds."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("ordering", ("id",))
@@ -70,8 +70,8 @@ class Cursor(CursorPagination):
     ) -> Any:
         try:
             cursor = self.Cursor.from_encoded_param(pagination.cursor)
-        except (ValueError, binascii.Error, UnicodeError) as error:
-            raise ValidationError([{"cursor": "Invalid cursor"}]) from error
+        except (ValueError, binascii.Error, UnicodeError, ValidationError) as error:
+            raise Http404 from error
         if cursor.p is not None and not (cursor.p.isdigit() and len(cursor.p) <= 18):
-            raise ValidationError([{"cursor": "Invalid cursor"}])
+            raise Http404
         return super().paginate_queryset(queryset, pagination, request, **params)

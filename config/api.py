@@ -175,8 +175,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         request,
         422,
         _("Invalid request"),
-        _("These parameters could not be read: %(fields)s.")
-        % {"fields": ", ".join(fields)},
+        _("These parameters could not be read: %(fields)s.") % {"fields": ", ".join(fields)},
     )
 
 

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from config.api import api, not_found
-
 from dialogue import views as dialogue_views
 from notifications import views as notification_views
 

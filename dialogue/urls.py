@@ -17,8 +17,6 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
     path("profile/api-tokens/", api_views.token_list, name="api_tokens"),
-    path(
-        "profile/api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"
-    ),
+    path("profile/api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     path("language/", views.set_language, name="set_language"),
 ]

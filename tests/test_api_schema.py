@@ -49,7 +49,12 @@ def _scene_ids(world: World) -> dict[str, list[Any]]:
     meetings = [m.pk for m in built.meetings.values()]
     return {
         "slug": [world.dialogue.slug, world.other_dialogue.slug, "no-such-dialogue"],
-        "meeting_id": [*meetings, registered["meeting"].pk, outcomes["outcome_meeting"], MISSING_ID],
+        "meeting_id": [
+            *meetings,
+            registered["meeting"].pk,
+            outcomes["outcome_meeting"],
+            MISSING_ID,
+        ],
         "document_id": [d.pk for d in documents["documents"].values()] + [MISSING_ID],
         "circulation_id": [documents["circulation"].pk, MISSING_ID],
     }
@@ -95,8 +100,8 @@ def test_documented_examples_reach_real_rows(world: World) -> None:
     """The fuzzing is not all 404s: the scene's meeting answers with its agenda."""
     ids = _scene_ids(world)
     client_headers = api_headers(world.person("secretariat_staff"))
-    agenda = Client().get(f"/api/v1/meetings/{ids['meeting_id'][0]}/agenda/", headers=client_headers)
+    agenda = Client().get(
+        f"/api/v1/meetings/{ids['meeting_id'][0]}/agenda/", headers=client_headers
+    )
     assert agenda.status_code == 200
     assert [i["title"] for i in agenda.json()["items"]] == ["Opening", "Secret budget talk"]
-
-

@@ -22,7 +22,7 @@ from . import tokens
 from .forms import _default_expiry
 from .models import ApiToken, Scope
 
-_NEW_SECRET = "_new_api_token_secret"
+_NEW_SECRET = "_new_api_token_secret"  # noqa: S105 - the name of a request attribute, not a secret
 
 
 def _administered(request: HttpRequest) -> QuerySet[Dialogue]:
@@ -61,8 +61,24 @@ class ServiceTokenForm(forms.ModelForm):
 
 @admin.register(ApiToken)
 class ServiceTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "dialogue", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "dialogue",
+        "prefix",
+        "scopes",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = [
+        "user",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ApiToken]:
@@ -73,7 +89,9 @@ class ServiceTokenAdmin(admin.ModelAdmin):
             .select_related("dialogue", "user")
         )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = ServiceTokenForm
         return super().get_form(request, obj, change, **kwargs)
@@ -119,7 +137,9 @@ class ServiceTokenAdmin(admin.ModelAdmin):
         obj.__dict__.update({k: v for k, v in token.__dict__.items() if not k.startswith("_")})
         setattr(request, _NEW_SECRET, secret)
 
-    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None) -> HttpResponse:
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: Any = None
+    ) -> HttpResponse:
         """The page that shows the new secret, once."""
         context = {
             **self.admin_site.each_context(request),
@@ -137,5 +157,3 @@ class ServiceTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             tokens.revoke_token(by=request.user, token=token)  # type: ignore[arg-type]  # a signed-in admin
         self.message_user(request, _("Revoked."), messages.SUCCESS)
-
-

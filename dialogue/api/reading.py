@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -127,7 +127,7 @@ def reader_of(request: HttpRequest) -> Reader:
 
 
 def _parse_rate(rate: str) -> tuple[int, int]:
-    """"600/m" → (600, 60)."""
+    """ "600/m" → (600, 60)."""
     count, _slash, period = rate.partition("/")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[:1]]
     return int(count), seconds
@@ -161,5 +161,3 @@ class PerTokenLimit(BaseThrottle):
     def wait(self) -> float | None:
         wait: float | None = getattr(self._last, "wait", None)
         return wait
-
-

@@ -20,7 +20,9 @@ def test_api_docs_page_runs_same_origin_under_the_csp(
     page = new_page()
     refused: list[str] = []
     origins: set[str] = set()
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     page.on("request", lambda r: origins.add(urlsplit(r.url).netloc))
     response = page.goto("/api/v1/docs")
     assert response is not None

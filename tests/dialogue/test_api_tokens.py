@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dialogue.api import tokens
-from dialogue.models import ApiToken, Scope
+from dialogue.models import ApiToken
 from tests.conftest import World, api_headers, client_for
 
 DIALOGUES = "/api/v1/dialogues/"
@@ -109,9 +109,7 @@ def test_unusable_token_gets_401_problem_not_the_anonymous_answer(world: World, 
 
 
 def test_problem_details_are_in_the_readers_language(world: World) -> None:
-    response = _get(
-        "/api/v1/meetings/999999/", {"Accept-Language": "ru"}
-    )
+    response = _get("/api/v1/meetings/999999/", {"Accept-Language": "ru"})
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["title"] == "Не найдено"

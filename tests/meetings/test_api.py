@@ -57,9 +57,7 @@ def test_meeting_answers_304_to_its_etag_until_it_changes(world: World, meeting:
     assert changed.json()["title"] == "SOM Istanbul (moved)"
 
 
-def test_meeting_in_the_asked_language_with_every_language_beside(
-    world: World, som: Body
-) -> None:
+def test_meeting_in_the_asked_language_with_every_language_beside(world: World, som: Body) -> None:
     meeting = istanbul_meeting(world, title_en="SOM Istanbul", title_ru="СДЛ Стамбул")
     path = f"/api/v1/meetings/{meeting.pk}/"
     russian = _get(path, lang="ru")

@@ -386,7 +386,9 @@ def test_api(world: World, row: dict[str, Any]) -> None:
     assert _per_role(read) == expected
     if "page" in row:
         page = _fill(world, row["page"], always=True)
-        shown = _per_role(lambda role: _shows(client_for(world.people[role]).get(page), row["text"]))
+        shown = _per_role(
+            lambda role: _shows(client_for(world.people[role]).get(page), row["text"])
+        )
         api_answers = {role: seen is True for role, seen in _per_role(read).items()}
         for role in (AWAITING_TWO_FACTOR, "deactivated"):  # sent to set up TOTP; cannot sign in
             shown.pop(role)

@@ -15,16 +15,17 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from dialogue import permissions
 from dialogue.api.reading import Reader, reader_of
 from dialogue.api.schemas import Cursor, answers, in_each_language, languages
-from dialogue.models import Scope
+from dialogue.models import Dialogue, Scope
 from meetings import agenda
 from meetings.models import AgendaRelease, Meeting, MeetingStatus, Nomination, Outcome
 from meetings.registration.participants import reports
+from meetings.registration.participants.views import FIRST_YEAR, LAST_YEAR
 
 router = Router(tags=["meetings"])
 
@@ -420,9 +421,7 @@ class ParticipantListOut(Schema):
     response=answers(ParticipantListOut),
     operation_id="get_participants",
 )
-def get_participants(
-    request: HttpRequest, meeting_id: int, full: bool = False
-) -> dict[str, Any]:
+def get_participants(request: HttpRequest, meeting_id: int, full: bool = False) -> dict[str, Any]:
     """The list of participants as its page shows it to the reader: the public list (those who
     agreed to be listed); with the ``delegation`` scope, the holder's own delegation in full;
     with ``secretariat`` and ``full=true``, everyone approved in full (the secretariat's
@@ -479,3 +478,44 @@ def get_statistics(request: HttpRequest, meeting_id: int) -> reports.Registratio
     ):
         raise Http404
     return reports.statistics(meeting)
+
+
+class MeetingFiguresOut(Schema):
+    meeting_id: int
+    title: str
+    figures: FiguresOut
+
+    @staticmethod
+    def resolve_meeting_id(obj: reports.MeetingFigures) -> int:
+        return obj.meeting.pk
+
+    @staticmethod
+    def resolve_title(obj: reports.MeetingFigures) -> str:
+        return obj.meeting.title
+
+
+class DialogueStatisticsOut(Schema):
+    year: int
+    meetings: list[MeetingFiguresOut]
+    statistics: StatisticsOut
+
+
+@router.get(
+    "/dialogues/{slug}/statistics/",
+    response=answers(DialogueStatisticsOut),
+    operation_id="get_dialogue_statistics",
+)
+def get_dialogue_statistics(
+    request: HttpRequest, slug: str, year: int = Query(..., ge=FIRST_YEAR, le=LAST_YEAR)
+) -> reports.DialogueStatistics:
+    """A dialogue's meetings of one year with their figures, and the year's together: a token
+    with the ``secretariat`` scope of a holder who serves the dialogue; 404 for anyone else."""
+    reader = reader_of(request)
+    dialogue = reader.within(Dialogue.objects.filter(slug=slug), "id").first()
+    if (
+        dialogue is None
+        or not reader.reads(Scope.SECRETARIAT)
+        or not permissions.is_secretariat(reader.person, dialogue)
+    ):
+        raise Http404
+    return reports.dialogue_statistics(dialogue, year)

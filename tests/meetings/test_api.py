@@ -148,3 +148,19 @@ def test_registrations_need_a_scope_that_reads_them(world: World, meeting: Meeti
     assert _get(path, api_headers(focal_point, "public")).status_code == 404
     assert _get(path, api_headers(focal_point, "delegation")).status_code == 200
     assert _get(path).status_code == 404
+
+
+def test_a_role_taken_from_the_holder_is_taken_from_the_token_at_once(world: World) -> None:
+    from dialogue import services
+    from dialogue.models import Role
+    from tests.policy import scene
+
+    meeting = scene.build_registration(world, scene.build(world))["meeting"]
+    focal_point = world.person("focal_point_b")
+    headers = api_headers(focal_point)
+    path = f"/api/v1/meetings/{meeting.pk}/registrations/"
+    names = [n["full_name"] for n in _get(path, headers).json()["results"]]
+    assert names == ["Moldovan Nominee"]
+    role = Role.objects.active().get(user=focal_point)
+    services.revoke_role(by=world.person("secretariat_admin"), role=role)
+    assert _get(path, headers).json()["results"] == []

@@ -98,7 +98,9 @@ def _absolute(context: dict[str, Any], path: str) -> str:
     return str(context["request"].build_absolute_uri(path))
 
 
-def _revision(context: dict[str, Any], revision: Revision, *, latest: bool = False) -> dict[str, Any]:
+def _revision(
+    context: dict[str, Any], revision: Revision, *, latest: bool = False
+) -> dict[str, Any]:
     """A revision with its download address: the stable "latest" one for the current
     revision, the numbered one for a superseded revision."""
     if latest:

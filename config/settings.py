@@ -266,7 +266,8 @@ API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 200
 # The longest a token may be valid.
 API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
-# django-ninja: its Swagger UI from its own static files (no CDN; the CSP allows only 'self').
+# django-ninja ("ninja" above serves its Swagger UI from its own static files: no CDN, as the
+# CSP allows only 'self'). A cursor skips at most this many rows of equal position.
 NINJA_PAGINATION_MAX_OFFSET = 1000
 
 # Registration: how many days after a meeting ends each personal-data field of its

@@ -109,8 +109,9 @@ class TokenBearer(HttpBearer):
 
 
 def _choose_language(request: HttpRequest) -> None:
-    """``?lang=`` wins; else the language Django chose from ``Accept-Language``. A session's
-    language cookie or saved preference is not the API's: only what the request says."""
+    """``?lang=`` wins; else what the request asks as the pages read it (``Accept-Language``,
+    or the language cookie a browser sends), never a signed-in person's saved preference: the
+    API answers the request, not a session."""
     asked = request.GET.get("lang", "")
     known = dict(settings.LANGUAGES)
     if asked not in known:

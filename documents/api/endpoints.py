@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from dialogue import permissions
@@ -134,7 +134,9 @@ def _documents(reader: Reader) -> QuerySet[Document]:
 @router.get("/documents/", response=answers(list[DocumentOut]), operation_id="list_documents")
 @paginate(Cursor)
 def list_documents(
-    request: HttpRequest, dialogue: str | None = None, meeting: int | None = None
+    request: HttpRequest,
+    dialogue: str | None = None,
+    meeting: int | None = Query(None, ge=1, le=2**31 - 1),
 ) -> QuerySet[Document]:
     """The documents the reader may see (anonymous: the public ones of public meetings), of one
     dialogue (its slug) or one meeting (its id)."""

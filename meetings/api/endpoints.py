@@ -28,6 +28,8 @@ from meetings.registration.participants import reports
 from meetings.registration.participants.views import FIRST_YEAR, LAST_YEAR
 
 router = Router(tags=["meetings"])
+# Numbers asked for are bounded where the database's integers are (a larger one names nothing).
+MAX_ID = 2**31 - 1
 
 
 def _translations(row: dict[str, Any], name: str) -> dict[str, str]:
@@ -240,7 +242,9 @@ def _release(
     response=answers(AgendaOut),
     operation_id="get_agenda",
 )
-def get_agenda(request: HttpRequest, meeting_id: int, version: int | None = None) -> dict[str, Any]:
+def get_agenda(
+    request: HttpRequest, meeting_id: int, version: int | None = Query(None, ge=1, le=MAX_ID)
+) -> dict[str, Any]:
     """The released agenda (the latest, or ``version``) as the reader sees it: internal items
     only for the secretariat; with what changed since the release before. A meeting without a
     release (or without that version) answers 404."""

@@ -27,6 +27,7 @@ from .models import Dialogue
 MAX_ROWS = 20
 DEFAULT_ROWS = 5
 
+
 def public_dialogue(slug: str) -> Dialogue:
     dialogue = get_object_or_404(Dialogue, slug=slug)
     if not permissions.can_view_dialogue(None, dialogue):

@@ -22,6 +22,7 @@ from dialogue import permissions
 from dialogue.api.reading import Reader, reader_of
 from dialogue.api.schemas import Cursor, answers, in_each_language, languages
 from dialogue.models import Dialogue, Scope
+from dialogue.translations import from_data
 from meetings import agenda
 from meetings.models import AgendaRelease, Meeting, MeetingStatus, Nomination, Outcome
 from meetings.registration.participants import reports
@@ -33,10 +34,10 @@ MAX_ID = 2**31 - 1
 
 
 def _translations(row: dict[str, Any], name: str) -> dict[str, str]:
-    """A translated field of an agenda snapshot (the release's rows), in every language; a
-    language without its own text shows the English, as the pages do."""
-    english = str(row.get(f"{name}_en") or "")
-    return {code: str(row.get(f"{name}_{code}") or english) for code in languages()}
+    """A text of an agenda snapshot (a release's row or change) in every language, as the pages
+    pick it (a language without its own text falls back as they do)."""
+    texts = from_data(row, name)
+    return {code: str(texts.pick(code)) for code in languages()}
 
 
 def _in_reader_language(texts: dict[str, str]) -> str:

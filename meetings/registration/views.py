@@ -112,7 +112,7 @@ def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpRespons
         ),
         "quota_form": QuotaForm(meeting=meeting),
         "questions": list(meeting.follow_up_questions.all()),
-        "question_form": QuestionForm(),
+        "question_form": QuestionForm(meeting=meeting),
     }
     return render(request, "meetings/registration_settings.html", context)
 
@@ -136,7 +136,7 @@ def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 "quota_rules": list(meeting.quota_rules.select_related("state", "organisation")),
                 "quota_form": form,
                 "questions": list(meeting.follow_up_questions.all()),
-                "question_form": QuestionForm(),
+                "question_form": QuestionForm(meeting=meeting),
             },
             status=400,
         )
@@ -171,9 +171,12 @@ def quota_remove(request: AuthenticatedRequest, pk: int, rule_pk: int) -> HttpRe
 @require_POST
 def question_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
-    form = QuestionForm(request.POST)
+    form = QuestionForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        messages.error(request, _("The question was not saved: write it in English at least."))
+        messages.error(
+            request,
+            _("The question was not saved: write it at least in the first working language."),
+        )
     else:
         try:
             setup.add_question(by=request.user, meeting=meeting, **form.cleaned_data)

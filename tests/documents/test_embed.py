@@ -23,10 +23,10 @@ DOCUMENTS = "/dialogues/budapest-process/embed/documents/"
 
 
 def test_upcoming_public_meetings_only_in_the_language_asked(world: World) -> None:
-    istanbul_meeting(world, title_ru="СДЛ Стамбул")
-    istanbul_meeting(world, title_en="Members-only working group", is_public=False)
-    istanbul_meeting(world, title_en="Draft not announced", announce=False)
-    over = istanbul_meeting(world, title_en="Last year's conference")
+    istanbul_meeting(world, title={"ru": "СДЛ Стамбул"})
+    istanbul_meeting(world, title={"en": "Members-only working group"}, is_public=False)
+    istanbul_meeting(world, title={"en": "Draft not announced"}, announce=False)
+    over = istanbul_meeting(world, title={"en": "Last year's conference"})
     Meeting.objects.filter(pk=over.pk).update(
         starts_at=timezone.now() - datetime.timedelta(days=400),
         ends_at=timezone.now() - datetime.timedelta(days=399),
@@ -46,9 +46,9 @@ def test_upcoming_public_meetings_only_in_the_language_asked(world: World) -> No
 
 
 def test_public_documents_only(world: World, add: Callable[..., Document]) -> None:
-    add(title_en="Istanbul Declaration")
-    add(title_en="Internal note", marking="internal")
-    withdrawn = add(title_en="Withdrawn paper")
+    add(title={"en": "Istanbul Declaration"})
+    add(title={"en": "Internal note"}, marking="internal")
+    withdrawn = add(title={"en": "Withdrawn paper"})
     services.withdraw_document(
         by=world.person("secretariat_staff"), document=withdrawn, reason="Replaced"
     )
@@ -64,7 +64,7 @@ def test_framable_by_other_sites_and_cached_by_etag(world: World, meeting: Meeti
     assert "frame-ancestors *" in first["Content-Security-Policy"]
     assert "max-age=300" in first["Cache-Control"]
     assert Client().get(MEETINGS, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
-    istanbul_meeting(world, title_en="A new meeting")
+    istanbul_meeting(world, title={"en": "A new meeting"})
     changed = Client().get(MEETINGS, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
     assert "A new meeting" in changed.content.decode()

@@ -23,7 +23,7 @@ def _get(path: str, headers: dict[str, str] | None = None, **params: Any) -> Any
 
 
 def _meetings(world: World, count: int) -> list[Meeting]:
-    return [istanbul_meeting(world, title_en=f"Meeting {n}") for n in range(count)]
+    return [istanbul_meeting(world, title={"en": f"Meeting {n}"}) for n in range(count)]
 
 
 def test_meetings_page_by_cursor_without_gaps_or_repeats(world: World, som: Body) -> None:
@@ -51,14 +51,14 @@ def test_meeting_answers_304_to_its_etag_until_it_changes(world: World, meeting:
     again = _get(path, {"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
-    Meeting.objects.filter(pk=meeting.pk).update(title_en="SOM Istanbul (moved)")
+    Meeting.objects.filter(pk=meeting.pk).update(title_i18n={"en": "SOM Istanbul (moved)"})
     changed = _get(path, {"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.json()["title"] == "SOM Istanbul (moved)"
 
 
 def test_meeting_in_the_asked_language_with_every_language_beside(world: World, som: Body) -> None:
-    meeting = istanbul_meeting(world, title_en="SOM Istanbul", title_ru="СДЛ Стамбул")
+    meeting = istanbul_meeting(world, title={"en": "SOM Istanbul", "ru": "СДЛ Стамбул"})
     path = f"/api/v1/meetings/{meeting.pk}/"
     russian = _get(path, lang="ru")
     assert russian.json()["title"] == "СДЛ Стамбул"
@@ -82,7 +82,7 @@ def test_meeting_carries_its_time_zone_and_local_times(world: World, meeting: Me
 def test_agenda_shows_the_release_and_the_changelog(world: World, meeting: Meeting) -> None:
     staff = world.person("secretariat_staff")
     item = agenda.add_item(
-        by=staff, meeting=meeting, title_en="Opening", title_ru="Открытие", starts_at=START
+        by=staff, meeting=meeting, title={"en": "Opening", "ru": "Открытие"}, starts_at=START
     )
     agenda.release_agenda(by=staff, meeting=meeting, note="First")
     agenda.change_item(by=staff, item=item, starts_at=START + datetime.timedelta(hours=1))
@@ -101,9 +101,11 @@ def test_agenda_shows_the_release_and_the_changelog(world: World, meeting: Meeti
 
 
 def test_service_token_reads_only_its_dialogue(world: World, som: Body) -> None:
-    istanbul_meeting(world, title_en="Budapest SOM")
+    istanbul_meeting(world, title={"en": "Budapest SOM"})
     other_body = Body.objects.create(
-        dialogue=world.other_dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+        dialogue=world.other_dialogue,
+        kind=Body.Kind.SENIOR_OFFICIALS_MEETING,
+        name_i18n={"en": "SOM"},
     )
     from meetings import services
 
@@ -113,7 +115,7 @@ def test_service_token_reads_only_its_dialogue(world: World, som: Body) -> None:
         dialogue=world.other_dialogue,
         body=other_body,
         kind="senior_officials_meeting",
-        title_en="Prague SOM",
+        title={"en": "Prague SOM"},
         time_zone="Europe/Prague",
         starts_at=START,
         ends_at=START + datetime.timedelta(hours=8),

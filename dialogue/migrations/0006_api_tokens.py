@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dialogue', '0003_chair_acts_for_a_state'),
+        ('dialogue', '0005_announcements_per_language'),
     ]
 
     operations = [

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
+    "ninja",
     "dialogue",
     "meetings",
     "documents",
@@ -256,6 +257,18 @@ MFA_TOTP_ISSUER = "Dialogue platform"
 SECRETARIAT_REQUIRES_2FA = env_bool("SECRETARIAT_REQUIRES_2FA", True)
 
 INVITATION_VALID_DAYS = int(env("INVITATION_VALID_DAYS", "14"))
+
+# --- The read API (/api/v1/, docs/api.md) -------------------------------------------------------
+# Requests per window ("N/s", "N/m", "N/h"): per token, and per address without one.
+API_RATE_LIMIT = env("API_RATE_LIMIT", "600/m")
+API_ANONYMOUS_RATE_LIMIT = env("API_ANONYMOUS_RATE_LIMIT", "120/m")
+API_PAGE_SIZE = 50
+API_MAX_PAGE_SIZE = 200
+# The longest a token may be valid.
+API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
+# django-ninja ("ninja" above serves its Swagger UI from its own static files: no CDN, as the
+# CSP allows only 'self'). A cursor skips at most this many rows of equal position.
+NINJA_PAGINATION_MAX_OFFSET = 1000
 
 # Registration: how many days after a meeting ends each personal-data field of its
 # nominations is kept (then erased by `erase_expired_registration_data`); fields not named are

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import permissions, services, webhooks  # noqa: F401  # webhooks registers its admin
+from .api import admin as api_admin  # noqa: F401  # registers the service tokens' admin
 from .http import acting_user
 from .models import (
     Body,

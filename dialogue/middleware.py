@@ -44,7 +44,8 @@ class SecretariatTwoFactorMiddleware:
     The rule is the policy's (``permissions.needs_two_factor_setup``): the socket, the long
     poll, replay and the fan-out ask the same question and see no roles meanwhile."""
 
-    EXEMPT_PREFIXES = ("/accounts/", "/language/", "/static/", "/healthz")
+    # The API reads no session (a token, or nobody): the policy holds its wall (docs/api.md).
+    EXEMPT_PREFIXES = ("/accounts/", "/language/", "/static/", "/healthz", "/api/v1/")
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response

@@ -523,3 +523,8 @@ class Announcement(models.Model):
     @property
     def body(self) -> Localized:
         return self.body_i18n.pick(languages=owner_languages(self, "dialogue"))
+
+
+# API tokens live beside the API's door (``dialogue/api/``); named here so Django finds them.
+from .api.models import ApiToken as ApiToken  # noqa: E402  (after the models its keys name)
+from .api.models import Scope as Scope  # noqa: E402

@@ -327,6 +327,11 @@ def dialogues_served_by(user: AnyUser | None) -> QuerySet[Dialogue]:
     return Dialogue.objects.filter(pk__in=s.dialogue_ids(SECRETARIAT_ROLES))
 
 
+def can_create_service_token(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """An API token that reads one dialogue for another system: its secretariat admin."""
+    return is_secretariat_admin(user, dialogue)
+
+
 # --- The action table -----------------------------------------------------------------------
 
 Predicate = Callable[[AnyUser | None, Any], bool]
@@ -341,6 +346,7 @@ ACTIONS: dict[str, Predicate] = {
     "invitation.withdraw": can_withdraw_invitation,
     "person.view": can_view_person,
     "admin.use": lambda user, _target: can_use_admin(user),
+    "api_token.create_service": can_create_service_token,
     "reference.change_shared": lambda user, _target: can_change_shared_reference_data(user),
     "registration.manage": lambda user, meeting: can_manage_registration(user, meeting),
     "registration.act_for_delegation": lambda user, target: can_act_for_delegation(user, *target),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import embed, views
+from .api import views as api_views
 
 urlpatterns = [
     path("dialogues/<slug:slug>/", views.dialogue_detail, name="dialogue_detail"),
@@ -16,5 +17,7 @@ urlpatterns = [
     path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
+    path("profile/api-tokens/", api_views.token_list, name="api_tokens"),
+    path("profile/api-tokens/<int:pk>/revoke/", api_views.token_revoke, name="api_token_revoke"),
     path("language/", views.set_language, name="set_language"),
 ]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,9 +14,10 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.db.models.signals import post_save
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
-from dialogue.models import Dialogue, Organisation, RoleKind, State, User
+from dialogue.api import tokens
+from dialogue.models import ApiToken, Dialogue, Organisation, RoleKind, Scope, State, User
 from notifications import payloads, registry
 from notifications.models import Event
 from notifications.publishing import encode_frame
@@ -50,8 +53,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A fast password hash; no 2FA wall (most tests are about something else, the 2FA tests
-    turn it back on); uploaded files in a temporary directory, never the project's media."""
+    turn it back on); uploaded files in a temporary directory, never the project's media; the
+    API's rate limits out of reach (every test's client has one address; the cache outlives a
+    test), but in the tests of the limit."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.API_RATE_LIMIT = settings.API_ANONYMOUS_RATE_LIMIT = "1000000/m"
     settings.SECRETARIAT_REQUIRES_2FA = False
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
@@ -208,8 +214,6 @@ def world(db: None) -> World:
     assert deactivated is not None
     deactivated.is_active = False
     deactivated.save()
-    from django.utils import timezone
-
     revoked = people["revoked"]
     RoleFactory(
         user=revoked,
@@ -219,6 +223,27 @@ def world(db: None) -> World:
         revoked_at=timezone.now(),
     )
     return World(dialogue, other, state_a, state_b, organisation, people)
+
+
+def api_headers(
+    user: User | None, *scopes: str, dialogue: Dialogue | None = None
+) -> dict[str, str]:
+    """The ``Authorization`` header of a new API token held by ``user`` with ``scopes`` (all
+    of them unless named); none for the anonymous visitor. Made as a row, so a deactivated
+    person may hold one (the service refuses to make it)."""
+    if user is None:
+        return {}
+    secret = tokens.SECRET_PREFIX + secrets.token_urlsafe(16)
+    ApiToken.objects.create(
+        user=user,
+        dialogue=dialogue,
+        name="test",
+        scopes=sorted(scopes or Scope.values),
+        prefix=secret[:8],
+        token_hash=tokens.hash_secret(secret),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def client_for(user: User | None) -> Client:

@@ -14,6 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dialogue import permissions
@@ -23,7 +24,7 @@ from notifications import registry
 from notifications.models import Event
 from notifications.policy import get_policy
 from notifications.replay import missed
-from tests.conftest import ROLE_NAMES, World, client_for
+from tests.conftest import ROLE_NAMES, World, api_headers, client_for
 from tests.policy import scene
 from tests.responses import body_of
 
@@ -376,3 +377,45 @@ def test_secretariat_without_two_factor_is_granted_only_what_anonymous_is(
 def test_every_policy_action_has_a_row() -> None:
     in_table = {row["action"] for row in TABLE["rule"]}
     assert set(permissions.ACTIONS) - in_table == set()
+
+
+# --- The read API ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", _cases("api"))
+def test_api(world: World, row: dict[str, Any]) -> None:
+    """What each role's token reads at an API address; where the row names a page, the page
+    shows the same thing to the same roles."""
+    path = _fill(world, row["path"], always=True)
+    scopes = row.get("scopes", [])
+
+    def read(role: str) -> bool | str:
+        response = Client().get(path, headers=api_headers(world.people[role], *scopes))
+        if role == "deactivated":
+            return "401" if response.status_code == 401 else f"{response.status_code}, not 401"
+        return response.status_code in (200, 404) and row["text"] in response.content.decode()
+
+    expected: dict[str, bool | str] = dict(_expected(row, "visible_to"))
+    expected["deactivated"] = "401"
+    assert _per_role(read) == expected
+    if "page" in row:
+        page = _fill(world, row["page"], always=True)
+        shown = _per_role(
+            lambda role: _shows(client_for(world.people[role]).get(page), row["text"])
+        )
+        api_answers = {role: seen is True for role, seen in _per_role(read).items()}
+        for role in (AWAITING_TWO_FACTOR, "deactivated"):  # sent to set up TOTP; cannot sign in
+            shown.pop(role)
+            api_answers.pop(role)
+        assert api_answers == shown
+
+
+def test_every_api_operation_has_a_row() -> None:
+    from config.api import api
+
+    operations = {
+        operation["operationId"]
+        for methods in api.get_openapi_schema()["paths"].values()
+        for operation in methods.values()
+    }
+    assert operations - {row["operation"] for row in TABLE["api"]} == set()

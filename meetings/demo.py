@@ -54,13 +54,18 @@ def _at(day: datetime.date, hour: int, minute: int, zone: str) -> datetime.datet
 
 
 def _meeting(
-    by: User, dialogue: Dialogue, body: Body, title_en: str, **fields: object
+    by: User,
+    dialogue: Dialogue,
+    body: Body,
+    title_en: str,
+    confirm_past: bool = False,
+    **fields: object,
 ) -> Meeting | None:
     """The meeting created as a draft, or None when it exists already."""
     if Meeting.objects.filter(dialogue=dialogue, title_en=title_en).exists():
         return None
     return services.schedule_meeting(
-        by=by, dialogue=dialogue, body=body, title_en=title_en, **fields
+        by=by, dialogue=dialogue, body=body, title_en=title_en, confirm_past=confirm_past, **fields
     )
 
 
@@ -211,6 +216,7 @@ def _load_demo_meetings() -> str:
         room="Conference room",
         languages=["en", "ru"],
         interpretation=["en", "ru"],
+        confirm_past=True,  # recorded after the fact
     )
     if past is not None:
         created += 1

@@ -44,6 +44,11 @@ class MeetingForm(forms.ModelForm):
     confirm_conflicts = forms.BooleanField(
         label=_("Schedule it anyway despite the overlaps listed above"), required=False
     )
+    confirm_past = forms.BooleanField(
+        label=_("This meeting is in the past: record it as a past meeting"), required=False
+    )
+    # Confirmations are asked only when their question arises (``ask``), never beforehand.
+    CONFIRMATIONS = ("confirm_conflicts", "confirm_past")
 
     class Meta:
         model = Meeting
@@ -81,6 +86,8 @@ class MeetingForm(forms.ModelForm):
             kwargs["initial"]["ends_at"] = instance.ends_at.astimezone(zone).replace(tzinfo=None)
         super().__init__(*args, **kwargs)
         self.dialogue = dialogue
+        # A confirmation given stays on the page with the input it confirms.
+        self.asked: set[str] = {name for name in self.CONFIRMATIONS if self.data.get(name)}
         self.fields["body"].queryset = Body.objects.filter(dialogue=dialogue)  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
@@ -94,6 +101,21 @@ class MeetingForm(forms.ModelForm):
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("A meeting must end after it starts."))
         return data
+
+    def ask(self, confirmation: str) -> None:
+        """Show the checkbox of ``confirmation`` (the service refused without it)."""
+        self.asked.add(confirmation)
+
+    def confirmations(self) -> dict[str, bool]:
+        """The confirmations given, as the services' arguments (``confirm_past``)."""
+        return {"confirm_past": bool(self.cleaned_data.get("confirm_past"))}
+
+    def visible_fields(self) -> list[Any]:
+        return [
+            field
+            for field in super().visible_fields()
+            if field.name not in self.CONFIRMATIONS or field.name in self.asked
+        ]
 
 
 class TransitionForm(forms.Form):

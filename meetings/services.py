@@ -13,11 +13,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogue import permissions
+from dialogue import constraints, permissions
 from dialogue.models import Body, Dialogue, Office, User
 
 from . import events
@@ -82,9 +82,30 @@ def _validate(meeting: Meeting) -> None:
     meeting.full_clean(exclude=["created_by", "dialogue", "body", "country"])
 
 
-def schedule_meeting(*, by: User, dialogue: Dialogue, body: Body, **fields: Any) -> Meeting:
-    """Create a meeting as a draft (seen by the secretariat only). Raises ``PermissionDenied``
-    or ``ValidationError``."""
+# The code of the refusal a form answers by asking for the confirmation.
+PAST_MEETING = "past_meeting"
+
+
+def _check_not_past(meeting: Meeting, *, confirm_past: bool) -> None:
+    """A meeting already over is recorded only when the secretariat says so: a wrong year or
+    month typed in a date is far likelier than a meeting recorded after the fact."""
+    if meeting.ends_at <= timezone.now() and not confirm_past:
+        raise ValidationError(
+            _(
+                "This meeting is already over (it ended on %(end)s). If you are recording a past "
+                "meeting, confirm it below; otherwise correct the dates."
+            )
+            % {"end": formats.date_format(meeting.ends_at.astimezone(meeting.zone), "DATE_FORMAT")},
+            code=PAST_MEETING,
+        )
+
+
+def schedule_meeting(
+    *, by: User, dialogue: Dialogue, body: Body, confirm_past: bool = False, **fields: Any
+) -> Meeting:
+    """Create a meeting as a draft (seen by the secretariat only). A meeting already over needs
+    ``confirm_past`` (else ``ValidationError`` with code ``PAST_MEETING``). Raises
+    ``PermissionDenied`` or ``ValidationError``."""
     if not permissions.can_schedule_meetings(by, dialogue):
         raise PermissionDenied
     unknown = set(fields) - set(TIME_AND_PLACE) - set(DETAILS)
@@ -94,15 +115,19 @@ def schedule_meeting(*, by: User, dialogue: Dialogue, body: Body, **fields: Any)
     if not meeting.languages:
         meeting.languages = list(dialogue.languages)
     _validate(meeting)
-    with transaction.atomic():
+    _check_not_past(meeting, confirm_past=confirm_past)
+    with constraints.violations_as_sentences(), transaction.atomic():
         meeting.save()
     return meeting
 
 
-def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
+def change_meeting(
+    *, by: User, meeting: Meeting, confirm_past: bool = False, **changes: Any
+) -> Meeting:
     """Change a meeting's details. A change of time or place raises its SEQUENCE and publishes
     ``meeting.rescheduled`` (so calendars update the existing entry); other details publish
-    ``meeting.changed``. Drafts change silently. Raises ``PermissionDenied``/``ValidationError``."""
+    ``meeting.changed``. Drafts change silently. Moving a meeting's end into the past needs
+    ``confirm_past``, as scheduling it does. Raises ``PermissionDenied``/``ValidationError``."""
     if not permissions.can_manage_meeting(by, meeting):
         raise PermissionDenied
     unknown = set(changes) - set(TIME_AND_PLACE) - set(DETAILS)
@@ -123,6 +148,8 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
         if not changed:
             return locked
         _validate(locked)
+        if "ends_at" in changed:
+            _check_not_past(locked, confirm_past=confirm_past)
         moved = [name for name in changed if name in TIME_AND_PLACE]
         if moved and locked.status != S.DRAFT:  # no calendar holds a draft yet
             locked.sequence += 1

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.constraints import SentencedConstraints
 from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Membership, Organisation, State, User, in_language
 
@@ -64,7 +65,7 @@ class LetterLanguage(models.TextChoices):
     RU = "ru", _("Russian")
 
 
-class RegistrationSettings(models.Model):
+class RegistrationSettings(SentencedConstraints):
     """How registration works for one meeting. Its row is also the lock that serialises
     approvals, so the meeting's capacity is never exceeded."""
 
@@ -98,7 +99,7 @@ class RegistrationSettings(models.Model):
         return f"registration of {self.meeting}"
 
 
-class QuotaRule(models.Model):
+class QuotaRule(SentencedConstraints):
     """Seats (and funded seats among them) a delegation may fill in some categories.
 
     A rule applies to every member of a kind (participating states, observers, partner
@@ -190,7 +191,7 @@ class FollowUpQuestion(models.Model):
         return in_language(self.text_en, self.text_ru)
 
 
-class Delegation(models.Model):
+class Delegation(SentencedConstraints):
     """A state's or an organisation's delegation to one meeting: the row quotas are counted
     under (locked while a nomination is added) and the holder of the nomination letter."""
 
@@ -248,7 +249,7 @@ def letter_path(letter: NominationLetter, filename: str) -> str:
     )
 
 
-class NominationLetter(models.Model):
+class NominationLetter(SentencedConstraints):
     """The delegation's nomination letter (note verbale): uploaded once for the whole
     delegation, a new version replacing the last, verified by the secretariat."""
 
@@ -281,7 +282,7 @@ class NominationLetter(models.Model):
         return f"letter v{self.version} of {self.delegation}"
 
 
-class Nomination(models.Model):
+class Nomination(SentencedConstraints):
     """One person put forward by their delegation for one meeting, and what became of it.
 
     The person's details are kept here, per meeting (a passport number is for this trip's visa
@@ -405,7 +406,7 @@ class Nomination(models.Model):
         return self.category == Category.HEAD_OF_DELEGATION
 
 
-class FollowUpAnswer(models.Model):
+class FollowUpAnswer(SentencedConstraints):
     nomination = models.ForeignKey(
         Nomination, on_delete=models.CASCADE, related_name="follow_up_answers"
     )
@@ -432,7 +433,7 @@ class LetterKind(models.TextChoices):
     CERTIFICATE = "certificate", _("Certificate of attendance")
 
 
-class LetterTemplate(models.Model):
+class LetterTemplate(SentencedConstraints):
     """The wording of a generated letter, per dialogue, kind and language, as the secretariat
     edits it; ``{placeholders}`` are filled in per participant."""
 

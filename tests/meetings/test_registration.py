@@ -22,11 +22,12 @@ from meetings.models import (
     Meeting,
     Nomination,
     NominationLetter,
+    RegistrationSettings,
 )
 from notifications.mail import send_due
 from notifications.models import Event, Notification, OutboxEmail
 from notifications.policy import get_policy
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,13 +154,14 @@ def test_nominate_after_the_deadline_only_through_the_secretariat(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
     past = timezone.now() - datetime.timedelta(hours=1)
-    registration.configure_registration(
-        by=staff,
-        meeting=open_meeting,
-        nomination_deadline=past,
-        confirmation_deadline=past + datetime.timedelta(days=30),
-        capacity=None,
-    )
+    with at(past - datetime.timedelta(days=1)):  # set while it was still ahead
+        registration.configure_registration(
+            by=staff,
+            meeting=open_meeting,
+            nomination_deadline=past,
+            confirmation_deadline=past + datetime.timedelta(days=30),
+            capacity=None,
+        )
     with pytest.raises(ValidationError, match="deadline for nominations has passed"):
         _nominate(world, open_meeting, "late@gov.ge")
     late = _nominate(world, open_meeting, "late@gov.ge", by="secretariat_staff")
@@ -308,13 +310,14 @@ def test_withdraw_after_the_deadline_by_the_nominee_not_the_focal_point(
 ) -> None:
     nomination = _nominate(world, open_meeting, "delegate_a@example.org")
     past = timezone.now() - datetime.timedelta(hours=1)
-    registration.configure_registration(
-        by=staff,
-        meeting=open_meeting,
-        nomination_deadline=past,
-        confirmation_deadline=past + datetime.timedelta(days=30),
-        capacity=None,
-    )
+    with at(past - datetime.timedelta(days=1)):  # set while it was still ahead
+        registration.configure_registration(
+            by=staff,
+            meeting=open_meeting,
+            nomination_deadline=past,
+            confirmation_deadline=past + datetime.timedelta(days=30),
+            capacity=None,
+        )
     with pytest.raises(ValidationError, match="deadline for nominations has passed"):
         registration.withdraw(by=world.person("focal_point_a"), nomination=nomination)
     withdrawn = registration.withdraw(by=world.person("delegate_a"), nomination=nomination)
@@ -588,3 +591,48 @@ class FailingBackend:
 
     def send_messages(self, messages: Any) -> int:
         raise ConnectionRefusedError("the mail server is down")
+
+
+def _configure(meeting: Meeting, staff: User, nominations: datetime.datetime) -> None:
+    registration.configure_registration(
+        by=staff,
+        meeting=meeting,
+        nomination_deadline=nominations,
+        confirmation_deadline=max(nominations, meeting.starts_at - datetime.timedelta(days=1)),
+        capacity=None,
+    )
+
+
+def test_a_deadline_after_the_meeting_ends_is_refused(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(
+        ValidationError, match="The nomination deadline must fall before the meeting ends"
+    ):
+        _configure(meeting, staff, meeting.ends_at + datetime.timedelta(days=1))
+    assert not RegistrationSettings.objects.filter(meeting=meeting).exists()
+
+
+def test_a_deadline_already_past_is_refused_when_set_not_when_kept(
+    meeting: Meeting, staff: User
+) -> None:
+    with pytest.raises(ValidationError, match="The nomination deadline is already past"):
+        _configure(meeting, staff, timezone.now() - datetime.timedelta(hours=1))
+    deadline = timezone.now() + datetime.timedelta(days=1)
+    _configure(meeting, staff, deadline)
+    with at(deadline + datetime.timedelta(days=2)):
+        # the deadline passed; the secretariat still edits the rest of the settings
+        registration.configure_registration(
+            by=staff,
+            meeting=meeting,
+            nomination_deadline=deadline,
+            confirmation_deadline=meeting.starts_at - datetime.timedelta(days=1),
+            capacity=40,
+        )
+    assert RegistrationSettings.objects.get(meeting=meeting).capacity == 40
+
+
+def test_a_quota_of_no_seats_is_refused(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(ValidationError, match="A quota has at least one seat"):
+        registration.set_quota(
+            by=staff, meeting=meeting, member_kind="participating", categories=["delegate"], seats=0
+        )
+    assert not meeting.quota_rules.exists()

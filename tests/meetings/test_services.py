@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from dialogue.models import Body, User
 from meetings import services
@@ -14,6 +15,8 @@ from tests.conftest import World
 from tests.meetings.conftest import START, set_up_registration
 
 pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
 
 
 def _events(meeting: Meeting) -> list[str]:
@@ -206,3 +209,48 @@ def test_reminder_scheduled_before_a_reschedule_waits_for_the_new_date(
         send_due_reminders(now=START - datetime.timedelta(days=1)) == 0
     )  # the old date passes quietly
     assert send_due_reminders(now=later - datetime.timedelta(days=1)) == 1
+
+
+def _schedule(world: World, staff: User, som: Body, **fields: object) -> Meeting:
+    return services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=som,
+        **{
+            "kind": "working_group",
+            "title_en": "WG",
+            "time_zone": "Europe/Vienna",
+            "starts_at": START,
+            "ends_at": START + datetime.timedelta(hours=2),
+            **fields,
+        },
+    )
+
+
+def test_scheduling_a_meeting_already_over_needs_a_confirmation(
+    world: World, staff: User, som: Body
+) -> None:
+    last_year = timezone.now() - datetime.timedelta(days=365)
+    with pytest.raises(ValidationError) as refused:
+        _schedule(world, staff, som, starts_at=last_year, ends_at=last_year + HOUR)
+    assert refused.value.error_list[0].code == services.PAST_MEETING
+    assert "This meeting is already over" in refused.value.messages[0]
+    assert not Meeting.objects.exists()
+    recorded = _schedule(
+        world, staff, som, starts_at=last_year, ends_at=last_year + HOUR, confirm_past=True
+    )
+    assert recorded.status == "draft"
+
+
+def test_moving_a_meeting_into_the_past_needs_a_confirmation(meeting: Meeting, staff: User) -> None:
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="This meeting is already over"):
+        services.change_meeting(
+            by=staff, meeting=meeting, starts_at=yesterday - HOUR, ends_at=yesterday
+        )
+    meeting.refresh_from_db()
+    assert meeting.starts_at == START
+    moved = services.change_meeting(
+        by=staff, meeting=meeting, starts_at=yesterday - HOUR, ends_at=yesterday, confirm_past=True
+    )
+    assert moved.ends_at == yesterday

@@ -255,6 +255,11 @@ SECRETARIAT_REQUIRES_2FA = env_bool("SECRETARIAT_REQUIRES_2FA", True)
 
 INVITATION_VALID_DAYS = int(env("INVITATION_VALID_DAYS", "14"))
 
+# Check-in at the door opens at this local time of the meeting's zone on the day before its
+# first day (delegations arriving the evening before collect their badges), and closes at the
+# end of its last day.
+CHECK_IN_OPENS_THE_DAY_BEFORE_AT = env("CHECK_IN_OPENS_THE_DAY_BEFORE_AT", "18:00")
+
 # Registration: how many days after a meeting ends each personal-data field of its
 # nominations is kept (then erased by `erase_expired_registration_data`); fields not named are
 # kept. Category, delegation, gender, travel support and attendance stay for the statistics.

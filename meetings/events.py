@@ -53,6 +53,7 @@ NOMINATION_WITHDRAWN = "nomination.withdrawn"
 NOMINATION_PROMOTED = "nomination.promoted"  # from the waitlist, when a seat freed
 NOMINATION_UPDATED = "nomination.updated"  # details, head of delegation, funding, confirmation
 NOMINATION_CHECKED_IN = "nomination.checked_in"
+NOMINATION_CHECK_IN_UNDONE = "nomination.check_in_undone"
 LETTER_UPLOADED = "delegation.letter_uploaded"
 LETTER_VERIFIED = "delegation.letter_verified"
 
@@ -188,6 +189,7 @@ PAYLOADS: dict[str, type[MeetingFacts]] = {
     NOMINATION_PROMOTED: NominationFacts,
     NOMINATION_UPDATED: NominationUpdated,
     NOMINATION_CHECKED_IN: NominationFacts,
+    NOMINATION_CHECK_IN_UNDONE: NominationFacts,
     LETTER_UPLOADED: LetterChanged,
     LETTER_VERIFIED: LetterChanged,
 }
@@ -289,6 +291,7 @@ def _describe_registration(event: Event) -> registry.Description:
         ),
         NOMINATION_UPDATED: _("Nomination updated: %(person)s (%(delegation)s)"),
         NOMINATION_CHECKED_IN: _("Arrived: %(person)s (%(delegation)s)"),
+        NOMINATION_CHECK_IN_UNDONE: _("Arrival undone: %(person)s (%(delegation)s)"),
         LETTER_UPLOADED: _("Nomination letter v%(version)s of %(delegation)s for %(title)s"),
         LETTER_VERIFIED: _("Nomination letter of %(delegation)s verified for %(title)s"),
     }
@@ -324,7 +327,7 @@ for _type in (
         _type, category=REGISTRATION, describe=_describe_registration, payload=PAYLOADS[_type]
     )
 # Live only: the pages update, nobody's inbox fills with every edit and arrival.
-for _type in (NOMINATION_UPDATED, NOMINATION_CHECKED_IN):
+for _type in (NOMINATION_UPDATED, NOMINATION_CHECKED_IN, NOMINATION_CHECK_IN_UNDONE):
     registry.register(
         _type,
         category=REGISTRATION,

@@ -19,6 +19,7 @@ from .meeting import (
 from .registration import (
     RUNNING,
     Category,
+    CheckInUndone,
     Delegation,
     FollowUpAnswer,
     FollowUpQuestion,
@@ -42,6 +43,7 @@ __all__ = [
     "AgendaRelease",
     "CalendarFeed",
     "Category",
+    "CheckInUndone",
     "Delegation",
     "FollowUpAnswer",
     "FollowUpQuestion",

@@ -427,6 +427,30 @@ class FollowUpAnswer(SentencedConstraints):
         return f"answer to {self.question} by {self.nomination}"
 
 
+class CheckInUndone(models.Model):
+    """An arrival recorded by mistake (a badge scanned for a colleague) and undone: who had
+    checked the person in and when, and who undid it and when. The nomination itself then
+    reads as not arrived."""
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="check_ins_undone"
+    )
+    checked_in_at = models.DateTimeField(_("arrival recorded"))
+    checked_in_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone"), default=timezone.now)
+    undone_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-undone_at", "-id"]
+        verbose_name = _("check-in undone")
+        verbose_name_plural = _("check-ins undone")
+
+    def __str__(self) -> str:
+        return f"check-in of {self.nomination_id} undone"
+
+
 class LetterKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation letter")
     VISA_SUPPORT = "visa_support", _("Visa-support letter")

@@ -11,6 +11,8 @@ from meetings.models import Meeting
 from tests.conftest import World
 
 START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
+# An hour into the meeting: when the door's desk checks people in (tests.conftest.at).
+ON_THE_DAY = START + datetime.timedelta(hours=1)
 
 
 @pytest.fixture

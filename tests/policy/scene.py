@@ -25,9 +25,9 @@ from meetings import agenda, outcomes, registration, reminders
 from meetings import services as meeting_services
 from meetings.models import Meeting, Nomination, Outcome
 from notifications.models import Event
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.factories import MembershipFactory
-from tests.meetings.conftest import START, istanbul_meeting, set_up_registration
+from tests.meetings.conftest import ON_THE_DAY, START, istanbul_meeting, set_up_registration
 
 
 @dataclass
@@ -364,7 +364,10 @@ def _registration_decisions(world: World, built: Scene) -> None:
     registered = build_registration(world, built)
     public: Meeting = registered["meeting"]
     nomination_a: Nomination = registered["nomination_a"]
-    with built.publishing("secretariat"):
+    with built.publishing("secretariat"), at(ON_THE_DAY):
+        # scanned for a colleague by mistake, undone, then scanned when she arrives
+        registration.check_in(by=staff, meeting=public, token=nomination_a.checkin_token)
+        registration.undo_check_in(by=staff, nomination=nomination_a)
         registration.check_in(by=staff, meeting=public, token=nomination_a.checkin_token)
     with built.publishing("delegation_a"):
         registration.update_details(by=focal_point_a, nomination=nomination_a, phone="+995 1")

@@ -416,11 +416,17 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         reason=form.cleaned_data["reason"],
     )
     if result.done:
-        messages.success(
-            request,
-            ngettext("%(n)d nomination done.", "%(n)d nominations done.", len(result.done))
-            % {"n": len(result.done)},
-        )
+        done = len(result.done)
+        sentences = {
+            "approve": ngettext("%(n)d nomination approved.", "%(n)d nominations approved.", done),
+            "waitlist": ngettext(
+                "%(n)d nomination put on the waitlist.",
+                "%(n)d nominations put on the waitlist.",
+                done,
+            ),
+            "reject": ngettext("%(n)d nomination rejected.", "%(n)d nominations rejected.", done),
+        }
+        messages.success(request, sentences[form.cleaned_data["action"]] % {"n": done})
     for nomination, message in result.refused:
         messages.error(request, f"{nomination.full_name}: {message}")
     return redirect(back)

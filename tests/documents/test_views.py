@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dialogue.models import User
 from documents import services
+from documents.forms import DocumentForm
 from documents.models import Document, Receipt
 from meetings import agenda
 from meetings.models import Meeting
@@ -461,3 +462,9 @@ def test_secretariat_restricts_a_document_and_it_leaves_the_public_pages(
     assert client_for(None).get(f"/documents/{document.pk}/").status_code == 404
     listed = client_for(None).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "Early draft" not in listed
+
+
+def test_symbol_help_text_names_its_parts() -> None:
+    help_text = str(DocumentForm.base_fields["series"].help_text)
+    assert "the dialogue, the series, the year and the number" in help_text
+    assert "<" not in help_text  # a tag-like part vanished from the page, leaving "///"

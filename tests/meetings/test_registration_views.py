@@ -264,7 +264,7 @@ def test_bulk_actions_report_each_refusal(world: World, open_meeting: Meeting, s
         {"action": "approve", "nominations": [n.pk for n in nominations]},
         follow=True,
     )
-    assert "2 nominations done." in response.content.decode()
+    assert "2 nominations approved." in response.content.decode()
     assert set(Nomination.objects.values_list("status", flat=True)) == {"approved"}
 
 

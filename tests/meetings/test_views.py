@@ -192,3 +192,12 @@ def test_create_a_past_meeting_asks_for_the_confirmation_only_then(
     assert not Meeting.objects.filter(title_en="Last year's WG").exists()
     client.post(url, {**form, "confirm_past": "on"})
     assert Meeting.objects.get(title_en="Last year's WG").status == "draft"
+
+
+def test_an_empty_agenda_claims_no_unreleased_changes(meeting: Meeting, staff: User) -> None:
+    page = client_for(staff).get(f"/meetings/{meeting.pk}/agenda/draft/").content.decode()
+    assert "Working draft" in page
+    assert "The draft has changes that are not released yet." not in page
+    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=START)
+    page = client_for(staff).get(f"/meetings/{meeting.pk}/agenda/draft/").content.decode()
+    assert "The draft has changes that are not released yet." in page

@@ -157,30 +157,37 @@ def change_meeting(
         locked.save()
         if locked.status != S.DRAFT:
             if moved:
+                times = [
+                    {
+                        "field": name,
+                        "before": before[name].isoformat(),
+                        "after": getattr(locked, name).isoformat(),
+                    }
+                    for name in ("starts_at", "ends_at")
+                    if name in moved
+                ]
+                place = locked.place if set(moved) - {"starts_at", "ends_at", "time_zone"} else ""
                 events.publish_meeting_event(
                     locked,
                     events.MEETING_RESCHEDULED,
                     by=by,
                     changed=moved,
-                    summary=_summary(before, locked, moved),
+                    summary=_summary(locked, times, place),
+                    times=times,
+                    place=place,
                 )
             else:
                 events.publish_meeting_event(locked, events.MEETING_CHANGED, by=by, changed=changed)
     return locked
 
 
-def _summary(before: dict[str, Any], meeting: Meeting, moved: list[str]) -> str:
-    zone = meeting.zone
-    parts = []
-    if "starts_at" in moved or "ends_at" in moved:
-        old = before.get("starts_at", meeting.starts_at).astimezone(zone)
-        parts.append(
-            f"{old:%d.%m.%Y %H:%M} → "
-            f"{meeting.starts_at.astimezone(zone):%d.%m.%Y %H:%M} ({meeting.time_zone})"
-        )
-    if set(moved) - {"starts_at", "ends_at", "time_zone"}:
-        parts.append(meeting.place)
-    return "; ".join(parts)
+def _summary(meeting: Meeting, times: list[dict[str, str]], place: str) -> str:
+    """What moved, in the meeting's zone (the notice itself says it in each reader's)."""
+    with timezone.override(meeting.zone):
+        summary = events.describe_move(times, place)
+    if times:
+        summary += f" ({meeting.time_zone})"
+    return summary
 
 
 def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meeting:

@@ -83,6 +83,7 @@ def set_up_registration(
     capacity: int | None = None,
     funded_seats: int = 1,
     nominations_close: datetime.datetime = NOMINATIONS_CLOSE,
+    confirmations_close: datetime.datetime = CONFIRMATIONS_CLOSE,
 ) -> None:
     """Deadlines, and 3 seats (``funded_seats`` of them with travel support) for heads and
     delegates of participating states."""
@@ -90,7 +91,7 @@ def set_up_registration(
         by=staff,
         meeting=meeting,
         nomination_deadline=nominations_close,
-        confirmation_deadline=CONFIRMATIONS_CLOSE,
+        confirmation_deadline=confirmations_close,
         capacity=capacity,
     )
     registration.set_quota(

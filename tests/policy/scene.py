@@ -125,6 +125,15 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     with built.publishing("meeting_public"):
         set_up_registration(public, staff, funded_seats=0)
         public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
+        # once open, a change of the quotas is news (set-up before opening is not)
+        registration.set_quota(
+            by=staff,
+            meeting=public,
+            member_kind="participating",
+            categories=["head_of_delegation", "delegate"],
+            seats=3,
+            funded_seats=0,
+        )
     with built.publishing("delegation_a"):
         nomination_a = registration.nominate(
             by=world.person("focal_point_a"),
@@ -414,8 +423,13 @@ def _registration_decisions(world: World, built: Scene) -> None:
             category="observer",
             full_name="Organisation Observer",
         )
-    with built.publishing("meeting_members"):
-        set_up_registration(built.meetings["members"], staff)
+    members = built.meetings["members"]
+    set_up_registration(members, staff)
+    members = meeting_services.transition(by=staff, meeting=members, to="registration_open")
+    with built.publishing("meeting_members"):  # once open, a new quota is news
+        registration.set_quota(
+            by=staff, meeting=members, member_kind="participating", categories=["expert"], seats=1
+        )
 
 
 def _documents(world: World, built: Scene) -> None:

@@ -97,7 +97,7 @@ def cmd_helper(big_mb: int, zip_count: int) -> None:
                 dialogue=dialogue,
                 meeting=meeting if of_meeting else None,
                 kind="report",
-                title_en=title,
+                title={"en": title},
                 marking="public",
                 language="en",
                 upload=File(handle, name="report.pdf"),  # type: ignore[arg-type]  # a file, as an upload

@@ -497,7 +497,12 @@ def cmd_setup() -> None:
     from dialogue.models import Dialogue, Role, RoleKind, User
 
     Dialogue.objects.get_or_create(
-        slug=SLUG, defaults={"name_en": "Benchmark dialogue", "acronym": "BN", "languages": ["en"]}
+        slug=SLUG,
+        defaults={
+            "name_i18n": {"en": "Benchmark dialogue"},
+            "acronym": "BN",
+            "languages": ["en"],
+        },
     )
     user, _ = User.objects.get_or_create(
         email="secretariat@bench.invalid", defaults={"full_name": "Bench Secretariat"}

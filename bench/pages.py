@@ -100,13 +100,12 @@ def _make_meeting(user: Any, dialogue: Any, body: Any, items: int, title: str) -
         dialogue=dialogue,
         body=body,
         kind=MeetingKind.SENIOR_OFFICIALS_MEETING,
-        title_en=title,
-        title_ru="Совещание старших должностных лиц",
-        description_en="Two days of sessions on the action plan, with working lunches.",
+        title={"en": title, "ru": "Совещание старших должностных лиц"},
+        description={"en": "Two days of sessions on the action plan, with working lunches."},
         format=MeetingFormat.IN_PERSON,
         venue_name="Hofburg Congress Center",
         venue_address="Heldenplatz 1",
-        city="Vienna",
+        city={"en": "Vienna"},
         room="Festsaal",
         time_zone="Europe/Vienna",
         starts_at=day1,
@@ -127,8 +126,7 @@ def _make_meeting(user: Any, dialogue: Any, body: Any, items: int, title: str) -
                 by=user,
                 meeting=meeting,
                 kind=AgendaItem.Kind.SESSION,
-                title_en=f"Session {s + 1}",
-                title_ru=f"Заседание {s + 1}",
+                title={"en": f"Session {s + 1}", "ru": f"Заседание {s + 1}"},
                 starts_at=start,
                 ends_at=start + datetime.timedelta(hours=3, minutes=30),
                 room=room,
@@ -143,9 +141,11 @@ def _make_meeting(user: Any, dialogue: Any, body: Any, items: int, title: str) -
                 by=user,
                 meeting=meeting,
                 parent=session,
-                title_en=f"Item {n}: review of the action plan, part {i + 1}",
-                title_ru=f"Пункт {n}: обзор плана действий, часть {i + 1}",
-                description_en="Presentation followed by a discussion among the delegations.",
+                title={
+                    "en": f"Item {n}: review of the action plan, part {i + 1}",
+                    "ru": f"Пункт {n}: обзор плана действий, часть {i + 1}",
+                },
+                description={"en": "Presentation followed by a discussion among the delegations."},
                 starts_at=item_start,
                 ends_at=item_start + datetime.timedelta(minutes=7),
                 duration_minutes=7,
@@ -154,7 +154,7 @@ def _make_meeting(user: Any, dialogue: Any, body: Any, items: int, title: str) -
             )
     agenda.release_agenda(by=user, meeting=meeting, note="First version.")
     first = meeting.agenda_items.filter(kind=AgendaItem.Kind.ITEM).order_by("position").first()
-    agenda.change_item(by=user, item=first, title_en=first.title_en + " (revised)")
+    agenda.change_item(by=user, item=first, title={"en": first.title_i18n["en"] + " (revised)"})
     agenda.release_agenda(by=user, meeting=meeting, note="Item 1 renamed.")
     return meeting
 
@@ -200,7 +200,7 @@ def cmd_helper() -> None:
             services.change_meeting(
                 by=user,
                 meeting=big,
-                description_en=f"Two days of sessions on the action plan (change {counter}).",
+                description={"en": f"Two days of sessions on the action plan (change {counter})."},
             )
             out({"ok": True})
         elif cmd["cmd"] == "queries":

@@ -248,7 +248,9 @@ ACCOUNT_RATE_LIMITS = {
 # Rate limits per address read REMOTE_ADDR, which config/client_address.py has already set
 # from the trusted proxies' headers; allauth must not read X-Forwarded-For itself.
 ALLAUTH_TRUSTED_PROXY_COUNT = 0
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Passkeys (WebAuthn) sign in on their own, and satisfy the secretariat's two-factor rule.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Dialogue platform"
 # Secretariat roles must have TOTP before they can do anything else (see the middleware).
 SECRETARIAT_REQUIRES_2FA = env_bool("SECRETARIAT_REQUIRES_2FA", True)
@@ -376,6 +378,10 @@ EMAIL_DIGEST_HOUR = int(env("EMAIL_DIGEST_HOUR", "7"))
 # Absolute links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_SUBJECT_PREFIX = env("EMAIL_SUBJECT_PREFIX", "[Dialogue] ")
+# Webhooks (notifications/webhooks): failed deliveries are retried this long, then paused.
+WEBHOOK_RETRY_HOURS = int(env("WEBHOOK_RETRY_HOURS", "24"))
+# Endpoints on loopback or private addresses, over plain http: for development and tests only.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
 
 # --- Documents -------------------------------------------------------------------------------
 

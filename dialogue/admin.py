@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import permissions, services
+from . import permissions, services, webhooks  # noqa: F401  # webhooks registers its admin
 from .http import acting_user
 from .models import (
     Body,
@@ -25,6 +25,7 @@ from .models import (
     ThematicArea,
     User,
 )
+from .translations import site_languages
 
 
 class DialogueScopedAdmin(admin.ModelAdmin):
@@ -79,9 +80,14 @@ class SharedReferenceAdmin(admin.ModelAdmin):
         return False
 
 
+def _names(prefix: str = "") -> list[str]:
+    """Search a name in each of the site's languages."""
+    return [f"{prefix}name_i18n__{code}" for code in site_languages()]
+
+
 @admin.register(Dialogue)
 class DialogueAdmin(admin.ModelAdmin):
-    list_display = ["name_en", "acronym", "slug", "languages"]
+    list_display = ["name", "acronym", "slug", "languages"]
     readonly_fields = ["slug"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dialogue]:
@@ -107,13 +113,13 @@ class DialogueAdmin(admin.ModelAdmin):
 
 @admin.register(ThematicArea)
 class ThematicAreaAdmin(DialogueScopedAdmin):
-    list_display = ["name_en", "name_ru", "dialogue", "position"]
+    list_display = ["name", "dialogue", "position"]
     list_filter = ["dialogue"]
 
 
 @admin.register(Body)
 class BodyAdmin(DialogueScopedAdmin):
-    list_display = ["name_en", "kind", "dialogue"]
+    list_display = ["name", "kind", "dialogue"]
     list_filter = ["dialogue", "kind"]
     filter_horizontal = ["thematic_areas"]
 
@@ -132,7 +138,7 @@ class MembershipAdmin(DialogueScopedAdmin):
     list_display = ["member_name", "kind", "dialogue", "valid_from", "valid_until"]
     list_filter = ["dialogue", "kind"]
     list_select_related = ["state", "organisation", "dialogue"]
-    search_fields = ["state__name_en", "state__code", "organisation__name_en"]
+    search_fields = [*_names("state__"), "state__code", *_names("organisation__")]
 
     @admin.display(description=_("member"))
     def member_name(self, obj: Membership) -> str:
@@ -231,14 +237,14 @@ class InvitationAdmin(DialogueScopedAdmin):
 
 @admin.register(State)
 class StateAdmin(SharedReferenceAdmin):
-    list_display = ["code", "name_en", "name_ru"]
-    search_fields = ["code", "name_en", "name_ru"]
+    list_display = ["code", "name"]
+    search_fields = ["code", *_names()]
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(SharedReferenceAdmin):
-    list_display = ["name_en", "short", "kind"]
-    search_fields = ["name_en", "short"]
+    list_display = ["name", "short", "kind"]
+    search_fields = [*_names(), "short"]
 
 
 @admin.register(User)

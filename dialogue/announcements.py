@@ -3,8 +3,10 @@ by e-mail."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -19,6 +21,7 @@ from notifications.publishing import publish
 from . import live, permissions
 from .models import Announcement, Dialogue, User
 from .permissions import AnyUser
+from .translations import Translations, from_data, missing_first
 
 ANNOUNCEMENT_POSTED = "announcement.posted"
 
@@ -29,7 +32,7 @@ ANNOUNCEMENTS = registry.register_category(
 
 def _describe(event: Event) -> registry.Description:
     return registry.Description(
-        title=event.data["title"],
+        title=from_data(event.data, "title").pick(),
         text=event.data["excerpt"],
         url=event.data["url"],
     )
@@ -38,7 +41,8 @@ def _describe(event: Event) -> registry.Description:
 @dataclass(frozen=True)
 class AnnouncementPosted:
     id: int
-    title: str
+    title: str  # in the site's first language (or the dialogue's first)
+    title_i18n: dict[str, str]
     excerpt: str  # the first 200 characters of the text
     url: str
 
@@ -62,12 +66,19 @@ def visible_announcements(user: AnyUser | None, dialogue: Dialogue) -> QuerySet[
     return announcements.filter(audience=Announcement.Audience.PUBLIC)
 
 
+def _per_language(text: str | Mapping[str, str], dialogue: Dialogue) -> Translations:
+    """A text per language; one plain text is in the dialogue's first working language."""
+    if isinstance(text, str):
+        return Translations({(dialogue.languages or [settings.LANGUAGE_CODE])[0]: text})
+    return Translations.of(text)
+
+
 def post_announcement(
     *,
     by: User,
     dialogue: Dialogue,
-    title: str,
-    body: str,
+    title: str | Mapping[str, str],
+    body: str | Mapping[str, str],
     audience: str = Announcement.Audience.MEMBERS,
     idempotency_key: str | None = None,
 ) -> Announcement:
@@ -78,9 +89,14 @@ def post_announcement(
     """
     if not can_post(by, dialogue):
         raise PermissionDenied
-    title, body = title.strip(), body.strip()
-    if not title or not body:
-        raise ValidationError(_("An announcement needs a title and a text."))
+    titles, texts = _per_language(title, dialogue), _per_language(body, dialogue)
+    if missing_first(titles, dialogue.languages) or missing_first(texts, dialogue.languages):
+        raise ValidationError(
+            _("An announcement needs a title and a text, at least in %(language)s.")
+            % {"language": missing_first(Translations(), dialogue.languages)}
+        )
+    if any(len(t) > 200 for t in titles.values()) or any(len(t) > 5000 for t in texts.values()):
+        raise ValidationError(_("A title has at most 200 characters, a text 5000."))
     if audience not in Announcement.Audience.values:
         raise ValidationError(_("Unknown audience."))
     if idempotency_key:
@@ -91,8 +107,8 @@ def post_announcement(
         with transaction.atomic():
             announcement = Announcement.objects.create(
                 dialogue=dialogue,
-                title=title,
-                body=body,
+                title_i18n=titles,
+                body_i18n=texts,
                 audience=audience,
                 posted_by=by,
                 idempotency_key=idempotency_key or None,
@@ -106,8 +122,9 @@ def post_announcement(
                 else live.audience_dialogue_members(dialogue),
                 data={
                     "id": announcement.pk,
-                    "title": announcement.title,
-                    "excerpt": announcement.body[:200],
+                    "title": titles.pick(settings.LANGUAGE_CODE, dialogue.languages),
+                    "title_i18n": titles.as_dict(),
+                    "excerpt": texts.pick(settings.LANGUAGE_CODE, dialogue.languages)[:200],
                     "url": reverse("dialogue_detail", args=[dialogue.slug])
                     + f"#announcement-{announcement.pk}",
                 },

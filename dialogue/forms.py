@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from . import permissions
 from .fields import OneLineField
 from .models import Announcement, Dialogue, Organisation, RoleKind, State, User
+from .translations import TranslationsFormField
 
 
 class SignupProfileForm(forms.Form):
@@ -91,10 +92,16 @@ class InvitationForm(forms.Form):
 
 
 class AnnouncementForm(forms.Form):
-    title = OneLineField(label=_("Title"), max_length=200)
-    body = forms.CharField(
-        label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
-    )
+    """The title and text in each working language of the dialogue (the first required)."""
+
+    title = TranslationsFormField(label=_("Title"), max_length=200)
+    body = TranslationsFormField(label=_("Text"), max_length=5000, multiline=True)
     audience = forms.ChoiceField(label=_("Audience"), choices=Announcement.Audience.choices)
     # Generated with the form: a retried or double-clicked post creates one announcement.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, dialogue: Dialogue | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if dialogue is not None and dialogue.languages:
+            for name in ("title", "body"):
+                cast(TranslationsFormField, self.fields[name]).set_languages(dialogue.languages)

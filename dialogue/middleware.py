@@ -37,8 +37,9 @@ class UserPreferencesMiddleware:
 
 
 class SecretariatTwoFactorMiddleware:
-    """Secretariat roles must set up TOTP before using the platform: until then every page
-    leads to the set-up page (account pages, the language switch and static files excepted).
+    """Secretariat roles must set up a second factor (TOTP or a passkey) before using the
+    platform: until then every page leads to the two-factor page, which offers both (account
+    pages, the language switch and static files excepted).
 
     The rule is the policy's (``permissions.needs_two_factor_setup``): the socket, the long
     poll, replay and the fan-out ask the same question and see no roles meanwhile."""
@@ -54,5 +55,5 @@ class SecretariatTwoFactorMiddleware:
             and not request.path.startswith(self.EXEMPT_PREFIXES)
             and permissions.needs_two_factor_setup(request.user)
         ):
-            return redirect(reverse("mfa_activate_totp"))
+            return redirect(reverse("mfa_index"))
         return self.get_response(request)

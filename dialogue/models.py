@@ -11,68 +11,70 @@ import datetime
 import zoneinfo
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .constraints import SentencedConstraints
 from .fields import OneLineCharField
+from .translations import Localized, TranslatedField, Translations, in_text, owner_languages
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-def in_language(english: str, russian: str) -> str:
-    """The Russian when the interface is Russian and it exists; English otherwise."""
-    if (get_language() or "en").startswith("ru") and russian:
-        return russian
-    return english
-
-
 class TranslatedNameMixin:
-    """``name`` in the active language: the Russian when asked for and present, else English."""
+    """``name`` in the reader's language (``dialogue.translations``), with the owner's working
+    languages as the fallback when the owner is loaded."""
 
-    name_en: str
-    name_ru: str
+    name_i18n: Translations
+    languages_from: ClassVar[str | None] = None
 
     @property
-    def name(self) -> str:
-        return in_language(self.name_en, self.name_ru)
+    def name(self) -> Localized:
+        owner = (
+            owner_languages(self, self.languages_from)  # type: ignore[arg-type]
+            if self.languages_from
+            else []
+        )
+        return self.name_i18n.pick(languages=owner or getattr(self, "working_languages", ()))
 
 
 class Dialogue(TranslatedNameMixin, models.Model):
     slug = models.SlugField(_("slug"), unique=True)
-    name_en = OneLineCharField(_("name (English)"), max_length=200)
-    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
+    name_i18n = TranslatedField(_("name"), max_length=200)
     acronym = OneLineCharField(_("symbol prefix"), max_length=10, help_text=_("e.g. BP, PP"))
     founded = OneLineCharField(_("founded"), max_length=40, blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    description_i18n = TranslatedField(_("description"), multiline=True, blank=True)
     languages = models.JSONField(
         _("working languages"), default=list, help_text=_('ISO 639-1 codes, e.g. ["en", "ru"]')
     )
     sources = models.JSONField(_("sources"), default=list, blank=True)
 
     class Meta:
-        ordering = ["name_en"]
+        ordering = [in_text("name_i18n")]
         verbose_name = _("dialogue")
         verbose_name_plural = _("dialogues")
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.name_i18n.pick(settings.LANGUAGE_CODE)
 
     @property
-    def description(self) -> str:
-        return in_language(self.description_en, self.description_ru)
+    def working_languages(self) -> list[str]:
+        return list(self.languages or ())
+
+    @property
+    def description(self) -> Localized:
+        return self.description_i18n.pick(languages=self.working_languages)
 
 
 class ThematicArea(TranslatedNameMixin, SentencedConstraints):
+    languages_from = "dialogue"
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="thematic_areas")
-    name_en = OneLineCharField(_("name (English)"), max_length=200)
-    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
+    name_i18n = TranslatedField(_("name"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -80,11 +82,11 @@ class ThematicArea(TranslatedNameMixin, SentencedConstraints):
         verbose_name = _("thematic area")
         verbose_name_plural = _("thematic areas")
         constraints = [
-            models.UniqueConstraint(fields=["dialogue", "name_en"], name="thematic_area_unique")
+            models.UniqueConstraint("dialogue", in_text("name_i18n"), name="thematic_area_unique")
         ]
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.name_i18n.pick(settings.LANGUAGE_CODE)
 
 
 class Body(TranslatedNameMixin, SentencedConstraints):
@@ -97,10 +99,10 @@ class Body(TranslatedNameMixin, SentencedConstraints):
         FRIENDS_OF_THE_CHAIR = "friends_of_the_chair", _("Friends of the chair")
         CONTACT_POINT_NETWORK = "contact_point_network", _("National contact point network")
 
+    languages_from = "dialogue"
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="bodies")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
-    name_en = OneLineCharField(_("name (English)"), max_length=200)
-    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
+    name_i18n = TranslatedField(_("name"), max_length=200)
     note = models.TextField(_("note"), blank=True)
     thematic_areas = models.ManyToManyField(
         ThematicArea, blank=True, related_name="bodies", verbose_name=_("thematic areas")
@@ -108,24 +110,25 @@ class Body(TranslatedNameMixin, SentencedConstraints):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
-        ordering = ["dialogue", "position", "name_en"]
+        ordering = ["dialogue", "position", in_text("name_i18n")]
         verbose_name = _("body")
         verbose_name_plural = _("bodies")
-        constraints = [models.UniqueConstraint(fields=["dialogue", "name_en"], name="body_unique")]
+        constraints = [
+            models.UniqueConstraint("dialogue", in_text("name_i18n"), name="body_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name_en} ({self.dialogue.acronym})"
+        return f"{self.name_i18n.pick(settings.LANGUAGE_CODE)} ({self.dialogue.acronym})"
 
 
 class State(TranslatedNameMixin, SentencedConstraints):
     code = models.CharField(
         _("ISO 3166-1 alpha-2 code"), max_length=2, unique=True, help_text=_("e.g. GE")
     )
-    name_en = OneLineCharField(_("name (English)"), max_length=120)
-    name_ru = OneLineCharField(_("name (Russian)"), max_length=120)
+    name_i18n = TranslatedField(_("name"), max_length=120)
 
     class Meta:
-        ordering = ["name_en"]
+        ordering = [in_text("name_i18n")]
         verbose_name = _("state")
         verbose_name_plural = _("states")
         constraints = [
@@ -135,7 +138,7 @@ class State(TranslatedNameMixin, SentencedConstraints):
         ]
 
     def __str__(self) -> str:
-        return self.name_en
+        return self.name_i18n.pick(settings.LANGUAGE_CODE)
 
 
 class Organisation(TranslatedNameMixin, models.Model):
@@ -148,17 +151,16 @@ class Organisation(TranslatedNameMixin, models.Model):
 
     slug = models.SlugField(_("slug"), unique=True)
     short = OneLineCharField(_("acronym"), max_length=30, blank=True)
-    name_en = OneLineCharField(_("name (English)"), max_length=200)
-    name_ru = OneLineCharField(_("name (Russian)"), max_length=200, blank=True)
+    name_i18n = TranslatedField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
 
     class Meta:
-        ordering = ["name_en"]
+        ordering = [in_text("name_i18n")]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
-        return self.short or self.name_en
+        return self.short or self.name_i18n.pick(settings.LANGUAGE_CODE)
 
     @property
     def label(self) -> str:
@@ -269,8 +271,8 @@ class Office(SentencedConstraints):
         ]
 
     def __str__(self) -> str:
-        where = self.body.name_en if self.body else self.dialogue.name_en
-        return f"{self.get_kind_display()} of {where}: {self.state.name_en}"
+        where = self.body if self.body else self.dialogue
+        return f"{self.get_kind_display()} of {where}: {self.state}"
 
     def is_current(self, on: datetime.date | None = None) -> bool:
         day = on or timezone.localdate()
@@ -283,7 +285,8 @@ class UserManager(BaseUserManager["User"]):
 
     def get_queryset(self) -> models.QuerySet[User]:
         """Every loaded person says whether their address is verified (``email_verified``)
-        and whether they have set up TOTP (``totp_set_up``): the permission policy needs both
+        and whether they have a second factor, TOTP or a passkey (``two_factor_set_up``): the
+        permission policy needs both
         on every request and at every socket's connect, and here they cost no query."""
         from django.apps import apps
 
@@ -291,14 +294,14 @@ class UserManager(BaseUserManager["User"]):
             user_id=models.OuterRef("pk"), verified=True
         )
         authenticators = apps.get_model("mfa", "Authenticator").objects.filter(
-            user_id=models.OuterRef("pk"), type="totp"
+            user_id=models.OuterRef("pk"), type__in=("totp", "webauthn")
         )
         return (
             super()
             .get_queryset()
             .annotate(
                 email_verified=models.Exists(addresses),
-                totp_set_up=models.Exists(authenticators),
+                two_factor_set_up=models.Exists(authenticators),
             )
         )
 
@@ -495,8 +498,8 @@ class Announcement(models.Model):
         PUBLIC = "public", _("Everyone (public)")
 
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="announcements")
-    title = OneLineCharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), max_length=5000)
+    title_i18n = TranslatedField(_("title"), max_length=200)
+    body_i18n = TranslatedField(_("text"), max_length=5000, multiline=True)
     audience = models.CharField(
         _("audience"), max_length=20, choices=Audience.choices, default=Audience.MEMBERS
     )
@@ -511,4 +514,12 @@ class Announcement(models.Model):
         verbose_name_plural = _("announcements")
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_i18n.pick(settings.LANGUAGE_CODE)
+
+    @property
+    def title(self) -> Localized:
+        return self.title_i18n.pick(languages=owner_languages(self, "dialogue"))
+
+    @property
+    def body(self) -> Localized:
+        return self.body_i18n.pick(languages=owner_languages(self, "dialogue"))

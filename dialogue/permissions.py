@@ -126,20 +126,23 @@ def _settled(user: User, verified: bool, grants: tuple[Grant, ...]) -> Standing:
     if (
         settings.SECRETARIAT_REQUIRES_2FA
         and (full.superuser or full.has(SECRETARIAT_ROLES))
-        and not _has_totp(user)
+        and not _has_second_factor(user)
     ):
         return AWAITING_TWO_FACTOR
     return full
 
 
-def _has_totp(user: User) -> bool:
-    """Loaded with the user (``UserManager`` annotates it); asked of the database otherwise."""
-    loaded = getattr(user, "totp_set_up", None)
+def _has_second_factor(user: User) -> bool:
+    """TOTP or a passkey (WebAuthn). Loaded with the user (``UserManager`` annotates it);
+    asked of the database otherwise."""
+    loaded = getattr(user, "two_factor_set_up", None)
     if loaded is not None:
         return bool(loaded)
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    return Authenticator.objects.filter(
+        user_id=user.pk, type__in=(Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+    ).exists()
 
 
 def needs_two_factor_setup(user: AnyUser | None) -> bool:

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Body, Dialogue, Membership, Office, Role, RoleKind, State
+from .translations import in_text
 
 
 def dialogue_with_structure(slug: str) -> Dialogue:
@@ -28,7 +29,9 @@ def memberships_of(dialogue: Dialogue) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(dialogue=dialogue)
         .select_related("state", "organisation")
-        .order_by("kind", "state__name_en", "organisation__name_en", "-valid_from")
+        .order_by(
+            "kind", in_text("state__name_i18n"), in_text("organisation__name_i18n"), "-valid_from"
+        )
     )
 
 
@@ -38,7 +41,9 @@ def focal_points_of(dialogue: Dialogue, state: State | None = None) -> QuerySet[
     )
     if state is not None:
         roles = roles.filter(state=state)
-    return roles.select_related("user", "state").order_by("state__name_en", "user__full_name")
+    return roles.select_related("user", "state").order_by(
+        in_text("state__name_i18n"), "user__full_name"
+    )
 
 
 def delegation_of(dialogue: Dialogue, state: State) -> QuerySet[Role]:
@@ -55,5 +60,5 @@ def current_memberships_of_states(state_ids: set[int]) -> QuerySet[Membership]:
         Membership.objects.current(timezone.localdate())
         .filter(state_id__in=state_ids)
         .select_related("dialogue", "state")
-        .order_by("state__name_en", "dialogue__name_en")
+        .order_by(in_text("state__name_i18n"), in_text("dialogue__name_i18n"))
     )

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from . import services
 from .models import Body, Dialogue, Membership, Office, Organisation, State, ThematicArea
+from .translations import Translations
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -47,12 +48,12 @@ DIALOGUE_DETAILS = {
     "prague-process": {
         "acronym": "PP",
         "name_ru": "Пражский процесс",
-        "description_en": (
+        "description": (
             "A migration dialogue of some fifty states of the European Union, the Schengen "
             "area, the Eastern Partnership, the Western Balkans, Central Asia, the Russian "
             "Federation and Türkiye, launched at the Prague Ministerial Conference of 2009."
         ),
-        "description_ru": (
+        "description_in_russian": (
             "Диалог по вопросам миграции около пятидесяти государств Европейского союза, "
             "Шенгенской зоны, Восточного партнёрства, Западных Балкан, Центральной Азии, "
             "Российской Федерации и Турции, начатый на Пражской министерской конференции 2009 года."
@@ -61,12 +62,12 @@ DIALOGUE_DETAILS = {
     "budapest-process": {
         "acronym": "BP",
         "name_ru": "Будапештский процесс",
-        "description_en": (
+        "description": (
             "A consultative forum of more than fifty governments and international "
             "organisations on orderly migration, from Europe to the Silk Routes region, "
             "active since 1993; chaired by Türkiye."
         ),
-        "description_ru": (
+        "description_in_russian": (
             "Консультативный форум более пятидесяти правительств и международных организаций "
             "по вопросам упорядоченной миграции, от Европы до региона Шёлкового пути, "
             "действующий с 1993 года; председательствует Турция."
@@ -114,12 +115,17 @@ def load_reference_data() -> None:
     """Create or refresh states, organisations, dialogues, bodies, memberships and offices."""
     for row in _read("states.json"):
         State.objects.update_or_create(
-            code=row["code"], defaults={"name_en": row["name_en"], "name_ru": row["name_ru"]}
+            code=row["code"],
+            defaults={"name_i18n": Translations({"en": row["name_en"], "ru": row["name_ru"]})},
         )
     for row in _read("organisations.json"):
         Organisation.objects.update_or_create(
             slug=row["slug"],
-            defaults={key: row[key] for key in ("short", "name_en", "name_ru", "kind")},
+            defaults={
+                "short": row["short"],
+                "kind": row["kind"],
+                "name_i18n": Translations({"en": row["name_en"], "ru": row["name_ru"]}),
+            },
         )
     states = {s.code: s for s in State.objects.all()}
     organisations = {o.slug: o for o in Organisation.objects.all()}
@@ -129,27 +135,35 @@ def load_reference_data() -> None:
         dialogue, _created = Dialogue.objects.update_or_create(
             slug=data["slug"],
             defaults={
-                "name_en": data["name"],
+                "name_i18n": Translations({"en": data["name"], "ru": details["name_ru"]}),
+                "description_i18n": Translations(
+                    {"en": details["description"], "ru": details["description_in_russian"]}
+                ),
+                "acronym": details["acronym"],
                 "founded": data["founded"],
                 "languages": data["languages"],
                 "sources": data["sources"],
-                **details,
             },
         )
         areas = {}
         for position, name in enumerate(data.get("thematic_areas", [])):
             areas[name], _c = ThematicArea.objects.update_or_create(
                 dialogue=dialogue,
-                name_en=name,
-                defaults={"name_ru": THEMATIC_AREAS_RU.get(name, ""), "position": position},
+                name_i18n__en=name,
+                defaults={
+                    "name_i18n": Translations({"en": name, "ru": THEMATIC_AREAS_RU.get(name, "")}),
+                    "position": position,
+                },
             )
         for position, body_data in enumerate(data["bodies"]):
             body, _c = Body.objects.update_or_create(
                 dialogue=dialogue,
-                name_en=body_data["name"],
+                name_i18n__en=body_data["name"],
                 defaults={
                     "kind": BODY_KINDS[body_data["kind"]],
-                    "name_ru": BODY_NAMES_RU.get(body_data["name"], ""),
+                    "name_i18n": Translations(
+                        {"en": body_data["name"], "ru": BODY_NAMES_RU.get(body_data["name"], "")}
+                    ),
                     "note": _body_note(body_data),
                     "position": position,
                 },

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import embed, views
 
 urlpatterns = [
     path("dialogues/<slug:slug>/", views.dialogue_detail, name="dialogue_detail"),
@@ -10,6 +10,7 @@ urlpatterns = [
         views.announcement_list,
         name="announcement_list",
     ),
+    path("dialogues/<slug:slug>/embed/", embed.embed_help, name="embed_help"),
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/new/", views.invitation_create, name="invitation_create"),
     path("invitations/<int:pk>/withdraw/", views.invitation_withdraw, name="invitation_withdraw"),

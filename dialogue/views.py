@@ -92,7 +92,7 @@ def dialogue_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["following"] = choice if choice is not None else context["show_focal_points"]
     if announcements.can_post(request.user, dialogue):
         context["announcement_form"] = AnnouncementForm(
-            initial={"idempotency_key": uuid.uuid4().hex}
+            initial={"idempotency_key": uuid.uuid4().hex}, dialogue=dialogue
         )
     return render(request, "dialogue/dialogue_detail.html", context)
 
@@ -103,7 +103,7 @@ def announcement_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if not announcements.can_post(request.user, dialogue):
             raise Http404
-        form = AnnouncementForm(request.POST)
+        form = AnnouncementForm(request.POST, dialogue=dialogue)
         if form.is_valid():
             try:
                 announcements.post_announcement(

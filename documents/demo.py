@@ -51,11 +51,12 @@ def _pdf(symbol: str, title: str, language: str, revision: int) -> SimpleUploade
 
 
 def _item(meeting: Meeting, title_start: str) -> AgendaItem | None:
-    return meeting.agenda_items.filter(title_en__startswith=title_start).first()
+    return meeting.agenda_items.filter(title_i18n__en__startswith=title_start).first()
 
 
 def _add(by: User, meeting: Meeting | None, dialogue: Dialogue, **spec: Any) -> Document | None:
-    if Document.objects.filter(dialogue=dialogue, title_en=spec["title_en"]).exists():
+    title = spec.pop("title")
+    if Document.objects.filter(dialogue=dialogue, title_i18n__en=title["en"]).exists():
         return None
     languages: dict[str, int] = spec.pop("languages")
     withdrawn = spec.pop("withdrawn", "")
@@ -65,7 +66,8 @@ def _add(by: User, meeting: Meeting | None, dialogue: Dialogue, **spec: Any) -> 
         dialogue=dialogue,
         meeting=meeting,
         language=first_language,
-        upload=_pdf("", spec["title_en"], first_language, 1),  # the symbol is not known yet
+        upload=_pdf("", title["en"], first_language, 1),  # the symbol is not known yet
+        title=title,
         **spec,
     )
     for language, revisions in languages.items():
@@ -75,7 +77,7 @@ def _add(by: User, meeting: Meeting | None, dialogue: Dialogue, **spec: Any) -> 
                 by=by,
                 document=document,
                 language=language,
-                upload=_pdf(document.symbol, spec["title_en"], language, number),
+                upload=_pdf(document.symbol, title["en"], language, number),
                 note="Corrected figures in annex 2" if number > 1 else "",
             )
     if withdrawn:
@@ -88,9 +90,9 @@ def load_demo_documents() -> str:
     by = User.objects.get(email=ADMIN)
     bp = Dialogue.objects.get(slug="budapest-process")
     pp = Dialogue.objects.get(slug="prague-process")
-    istanbul = Meeting.objects.filter(dialogue=bp, title_en__contains="Istanbul").first()
-    spring = Meeting.objects.filter(dialogue=bp, title_en__contains="spring session").first()
-    group = Meeting.objects.filter(dialogue=pp, title_en__contains="working group").first()
+    istanbul = Meeting.objects.filter(dialogue=bp, title_i18n__en__icontains="Istanbul").first()
+    spring = Meeting.objects.filter(dialogue=bp, title_i18n__en__icontains="spring session").first()
+    group = Meeting.objects.filter(dialogue=pp, title_i18n__en__icontains="working group").first()
     created: list[Document] = []
 
     def add(meeting: Meeting | None, dialogue: Dialogue, **spec: Any) -> Document | None:
@@ -104,8 +106,10 @@ def load_demo_documents() -> str:
             istanbul,
             bp,
             kind="annotated_agenda",
-            title_en="Annotated agenda of the Senior Officials' Meeting",
-            title_ru="Аннотированная повестка дня совещания старших должностных лиц",
+            title={
+                "en": "Annotated agenda of the Senior Officials' Meeting",
+                "ru": "Аннотированная повестка дня совещания старших должностных лиц",
+            },
             marking="public",
             agenda_item=_item(istanbul, "Adoption of the agenda"),
             languages={"en": 2, "ru": 1},
@@ -114,8 +118,10 @@ def load_demo_documents() -> str:
             istanbul,
             bp,
             kind="background_paper",
-            title_en="Progress under the Istanbul Commitments: background paper",
-            title_ru="Ход выполнения Стамбульских обязательств: справочный документ",
+            title={
+                "en": "Progress under the Istanbul Commitments: background paper",
+                "ru": "Ход выполнения Стамбульских обязательств: справочный документ",
+            },
             marking="member_states",
             agenda_item=_item(istanbul, "Progress under the Istanbul Commitments"),
             languages={"en": 1},  # the Russian translation is pending
@@ -124,8 +130,10 @@ def load_demo_documents() -> str:
             istanbul,
             bp,
             kind="concept_note",
-            title_en="Concept note: return and reintegration partnerships",
-            title_ru="Концептуальная записка: партнёрства в области возвращения и реинтеграции",
+            title={
+                "en": "Concept note: return and reintegration partnerships",
+                "ru": "Концептуальная записка: партнёрства в области возвращения и реинтеграции",
+            },
             marking="delegations",
             named_states=list(State.objects.filter(code__in=["GE", "PK", "TR"])),
             languages={"en": 1, "ru": 1},
@@ -134,8 +142,10 @@ def load_demo_documents() -> str:
             istanbul,
             bp,
             kind="draft_conclusions",
-            title_en="Draft conclusions (for the Chair)",
-            title_ru="Проект выводов (для Председателя)",
+            title={
+                "en": "Draft conclusions (for the Chair)",
+                "ru": "Проект выводов (для Председателя)",
+            },
             marking="internal",
             shared_with_chair=True,
             languages={"en": 2},
@@ -144,7 +154,7 @@ def load_demo_documents() -> str:
             istanbul,
             bp,
             kind="other",
-            title_en="Logistics note (first version)",
+            title={"en": "Logistics note (first version)"},
             marking="public",
             languages={"en": 1},
             withdrawn="Replaced by the practical information on the meeting page.",
@@ -172,8 +182,10 @@ def load_demo_documents() -> str:
             spring,
             bp,
             kind="conclusions",
-            title_en="Conclusions of the spring Senior Officials' Meeting (document)",
-            title_ru="Выводы весеннего совещания старших должностных лиц (документ)",
+            title={
+                "en": "Conclusions of the spring Senior Officials' Meeting (document)",
+                "ru": "Выводы весеннего совещания старших должностных лиц (документ)",
+            },
             marking="public",
             languages={"en": 1, "ru": 1},
         )
@@ -181,7 +193,7 @@ def load_demo_documents() -> str:
             spring,
             bp,
             kind="chair_summary",
-            title_en="Chair's summary of the spring session",
+            title={"en": "Chair's summary of the spring session"},
             marking="public",
             languages={"en": 1},
         )
@@ -190,8 +202,10 @@ def load_demo_documents() -> str:
             group,
             pp,
             kind="concept_note",
-            title_en="Concept note: legal and labour migration pathways",
-            title_ru="Концептуальная записка: пути легальной и трудовой миграции",
+            title={
+                "en": "Concept note: legal and labour migration pathways",
+                "ru": "Концептуальная записка: пути легальной и трудовой миграции",
+            },
             marking="public",
             languages={"en": 1, "ru": 1},
         )
@@ -199,7 +213,7 @@ def load_demo_documents() -> str:
             group,
             pp,
             kind="presentation",
-            title_en="Labour market needs in the region (presentation)",
+            title={"en": "Labour market needs in the region (presentation)"},
             marking="member_states",
             languages={"en": 1},
         )

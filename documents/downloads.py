@@ -183,7 +183,7 @@ def manifest(revisions: Sequence[Revision]) -> bytes:
         writer.writerow(
             [
                 r.document.symbol,
-                r.document.title_en,
+                r.document.title_i18n.get(r.language) or r.document.title_i18n.pick(),
                 r.language,
                 r.number,
                 r.sha256,

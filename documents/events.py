@@ -19,12 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dialogue import audiences
 from dialogue.models import Dialogue, User
+from dialogue.translations import from_data
 from meetings.models import Meeting
 from notifications import registry
 from notifications.models import Channel, Event
@@ -56,7 +58,7 @@ class DocumentRef:
     id: int
     symbol: str
     title: str
-    title_ru: str
+    title_i18n: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,8 @@ def _symbols(data: dict[str, Any]) -> str:
 
 
 def _titles(data: dict[str, Any]) -> str:
-    russian = (get_language() or "en").startswith("ru")
     return "; ".join(
-        f"{d['symbol']} {(russian and d.get('title_ru')) or d['title']}"
-        for d in data.get("documents", [])
+        f"{d['symbol']} {from_data(d, 'title').pick()}" for d in data.get("documents", [])
     )
 
 
@@ -219,7 +219,12 @@ def circulation_audience(
 
 def about(documents: Iterable[Document]) -> list[dict[str, Any]]:
     return [
-        {"id": d.pk, "symbol": d.symbol, "title": d.title_en, "title_ru": d.title_ru}
+        {
+            "id": d.pk,
+            "symbol": d.symbol,
+            "title": d.title_i18n.pick(settings.LANGUAGE_CODE),
+            "title_i18n": d.title_i18n.as_dict(),
+        }
         for d in documents
     ]
 

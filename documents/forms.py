@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.fields import OneLineField
 from dialogue.models import Dialogue, Membership, Organisation, State
+from dialogue.translations import TranslationsFormField, in_text
 from meetings.models import AgendaItem, Meeting
 
 from .models import Audience, Document, DocumentKind, Language, Marking
@@ -23,7 +25,7 @@ def _members(dialogue: Dialogue) -> tuple[Any, Any]:
     organisations = Organisation.objects.filter(
         pk__in=current.filter(organisation__isnull=False).values("organisation_id")
     )
-    return states.order_by("name_en"), organisations.order_by("name_en")
+    return states.order_by(in_text("name_i18n")), organisations.order_by(in_text("name_i18n"))
 
 
 def _languages(dialogue: Dialogue, meeting: Meeting | None) -> list[tuple[str, Any]]:
@@ -59,8 +61,7 @@ class DocumentForm(DelegationsMixin):
     """A new document and its first file."""
 
     kind = forms.ChoiceField(label=_("Type"), choices=DocumentKind.choices)
-    title_en = OneLineField(label=_("Title (English)"), max_length=300)
-    title_ru = OneLineField(label=_("Title (Russian)"), max_length=300, required=False)
+    title = TranslationsFormField(label=_("Title"), max_length=300)
     series = OneLineField(
         label=_("Series"),
         max_length=20,
@@ -84,8 +85,7 @@ class DocumentForm(DelegationsMixin):
 
     field_order = [
         "kind",
-        "title_en",
-        "title_ru",
+        "title",
         "series",
         "agenda_item",
         "marking",
@@ -103,6 +103,10 @@ class DocumentForm(DelegationsMixin):
         super().__init__(*args, **kwargs)
         self.set_members(dialogue)
         self.fields["language"].choices = _languages(dialogue, meeting)  # type: ignore[attr-defined]  # a ChoiceField
+        working = list(meeting.languages) if meeting is not None and meeting.languages else []
+        cast(TranslationsFormField, self.fields["title"]).set_languages(
+            working or list(dialogue.languages or [settings.LANGUAGE_CODE])
+        )
         if meeting is None:
             del self.fields["agenda_item"]
             self.fields["marking"].choices = [  # type: ignore[attr-defined]  # a ChoiceField

@@ -8,6 +8,7 @@ Writes go through ``documents.services``; who may see what is answered by
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
@@ -16,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.constraints import SentencedConstraints
 from dialogue.fields import OneLineCharField
-from dialogue.models import Dialogue, Organisation, State, User, in_language
+from dialogue.models import Dialogue, Organisation, State, User
+from dialogue.translations import Localized, TranslatedField, owner_languages
 from dialogue.uploads import INLINE_SAFE
 from meetings.models import AgendaItem, Meeting
 
@@ -108,8 +110,7 @@ class Document(SentencedConstraints):
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     symbol = models.CharField(_("symbol"), max_length=60)
-    title_en = OneLineCharField(_("title (English)"), max_length=300)
-    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
+    title_i18n = TranslatedField(_("title"), max_length=300)
     marking = models.CharField(_("distribution"), max_length=20, choices=Marking.choices)
     # Only for the "named delegations" marking: the states and organisations it is for.
     named_states = models.ManyToManyField(
@@ -139,11 +140,12 @@ class Document(SentencedConstraints):
         indexes = [models.Index(fields=["meeting", "marking"], name="document_meeting_marking")]
 
     def __str__(self) -> str:
-        return f"{self.symbol} {self.title_en}"
+        return f"{self.symbol} {self.title_i18n.pick(settings.LANGUAGE_CODE)}"
 
     @property
-    def title(self) -> str:
-        return in_language(self.title_en, self.title_ru)
+    def title(self) -> Localized:
+        owner = owner_languages(self, "meeting") or owner_languages(self, "dialogue")
+        return self.title_i18n.pick(languages=owner)
 
     @property
     def is_withdrawn(self) -> bool:

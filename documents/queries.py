@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from dialogue import permissions
 from dialogue.http import QueryFilters, choice, iso_date, search_text, whole_number
 from dialogue.models import Role, RoleKind
+from dialogue.translations import in_text, site_languages
 from meetings.models import Meeting, Nomination, NominationStatus
 
 from .models import Document, DocumentKind, Language, Marking, Receipt, Revision
@@ -175,7 +176,8 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
     if connection.vendor == "postgresql" and words:
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        vector = SearchVector("symbol", "title_en", "title_ru", config="simple")
+        titles = [in_text("title_i18n", code) for code in site_languages()]
+        vector = SearchVector("symbol", *titles, config="simple")
         query = SearchQuery(" & ".join(f"{w}:*" for w in words), search_type="raw", config="simple")
         return (
             documents.annotate(search=vector, rank=SearchRank(vector, query))
@@ -184,9 +186,10 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
         )
     every_word = Q()
     for word in words or [text]:
-        every_word &= (
-            Q(symbol__icontains=word) | Q(title_en__icontains=word) | Q(title_ru__icontains=word)
-        )
+        in_any_title = Q()
+        for code in site_languages():
+            in_any_title |= Q(**{f"title_i18n__{code}__icontains": word})
+        every_word &= Q(symbol__icontains=word) | in_any_title
     return documents.filter(symbol | every_word).order_by("-created_at", "-id")
 
 

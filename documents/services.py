@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import audiences, live, permissions
 from dialogue.models import Body, Dialogue, Organisation, Role, RoleKind, State, User
+from dialogue.translations import Translations, missing_first
 from dialogue.uploads import DOCUMENT_TYPES, check_upload
 from meetings.models import AgendaItem, Meeting
 
@@ -103,18 +104,27 @@ def _validate_marking(
         raise ValidationError(_("Name the delegations that may see the document."))
 
 
+def _check_title(titles: Translations, languages: Sequence[str]) -> None:
+    missing = missing_first(titles, languages)
+    if missing:
+        raise ValidationError(
+            _("Write the document's title at least in %(language)s.") % {"language": missing}
+        )
+    if any(len(text) > 300 for text in titles.values()):
+        raise ValidationError(_("A title has at most 300 characters."))
+
+
 def add_document(
     *,
     by: User,
     dialogue: Dialogue,
     kind: str,
-    title_en: str,
+    title: Mapping[str, str],
     marking: str,
     language: str,
     upload: UploadedFile,
     meeting: Meeting | None = None,
     agenda_item: AgendaItem | None = None,
-    title_ru: str = "",
     series: str = "",
     named_states: Sequence[State] = (),
     named_organisations: Sequence[Organisation] = (),
@@ -125,7 +135,7 @@ def add_document(
     ``<acronym>/<series>/<year>/<next number>``. Publishes ``documents.changed``. Raises
     ``PermissionDenied`` or ``ValidationError`` (including every refusal of the upload)."""
     _check_manager(by, dialogue)
-    title_en, title_ru = title_en.strip(), title_ru.strip()
+    titles = Translations.of(title)
     series = (series or default_series(meeting)).strip().upper()
     if meeting is not None and meeting.dialogue_id != dialogue.pk:
         raise ValidationError(_("The meeting belongs to another dialogue."))
@@ -133,8 +143,7 @@ def add_document(
         raise ValidationError(_("The agenda item belongs to another meeting."))
     if kind not in DocumentKind.values:
         raise ValidationError(_("Choose the type of document."))
-    if not title_en:
-        raise ValidationError(_("A document needs an English title."))
+    _check_title(titles, meeting.working_languages if meeting else dialogue.languages)
     if not SERIES_PATTERN.match(series):
         raise ValidationError(
             _("A series is 1 to 20 capital letters, digits or hyphens, e.g. SOM or WG-LM.")
@@ -167,8 +176,7 @@ def add_document(
                 year=year,
                 number=number,
                 symbol=symbol,
-                title_en=title_en,
-                title_ru=title_ru,
+                title_i18n=titles,
                 marking=marking,
                 shared_with_chair=shared_with_chair and marking == Marking.INTERNAL,
                 created_by=by,
@@ -240,8 +248,7 @@ def change_document(
     by: User,
     document: Document,
     kind: str,
-    title_en: str,
-    title_ru: str,
+    title: Mapping[str, str],
     marking: str,
     named_states: Sequence[State] = (),
     named_organisations: Sequence[Organisation] = (),
@@ -253,18 +260,18 @@ def change_document(
     may see it now, so a paper that became restricted leaves their pages too. Raises
     ``PermissionDenied`` or ``ValidationError``."""
     _check_manager(by, document.dialogue)
-    title_en, title_ru = title_en.strip(), title_ru.strip()
+    titles = Translations.of(title)
     if kind not in DocumentKind.values:
         raise ValidationError(_("Choose the type of document."))
-    if not title_en:
-        raise ValidationError(_("A document needs an English title."))
+    owner = document.meeting if document.meeting_id else None
+    _check_title(titles, owner.working_languages if owner else document.dialogue.languages)
     with transaction.atomic():
         locked = _lock(document)
         if agenda_item is not None and agenda_item.meeting_id != locked.meeting_id:
             raise ValidationError(_("The agenda item belongs to another meeting."))
         _validate_marking(marking, locked.meeting, named_states, named_organisations)
         before, old_item = events.document_audience(locked), locked.agenda_item_id
-        locked.kind, locked.title_en, locked.title_ru = kind, title_en, title_ru
+        locked.kind, locked.title_i18n = kind, titles
         locked.marking = marking
         locked.shared_with_chair = shared_with_chair and marking == Marking.INTERNAL
         locked.agenda_item = agenda_item

@@ -1,8 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import embed, views
 
 urlpatterns = [
+    path(
+        "dialogues/<slug:slug>/embed/documents/",
+        embed.embedded_documents,
+        name="embed_documents",
+    ),
     path("meetings/<int:pk>/documents/", views.meeting_documents, name="meeting_documents"),
     path(
         "meetings/<int:pk>/documents/new/",

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import Dialogue
+from dialogue.translations import language_name
 from meetings.models import Meeting
 from meetings.views import visible_meeting
 
@@ -106,7 +107,7 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
         permissions.meetings_visible_to(request.user)
         .filter(dialogue=dialogue)
         .order_by("-starts_at")
-        .only("pk", "title_en", "title_ru", "starts_at", "time_zone")
+        .only("pk", "title_i18n", "languages", "starts_at", "time_zone")
     )
     filters = queries.LibraryFilter.from_query(get)
     if filters.meeting not in {m.pk for m in meetings}:
@@ -155,6 +156,12 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "document": document,
             "row": row,
+            # The title in the document's other languages, beside the one the page shows.
+            "other_titles": [
+                {"language": code, "language_name": language_name(code), "text": text}
+                for code, text in document.title_i18n.items()
+                if code != document.title.language
+            ],
             "named_states": list(document.named_states.all()),
             "named_organisations": list(document.named_organisations.all()),
             "can_manage": manager,
@@ -240,8 +247,7 @@ def _create(
                 meeting=meeting,
                 agenda_item=data.get("agenda_item"),
                 kind=data["kind"],
-                title_en=data["title_en"],
-                title_ru=data["title_ru"],
+                title=data["title"],
                 series=data["series"],
                 marking=data["marking"],
                 named_states=list(data["named_states"]),
@@ -321,8 +327,7 @@ def document_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         document=document,
         initial={
             "kind": document.kind,
-            "title_en": document.title_en,
-            "title_ru": document.title_ru,
+            "title": document.title_i18n,
             "agenda_item": document.agenda_item_id,
             "marking": document.marking,
             "named_states": list(document.named_states.all()),
@@ -337,8 +342,7 @@ def document_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 document=document,
                 kind=data["kind"],
-                title_en=data["title_en"],
-                title_ru=data["title_ru"],
+                title=data["title"],
                 marking=data["marking"],
                 named_states=list(data["named_states"]),
                 named_organisations=list(data["named_organisations"]),

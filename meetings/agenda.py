@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import formats, timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dialogue import constraints, permissions
 from dialogue.models import User
+from dialogue.translations import Translations, from_data, missing_first, model_fields
 
 from . import events
 from .models import AgendaItem, AgendaRelease, Meeting
@@ -28,10 +30,8 @@ from .models import AgendaItem, AgendaRelease, Meeting
 ITEM_FIELDS = (
     "kind",
     "parent",
-    "title_en",
-    "title_ru",
-    "description_en",
-    "description_ru",
+    "title",
+    "description",
     "starts_at",
     "ends_at",
     "duration_minutes",
@@ -62,8 +62,11 @@ def _validate_item(item: AgendaItem) -> None:
     if item.starts_at and item.ends_at and item.ends_at < item.starts_at:
         raise ValidationError(_("An item cannot end before it starts."))
     _check_within_the_days(item)
-    if not item.title_en.strip():
-        raise ValidationError(_("An item needs an English title."))
+    missing = missing_first(item.title_i18n, item.meeting.working_languages)
+    if missing:
+        raise ValidationError(
+            _("Write the item's title at least in %(language)s.") % {"language": missing}
+        )
 
 
 def _check_within_the_days(item: AgendaItem) -> None:
@@ -93,7 +96,11 @@ def add_item(*, by: User, meeting: Meeting, **fields: Any) -> AgendaItem:
     with transaction.atomic():
         Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
         position = (meeting.agenda_items.aggregate(last=Max("position"))["last"] or 0) + 10
-        item = AgendaItem(meeting=meeting, position=fields.pop("position", position), **fields)
+        item = AgendaItem(
+            meeting=meeting,
+            position=fields.pop("position", position),
+            **model_fields(AgendaItem, fields),
+        )
         _validate_item(item)
         with constraints.violations_as_sentences():
             item.save()
@@ -112,7 +119,7 @@ def change_item(*, by: User, item: AgendaItem, **changes: Any) -> AgendaItem:
             .select_related("parent")
             .get(pk=item.pk)
         )
-        for name, value in changes.items():
+        for name, value in model_fields(AgendaItem, changes).items():
             setattr(locked, name, value)
         _validate_item(locked)
         with constraints.violations_as_sentences():
@@ -133,7 +140,7 @@ def remove_item(*, by: User, item: AgendaItem) -> None:
 def _place(entity: Any) -> dict[str, str] | None:
     if entity is None:
         return None
-    return {"name_en": entity.name_en, "name_ru": entity.name_ru}
+    return {"name_i18n": entity.name_i18n.as_dict()}
 
 
 def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
@@ -173,10 +180,8 @@ def snapshot(meeting: Meeting) -> list[dict[str, Any]]:
                 "parent": item.parent_id,
                 "kind": item.kind,
                 "number": label,
-                "title_en": item.title_en,
-                "title_ru": item.title_ru,
-                "description_en": item.description_en,
-                "description_ru": item.description_ru,
+                "title_i18n": item.title_i18n.as_dict(),
+                "description_i18n": item.description_i18n.as_dict(),
                 "starts_at": start.isoformat() if start else None,
                 "ends_at": end.isoformat() if end else None,
                 "room": item.room,
@@ -207,8 +212,6 @@ def public_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 DETAIL_KEYS = (
-    "description_en",
-    "description_ru",
     "presenter",
     "presenter_state",
     "presenter_organisation",
@@ -227,8 +230,7 @@ def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> lis
                 "change": kind,
                 "key": item["key"],
                 "number": item["number"],
-                "title_en": item["title_en"],
-                "title_ru": item["title_ru"],
+                "title_i18n": from_data(item, "title").as_dict(),
                 **extra,
             }
         )
@@ -240,11 +242,14 @@ def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> lis
             continue
         if was["starts_at"] != item["starts_at"]:
             change("moved", item, **{"from": was["starts_at"], "to": item["starts_at"]})
-        if (was["title_en"], was["title_ru"]) != (item["title_en"], item["title_ru"]):
-            change("renamed", item, **{"from": was["title_en"], "from_ru": was["title_ru"]})
+        if from_data(was, "title") != from_data(item, "title"):
+            change("renamed", item, from_i18n=from_data(was, "title").as_dict())
         if was["room"] != item["room"]:
             change("room", item, **{"from": was["room"], "to": item["room"]})
-        if any(was[name] != item[name] for name in DETAIL_KEYS) or (
+        if (
+            any(_place_of(was, name) != _place_of(item, name) for name in DETAIL_KEYS)
+            or from_data(was, "description") != from_data(item, "description")
+        ) or (
             was["ends_at"] != item["ends_at"]
             and was["starts_at"] == item["starts_at"]
             and item["kind"] != AgendaItem.Kind.SESSION
@@ -260,8 +265,7 @@ def difference(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> lis
 
 def describe_change(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
     """One line a person reads: "Item 4 moved from 11:00 to 14:30"."""
-    russian = (get_language() or "en").startswith("ru")
-    title = (change.get("title_ru") if russian else "") or change["title_en"]
+    title = from_data(change, "title").pick()
     name = (
         _("Item %(number)s “%(title)s”") % {"number": change["number"], "title": title}
         if change["number"]
@@ -290,9 +294,24 @@ def describe_change(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
         "name": name,
         "from": when(change.get("from"))
         if change["change"] == "moved"
-        else ((russian and change.get("from_ru")) or change.get("from") or "—"),
+        else (_former_title(change) or "—"),
         "to": when(change.get("to")) if change["change"] == "moved" else (change.get("to") or "—"),
     }
+
+
+def _former_title(change: dict[str, Any]) -> str:
+    if "from_i18n" in change:
+        return Translations.of(change["from_i18n"]).pick()
+    return Translations({"en": change.get("from") or "", "ru": change.get("from_ru") or ""}).pick()
+
+
+def _place_of(item: dict[str, Any], name: str) -> Any:
+    """A detail as compared between releases; a presenting state or organisation by its
+    names, however a release stored them (``name_i18n``, or ``name_en``/``name_ru`` before)."""
+    value = item.get(name)
+    if isinstance(value, dict):
+        return from_data(value, "name")
+    return value
 
 
 def _same_day(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> bool:
@@ -306,18 +325,23 @@ def _same_day(change: dict[str, Any], zone: zoneinfo.ZoneInfo) -> bool:
 # --- Releasing ---------------------------------------------------------------------------------
 
 
-def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
+def release_agenda(*, by: User, meeting: Meeting, note: str | Mapping[str, str]) -> AgendaRelease:
     """Release the draft as the next version with a changelog note.
 
-    Stores the frozen items and the difference to the previous version, and publishes
+    ``note`` is a text per language (one plain text is in the meeting's first language). Stores
+    the frozen items and the difference to the previous version, and publishes
     ``agenda.released`` with the public part of that difference. Releasing a draft that has not
     changed since the last version is refused, so a repeated click makes one version. Raises
     ``PermissionDenied`` or ``ValidationError``.
     """
     _check(by, meeting)
-    note = note.strip()
-    if not note:
-        raise ValidationError(_("Say in a few words what this version changes."))
+    languages = meeting.working_languages or [settings.LANGUAGE_CODE]
+    notes = Translations({languages[0]: note} if isinstance(note, str) else note)
+    if missing_first(notes, languages):
+        raise ValidationError(
+            _("Say in a few words what this version changes, at least in %(language)s.")
+            % {"language": missing_first(notes, languages)}
+        )
     with transaction.atomic():
         locked = (
             Meeting.objects.select_for_update(of=("self",))
@@ -336,7 +360,7 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
         release = AgendaRelease.objects.create(
             meeting=locked,
             number=(previous.number if previous else 0) + 1,
-            note=note,
+            note_i18n=notes,
             released_by=by,
             items=items,
             changes=difference(before, items),
@@ -348,7 +372,8 @@ def release_agenda(*, by: User, meeting: Meeting, note: str) -> AgendaRelease:
                 events.AGENDA_RELEASED,
                 by=by,
                 number=release.number,
-                note=note,
+                note=notes.pick(settings.LANGUAGE_CODE, languages),
+                note_i18n=notes.as_dict(),
                 changes=public_changes[:50],
                 changed_keys=sorted({c["key"] for c in public_changes}),
                 released_at=timezone.now().isoformat(),

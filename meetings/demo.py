@@ -58,14 +58,21 @@ def _meeting(
     dialogue: Dialogue,
     body: Body,
     title_en: str,
+    *,
+    title: dict[str, str] | None = None,
     confirm_past: bool = False,
     **fields: object,
 ) -> Meeting | None:
     """The meeting created as a draft, or None when it exists already."""
-    if Meeting.objects.filter(dialogue=dialogue, title_en=title_en).exists():
+    if Meeting.objects.filter(dialogue=dialogue, title_i18n__en=title_en).exists():
         return None
     return services.schedule_meeting(
-        by=by, dialogue=dialogue, body=body, title_en=title_en, confirm_past=confirm_past, **fields
+        by=by,
+        dialogue=dialogue,
+        body=body,
+        title={"en": title_en, **(title or {})},
+        confirm_past=confirm_past,
+        **fields,
     )
 
 
@@ -168,8 +175,7 @@ def _set_up_registration(by: User, meeting: Meeting, *, closes: datetime.date) -
             by=by,
             meeting=meeting,
             topic=topic,
-            text_en=text_en,
-            text_ru=text_ru,
+            text={"en": text_en, "ru": text_ru},
             required=required,
             retention_days=days,
         )
@@ -202,7 +208,7 @@ def _load_demo_meetings() -> str:
         bp,
         bp_som,
         "Budapest Process Senior Officials' Meeting (spring session)",
-        title_ru="Совещание старших должностных лиц Будапештского процесса (весенняя сессия)",
+        title={"ru": "Совещание старших должностных лиц Будапештского процесса (весенняя сессия)"},
         kind=MeetingKind.SENIOR_OFFICIALS_MEETING,
         format=MeetingFormat.IN_PERSON,
         time_zone="Europe/Vienna",
@@ -210,8 +216,7 @@ def _load_demo_meetings() -> str:
         ends_at=_at(day + datetime.timedelta(days=1), 13, 0, "Europe/Vienna"),
         venue_name="ICMPD Headquarters",
         venue_address="Gonzagagasse 1",
-        city="Vienna",
-        city_ru="Вена",
+        city={"en": "Vienna", "ru": "Вена"},
         country=State.objects.get(code="AT"),
         room="Conference room",
         languages=["en", "ru"],
@@ -226,10 +231,14 @@ def _load_demo_meetings() -> str:
             by=by,
             meeting=past,
             kind=OutcomeKind.CONCLUSIONS,
-            title_en="Conclusions of the spring Senior Officials' Meeting",
-            title_ru="Выводы весеннего совещания старших должностных лиц",
-            text_en="Participating states welcomed the progress under the Istanbul Commitments and asked the Secretariat to prepare options for the next Ministerial Conference.",
-            text_ru="Государства-участники приветствовали прогресс в выполнении Стамбульских обязательств и поручили Секретариату подготовить варианты для следующей министерской конференции.",
+            title={
+                "en": "Conclusions of the spring Senior Officials' Meeting",
+                "ru": "Выводы весеннего совещания старших должностных лиц",
+            },
+            text={
+                "en": "Participating states welcomed the progress under the Istanbul Commitments and asked the Secretariat to prepare options for the next Ministerial Conference.",
+                "ru": "Государства-участники приветствовали прогресс в выполнении Стамбульских обязательств и поручили Секретариату подготовить варианты для следующей министерской конференции.",
+            },
         )
         outcomes.adopt(by=by, outcome=conclusions)
         points = [
@@ -259,8 +268,7 @@ def _load_demo_meetings() -> str:
             outcomes.add_action_point(
                 by=by,
                 meeting=past,
-                text_en=text_en,
-                text_ru=text_ru,
+                text={"en": text_en, "ru": text_ru},
                 owner_state=State.objects.get(code=state) if state else None,
                 owner_organisation=Organisation.objects.get(slug=organisation)
                 if organisation
@@ -281,9 +289,11 @@ def _load_demo_meetings() -> str:
         bp,
         bp_som,
         ISTANBUL,
-        title_ru="Совещание старших должностных лиц Будапештского процесса, Стамбул",
-        description_en="The annual meeting of the Budapest Group: progress under the Istanbul Commitments and preparation of the next Ministerial Conference.",
-        description_ru="Ежегодное совещание Будапештской группы: ход выполнения Стамбульских обязательств и подготовка следующей министерской конференции.",
+        title={"ru": "Совещание старших должностных лиц Будапештского процесса, Стамбул"},
+        description={
+            "en": "The annual meeting of the Budapest Group: progress under the Istanbul Commitments and preparation of the next Ministerial Conference.",
+            "ru": "Ежегодное совещание Будапештской группы: ход выполнения Стамбульских обязательств и подготовка следующей министерской конференции.",
+        },
         kind=MeetingKind.SENIOR_OFFICIALS_MEETING,
         format=MeetingFormat.HYBRID,
         time_zone="Europe/Istanbul",
@@ -291,8 +301,7 @@ def _load_demo_meetings() -> str:
         ends_at=_at(day, 17, 30, "Europe/Istanbul"),
         venue_name="Istanbul Congress Center",
         venue_address="Harbiye Mah., Darülbedai Cad. No:3, Şişli",
-        city="Istanbul",
-        city_ru="Стамбул",
+        city={"en": "Istanbul", "ru": "Стамбул"},
         country=State.objects.get(code="TR"),
         room="Hall A",
         online_url="https://meet.example.org/bp-som-istanbul",
@@ -310,8 +319,7 @@ def _load_demo_meetings() -> str:
         for position, (kind, title_en, title_ru, minutes) in enumerate(ISTANBUL_AGENDA, start=1):
             fields: dict[str, object] = {
                 "kind": kind,
-                "title_en": title_en,
-                "title_ru": title_ru,
+                "title": {"en": title_en, "ru": title_ru},
                 "position": position * 10,
             }
             if kind == "session":
@@ -324,7 +332,7 @@ def _load_demo_meetings() -> str:
             by=by,
             meeting=istanbul,
             kind="item",
-            title_en="Secretariat: logistics check with the host",
+            title={"en": "Secretariat: logistics check with the host"},
             internal=True,
             position=5,
         )
@@ -337,7 +345,7 @@ def _load_demo_meetings() -> str:
         agenda.change_item(
             by=by,
             item=items[18],
-            title_en="Priorities and draft declaration for the next Ministerial Conference",
+            title={"en": "Priorities and draft declaration for the next Ministerial Conference"},
         )
         agenda.release_agenda(
             by=by,
@@ -352,15 +360,14 @@ def _load_demo_meetings() -> str:
         pp,
         pp_group,
         TBILISI,
-        title_ru="Рабочая группа Пражского процесса по легальной и трудовой миграции",
+        title={"ru": "Рабочая группа Пражского процесса по легальной и трудовой миграции"},
         kind=MeetingKind.WORKING_GROUP,
         format=MeetingFormat.IN_PERSON,
         time_zone="Asia/Tbilisi",
         starts_at=_at(day, 10, 0, "Asia/Tbilisi"),
         ends_at=_at(day + datetime.timedelta(days=1), 16, 0, "Asia/Tbilisi"),
         venue_name="Ministry of Internal Affairs",
-        city="Tbilisi",
-        city_ru="Тбилиси",
+        city={"en": "Tbilisi", "ru": "Тбилиси"},
         country=State.objects.get(code="GE"),
         languages=["en", "ru"],
         interpretation=["en", "ru"],
@@ -376,14 +383,13 @@ def _load_demo_meetings() -> str:
         pp,
         pp_som,
         "Prague Process Senior Officials' Meeting, Chișinău",
-        title_ru="Совещание старших должностных лиц Пражского процесса, Кишинёв",
+        title={"ru": "Совещание старших должностных лиц Пражского процесса, Кишинёв"},
         kind=MeetingKind.SENIOR_OFFICIALS_MEETING,
         format=MeetingFormat.IN_PERSON,
         time_zone="Europe/Chisinau",
         starts_at=_at(day, 9, 30, "Europe/Chisinau"),
         ends_at=_at(day, 18, 0, "Europe/Chisinau"),
-        city="Chișinău",
-        city_ru="Кишинёв",
+        city={"en": "Chișinău", "ru": "Кишинёв"},
         country=State.objects.get(code="MD"),
         languages=["en", "ru"],
     )
@@ -397,8 +403,8 @@ def _load_demo_meetings() -> str:
             reason="Merged into the Ministerial Conference preparations.",
         )
 
-    registered = _register_istanbul(Meeting.objects.get(dialogue=bp, title_en=ISTANBUL))
-    registered += _register_tbilisi(Meeting.objects.get(dialogue=pp, title_en=TBILISI))
+    registered = _register_istanbul(Meeting.objects.get(dialogue=bp, title_i18n__en=ISTANBUL))
+    registered += _register_tbilisi(Meeting.objects.get(dialogue=pp, title_i18n__en=TBILISI))
     return (
         f"Demo meetings: {created} created, {Meeting.objects.count()} in all; "
         f"{registered} nominations added, {Nomination.objects.count()} in all."
@@ -629,7 +635,7 @@ def _note_verbale(
     paragraphs = [
         f"The {ministry} presents its compliments to the Secretariat of the Budapest Process at "
         "the International Centre for Migration Policy Development (ICMPD) and has the honour "
-        f"to nominate the following officials to the {meeting.title_en}, on {day:%d %B %Y}:",
+        f"to nominate the following officials to the {meeting.title_i18n.pick('en')}, on {day:%d %B %Y}:",
         *(f"{n.full_name}, {n.title}, {n.affiliation}" for n in nominees),
     ]
     if travel_support_for is not None:
@@ -820,16 +826,14 @@ def _register_tbilisi(meeting: Meeting) -> int:
         by=secretariat,
         meeting=meeting,
         topic="visa",
-        text_en="Do you need a visa for Georgia?",
-        text_ru="Нужна ли вам виза в Грузию?",
+        text={"en": "Do you need a visa for Georgia?", "ru": "Нужна ли вам виза в Грузию?"},
         required=True,
     )
     registration.add_question(
         by=secretariat,
         meeting=meeting,
         topic="dietary",
-        text_en="Dietary requirements",
-        text_ru="Особые требования к питанию",
+        text={"en": "Dietary requirements", "ru": "Особые требования к питанию"},
         retention_days=7,
     )
     meeting = services.transition(by=secretariat, meeting=meeting, to="registration_open")

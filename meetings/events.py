@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dialogue import audiences, live, permissions
 from dialogue.models import Role, User
+from dialogue.translations import from_data
 from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
@@ -80,8 +82,8 @@ class MeetingFacts:
     may see the meeting."""
 
     meeting: int
-    title: str
-    title_ru: str
+    title: str  # in the site's first language (logs, search)
+    title_i18n: dict[str, str]  # every language it is written in
     status: MeetingStatus
     starts_at: str  # ISO 8601, UTC
     ends_at: str
@@ -121,7 +123,8 @@ class MeetingReminder(MeetingFacts):
 @dataclass(frozen=True)
 class AgendaReleased(MeetingFacts):
     number: int
-    note: str
+    note: str  # in the site's first language (or the meeting's first)
+    note_i18n: dict[str, str]
     changes: list[dict[str, Any]]  # the public items' changes (``agenda.difference``), 50 at most
     changed_keys: list[int]  # the agenda items' keys
     released_at: str
@@ -131,7 +134,7 @@ class AgendaReleased(MeetingFacts):
 class OutcomeFacts(MeetingFacts):
     outcome_id: int
     outcome: str
-    outcome_ru: str
+    outcome_i18n: dict[str, str]
     kind: OutcomeKind
     outcome_status: OutcomeStatus
     state: str
@@ -154,7 +157,7 @@ class RegistrationChanged(MeetingFacts):
 class DelegationFacts(MeetingFacts):
     delegation_key: str  # a state's ISO code or an organisation's slug
     delegation_name: str
-    delegation_name_ru: str
+    delegation_name_i18n: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,7 @@ def meeting_url(meeting_id: int) -> str:
 
 
 def _title(event: Event) -> str:
-    return event.data.get("title", "")
+    return from_data(event.data, "title").pick()
 
 
 def _describe_meeting(event: Event) -> registry.Description:
@@ -268,7 +271,7 @@ def _describe_agenda(event: Event) -> registry.Description:
     return registry.Description(
         title=_("Agenda v%(number)s released: %(title)s")
         % {"number": data["number"], "title": _title(event)},
-        text=data.get("note", ""),
+        text=from_data(data, "note").pick(),
         url=reverse("agenda_changelog", args=[data["meeting"]]),
     )
 
@@ -283,7 +286,7 @@ def _describe_outcome(event: Event) -> registry.Description:
     return registry.Description(
         title=texts[event.type]
         % {
-            "outcome": data.get("outcome", ""),
+            "outcome": from_data(data, "outcome").pick(),
             "title": _title(event),
             "state": data.get("state", ""),
         },
@@ -331,9 +334,7 @@ def _describe_registration(event: Event) -> registry.Description:
         LETTER_UPLOADED: _("Nomination letter v%(version)s of %(delegation)s for %(title)s"),
         LETTER_VERIFIED: _("Nomination letter of %(delegation)s verified for %(title)s"),
     }
-    delegation = data.get("delegation_name", "")
-    if (get_language() or "en").startswith("ru"):
-        delegation = data.get("delegation_name_ru") or delegation
+    delegation = from_data(data, "delegation_name").pick()
     title = texts[event.type] % {
         "title": _title(event),
         "person": data.get("person", ""),
@@ -441,8 +442,8 @@ def publish_meeting_event(
         audience=audience or audience_meeting(meeting),
         data={
             "meeting": meeting.pk,
-            "title": meeting.title_en,
-            "title_ru": meeting.title_ru,
+            "title": meeting.title_i18n.pick(settings.LANGUAGE_CODE),
+            "title_i18n": meeting.title_i18n.as_dict(),
             "status": meeting.status,
             "starts_at": meeting.starts_at.isoformat(),
             "ends_at": meeting.ends_at.isoformat(),

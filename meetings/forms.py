@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.fields import OneLineField
 from dialogue.models import Body, Dialogue
+from dialogue.translations import TranslationsFormField, language_name
 
 from .agenda import ITEM_FIELDS
 from .models import AgendaItem, Meeting
 
+TRANSLATED = ("title", "description", "city")
 LANGUAGE_CHOICES = [
     ("en", _("English")),
     ("ru", _("Russian")),
@@ -49,24 +50,23 @@ class MeetingForm(forms.ModelForm):
     )
     # Confirmations are asked only when their question arises (``ask``), never beforehand.
     CONFIRMATIONS = ("confirm_conflicts", "confirm_past")
+    # One input per working language (``dialogue.translations``): named ``title_en``,
+    # ``title_ru``, ... in the page.
+    title = TranslationsFormField(label=_("Title"), max_length=300)
+    description = TranslationsFormField(label=_("Description"), multiline=True, required=False)
+    city = TranslationsFormField(label=_("City"), max_length=100, required=False)
 
     class Meta:
         model = Meeting
         fields = [
             "body",
             "kind",
-            "title_en",
-            "title_ru",
-            "description_en",
-            "description_ru",
             "format",
             "time_zone",
             "starts_at",
             "ends_at",
             "venue_name",
             "venue_address",
-            "city",
-            "city_ru",
             "country",
             "room",
             "online_url",
@@ -84,10 +84,24 @@ class MeetingForm(forms.ModelForm):
                 tzinfo=None
             )
             kwargs["initial"]["ends_at"] = instance.ends_at.astimezone(zone).replace(tzinfo=None)
+            kwargs["initial"].update(
+                title=instance.title_i18n,
+                description=instance.description_i18n,
+                city=instance.city_i18n,
+            )
         super().__init__(*args, **kwargs)
         self.dialogue = dialogue
         # A confirmation given stays on the page with the input it confirms.
         self.asked: set[str] = {name for name in self.CONFIRMATIONS if self.data.get(name)}
+        # The meeting's working languages once it has them; the dialogue's for a new one.
+        working = (instance.working_languages if instance is not None else []) or list(
+            dialogue.languages
+        )
+        for name in TRANSLATED:
+            cast(TranslationsFormField, self.fields[name]).set_languages(working)
+        self.fields["languages"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+            (code, language_name(code)) for code in dialogue.languages
+        ]
         self.fields["body"].queryset = Body.objects.filter(dialogue=dialogue)  # type: ignore[attr-defined]  # a ModelChoiceField
 
     def clean(self) -> dict[str, Any]:
@@ -126,6 +140,8 @@ class TransitionForm(forms.Form):
 
 
 class AgendaItemForm(forms.ModelForm):
+    title = TranslationsFormField(label=_("Title"), max_length=300)
+    description = TranslationsFormField(label=_("Description"), multiline=True, required=False)
     starts_at = forms.DateTimeField(
         label=_("Starts (local time)"),
         required=False,
@@ -139,11 +155,7 @@ class AgendaItemForm(forms.ModelForm):
 
     class Meta:
         model = AgendaItem
-        fields = ["position", *ITEM_FIELDS]
-        widgets = {
-            "description_en": forms.Textarea(attrs={"rows": 2}),
-            "description_ru": forms.Textarea(attrs={"rows": 2}),
-        }
+        fields = ["position", *(name for name in ITEM_FIELDS if name not in TRANSLATED)]
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         instance = kwargs.get("instance")
@@ -153,8 +165,13 @@ class AgendaItemForm(forms.ModelForm):
                 value = getattr(instance, name)
                 if value is not None:
                     kwargs["initial"][name] = value.astimezone(meeting.zone).replace(tzinfo=None)
+            kwargs["initial"].update(
+                title=instance.title_i18n, description=instance.description_i18n
+            )
         super().__init__(*args, **kwargs)
         self.meeting = meeting
+        for name in ("title", "description"):
+            cast(TranslationsFormField, self.fields[name]).set_languages(meeting.working_languages)
         self.fields["parent"].queryset = meeting.agenda_items.filter(kind=AgendaItem.Kind.SESSION)  # type: ignore[attr-defined]  # a ModelChoiceField
         self.fields["position"].required = False
 
@@ -168,4 +185,11 @@ class AgendaItemForm(forms.ModelForm):
 
 
 class ReleaseForm(forms.Form):
-    note = OneLineField(label=_("What changed (changelog note)"), max_length=500)
+    note = TranslationsFormField(label=_("What changed (changelog note)"), max_length=500)
+
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            cast(TranslationsFormField, self.fields["note"]).set_languages(
+                meeting.working_languages
+            )

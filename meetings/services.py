@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from dialogue import constraints, permissions
 from dialogue.models import Body, Dialogue, Office, User
+from dialogue.translations import language_name, model_fields
 
 from . import events
 from .models import OPEN_STATUSES, Meeting, MeetingStatus
@@ -32,16 +33,13 @@ TIME_AND_PLACE = (
     "venue_name",
     "venue_address",
     "city",
-    "city_ru",
     "country",
     "room",
 )
 DETAILS = (
     "kind",
-    "title_en",
-    "title_ru",
-    "description_en",
-    "description_ru",
+    "title",
+    "description",
     "online_url",
     "languages",
     "interpretation",
@@ -62,6 +60,12 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CANCELLED: set(),
 }
 NEEDS_REASON = {S.POSTPONED, S.CANCELLED}
+
+
+def _order_in(languages: list[str]) -> Any:
+    return lambda code: languages.index(code) if code in languages else len(languages)
+
+
 # What the secretariat's button says for each transition: an action, not the state it leads to.
 ACTIONS: dict[str, Any] = {
     S.ANNOUNCED: gettext_lazy("Announce"),
@@ -77,6 +81,7 @@ ACTIONS: dict[str, Any] = {
 def _validate(meeting: Meeting) -> None:
     if meeting.body.dialogue_id != meeting.dialogue_id:
         raise ValidationError(_("The body belongs to another dialogue."))
+    _validate_languages(meeting)
     if meeting.ends_at <= meeting.starts_at:
         raise ValidationError(_("A meeting must end after it starts."))
     meeting.full_clean(exclude=["created_by", "dialogue", "body", "country"])
@@ -100,6 +105,27 @@ def _check_not_past(meeting: Meeting, *, confirm_past: bool) -> None:
         )
 
 
+def _validate_languages(meeting: Meeting) -> None:
+    """A meeting works in at least one language, all of them its dialogue's; its title is
+    written at least in the first."""
+    languages = list(meeting.languages or ())
+    if not languages:
+        raise ValidationError(_("Choose at least one working language."))
+    if len(set(languages)) != len(languages):
+        raise ValidationError(_("A working language is listed twice."))
+    outside = [code for code in languages if code not in meeting.dialogue.languages]
+    if outside:
+        raise ValidationError(
+            _("The dialogue does not work in %(languages)s.")
+            % {"languages": ", ".join(language_name(code) for code in outside)}
+        )
+    if languages[0] not in meeting.title_i18n:
+        raise ValidationError(
+            _("Write the title at least in %(language)s.")
+            % {"language": language_name(languages[0])}
+        )
+
+
 def schedule_meeting(
     *, by: User, dialogue: Dialogue, body: Body, confirm_past: bool = False, **fields: Any
 ) -> Meeting:
@@ -111,9 +137,11 @@ def schedule_meeting(
     unknown = set(fields) - set(TIME_AND_PLACE) - set(DETAILS)
     if unknown:
         raise ValueError(f"not meeting fields: {sorted(unknown)}")
-    meeting = Meeting(dialogue=dialogue, body=body, created_by=by, **fields)
+    meeting = Meeting(dialogue=dialogue, body=body, created_by=by, **model_fields(Meeting, fields))
     if not meeting.languages:
         meeting.languages = list(dialogue.languages)
+    else:  # in the dialogue's order, whatever order they were ticked in
+        meeting.languages = sorted(meeting.languages, key=_order_in(dialogue.languages))
     _validate(meeting)
     _check_not_past(meeting, confirm_past=confirm_past)
     with constraints.violations_as_sentences(), transaction.atomic():
@@ -141,10 +169,16 @@ def change_meeting(
         )
         if not locked.is_open:
             raise ValidationError(_("A concluded or cancelled meeting cannot be changed."))
-        before = {name: getattr(locked, name) for name in changes}
-        for name, value in changes.items():
+        fields = model_fields(Meeting, changes)
+        if "languages" in fields:
+            fields["languages"] = sorted(
+                fields["languages"] or [], key=_order_in(locked.dialogue.languages)
+            )
+        names = dict(zip(changes, fields, strict=True))  # "title" -> "title_i18n"
+        before = {name: getattr(locked, names[name]) for name in changes}
+        for name, value in fields.items():
             setattr(locked, name, value)
-        changed = [name for name in changes if getattr(locked, name) != before[name]]
+        changed = [name for name in changes if getattr(locked, names[name]) != before[name]]
         if not changed:
             return locked
         _validate(locked)

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import embed, views
 from .calendar.views import urlpatterns as calendar_urls
 from .outcomes.views import urlpatterns as outcome_urls
 from .registration.urls import urlpatterns as registration_urls
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
+    path(
+        "dialogues/<slug:slug>/embed/meetings/",
+        embed.embedded_meetings,
+        name="embed_meetings",
+    ),
     path("dialogues/<slug:slug>/meetings/", views.dialogue_month, name="dialogue_month"),
     path("dialogues/<slug:slug>/meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),

@@ -298,7 +298,7 @@ def agenda_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "agenda": queries.agenda_for(request.user, meeting),
         "form": form,
-        "release_form": ReleaseForm(),
+        "release_form": ReleaseForm(meeting=meeting),
     }
     return render(request, "meetings/agenda_edit.html", context)
 
@@ -334,7 +334,7 @@ def agenda_item_edit(request: AuthenticatedRequest, pk: int, item_pk: int) -> Ht
 @require_POST
 def agenda_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
-    form = ReleaseForm(request.POST)
+    form = ReleaseForm(request.POST, meeting=meeting)
     try:
         if not form.is_valid():
             raise ValidationError(_("Say in a few words what this version changes."))

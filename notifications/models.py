@@ -169,3 +169,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} for {self.user_id}"
+
+
+# Webhooks keep their models in their own package; Django finds them through this module.
+from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402, F401

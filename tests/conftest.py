@@ -142,10 +142,14 @@ WORLD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 @pytest.fixture
 def world(db: None) -> World:
-    dialogue = DialogueFactory(slug="budapest-process", name_en="Budapest Process", acronym="BP")
-    other = DialogueFactory(slug="prague-process", name_en="Prague Process", acronym="PP")
-    state_a = StateFactory(code="GE", name_en="Georgia", name_ru="Грузия")
-    state_b = StateFactory(code="MD", name_en="Republic of Moldova", name_ru="Республика Молдова")
+    dialogue = DialogueFactory(
+        slug="budapest-process", name_i18n={"en": "Budapest Process"}, acronym="BP"
+    )
+    other = DialogueFactory(slug="prague-process", name_i18n={"en": "Prague Process"}, acronym="PP")
+    state_a = StateFactory(code="GE", name_i18n={"en": "Georgia", "ru": "Грузия"})
+    state_b = StateFactory(
+        code="MD", name_i18n={"en": "Republic of Moldova", "ru": "Республика Молдова"}
+    )
     organisation = OrganisationFactory()
     for d in (dialogue, other):
         MembershipFactory(dialogue=d, state=state_a)

@@ -14,8 +14,7 @@ class DialogueFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     slug = factory.Sequence(lambda n: f"dialogue-{n}")
-    name_en = factory.Sequence(lambda n: f"Dialogue {n}")
-    name_ru = factory.Sequence(lambda n: f"Диалог {n}")
+    name_i18n = factory.Sequence(lambda n: {"en": f"Dialogue {n}", "ru": f"Диалог {n}"})
     acronym = factory.Sequence(lambda n: f"D{n}")
     languages = factory.LazyFunction(lambda: ["en", "ru"])
 
@@ -26,8 +25,9 @@ class StateFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("code",)
 
     code = factory.Iterator(["GE", "MD", "AM", "TR", "AT", "KZ", "UA", "PK"])
-    name_en = factory.LazyAttribute(lambda o: f"State {o.code}")
-    name_ru = factory.LazyAttribute(lambda o: f"Государство {o.code}")
+    name_i18n = factory.LazyAttribute(
+        lambda o: {"en": f"State {o.code}", "ru": f"Государство {o.code}"}
+    )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -37,8 +37,12 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     slug = "iom"
     short = "IOM"
-    name_en = "International Organization for Migration"
-    name_ru = "Международная организация по миграции"
+    name_i18n = factory.LazyFunction(
+        lambda: {
+            "en": "International Organization for Migration",
+            "ru": "Международная организация по миграции",
+        }
+    )
     kind = Organisation.Kind.UN_AGENCY
 
 

@@ -10,11 +10,14 @@ and JSON on SQLite): the same text is then read back by the pages, feeds and fil
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps
 from django.db import connection, models
+
+from dialogue.translations import TranslatedField, site_languages
 
 DOMAIN_APPS = ("dialogue", "meetings", "documents")
 # Text written by the platform, never by a person: hashes, tokens, keys, machine names.
@@ -70,6 +73,9 @@ def can_hold_anything() -> bool:
 def text_fields(model: type[models.Model]) -> Iterator[models.Field[Any, Any]]:
     """The columns of ``model`` that hold text a person wrote."""
     for field in model._meta.concrete_fields:
+        if isinstance(field, TranslatedField):
+            yield field
+            continue
         if not isinstance(field, models.CharField | models.TextField):
             continue
         if isinstance(field, models.SlugField | models.EmailField | models.URLField):
@@ -93,20 +99,33 @@ def spoil_every_text_field(*, long_text: int = 6000) -> list[str]:
                 fields = list(text_fields(model))
                 if not fields:
                     continue
-                values = [
-                    hostile(
-                        field.max_length
-                        if isinstance(field, models.CharField) and field.max_length
-                        else long_text,
-                        formula=next(formulas),
-                        nul=nul,
-                    )
-                    for field in fields
-                ]
-                assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+                values = [_hostile_value(field, next(formulas), nul, long_text) for field in fields]
+                assignments = ", ".join(
+                    f"{quote(field.column)} = {_placeholder(field)}" for field in fields
+                )
                 cursor.execute(f"UPDATE {quote(model._meta.db_table)} SET {assignments}", values)  # noqa: S608 - names from the models, values as parameters
                 written += [f"{model.__name__}.{field.name}" for field in fields]
     return written
+
+
+def _hostile_value(field: models.Field[Any, Any], formula: str, nul: bool, long_text: int) -> str:
+    if isinstance(field, TranslatedField):
+        # A text per language: each as long as the field allows, in every site language.
+        length = field.text_max_length or long_text
+        return json.dumps(
+            {
+                code: hostile(length, formula=formula, nul=nul, surrogate=nul)
+                for code in site_languages()
+            }
+        )
+    length = field.max_length if isinstance(field, models.CharField) and field.max_length else 0
+    return hostile(length or long_text, formula=formula, nul=nul)
+
+
+def _placeholder(field: models.Field[Any, Any]) -> str:
+    if isinstance(field, TranslatedField) and connection.vendor == "postgresql":
+        return "CAST(%s AS jsonb)"
+    return "%s"
 
 
 def spoiled_json(value: Any, *, keys: set[str]) -> Any:
@@ -118,6 +137,9 @@ def spoiled_json(value: Any, *, keys: set[str]) -> Any:
         return {
             key: hostile(400, nul=raw, surrogate=raw)
             if key in keys and isinstance(item, str)
+            # Texts per language (``title_i18n``): every language's text spoiled.
+            else {code: hostile(400, nul=raw, surrogate=raw) for code in site_languages()}
+            if key in keys and isinstance(item, dict)
             else spoiled_json(item, keys=keys)
             for key, item in value.items()
         }

@@ -239,7 +239,7 @@ def test_daphne_does_not_read_ahead_of_a_slow_client(
         by=world.people["secretariat_staff"],
         dialogue=world.dialogue,
         kind="report",
-        title_en="A large report",
+        title={"en": "A large report"},
         marking="public",
         language="en",
         upload=SimpleUploadedFile("report.pdf", data),
@@ -392,7 +392,7 @@ def test_a_large_upload_through_daphne_arrives_whole(asgi_server: Any, world: An
         "Streamed report", data
     )
     assert status == 200  # followed the redirect to the document's page
-    revision = Document.objects.get(title_en="Streamed report").revisions.get()
+    revision = Document.objects.get(title_i18n__en="Streamed report").revisions.get()
     assert revision.sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -406,9 +406,9 @@ def test_an_upload_of_exactly_the_cap_through_daphne_is_accepted_and_one_byte_mo
     uploader = _Uploader(small_cap_server, world.people["secretariat_staff"])
     status, _page = uploader.post("At the cap", _pdf_of(SMALL_CAP))
     assert status == 200
-    assert Document.objects.get(title_en="At the cap").revisions.get().size == SMALL_CAP
+    assert Document.objects.get(title_i18n__en="At the cap").revisions.get().size == SMALL_CAP
     status, page = uploader.post("Over the cap", _pdf_of(SMALL_CAP + 1))
     assert status == 400  # the form again, with the reason
     assert "The file is too large: at most 2.0\xa0MB." in page
     assert 'name="title_en"' in page
-    assert not Document.objects.filter(title_en="Over the cap").exists()
+    assert not Document.objects.filter(title_i18n__en="Over the cap").exists()

@@ -66,8 +66,7 @@ def documents_key(context: Any, meeting: Any) -> str:
             document.agenda_item_id,
             document.withdrawn_at,
             document.marking,
-            document.title_en,
-            document.title_ru,
+            document.title_i18n,
             *((v.language, v.current.pk if v.current else None) for v in row.versions),
         )
         digest.update(repr(facts).encode())

@@ -48,6 +48,7 @@ from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from dialogue import permissions
 from dialogue.text import multi_line, one_line
+from dialogue.translations import from_data
 from meetings.agenda import public_items
 from meetings.events import INVITING
 from meetings.models import AgendaItem, AgendaRelease, Meeting, MeetingFormat, MeetingStatus
@@ -218,8 +219,7 @@ def _item_events(meeting: Meeting, agenda: ReleasedAgenda) -> list[Event]:
             continue
         start = datetime.datetime.fromisoformat(item["starts_at"])
         end = datetime.datetime.fromisoformat(item["ends_at"]) if item.get("ends_at") else None
-        russian = (translation.get_language() or "en").startswith("ru")
-        title = (item.get("title_ru") if russian else "") or item["title_en"]
+        title = from_data(item, "title").pick(languages=meeting.working_languages)
         event = Event()
         event.add("uid", item_uid(meeting.pk, item["key"]))
         event.add("sequence", meeting.sequence + agenda.number)
@@ -235,9 +235,7 @@ def _item_events(meeting: Meeting, agenda: ReleasedAgenda) -> list[Event]:
                 % {"number": item["number"], "title": title, "meeting": meeting.title}
             ),
         )
-        description = (item.get("description_ru") if russian else "") or item.get(
-            "description_en", ""
-        )
+        description = from_data(item, "description").pick(languages=meeting.working_languages)
         if description:
             event.add("description", multi_line(description))
         location = one_line(", ".join(p for p in (item.get("room", ""), _location(meeting)) if p))
@@ -375,20 +373,15 @@ def fingerprint(
                 m.time_zone,
                 m.kind,
                 m.format,
-                m.title_en,
-                m.title_ru,
-                m.description_en,
-                m.description_ru,
+                m.title_i18n,
+                m.description_i18n,
                 m.is_public,
                 m.room,
                 m.venue_name,
                 m.venue_address,
-                m.city,
-                m.city_ru,
-                m.country.name_en if m.country else "",
-                m.country.name_ru if m.country else "",
-                m.dialogue.name_en,
-                m.dialogue.name_ru,
+                m.city_i18n,
+                m.country.name_i18n if m.country else None,
+                m.dialogue.name_i18n,
             )
         )
         if agendas is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -23,8 +24,8 @@ from dialogue.models import (
     Organisation,
     State,
     User,
-    in_language,
 )
+from dialogue.translations import Localized, TranslatedField, in_text, owner_languages
 
 
 class MeetingKind(models.TextChoices):
@@ -75,17 +76,14 @@ class Meeting(SentencedConstraints):
     dialogue = models.ForeignKey(Dialogue, on_delete=models.PROTECT, related_name="meetings")
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
     kind = models.CharField(_("type"), max_length=40, choices=MeetingKind.choices)
-    title_en = OneLineCharField(_("title (English)"), max_length=300)
-    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    title_i18n = TranslatedField(_("title"), max_length=300)
+    description_i18n = TranslatedField(_("description"), multiline=True, blank=True)
     format = models.CharField(
         _("format"), max_length=20, choices=MeetingFormat.choices, default=MeetingFormat.IN_PERSON
     )
     venue_name = OneLineCharField(_("venue"), max_length=200, blank=True)
     venue_address = OneLineCharField(_("address"), max_length=300, blank=True)
-    city = OneLineCharField(_("city"), max_length=100, blank=True)
-    city_ru = OneLineCharField(_("city (Russian)"), max_length=100, blank=True)
+    city_i18n = TranslatedField(_("city"), max_length=100, blank=True)
     country = models.ForeignKey(
         State,
         null=True,
@@ -134,15 +132,20 @@ class Meeting(SentencedConstraints):
         indexes = [models.Index(fields=["dialogue", "starts_at"], name="meeting_dialogue_start")]
 
     def __str__(self) -> str:
-        return self.title_en
+        return self.title_i18n.pick(settings.LANGUAGE_CODE)
 
     @property
-    def title(self) -> str:
-        return in_language(self.title_en, self.title_ru)
+    def working_languages(self) -> list[str]:
+        """The meeting's working languages (a subset of its dialogue's, first one first)."""
+        return list(self.languages or ())
 
     @property
-    def description(self) -> str:
-        return in_language(self.description_en, self.description_ru)
+    def title(self) -> Localized:
+        return self.title_i18n.pick(languages=self.working_languages)
+
+    @property
+    def description(self) -> Localized:
+        return self.description_i18n.pick(languages=self.working_languages)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -157,8 +160,8 @@ class Meeting(SentencedConstraints):
         return self.status in OPEN_STATUSES
 
     @property
-    def city_name(self) -> str:
-        return in_language(self.city, self.city_ru)
+    def city_name(self) -> Localized:
+        return self.city_i18n.pick(languages=self.working_languages)
 
     @property
     def place(self) -> str:
@@ -187,10 +190,8 @@ class AgendaItem(SentencedConstraints):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ITEM)
-    title_en = OneLineCharField(_("title (English)"), max_length=300)
-    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
-    description_en = models.TextField(_("description (English)"), blank=True)
-    description_ru = models.TextField(_("description (Russian)"), blank=True)
+    title_i18n = TranslatedField(_("title"), max_length=300)
+    description_i18n = TranslatedField(_("description"), multiline=True, blank=True)
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
@@ -230,7 +231,15 @@ class AgendaItem(SentencedConstraints):
         ]
 
     def __str__(self) -> str:
-        return self.title_en
+        return self.title_i18n.pick(settings.LANGUAGE_CODE)
+
+    @property
+    def title(self) -> Localized:
+        return self.title_i18n.pick(languages=owner_languages(self, "meeting"))
+
+    @property
+    def description(self) -> Localized:
+        return self.description_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
 class AgendaRelease(SentencedConstraints):
@@ -238,7 +247,7 @@ class AgendaRelease(SentencedConstraints):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_releases")
     number = models.PositiveIntegerField()
-    note = OneLineCharField(_("changelog note"), max_length=500)
+    note_i18n = TranslatedField(_("changelog note"), max_length=500)
     released_at = models.DateTimeField(default=timezone.now)
     released_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     items = models.JSONField(default=list)
@@ -254,6 +263,10 @@ class AgendaRelease(SentencedConstraints):
 
     def __str__(self) -> str:
         return f"{self.meeting} agenda v{self.number}"
+
+    @property
+    def note(self) -> Localized:
+        return self.note_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
 class OutcomeKind(models.TextChoices):
@@ -271,10 +284,8 @@ class OutcomeStatus(models.TextChoices):
 class Outcome(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="outcomes")
     kind = models.CharField(_("kind"), max_length=20, choices=OutcomeKind.choices)
-    title_en = OneLineCharField(_("title (English)"), max_length=300)
-    title_ru = OneLineCharField(_("title (Russian)"), max_length=300, blank=True)
-    text_en = models.TextField(_("text (English)"))
-    text_ru = models.TextField(_("text (Russian)"), blank=True)
+    title_i18n = TranslatedField(_("title"), max_length=300)
+    text_i18n = TranslatedField(_("text"), multiline=True)
     status = models.CharField(
         _("status"), max_length=20, choices=OutcomeStatus.choices, default=OutcomeStatus.DRAFT
     )
@@ -291,15 +302,15 @@ class Outcome(models.Model):
         verbose_name_plural = _("outcomes")
 
     def __str__(self) -> str:
-        return self.title_en
+        return self.title_i18n.pick(settings.LANGUAGE_CODE)
 
     @property
-    def title(self) -> str:
-        return in_language(self.title_en, self.title_ru)
+    def title(self) -> Localized:
+        return self.title_i18n.pick(languages=owner_languages(self, "meeting"))
 
     @property
-    def text(self) -> str:
-        return in_language(self.text_en, self.text_ru)
+    def text(self) -> Localized:
+        return self.text_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
 class OutcomeComment(models.Model):
@@ -313,7 +324,7 @@ class OutcomeComment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["outcome", "state__name_en", "created_at"]
+        ordering = ["outcome", in_text("state__name_i18n"), "created_at"]
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
 
@@ -332,8 +343,7 @@ class ActionPoint(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_points")
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="action_points")
-    text_en = models.TextField(_("action (English)"))
-    text_ru = models.TextField(_("action (Russian)"), blank=True)
+    text_i18n = TranslatedField(_("action"), multiline=True)
     owner_state = models.ForeignKey(
         State,
         null=True,
@@ -363,11 +373,11 @@ class ActionPoint(models.Model):
         verbose_name_plural = _("action points")
 
     def __str__(self) -> str:
-        return self.text_en[:80]
+        return self.text_i18n.pick(settings.LANGUAGE_CODE)[:80]
 
     @property
-    def text(self) -> str:
-        return in_language(self.text_en, self.text_ru)
+    def text(self) -> Localized:
+        return self.text_i18n.pick(languages=owner_languages(self, "meeting"))
 
     @property
     def owner(self) -> State | Organisation | None:

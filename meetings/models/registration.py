@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -19,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue.constraints import SentencedConstraints
 from dialogue.fields import OneLineCharField
-from dialogue.models import Dialogue, Membership, Organisation, State, User, in_language
+from dialogue.models import Dialogue, Membership, Organisation, State, User
+from dialogue.translations import Localized, TranslatedField, owner_languages
 
 from .meeting import Meeting
 
@@ -170,8 +172,7 @@ class FollowUpQuestion(models.Model):
         Meeting, on_delete=models.CASCADE, related_name="follow_up_questions"
     )
     topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
-    text_en = OneLineCharField(_("question (English)"), max_length=300)
-    text_ru = OneLineCharField(_("question (Russian)"), max_length=300, blank=True)
+    text_i18n = TranslatedField(_("question"), max_length=300)
     required = models.BooleanField(_("an answer is required"), default=False)
     retention_days = models.PositiveIntegerField(
         _("answers kept for (days after the meeting)"), default=30
@@ -184,11 +185,11 @@ class FollowUpQuestion(models.Model):
         verbose_name_plural = _("follow-up questions")
 
     def __str__(self) -> str:
-        return self.text_en
+        return self.text_i18n.pick(settings.LANGUAGE_CODE)
 
     @property
-    def text(self) -> str:
-        return in_language(self.text_en, self.text_ru)
+    def text(self) -> Localized:
+        return self.text_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
 class Delegation(SentencedConstraints):

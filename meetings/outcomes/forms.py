@@ -10,19 +10,23 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dialogue.fields import OneLineField
 from dialogue.models import Membership, Organisation, State
+from dialogue.translations import TranslationsFormField, in_text
 from meetings.models import ActionPoint, Meeting, OutcomeKind
 
 
 class OutcomeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OutcomeKind.choices)
-    title_en = OneLineField(label=_("Title (English)"), max_length=300)
-    title_ru = OneLineField(label=_("Title (Russian)"), max_length=300, required=False)
-    text_en = forms.CharField(label=_("Text (English)"), widget=forms.Textarea(attrs={"rows": 14}))
-    text_ru = forms.CharField(
-        label=_("Text (Russian)"), widget=forms.Textarea(attrs={"rows": 14}), required=False
-    )
+    title = TranslationsFormField(label=_("Title"), max_length=300)
+    text = TranslationsFormField(label=_("Text"), multiline=True)
+
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            for name in ("title", "text"):
+                cast(TranslationsFormField, self.fields[name]).set_languages(
+                    meeting.working_languages
+                )
 
 
 class ShareForCommentForm(forms.Form):
@@ -77,10 +81,7 @@ class CommentForm(forms.Form):
 
 
 class ActionPointForm(forms.Form):
-    text_en = forms.CharField(label=_("Action (English)"), widget=forms.Textarea(attrs={"rows": 3}))
-    text_ru = forms.CharField(
-        label=_("Action (Russian)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
+    text = TranslationsFormField(label=_("Action"), multiline=True)
     owner_state = forms.ModelChoiceField(
         label=_("Owner (state)"), queryset=State.objects.none(), required=False
     )
@@ -93,14 +94,15 @@ class ActionPointForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        cast(TranslationsFormField, self.fields["text"]).set_languages(meeting.working_languages)
         memberships = Membership.objects.current().filter(dialogue_id=meeting.dialogue_id)
         # Owners are usually the dialogue's own states; any organisation may take one on.
         state_field = cast(forms.ModelChoiceField, self.fields["owner_state"])
         state_field.queryset = State.objects.filter(pk__in=memberships.values("state_id")).order_by(
-            "name_en"
+            in_text("name_i18n")
         )
         organisation_field = cast(forms.ModelChoiceField, self.fields["owner_organisation"])
-        organisation_field.queryset = Organisation.objects.order_by("name_en")
+        organisation_field.queryset = Organisation.objects.order_by(in_text("name_i18n"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -14,10 +14,11 @@ publishes its event on ``meeting:<id>`` in the same transaction.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import live, permissions
 from dialogue.models import Membership, Organisation, State, User
+from dialogue.translations import Translations, missing_first, model_fields
 from meetings import events
 from meetings.models import (
     ActionPoint,
@@ -37,7 +39,7 @@ from meetings.models import (
 )
 from notifications.policy import Audience
 
-OUTCOME_FIELDS = ("kind", "title_en", "title_ru", "text_en", "text_ru")
+OUTCOME_FIELDS = ("kind", "title", "text")
 CHANGEABLE = frozenset({OutcomeStatus.DRAFT, OutcomeStatus.FOR_COMMENT})
 # A double-clicked or retried comment: the same text by the same person within this window is
 # the same comment.
@@ -64,11 +66,18 @@ def _lock(outcome: Outcome) -> Outcome:
 def _validate_texts(outcome: Outcome) -> None:
     if outcome.kind not in OutcomeKind.values:
         raise ValidationError(_("Unknown kind of outcome."))
-    outcome.title_en, outcome.title_ru = outcome.title_en.strip(), outcome.title_ru.strip()
-    outcome.text_en, outcome.text_ru = outcome.text_en.strip(), outcome.text_ru.strip()
-    if not outcome.title_en or not outcome.text_en:
-        raise ValidationError(_("An outcome needs an English title and an English text."))
-    if len(outcome.title_en) > 300 or len(outcome.title_ru) > 300:
+    outcome.title_i18n = Translations.of(outcome.title_i18n)
+    outcome.text_i18n = Translations.of(outcome.text_i18n)
+    languages = outcome.meeting.working_languages
+    missing = missing_first(outcome.title_i18n, languages) or missing_first(
+        outcome.text_i18n, languages
+    )
+    if missing:
+        raise ValidationError(
+            _("Write the outcome's title and text at least in %(language)s.")
+            % {"language": missing}
+        )
+    if any(len(title) > 300 for title in outcome.title_i18n.values()):
         raise ValidationError(_("A title has at most 300 characters."))
 
 
@@ -98,8 +107,8 @@ def _publish(
 ) -> None:
     about_outcome: dict[str, Any] = {
         "outcome_id": outcome.pk,
-        "outcome": outcome.title_en,
-        "outcome_ru": outcome.title_ru,
+        "outcome": outcome.title_i18n.pick(settings.LANGUAGE_CODE),
+        "outcome_i18n": outcome.title_i18n.as_dict(),
         "kind": outcome.kind,
         "outcome_status": outcome.status,
         "state": "",
@@ -119,10 +128,8 @@ def draft_outcome(
     by: User,
     meeting: Meeting,
     kind: str,
-    title_en: str,
-    title_ru: str,
-    text_en: str,
-    text_ru: str,
+    title: Mapping[str, str],
+    text: Mapping[str, str],
 ) -> Outcome:
     """Start an outcome document as a draft, seen by the secretariat only; publishes nothing.
     Raises ``PermissionDenied`` (not the meeting's secretariat) or ``ValidationError``."""
@@ -130,10 +137,8 @@ def draft_outcome(
     outcome = Outcome(
         meeting=meeting,
         kind=kind,
-        title_en=title_en,
-        title_ru=title_ru,
-        text_en=text_en,
-        text_ru=text_ru,
+        title_i18n=Translations.of(title),
+        text_i18n=Translations.of(text),
         created_by=by,
     )
     _validate_texts(outcome)
@@ -157,7 +162,7 @@ def change_outcome(*, by: User, outcome: Outcome, **changes: Any) -> Outcome:
         locked = _lock(outcome)
         if locked.status not in CHANGEABLE:
             raise ValidationError(_("An adopted outcome cannot be changed."))
-        for name, value in changes.items():
+        for name, value in model_fields(Outcome, changes).items():
             setattr(locked, name, value)
         _validate_texts(locked)
         locked.updated_at = timezone.now()
@@ -271,7 +276,7 @@ def comment(
             by=by,
             # Comments are between a state and the secretariat: other states do not see them.
             audience=live.audience_secretariat(locked.meeting.dialogue),
-            state=state.name_en,
+            state=state.name_i18n.pick(settings.LANGUAGE_CODE),
             state_code=state.code,
             no_objection=no_objection,
         )
@@ -311,8 +316,7 @@ def add_action_point(
     *,
     by: User,
     meeting: Meeting,
-    text_en: str,
-    text_ru: str,
+    text: Mapping[str, str],
     owner_state: State | None = None,
     owner_organisation: Organisation | None = None,
     due_on: datetime.date | None = None,
@@ -321,9 +325,12 @@ def add_action_point(
     nobody yet). It stays on the body's later meetings while it is open. Publishes nothing.
     Raises ``PermissionDenied`` or ``ValidationError``."""
     _check_manager(by, meeting)
-    text_en, text_ru = text_en.strip(), text_ru.strip()
-    if not text_en:
-        raise ValidationError(_("An action point needs an English text."))
+    texts = Translations.of(text)
+    missing = missing_first(texts, meeting.working_languages)
+    if missing:
+        raise ValidationError(
+            _("Write the action point at least in %(language)s.") % {"language": missing}
+        )
     if owner_state is not None and owner_organisation is not None:
         raise ValidationError(_("An action point has one owner: a state or an organisation."))
     with transaction.atomic():
@@ -332,8 +339,7 @@ def add_action_point(
         return ActionPoint.objects.create(
             meeting=locked,
             body_id=locked.body_id,
-            text_en=text_en,
-            text_ru=text_ru,
+            text_i18n=texts,
             owner_state=owner_state,
             owner_organisation=owner_organisation,
             due_on=due_on,

@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,10 +48,8 @@ def _managed_outcome(request: HttpRequest, pk: int) -> Outcome:
 
 
 def _shown_language(outcome: Outcome) -> str:
-    """The language of the text ``outcome.text`` shows: Russian falls back to English."""
-    if (get_language() or "en").startswith("ru") and outcome.text_ru:
-        return "ru"
-    return "en"
+    """The language of the text ``outcome.text`` shows (the reader's, or the fallback)."""
+    return outcome.text.language
 
 
 # --- Outcomes --------------------------------------------------------------------------------
@@ -61,7 +58,7 @@ def _shown_language(outcome: Outcome) -> str:
 @login_required
 def outcome_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
-    form = OutcomeForm(request.POST or None)
+    form = OutcomeForm(request.POST or None, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
             outcome = services.draft_outcome(by=request.user, meeting=meeting, **form.cleaned_data)
@@ -112,8 +109,8 @@ def outcome_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if outcome.status not in services.CHANGEABLE:
         messages.error(request, _("An adopted outcome cannot be changed."))
         return redirect("outcome_detail", pk=outcome.pk)
-    initial = {name: getattr(outcome, name) for name in services.OUTCOME_FIELDS}
-    form = OutcomeForm(request.POST or None, initial=initial)
+    initial = {"kind": outcome.kind, "title": outcome.title_i18n, "text": outcome.text_i18n}
+    form = OutcomeForm(request.POST or None, initial=initial, meeting=outcome.meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_outcome(by=request.user, outcome=outcome, **form.cleaned_data)

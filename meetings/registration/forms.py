@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime
 import secrets
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dialogue.fields import OneLineField
 from dialogue.models import Membership, Organisation, State
+from dialogue.translations import TranslationsFormField
 from meetings.models import (
     Category,
     FollowUpQuestion,
@@ -145,8 +146,7 @@ class QuotaForm(forms.Form):
 
 class QuestionForm(forms.Form):
     topic = forms.ChoiceField(label=_("Topic"), choices=FollowUpQuestion.Topic.choices)
-    text_en = OneLineField(label=_("Question (English)"), max_length=300)
-    text_ru = OneLineField(label=_("Question (Russian)"), max_length=300, required=False)
+    text = TranslationsFormField(label=_("Question"), max_length=300)
     required = forms.BooleanField(label=_("An answer is required"), required=False)
     retention_days = forms.IntegerField(
         label=_("Answers kept for (days after the meeting)"),
@@ -154,6 +154,13 @@ class QuestionForm(forms.Form):
         max_value=3650,
         initial=30,
     )
+
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if meeting is not None:
+            cast(TranslationsFormField, self.fields["text"]).set_languages(
+                meeting.working_languages
+            )
 
 
 class NomineeForm(forms.Form):

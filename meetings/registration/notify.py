@@ -48,8 +48,8 @@ def about(nomination: Nomination) -> dict[str, Any]:
     return {
         "nomination_id": nomination.pk,
         "delegation_key": delegation.key,
-        "delegation_name": member.name_en,
-        "delegation_name_ru": member.name_ru,
+        "delegation_name": member.name_i18n.pick(settings.LANGUAGE_CODE),
+        "delegation_name_i18n": member.name_i18n.as_dict(),
         "person": nomination.full_name,
         "category": nomination.category,
         "nomination_status": nomination.status,
@@ -79,8 +79,8 @@ def publish_delegation(delegation: Delegation, event_type: str, *, by: User, **e
         by=by,
         audience=events.audience_delegation(meeting, delegation, None),
         delegation_key=delegation.key,
-        delegation_name=member.name_en,
-        delegation_name_ru=member.name_ru,
+        delegation_name=member.name_i18n.pick(settings.LANGUAGE_CODE),
+        delegation_name_i18n=member.name_i18n.as_dict(),
         **extra,
     )
 

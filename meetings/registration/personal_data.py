@@ -121,9 +121,9 @@ def personal_data_of(user: User) -> dict[str, Any]:
         "person": {"email": user.email, "full_name": user.full_name},
         "nominations": [
             {
-                "meeting": n.meeting.title_en,
+                "meeting": n.meeting.title_i18n.as_dict(),
                 "meeting_starts": n.meeting.starts_at.isoformat(),
-                "delegation": n.delegation.member.name_en,
+                "delegation": n.delegation.member.name_i18n.as_dict(),
                 "category": n.category,
                 "status": n.status,
                 "travel_support": n.funding,
@@ -137,7 +137,7 @@ def personal_data_of(user: User) -> dict[str, Any]:
                     for value in [getattr(n, name)]
                 },
                 "follow_up_answers": [
-                    {"question": a.question.text_en, "answer": a.answer}
+                    {"question": a.question.text_i18n.as_dict(), "answer": a.answer}
                     for a in n.follow_up_answers.all()
                 ],
             }

@@ -13,6 +13,7 @@ from dialogue import permissions
 from dialogue.http import QueryFilters, choice, search_text
 from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
+from dialogue.translations import in_text
 from meetings.models import (
     RUNNING,
     Category,
@@ -157,7 +158,7 @@ def review_queue(user: Any, meeting: Meeting, filters: QueueFilters) -> Queue:
             | Q(email__icontains=filters.q)
             | Q(affiliation__icontains=filters.q)
         )
-    rows = list(visible.order_by("delegation__state__name_en", "nominated_at", "id"))
+    rows = list(visible.order_by(in_text("delegation__state__name_i18n"), "nominated_at", "id"))
     counts = Counter(n.status for n in rows)
     if filters.status:
         rows = [n for n in rows if n.status == filters.status]

@@ -5,7 +5,7 @@ questions. Each change publishes ``registration.changed`` once the meeting is an
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Membership, Organisation, State, User
+from dialogue.translations import Translations, missing_first
 from meetings.models import Category, FollowUpQuestion, Meeting, QuotaRule, RegistrationSettings
 
 from . import access, decisions, locks, notify
@@ -162,17 +163,21 @@ def add_question(
     by: User,
     meeting: Meeting,
     topic: str,
-    text_en: str,
-    text_ru: str = "",
+    text: Mapping[str, str],
     required: bool = False,
     retention_days: int = 30,
 ) -> FollowUpQuestion:
     """Add a follow-up question for approved participants, and how many days after the meeting
     its answers are kept."""
     access.check_manager(by, meeting)
-    text_en, text_ru = text_en.strip(), text_ru.strip()
-    if not text_en:
-        raise ValidationError(_("Write the question in English at least."))
+    texts = Translations.of(text)
+    missing = missing_first(texts, meeting.working_languages)
+    if missing:
+        raise ValidationError(
+            _("Write the question at least in %(language)s.") % {"language": missing}
+        )
+    if any(len(question) > 300 for question in texts.values()):
+        raise ValidationError(_("A question has at most 300 characters."))
     if topic not in FollowUpQuestion.Topic.values:
         raise ValidationError(_("Unknown topic."))
     with transaction.atomic():
@@ -180,8 +185,7 @@ def add_question(
         question = FollowUpQuestion.objects.create(
             meeting=meeting,
             topic=topic,
-            text_en=text_en,
-            text_ru=text_ru,
+            text_i18n=texts,
             required=required,
             retention_days=retention_days,
             position=position,

@@ -124,7 +124,7 @@ def _settings_page(
         ),
         "quota_form": quota_form or QuotaForm(meeting=meeting),
         "questions": list(meeting.follow_up_questions.all()),
-        "question_form": QuestionForm(),
+        "question_form": QuestionForm(meeting=meeting),
     }
     return render(request, "meetings/registration_settings.html", context, status=status)
 
@@ -168,9 +168,12 @@ def quota_remove(request: AuthenticatedRequest, pk: int, rule_pk: int) -> HttpRe
 @require_POST
 def question_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
-    form = QuestionForm(request.POST)
+    form = QuestionForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        messages.error(request, _("The question was not saved: write it in English at least."))
+        messages.error(
+            request,
+            _("The question was not saved: write it at least in the first working language."),
+        )
     else:
         try:
             setup.add_question(by=request.user, meeting=meeting, **form.cleaned_data)

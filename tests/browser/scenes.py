@@ -44,7 +44,7 @@ class Budapest:
         """The SOM in Istanbul on ``START``, scheduled and announced by ``by``; ``fields``
         change or add to what it is scheduled with."""
         body = Body.objects.create(
-            dialogue=self.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+            dialogue=self.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_i18n={"en": "SOM"}
         )
         meeting = services.schedule_meeting(
             by=by,
@@ -52,7 +52,7 @@ class Budapest:
             body=body,
             **{
                 "kind": "senior_officials_meeting",
-                "title_en": "SOM Istanbul",
+                "title": {"en": "SOM Istanbul"},
                 "time_zone": "Europe/Istanbul",
                 "starts_at": START,
                 "ends_at": START + datetime.timedelta(hours=9),
@@ -64,9 +64,9 @@ class Budapest:
 
 def budapest_with_georgia(**dialogue_fields: Any) -> Budapest:
     dialogue = DialogueFactory.create(
-        slug="budapest-process", name_en="Budapest Process", **dialogue_fields
+        slug="budapest-process", name_i18n={"en": "Budapest Process"}, **dialogue_fields
     )
-    georgia = StateFactory.create(code="GE", name_en="Georgia", name_ru="Грузия")
+    georgia = StateFactory.create(code="GE", name_i18n={"en": "Georgia", "ru": "Грузия"})
     MembershipFactory.create(dialogue=dialogue, state=georgia)
     return Budapest(dialogue, georgia)
 

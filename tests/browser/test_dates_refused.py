@@ -57,7 +57,7 @@ def test_the_secretariat_is_stopped_at_a_wrong_date(
     expect(page.locator(".errorlist").first).to_contain_text("This meeting is already over")
     expect(page.locator("input[name=title_en]")).to_have_value("Working group, last spring")
     assert not in_own_thread(
-        lambda: Meeting.objects.filter(title_en="Working group, last spring").exists()
+        lambda: Meeting.objects.filter(title_i18n__en="Working group, last spring").exists()
     )
     page.get_by_label("This meeting is in the past: record it as a past meeting").check()
     page.get_by_role("button", name="Save").click()

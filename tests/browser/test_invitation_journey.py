@@ -97,9 +97,9 @@ def scene(live_server: Any) -> Scene:
     """A dialogue with Georgia as a member, its secretariat, and the invitation e-mail sent to
     Nino, Georgia's future focal point."""
     dialogue = DialogueFactory.create(
-        slug="budapest-process", name_en="Budapest Process", name_ru="Будапештский процесс"
+        slug="budapest-process", name_i18n={"en": "Budapest Process", "ru": "Будапештский процесс"}
     )
-    georgia = StateFactory.create(code="GE", name_en="Georgia", name_ru="Грузия")
+    georgia = StateFactory.create(code="GE", name_i18n={"en": "Georgia", "ru": "Грузия"})
     MembershipFactory.create(dialogue=dialogue, state=georgia)
     staff = UserFactory.create(email="secretariat@example.org", full_name="Anna Secretariat")
     RoleFactory.create(user=staff, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)

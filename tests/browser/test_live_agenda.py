@@ -30,7 +30,7 @@ def _scene() -> tuple[User, User, Meeting, AgendaItem]:
         agenda.add_item(
             by=staff,
             meeting=meeting,
-            title_en=title,
+            title={"en": title},
             starts_at=START + datetime.timedelta(hours=hours),
             duration_minutes=45,
         )
@@ -62,7 +62,9 @@ def test_delegate_sees_the_moved_item_highlighted_without_reload(
     editor.goto(f"/meetings/{meeting.pk}/agenda/draft/{item_4.pk}/")
     editor.get_by_label("Starts (local time)").fill("2027-03-10T14:30")
     editor.get_by_role("button", name="Save").click()
-    editor.get_by_label("What changed (changelog note)").fill("Item 4 moved to the afternoon")
+    editor.get_by_label("What changed (changelog note) (English)").fill(
+        "Item 4 moved to the afternoon"
+    )
     editor.get_by_role("button", name="Release this version").click()
     expect(editor.locator(".message-success")).to_contain_text("Agenda version 2 released")
 

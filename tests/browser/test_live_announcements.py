@@ -85,11 +85,11 @@ def test_delegate_sees_announcements_live_and_after_a_disconnect_each_once(
 
     # 1. The secretariat posts through the form on the dialogue page.
     secretariat.get_by_text("Post an announcement").click()
-    secretariat.get_by_label("Title").fill("Ministerial conference moved to 14 May")
-    secretariat.get_by_label("Text").fill("The venue stays the same: Hofburg, Vienna.")
+    secretariat.get_by_label("Title (English)").fill("Ministerial conference moved to 14 May")
+    secretariat.get_by_label("Text (English)").fill("The venue stays the same: Hofburg, Vienna.")
     secretariat.get_by_role("button", name="Post", exact=True).click()
     expect(secretariat.locator("main")).to_contain_text("The announcement was posted.")
-    first = Announcement.objects.get(title="Ministerial conference moved to 14 May")
+    first = Announcement.objects.get(title_i18n__en="Ministerial conference moved to 14 May")
 
     # 2. The delegate's page shows it without a reload: highlighted, announced, counted.
     item = delegate.locator(f"#announcement-{first.pk}")

@@ -58,11 +58,11 @@ def _scene() -> Scene:
         "nino@example.org", RoleKind.FOCAL_POINT, georgian=True, full_name="Nino Beridze"
     )
     budapest.person("giorgi@example.org", RoleKind.DELEGATE, georgian=True, full_name="Giorgi")
-    meeting = budapest.istanbul_som(by=staff, title_en=f"SOM {PAYLOAD}")
+    meeting = budapest.istanbul_som(by=staff, title={"en": f"SOM {PAYLOAD}"})
     agenda.add_item(
         by=staff,
         meeting=meeting,
-        title_en=f"Item {PAYLOAD}",
+        title={"en": f"Item {PAYLOAD}"},
         starts_at=START,
         duration_minutes=30,
     )
@@ -93,7 +93,7 @@ def _scene() -> Scene:
         dialogue=budapest.dialogue,
         meeting=meeting,
         kind="background_paper",
-        title_en=f"Paper {PAYLOAD}",
+        title={"en": f"Paper {PAYLOAD}"},
         marking="participants",
         language="en",
         upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),

@@ -105,7 +105,7 @@ def test_secretariat_without_totp_is_sent_to_set_it_up(world: World, settings: A
     settings.SECRETARIAT_REQUIRES_2FA = True
     staff = world.people["secretariat_without_2fa"]
     response = client_for(staff).get("/")
-    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/")
     assert client_for(world.people["delegate_a"]).get("/").status_code == 200
 
 
@@ -117,11 +117,32 @@ def test_secretariat_with_totp_goes_on(world: World, settings: Any) -> None:
     assert client_for(staff).get("/").status_code == 200
 
 
+def test_the_two_factor_page_offers_an_authenticator_app_and_a_passkey(
+    world: World, settings: Any
+) -> None:
+    settings.SECRETARIAT_REQUIRES_2FA = True
+    page = client_for(world.person("secretariat_without_2fa")).get("/accounts/2fa/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "/accounts/2fa/totp/activate/" in html
+    assert "/accounts/2fa/webauthn/add/" in html
+
+
+def test_secretariat_with_a_passkey_instead_of_totp_goes_on(world: World, settings: Any) -> None:
+    settings.SECRETARIAT_REQUIRES_2FA = True
+    staff = world.person("secretariat_without_2fa")
+    Authenticator.objects.create(
+        user=staff, type=Authenticator.Type.WEBAUTHN, data={"name": "Laptop", "credential": {}}
+    )
+    assert client_for(staff).get("/").status_code == 200
+    assert permissions.serves_any_dialogue(User.objects.get(pk=staff.pk)) is True
+
+
 def test_superuser_without_totp_is_sent_to_set_it_up(settings: Any, db: None) -> None:
     settings.SECRETARIAT_REQUIRES_2FA = True
     root = UserFactory(email="root@example.org", is_superuser=True)
     response = client_for(root).get("/")
-    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/totp/activate/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/2fa/")
     assert permissions.standing(User.objects.get(pk=root.pk)).superuser is False
 
 

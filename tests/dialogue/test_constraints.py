@@ -72,7 +72,7 @@ def test_agenda_item_ending_before_it_starts_gets_a_sentence_on_the_form(world: 
     assert "An item cannot end before it starts." in page
     assert "agenda_item_ends_after_start" not in page
     assert 'value="Backwards"' in page  # the input is kept
-    assert not AgendaItem.objects.filter(title_en="Backwards").exists()
+    assert not AgendaItem.objects.filter(title_i18n__en="Backwards").exists()
 
 
 @pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_a_write_the_database_refuses_reads_as_a_sentence(world: World) -> None:
     ):
         AgendaItem.objects.create(
             meeting=meeting,
-            title_en="Backwards",
+            title_i18n={"en": "Backwards"},
             starts_at=START,
             ends_at=START - datetime.timedelta(hours=1),
         )

@@ -124,15 +124,15 @@ def test_model_form_gets_the_folding_field(world: World) -> None:
 def test_declared_form_field_folds_a_title_and_keeps_a_text_s_lines() -> None:
     form = AnnouncementForm(
         data={
-            "title": "Registration\r\nopens",
-            "body": "First line\r\nSecond line",
+            "title_en": "Registration\r\nopens",
+            "body_en": "First line\r\nSecond line",
             "audience": "members",
             "idempotency_key": "k" * 32,
         }
     )
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["title"] == "Registration opens"
-    assert form.cleaned_data["body"] == "First line\r\nSecond line"
+    assert form.cleaned_data["title"] == {"en": "Registration opens"}
+    assert form.cleaned_data["body"] == {"en": "First line\r\nSecond line"}
 
 
 def test_profile_page_saves_a_pasted_name_on_one_line(world: World) -> None:

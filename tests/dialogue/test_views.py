@@ -16,11 +16,13 @@ pytestmark = pytest.mark.django_db
 
 def _add_members(world: World, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
-        state = StateFactory(code=f"{chr(65 + n // 26)}{chr(65 + n % 26)}", name_en=f"State {n}")
+        state = StateFactory(
+            code=f"{chr(65 + n // 26)}{chr(65 + n % 26)}", name_i18n={"en": f"State {n}"}
+        )
         MembershipFactory(dialogue=world.dialogue, state=state)
         RoleFactory(dialogue=world.dialogue, kind=RoleKind.FOCAL_POINT, state=state)
         body = Body.objects.create(
-            dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_en=f"WG {n}"
+            dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_i18n={"en": f"WG {n}"}
         )
         Office.objects.create(
             dialogue=world.dialogue, body=body, kind=Office.Kind.CHAIR, state=state
@@ -133,8 +135,12 @@ def test_invitation_form_refuses_another_state_with_a_clear_error(world: World) 
 def test_home_page_counts_each_member_state_once(world: World) -> None:
     from dialogue.models import Body
 
-    Body.objects.create(dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_en="WG 1")
-    Body.objects.create(dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_en="WG 2")
+    Body.objects.create(
+        dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_i18n={"en": "WG 1"}
+    )
+    Body.objects.create(
+        dialogue=world.dialogue, kind=Body.Kind.WORKING_GROUP, name_i18n={"en": "WG 2"}
+    )
     page = Client().get("/").content.decode()
     assert "4 participating states" not in page  # 2 states × 2 bodies, counted by a join
     assert page.count("2 participating states") == 2

@@ -72,7 +72,7 @@ def add(world: World, staff: User, meeting: Meeting) -> Callable[..., Document]:
             "dialogue": world.dialogue,
             "meeting": meeting,
             "kind": "background_paper",
-            "title_en": f"Paper {n}",
+            "title": {"en": f"Paper {n}"},
             "marking": "public",
             "language": "en",
             "upload": pdf(f"paper {n}"),

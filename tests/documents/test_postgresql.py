@@ -23,9 +23,9 @@ pytestmark = pytest.mark.services
 def test_library_search_is_full_text_by_word_prefixes_in_both_languages(
     world: World, add: Callable[..., Document]
 ) -> None:
-    add(title_en="Return and reintegration of migrants", title_ru="Возвращение и реинтеграция")
-    add(title_en="Labour migration pathways", title_ru="Пути трудовой миграции")
-    add(title_en="Secret plans", marking="internal")
+    add(title={"en": "Return and reintegration of migrants", "ru": "Возвращение и реинтеграция"})
+    add(title={"en": "Labour migration pathways", "ru": "Пути трудовой миграции"})
+    add(title={"en": "Secret plans"}, marking="internal")
     client = client_for(world.people["focal_point_b"])
 
     def found(query: str) -> str:
@@ -57,7 +57,7 @@ def test_uploads_at_the_same_moment_get_distinct_symbols(
                 dialogue=world.dialogue,
                 meeting=meeting,
                 kind="report",
-                title_en=f"Concurrent {n}",
+                title={"en": f"Concurrent {n}"},
                 marking="public",
                 language="en",
                 upload=pdf(f"concurrent {n}"),

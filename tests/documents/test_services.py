@@ -38,7 +38,7 @@ def test_symbols_number_per_dialogue_series_and_year(
         by=staff,
         dialogue=world.dialogue,
         kind="concept_note",
-        title_en="Concept note of the dialogue",
+        title={"en": "Concept note of the dialogue"},
         marking="member_states",
         language="en",
         upload=pdf("general"),
@@ -67,7 +67,7 @@ def test_markings_that_need_a_meeting_or_names_are_refused(
             by=staff,
             dialogue=world.dialogue,
             kind="other",
-            title_en="Stray",
+            title={"en": "Stray"},
             marking="participants",
             language="en",
             upload=pdf(),
@@ -125,13 +125,12 @@ def test_a_withdrawn_document_takes_no_revision_and_cannot_be_circulated(
 def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
     world: World, staff: User, add: Callable[..., Document]
 ) -> None:
-    document = add(marking="member_states", title_en="Draft report")
+    document = add(marking="member_states", title={"en": "Draft report"})
     changed = services.change_document(
         by=staff,
         document=document,
         kind="report",
-        title_en="Draft report",
-        title_ru="Проект доклада",
+        title={"en": "Draft report", "ru": "Проект доклада"},
         marking="delegations",
         named_states=[world.state_a],
     )
@@ -142,7 +141,7 @@ def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
     assert audiences.receivers(gone.audience, [fp_b]) == [fp_b]
     assert audiences.receivers(now.audience, [fp_b]) == []
     assert not permissions.documents_visible_to(fp_b).filter(pk=document.pk).exists()
-    assert now.data["documents"][0]["title_ru"] == "Проект доклада"
+    assert now.data["documents"][0]["title_i18n"]["ru"] == "Проект доклада"
 
 
 # --- Circulation and receipts ----------
@@ -151,7 +150,7 @@ def test_a_changed_distribution_tells_those_who_saw_it_and_those_who_see_it_now(
 def test_circulation_reaches_participants_live_in_the_inbox_and_by_email_with_links_only(
     world: World, staff: User, add: Callable[..., Document]
 ) -> None:
-    document = add(marking="participants", title_en="Annotated agenda")
+    document = add(marking="participants", title={"en": "Annotated agenda"})
     deadline = timezone.now() + datetime.timedelta(days=5)
     circulation = services.circulate(
         by=staff,

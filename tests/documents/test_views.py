@@ -40,7 +40,7 @@ def _queries(client: Client, path: str) -> int:
 def test_document_page_shows_versions_pending_translation_and_superseded_revisions(
     world: World, staff: User, add: Callable[..., Document]
 ) -> None:
-    document = add(marking="participants", title_en="Background paper", title_ru="Справка")
+    document = add(marking="participants", title={"en": "Background paper", "ru": "Справка"})
     services.add_revision(
         by=staff, document=document, language="en", upload=pdf("v2"), note="Figures of 2026"
     )
@@ -57,7 +57,7 @@ def test_document_page_shows_versions_pending_translation_and_superseded_revisio
 def test_a_withdrawn_document_says_so_everywhere(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    document = add(title_en="Old concept note")
+    document = add(title={"en": "Old concept note"})
     services.withdraw_document(by=staff, document=document, reason="Replaced by BP/SOM/2027/2")
     viewer = client_for(world.people["delegate_a"])
     assert "Replaced by BP/SOM/2027/2" in viewer.get(f"/documents/{document.pk}/").content.decode()
@@ -69,9 +69,9 @@ def test_a_withdrawn_document_says_so_everywhere(
 def test_meeting_page_lists_documents_on_their_agenda_items(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    item = agenda.add_item(by=staff, meeting=meeting, title_en="Legal pathways")
+    item = agenda.add_item(by=staff, meeting=meeting, title={"en": "Legal pathways"})
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
-    add(title_en="Presentation on pathways", agenda_item=item)
+    add(title={"en": "Presentation on pathways"}, agenda_item=item)
     page = client_for(None).get(f"/meetings/{meeting.pk}/").content.decode()
     row = page[page.index(f'id="agenda-item-{item.pk}"') :]
     assert "Presentation on pathways" in row[: row.index("</li>")]
@@ -80,11 +80,11 @@ def test_meeting_page_lists_documents_on_their_agenda_items(
 def test_a_paper_added_to_an_agenda_item_shows_in_the_agenda_rows_at_once(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    item = agenda.add_item(by=staff, meeting=meeting, title_en="Legal pathways")
+    item = agenda.add_item(by=staff, meeting=meeting, title={"en": "Legal pathways"})
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
     viewer = client_for(world.people["delegate_a"])
     assert "Paper on pathways" not in viewer.get(f"/meetings/{meeting.pk}/").content.decode()
-    document = add(title_en="Paper on pathways", agenda_item=item)
+    document = add(title={"en": "Paper on pathways"}, agenda_item=item)
     assert "Paper on pathways" in viewer.get(f"/meetings/{meeting.pk}/").content.decode()
     services.withdraw_document(by=staff, document=document, reason="Superseded")
     page = viewer.get(f"/meetings/{meeting.pk}/").content.decode()
@@ -96,7 +96,9 @@ def test_a_paper_added_to_an_agenda_item_shows_in_the_agenda_rows_at_once(
 def test_meeting_page_costs_the_same_queries_at_1_and_50_documents(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document], role: str
 ) -> None:
-    items = [agenda.add_item(by=staff, meeting=meeting, title_en=f"Item {n}") for n in range(5)]
+    items = [
+        agenda.add_item(by=staff, meeting=meeting, title={"en": f"Item {n}"}) for n in range(5)
+    ]
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
     client = client_for(world.people[role])
     add(agenda_item=items[0])
@@ -134,8 +136,8 @@ def test_library_costs_the_same_queries_at_1_and_50_documents(
 def test_library_filters_by_type_language_meeting_and_counts_only_what_one_may_see(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    add(title_en="Public agenda", kind="agenda")
-    russian = add(title_en="Internal note", marking="internal")
+    add(title={"en": "Public agenda"}, kind="agenda")
+    russian = add(title={"en": "Internal note"}, marking="internal")
     services.add_revision(by=staff, document=russian, language="ru", upload=pdf("ru"))
     anonymous = client_for(None)
     page = anonymous.get("/dialogues/budapest-process/documents/").content.decode()
@@ -157,7 +159,7 @@ def test_library_filters_by_type_language_meeting_and_counts_only_what_one_may_s
 def test_library_reads_a_filter_it_cannot_read_as_no_filter(
     world: World, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    add(title_en="Public agenda", kind="agenda")
+    add(title={"en": "Public agenda"}, kind="agenda")
     query = "kind=memo&language=xx&meeting=%C2%B2&since=yesterday&until=2027-13-01"
     response = client_for(None).get(f"/dialogues/budapest-process/documents/?{query}")
     assert response.status_code == 200
@@ -262,11 +264,11 @@ def test_downloading_marks_the_receipt_opened(
 def test_meeting_zip_holds_what_the_viewer_may_see_with_a_manifest(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    public = add(title_en="Agenda")
+    public = add(title={"en": "Agenda"})
     services.add_revision(by=staff, document=public, language="ru", upload=docx())
     services.add_revision(by=staff, document=public, language="en", upload=pdf("v2"))
-    add(title_en="Internal", marking="internal")
-    withdrawn = add(title_en="Gone")
+    add(title={"en": "Internal"}, marking="internal")
+    withdrawn = add(title={"en": "Gone"})
     services.withdraw_document(by=staff, document=withdrawn, reason="Wrong file")
     response = client_for(None).get(f"/meetings/{meeting.pk}/documents.zip")
     assert response.streaming
@@ -410,10 +412,10 @@ def test_circulations_page_counts_delegations_for_the_secretariat_and_shows_each
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
     to_focal_points = services.circulate(
-        by=staff, documents=[add(title_en="Concept note")], audience="focal_points"
+        by=staff, documents=[add(title={"en": "Concept note"})], audience="focal_points"
     )
     services.acknowledge(by=world.people["focal_point_a"], circulation=to_focal_points)
-    paper = add(marking="participants", title_en="Participants' paper")
+    paper = add(marking="participants", title={"en": "Participants' paper"})
     services.circulate(by=staff, documents=[paper], audience="participants", message="Read first")
     path = f"/meetings/{meeting.pk}/circulations/"
 
@@ -453,7 +455,7 @@ def test_circulations_page_reads_the_same_number_of_queries_for_one_or_many(
 def test_secretariat_restricts_a_document_and_it_leaves_the_public_pages(
     world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
 ) -> None:
-    document = add(title_en="Early draft")
+    document = add(title={"en": "Early draft"})
     response = client_for(staff).post(
         f"/documents/{document.pk}/edit/",
         {"kind": "report", "title_en": "Early draft", "marking": "internal"},

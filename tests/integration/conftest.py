@@ -49,8 +49,8 @@ class Poster:
         self.count += 1
         body = urllib.parse.urlencode(
             {
-                "title": f"Announcement {self.count}",
-                "body": "Text",
+                "title_en": f"Announcement {self.count}",
+                "body_en": "Text",
                 "audience": "public",
                 "idempotency_key": uuid.uuid4().hex,
                 "csrfmiddlewaretoken": self.csrf,

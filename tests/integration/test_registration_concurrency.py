@@ -261,7 +261,7 @@ def delegations(world: World) -> Delegations:
 def _open_meeting(world: World, staff: User, title: str, *, capacity: int | None = None) -> Meeting:
     """An announced meeting a month ahead with registration open: 5 delegates a state."""
     body = world.dialogue.bodies.first() or world.dialogue.bodies.create(
-        kind="senior_officials_meeting", name_en="SOM"
+        kind="senior_officials_meeting", name_i18n={"en": "SOM"}
     )
     starts = timezone.now() + datetime.timedelta(days=30)
     meeting = services.schedule_meeting(
@@ -269,11 +269,11 @@ def _open_meeting(world: World, staff: User, title: str, *, capacity: int | None
         dialogue=world.dialogue,
         body=body,
         kind="senior_officials_meeting",
-        title_en=title,
+        title={"en": title},
         time_zone="Europe/Istanbul",
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=8),
-        city="Istanbul",
+        city={"en": "Istanbul"},
     )
     meeting = services.transition(by=staff, meeting=meeting, to="announced")
     registration.configure_registration(
@@ -327,7 +327,7 @@ APPROVED = "Your participation in {} is approved"
 
 def _emails_to(meeting: Meeting, subject: str) -> collections.Counter[str]:
     """The nominees written to with ``subject`` about ``meeting``, counted."""
-    wanted = subject.format(meeting.title_en)
+    wanted = subject.format(meeting.title_i18n["en"])
     send_due()  # they are written in the outbox with the change; the worker sends them
     return collections.Counter(m.to[0] for m in list(mail.outbox) if m.subject.endswith(wanted))
 

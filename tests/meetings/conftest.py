@@ -22,7 +22,7 @@ def staff(world: World) -> User:
 
 def _som(world: World) -> Body:
     return Body.objects.get_or_create(
-        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_i18n={"en": "SOM"}
     )[0]
 
 
@@ -40,13 +40,15 @@ def istanbul_meeting(
     scheduled with. The ``meeting`` fixture, the documents' meeting and the permission table's
     meetings are all this one."""
     staff = world.person("secretariat_staff")
+    # A title given in some languages adds to (or replaces) the English one.
+    title = {"en": "SOM Istanbul", **fields.pop("title", {})}
     scheduled = services.schedule_meeting(
         by=staff,
         dialogue=world.dialogue,
         body=body or _som(world),
         **{
             "kind": "senior_officials_meeting",
-            "title_en": "SOM Istanbul",
+            "title": title,
             "time_zone": "Europe/Istanbul",
             "starts_at": START,
             "ends_at": START + datetime.timedelta(hours=8),
@@ -64,10 +66,9 @@ def meeting(world: World, som: Body) -> Meeting:
     return istanbul_meeting(
         world,
         body=som,
-        title_ru="СДЛ Стамбул",
+        title={"ru": "СДЛ Стамбул"},
         venue_name="Congress Center",
-        city="Istanbul",
-        city_ru="Стамбул",
+        city={"en": "Istanbul", "ru": "Стамбул"},
         room="Hall A",
     )
 

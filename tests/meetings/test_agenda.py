@@ -16,13 +16,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _agenda(meeting: Meeting, staff: User) -> list[AgendaItem]:
-    session = agenda.add_item(by=staff, meeting=meeting, kind="session", title_en="Opening")
+    session = agenda.add_item(by=staff, meeting=meeting, kind="session", title={"en": "Opening"})
     items = [
         agenda.add_item(
             by=staff,
             meeting=meeting,
             parent=session,
-            title_en=title,
+            title={"en": title},
             duration_minutes=minutes,
             room="Hall A",
         )
@@ -79,17 +79,17 @@ def test_releasing_an_unchanged_draft_twice_makes_one_version(
 def test_rename_room_add_remove_are_told_apart(meeting: Meeting, staff: User) -> None:
     items = _agenda(meeting, staff)
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
-    agenda.change_item(by=staff, item=items[0], title_en="Welcome by the Chair")
+    agenda.change_item(by=staff, item=items[0], title={"en": "Welcome by the Chair"})
     agenda.change_item(by=staff, item=items[1], room="Hall B")
     agenda.remove_item(by=staff, item=items[2])
     agenda.add_item(
         by=staff,
         meeting=meeting,
-        title_en="Any other business",
+        title={"en": "Any other business"},
         starts_at=START + datetime.timedelta(hours=7),
     )
     release = agenda.release_agenda(by=staff, meeting=meeting, note="v2")
-    assert sorted((c["change"], c["title_en"]) for c in release.changes) == sorted(
+    assert sorted((c["change"], c["title_i18n"]["en"]) for c in release.changes) == sorted(
         [
             ("renamed", "Welcome by the Chair"),
             ("room", "Adoption of the agenda"),
@@ -102,21 +102,25 @@ def test_rename_room_add_remove_are_told_apart(meeting: Meeting, staff: User) ->
 
 def test_internal_items_never_reach_participants(meeting: Meeting, staff: User) -> None:
     _agenda(meeting, staff)
-    agenda.add_item(by=staff, meeting=meeting, title_en="Budget with the host", internal=True)
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Budget with the host"}, internal=True)
     release = agenda.release_agenda(by=staff, meeting=meeting, note="v1")
-    assert "Budget with the host" in [i["title_en"] for i in release.items]
-    assert "Budget with the host" not in [i["title_en"] for i in agenda.public_items(release.items)]
+    assert "Budget with the host" in [i["title_i18n"]["en"] for i in release.items]
+    assert "Budget with the host" not in [
+        i["title_i18n"]["en"] for i in agenda.public_items(release.items)
+    ]
     event = Event.objects.get(type="agenda.released")
     assert "Budget with the host" not in str(event.data)
 
 
 def test_nesting_is_one_level_only(meeting: Meeting, staff: User) -> None:
-    session = agenda.add_item(by=staff, meeting=meeting, kind="session", title_en="S")
+    session = agenda.add_item(by=staff, meeting=meeting, kind="session", title={"en": "S"})
     with pytest.raises(ValidationError, match="cannot be nested"):
-        agenda.add_item(by=staff, meeting=meeting, kind="session", parent=session, title_en="S2")
-    item = agenda.add_item(by=staff, meeting=meeting, parent=session, title_en="I")
+        agenda.add_item(
+            by=staff, meeting=meeting, kind="session", parent=session, title={"en": "S2"}
+        )
+    item = agenda.add_item(by=staff, meeting=meeting, parent=session, title={"en": "I"})
     with pytest.raises(ValidationError, match="nested in a session"):
-        agenda.add_item(by=staff, meeting=meeting, parent=item, title_en="I2")
+        agenda.add_item(by=staff, meeting=meeting, parent=item, title={"en": "I2"})
 
 
 def test_release_needs_a_note(meeting: Meeting, staff: User) -> None:
@@ -126,9 +130,11 @@ def test_release_needs_a_note(meeting: Meeting, staff: User) -> None:
 
 
 def test_internal_items_take_no_number(meeting: Meeting, staff: User) -> None:
-    agenda.add_item(by=staff, meeting=meeting, title_en="Host logistics", internal=True)
-    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=START)
-    numbers = [(i["title_en"], i["number"]) for i in agenda.public_items(agenda.snapshot(meeting))]
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Host logistics"}, internal=True)
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Opening"}, starts_at=START)
+    numbers = [
+        (i["title_i18n"]["en"], i["number"]) for i in agenda.public_items(agenda.snapshot(meeting))
+    ]
     assert numbers == [("Opening", "1")]
 
 
@@ -137,7 +143,7 @@ def test_an_item_outside_the_meetings_days_is_refused(meeting: Meeting, staff: U
         agenda.add_item(
             by=staff,
             meeting=meeting,
-            title_en="A month off",
+            title={"en": "A month off"},
             starts_at=START + datetime.timedelta(days=30),
         )
     assert refused.value.messages == [

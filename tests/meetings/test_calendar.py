@@ -103,7 +103,7 @@ def staff(world: World) -> User:
 @pytest.fixture
 def body(world: World) -> Body:
     return Body.objects.create(
-        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_en="SOM"
+        dialogue=world.dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_i18n={"en": "SOM"}
     )
 
 
@@ -116,14 +116,19 @@ def make_meeting(world: World, staff: User, body: Body) -> Callable[..., Meeting
         hours: float = 8,
         **fields: Any,
     ) -> Meeting:
+        # A title given in some languages changes those and keeps the others.
+        title = {
+            "en": "Senior Officials' Meeting",
+            "ru": "Совещание старших должностных лиц",
+            **fields.pop("title", {}),
+        }
         values: dict[str, Any] = {
             "kind": "senior_officials_meeting",
-            "title_en": "Senior Officials' Meeting",
-            "title_ru": "Совещание старших должностных лиц",
+            "title": title,
             "time_zone": "Europe/Istanbul",
             "venue_name": "Conference centre",
-            "city": "Istanbul",
-            "country": StateFactory(code="TR", name_en="Türkiye", name_ru="Турция"),
+            "city": {"en": "Istanbul"},
+            "country": StateFactory(code="TR", name_i18n={"en": "Türkiye", "ru": "Турция"}),
             "format": "hybrid",
             "online_url": "https://meet.example.org/secret-room",
             **fields,
@@ -264,7 +269,7 @@ def test_summary_in_russian_falls_back_to_english(
     make_meeting: Callable[..., Meeting], ical_js: ParseJs
 ) -> None:
     russian = make_meeting()
-    english_only = make_meeting(title_ru="")
+    english_only = make_meeting(title={"ru": ""})
     [event] = ical_js(Client().get(ics_url(russian, "?lang=ru")).content)["events"]
     assert event["summary"] == "Совещание старших должностных лиц"
     [event] = ical_js(Client().get(ics_url(english_only, "?lang=ru")).content)["events"]
@@ -277,7 +282,7 @@ def test_location_in_russian_names_the_city_and_country_in_russian_once_given(
     meeting = make_meeting()
     [event] = ical_js(Client().get(ics_url(meeting, "?lang=ru")).content)["events"]
     assert event["location"] == "Conference centre, Istanbul, Турция, а также онлайн"
-    services.change_meeting(by=staff, meeting=meeting, city_ru="Стамбул")
+    services.change_meeting(by=staff, meeting=meeting, city={"en": "Istanbul", "ru": "Стамбул"})
     [event] = ical_js(Client().get(ics_url(meeting, "?lang=ru")).content)["events"]
     assert event["location"] == "Conference centre, Стамбул, Турция, а также онлайн"
     [event] = ical_js(Client().get(ics_url(meeting)).content)["events"]
@@ -302,7 +307,7 @@ def test_anonymous_cannot_fetch_a_members_only_meeting(
 
 
 def test_a_draft_is_never_exported(make_meeting: Callable[..., Meeting], world: World) -> None:
-    draft = make_meeting(announce=False, title_en="Draft SOM")
+    draft = make_meeting(announce=False, title={"en": "Draft SOM"})
     assert client_for(world.people["secretariat_staff"]).get(ics_url(draft)).status_code == 404
     feed = client_for(world.people["secretariat_staff"]).get(
         f"/dialogues/{world.dialogue.slug}/calendar.ics"
@@ -314,22 +319,22 @@ def test_internal_agenda_items_are_never_in_the_ics(
     make_meeting: Callable[..., Meeting], staff: User, world: World, ical_js: ParseJs
 ) -> None:
     meeting = make_meeting()
-    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=ISTANBUL_NINE)
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Opening"}, starts_at=ISTANBUL_NINE)
     agenda.add_item(
         by=staff,
         meeting=meeting,
-        title_en="Secret budget talk",
+        title={"en": "Secret budget talk"},
         internal=True,
         starts_at=ISTANBUL_NINE + datetime.timedelta(hours=1),
     )
     session = agenda.add_item(
-        by=staff, meeting=meeting, kind="session", title_en="Closed session", internal=True
+        by=staff, meeting=meeting, kind="session", title={"en": "Closed session"}, internal=True
     )
     agenda.add_item(
         by=staff,
         meeting=meeting,
         parent=session,
-        title_en="Inside the closed session",
+        title={"en": "Inside the closed session"},
         starts_at=ISTANBUL_NINE + datetime.timedelta(hours=2),
     )
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
@@ -354,7 +359,7 @@ def _agenda_of(meeting: Meeting, staff: User, size: int) -> None:
         agenda.add_item(
             by=staff,
             meeting=meeting,
-            title_en=f"Item {n}",
+            title={"en": f"Item {n}"},
             starts_at=ISTANBUL_NINE + datetime.timedelta(minutes=5 * n),
             duration_minutes=5,
         )
@@ -439,7 +444,9 @@ def test_a_new_agenda_release_changes_the_etag_of_the_agenda_ics(
     _agenda_of(meeting, staff, 2)
     client = Client()
     first = client.get(ics_url(meeting, "?agenda=1"))
-    agenda.add_item(by=staff, meeting=meeting, title_en="Late addition", starts_at=ISTANBUL_NINE)
+    agenda.add_item(
+        by=staff, meeting=meeting, title={"en": "Late addition"}, starts_at=ISTANBUL_NINE
+    )
     agenda.release_agenda(by=staff, meeting=meeting, note="v2")
     second = client.get(ics_url(meeting, "?agenda=1"), headers={"If-None-Match": first["ETag"]})
     assert second.status_code == 200
@@ -484,10 +491,10 @@ def test_the_feed_is_served_when_the_cache_is_down(
 def test_dialogue_feed_shows_what_the_requester_may_see_and_keeps_cancelled_meetings(
     make_meeting: Callable[..., Meeting], staff: User, world: World, ical_js: ParseJs
 ) -> None:
-    public = make_meeting(title_en="Public SOM")
-    members = make_meeting(title_en="Members-only SOM", is_public=False)
-    make_meeting(title_en="Draft SOM", announce=False)
-    cancelled = make_meeting(title_en="Cancelled SOM")
+    public = make_meeting(title={"en": "Public SOM"})
+    members = make_meeting(title={"en": "Members-only SOM"}, is_public=False)
+    make_meeting(title={"en": "Draft SOM"}, announce=False)
+    cancelled = make_meeting(title={"en": "Cancelled SOM"})
     services.transition(by=staff, meeting=cancelled, to="cancelled", reason="No quorum")
     url = f"/dialogues/{world.dialogue.slug}/calendar.ics"
 

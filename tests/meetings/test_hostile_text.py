@@ -21,6 +21,7 @@ from icalendar import Calendar
 
 from dialogue.models import User
 from dialogue.text import one_line
+from dialogue.translations import Translations, site_languages
 from meetings import agenda, registration
 from meetings.calendar import feeds as calendar_feeds
 from meetings.calendar import ical as calendar
@@ -58,9 +59,15 @@ def scene(world: World, open_meeting: Meeting) -> Scene:
     and a personal calendar feed; then every text field of every row made hostile."""
     staff = world.person("secretariat_staff")
     agenda.add_item(
-        by=staff, meeting=open_meeting, title_en="Opening", starts_at=START, duration_minutes=30
+        by=staff,
+        meeting=open_meeting,
+        title={"en": "Opening"},
+        starts_at=START,
+        duration_minutes=30,
     )
-    agenda.add_item(by=staff, meeting=open_meeting, title_en="Legal pathways", duration_minutes=60)
+    agenda.add_item(
+        by=staff, meeting=open_meeting, title={"en": "Legal pathways"}, duration_minutes=60
+    )
     agenda.release_agenda(by=staff, meeting=open_meeting, note="First version")
     nominee = _approved(
         world,
@@ -89,12 +96,14 @@ def scene(world: World, open_meeting: Meeting) -> Scene:
     _feed, token = calendar_feeds.create_feed(user=world.person("delegate_a"))
 
     written = spoil_every_text_field()
-    assert {"Meeting.title_en", "Meeting.description_en", "AgendaItem.title_en"} <= set(written)
-    assert {"Nomination.full_name", "LetterTemplate.body", "State.name_en"} <= set(written)
+    assert {"Meeting.title_i18n", "Meeting.description_i18n", "AgendaItem.title_i18n"} <= set(
+        written
+    )
+    assert {"Nomination.full_name", "LetterTemplate.body", "State.name_i18n"} <= set(written)
     for release in AgendaRelease.objects.filter(meeting=open_meeting):
         items = spoiled_json(
             release.items,
-            keys={"title_en", "title_ru", "description_en", "description_ru", "room"},
+            keys={"title_i18n", "description_i18n", "room"},
         )
         AgendaRelease.objects.filter(pk=release.pk).update(items=items)
     return Scene(open_meeting, nominee, token)
@@ -165,10 +174,15 @@ def test_calendar_building_never_raises_on_raw_text_that_skipped_the_fields(
     raw query or a future cache could hand it over) builds and parses all the same."""
     meeting = Meeting.objects.select_related("dialogue", "country").get(pk=scene.meeting.pk)
     raw = "Title\r\nwith\x00NUL\x07\u202eevil" if can_hold_anything() else "Title\r\nwith\u202eevil"
-    for name in ("title_en", "venue_name", "city", "room"):
+    for name in ("venue_name", "room"):
         meeting.__dict__[name] = raw
-    meeting.__dict__["description_en"] = raw + "\n" + "x" * 100_000
-    meeting.dialogue.__dict__["name_en"] = raw
+    everywhere = {code: raw for code in site_languages()}
+    meeting.__dict__["title_i18n"] = Translations(everywhere)
+    meeting.__dict__["city_i18n"] = Translations(everywhere)
+    meeting.__dict__["description_i18n"] = Translations(
+        {code: raw + "\n" + "x" * 100_000 for code in site_languages()}
+    )
+    meeting.dialogue.__dict__["name_i18n"] = Translations(everywhere)
     content = calendar.meeting_calendar(
         [meeting], include_agenda=True, name=raw, attendee=("a@example.org", 'A "B"\nC')
     )
@@ -300,17 +314,19 @@ def test_a_title_with_a_line_break_typed_into_the_meeting_form_is_kept_on_one_li
             "starts_at": "2027-06-10T10:00",
             "ends_at": "2027-06-10T12:00",
             "venue_name": "Congress\r\nCenter",
-            "city": "Istanbul\n",
+            "city_en": "Istanbul\n",
             "languages": ["en"],
             "is_public": "on",
         },
     )
     assert response.status_code == 302
     meeting = Meeting.objects.get(kind="working_group")
-    assert meeting.title_en == "Working Group on Legal Migration 2027"
-    assert meeting.title_ru == "Рабочая группа по законной миграции"
+    assert meeting.title_i18n == {
+        "en": "Working Group on Legal Migration 2027",
+        "ru": "Рабочая группа по законной миграции",
+    }
     assert meeting.venue_name == "Congress Center"
-    assert meeting.city == "Istanbul"
+    assert meeting.city_i18n == {"en": "Istanbul"}
     client.post(f"/meetings/{meeting.pk}/status/", {"to": "announced"})
     content = Client().get(f"/meetings/{meeting.pk}/calendar.ics").content
     events = _check_calendar(content, ical_js)

@@ -585,7 +585,7 @@ def test_scan_refuses_a_forged_token_and_another_meetings_badge(
         dialogue=world.dialogue,
         body=som,
         kind="working_group",
-        title_en="Working group in Baku",
+        title={"en": "Working group in Baku"},
         time_zone="Asia/Baku",
         starts_at=START + datetime.timedelta(days=30),
         ends_at=START + datetime.timedelta(days=30, hours=6),

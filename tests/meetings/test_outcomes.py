@@ -42,7 +42,9 @@ def _staff(world: World) -> User:
 
 def _body(world: World, name: str = "Senior Officials' Meeting") -> Body:
     return Body.objects.get_or_create(
-        dialogue=world.dialogue, name_en=name, defaults={"kind": Body.Kind.SENIOR_OFFICIALS_MEETING}
+        dialogue=world.dialogue,
+        name_i18n={"en": name},
+        defaults={"kind": Body.Kind.SENIOR_OFFICIALS_MEETING},
     )[0]
 
 
@@ -60,7 +62,7 @@ def _meeting(
         dialogue=world.dialogue,
         body=body or _body(world),
         kind="senior_officials_meeting",
-        title_en=title,
+        title={"en": title},
         time_zone="Europe/Istanbul",
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=8),
@@ -76,14 +78,14 @@ def meeting(world: World) -> Meeting:
 
 
 def _draft(world: World, meeting: Meeting, **overrides: Any) -> Outcome:
-    fields: dict[str, Any] = {
-        "kind": "conclusions",
-        "title_en": "Draft conclusions",
-        "title_ru": "Проект выводов",
-        "text_en": "The participants agree to meet again.",
-        "text_ru": "Участники договорились встретиться снова.",
-        **overrides,
+    # A text given in some languages changes those and keeps the others.
+    title = {"en": "Draft conclusions", "ru": "Проект выводов", **overrides.pop("title", {})}
+    text = {
+        "en": "The participants agree to meet again.",
+        "ru": "Участники договорились встретиться снова.",
+        **overrides.pop("text", {}),
     }
+    fields: dict[str, Any] = {"kind": "conclusions", "title": title, "text": text, **overrides}
     return outcomes.draft_outcome(by=_staff(world), meeting=meeting, **fields)
 
 
@@ -146,17 +148,15 @@ def test_draft_outcome_by_a_focal_point_is_refused(world: World, meeting: Meetin
             by=world.person("focal_point_a"),
             meeting=meeting,
             kind="conclusions",
-            title_en="Mine",
-            title_ru="",
-            text_en="Text",
-            text_ru="",
+            title={"en": "Mine", "ru": ""},
+            text={"en": "Text", "ru": ""},
         )
     assert not Outcome.objects.exists()
 
 
 def test_draft_outcome_needs_an_english_title_and_text(world: World, meeting: Meeting) -> None:
-    with pytest.raises(ValidationError, match="English title and an English text"):
-        _draft(world, meeting, text_en="   ")
+    with pytest.raises(ValidationError, match="title and text at least in English"):
+        _draft(world, meeting, text={"en": "   "})
     with pytest.raises(ValidationError, match="Unknown kind"):
         _draft(world, meeting, kind="minutes")
     assert not Outcome.objects.exists()
@@ -174,10 +174,13 @@ def test_change_outcome_shared_for_comment_keeps_the_comments(
     outcome = _shared(world, meeting)
     _comment(world, outcome, "focal_point_a", "Add a paragraph on returns.")
     changed = outcomes.change_outcome(
-        by=_staff(world), outcome=outcome, text_en="The participants agree; returns added."
+        by=_staff(world), outcome=outcome, text={"en": "The participants agree; returns added."}
     )
     assert changed.status == OutcomeStatus.FOR_COMMENT
-    assert Outcome.objects.get(pk=outcome.pk).text_en == "The participants agree; returns added."
+    assert (
+        Outcome.objects.get(pk=outcome.pk).text_i18n["en"]
+        == "The participants agree; returns added."
+    )
     assert list(OutcomeComment.objects.values_list("text", flat=True)) == [
         "Add a paragraph on returns."
     ]
@@ -186,14 +189,17 @@ def test_change_outcome_shared_for_comment_keeps_the_comments(
 def test_change_adopted_outcome_is_refused(world: World, meeting: Meeting) -> None:
     outcome = outcomes.adopt(by=_staff(world), outcome=_draft(world, meeting))
     with pytest.raises(ValidationError, match="adopted outcome cannot be changed"):
-        outcomes.change_outcome(by=_staff(world), outcome=outcome, text_en="Rewritten")
-    assert Outcome.objects.get(pk=outcome.pk).text_en == "The participants agree to meet again."
+        outcomes.change_outcome(by=_staff(world), outcome=outcome, text={"en": "Rewritten"})
+    assert (
+        Outcome.objects.get(pk=outcome.pk).text_i18n["en"]
+        == "The participants agree to meet again."
+    )
 
 
 def test_change_outcome_by_the_chair_is_refused(world: World, meeting: Meeting) -> None:
     outcome = outcomes.share_with_chair(by=_staff(world), outcome=_draft(world, meeting))
     with pytest.raises(PermissionDenied):
-        outcomes.change_outcome(by=world.person("chair"), outcome=outcome, text_en="Mine")
+        outcomes.change_outcome(by=world.person("chair"), outcome=outcome, text={"en": "Mine"})
 
 
 # --- Sharing ---------------------------------------------------------------------------------
@@ -400,7 +406,7 @@ def test_comment_table_lists_md_as_not_answered_after_ge_commented(
 def test_comment_table_adds_a_commenting_state_that_is_not_a_participating_member(
     world: World, meeting: Meeting
 ) -> None:
-    armenia = StateFactory(code="AM", name_en="Armenia")
+    armenia = StateFactory(code="AM", name_i18n={"en": "Armenia"})
     focal_point = RoleFactory(
         dialogue=world.dialogue, kind=RoleKind.FOCAL_POINT, state=armenia
     ).user
@@ -417,7 +423,7 @@ def test_comment_table_adds_a_commenting_state_that_is_not_a_participating_membe
 def test_comment_table_leaves_out_a_state_whose_membership_ended(
     world: World, meeting: Meeting
 ) -> None:
-    former = StateFactory(code="TR", name_en="Türkiye")
+    former = StateFactory(code="TR", name_i18n={"en": "Türkiye"})
     MembershipFactory(
         dialogue=world.dialogue,
         state=former,
@@ -446,7 +452,7 @@ def test_outcome_page_query_count_does_not_grow_with_states(world: World, meetin
     def add_states(start: int, count: int) -> None:
         for n in range(start, start + count):
             code = f"{chr(65 + n // 26)}{chr(65 + n % 26)}"  # AA, AB, … BX
-            state = StateFactory(code=code, name_en=f"State {n}")
+            state = StateFactory(code=code, name_i18n={"en": f"State {n}"})
             MembershipFactory(dialogue=world.dialogue, state=state)
             person = RoleFactory(dialogue=world.dialogue, kind=RoleKind.FOCAL_POINT, state=state)
             outcomes.comment(by=person.user, outcome=outcome, state=state, text=f"Comment {n}")
@@ -532,7 +538,7 @@ def test_outcome_page_shows_russian_text_in_russian_and_falls_back_to_english(
     translated = outcomes.adopt(by=_staff(world), outcome=_draft(world, meeting))
     english_only = outcomes.adopt(
         by=_staff(world),
-        outcome=_draft(world, meeting, title_en="Chair's summary", title_ru="", text_ru=""),
+        outcome=_draft(world, meeting, title={"en": "Chair's summary", "ru": ""}, text={"ru": ""}),
     )
     client = Client()
     client.post("/language/", {"language": "ru", "next": "/"})
@@ -579,7 +585,7 @@ def test_secretariat_drafts_shares_and_adopts_through_the_pages(
     # A wall-clock time in Istanbul (UTC+3).
     staff.post(f"/outcomes/{outcome.pk}/share/", {"deadline": "2030-05-12T18:00"})
     outcome.refresh_from_db()
-    assert outcome.text_en == "We decide again."
+    assert outcome.text_i18n["en"] == "We decide again."
     assert outcome.shared_with_chair is True
     assert outcome.status == OutcomeStatus.FOR_COMMENT
     assert outcome.comment_deadline == datetime.datetime(2030, 5, 12, 15, 0, tzinfo=datetime.UTC)
@@ -625,7 +631,9 @@ def test_every_outcome_page_is_missing_for_those_it_is_not_for(
     world: World, meeting: Meeting, role: str
 ) -> None:
     outcome = _draft(world, meeting)
-    point = outcomes.add_action_point(by=_staff(world), meeting=meeting, text_en="Do", text_ru="")
+    point = outcomes.add_action_point(
+        by=_staff(world), meeting=meeting, text={"en": "Do", "ru": ""}
+    )
     client = client_for(world.people[role])
     for method, path in _routes(meeting, outcome, point):
         assert getattr(client, method)(path, {"status": "done"}).status_code == 404, path
@@ -634,7 +642,9 @@ def test_every_outcome_page_is_missing_for_those_it_is_not_for(
 
 def test_secretariat_pages_are_missing_for_a_focal_point(world: World, meeting: Meeting) -> None:
     outcome = _shared(world, meeting)
-    point = outcomes.add_action_point(by=_staff(world), meeting=meeting, text_en="Do", text_ru="")
+    point = outcomes.add_action_point(
+        by=_staff(world), meeting=meeting, text={"en": "Do", "ru": ""}
+    )
     client = client_for(world.people["focal_point_a"])
     for method, path in _routes(meeting, outcome, point):
         if path.endswith(("/comment/", f"/outcomes/{outcome.pk}/")):
@@ -652,8 +662,7 @@ def test_add_action_point_belongs_to_the_meeting_and_its_body(
     point = outcomes.add_action_point(
         by=_staff(world),
         meeting=meeting,
-        text_en="Draft a study on returns",
-        text_ru="Подготовить исследование",
+        text={"en": "Draft a study on returns", "ru": "Подготовить исследование"},
         owner_state=world.state_a,
         due_on=datetime.date(2027, 6, 1),
     )
@@ -670,8 +679,7 @@ def test_add_action_point_with_two_owners_is_refused(world: World, meeting: Meet
         outcomes.add_action_point(
             by=_staff(world),
             meeting=meeting,
-            text_en="Both",
-            text_ru="",
+            text={"en": "Both", "ru": ""},
             owner_state=world.state_a,
             owner_organisation=world.organisation,
         )
@@ -680,9 +688,11 @@ def test_add_action_point_with_two_owners_is_refused(world: World, meeting: Meet
 def test_action_point_changes_by_a_focal_point_are_refused(world: World, meeting: Meeting) -> None:
     with pytest.raises(PermissionDenied):
         outcomes.add_action_point(
-            by=world.person("focal_point_a"), meeting=meeting, text_en="Mine", text_ru=""
+            by=world.person("focal_point_a"), meeting=meeting, text={"en": "Mine", "ru": ""}
         )
-    point = outcomes.add_action_point(by=_staff(world), meeting=meeting, text_en="Do", text_ru="")
+    point = outcomes.add_action_point(
+        by=_staff(world), meeting=meeting, text={"en": "Do", "ru": ""}
+    )
     with pytest.raises(PermissionDenied):
         outcomes.set_action_point_status(
             by=world.person("focal_point_a"), action_point=point, status="done"
@@ -698,13 +708,13 @@ def test_open_action_point_carries_over_to_the_next_meeting_of_the_same_body(
     second = _meeting(world, days_ahead=200, title="SOM 2")
     elsewhere = _meeting(world, body=_body(world, "Working group"), days_ahead=210, title="WG")
     still_open = outcomes.add_action_point(
-        by=_staff(world), meeting=first, text_en="Map the routes", text_ru=""
+        by=_staff(world), meeting=first, text={"en": "Map the routes", "ru": ""}
     )
     in_progress = outcomes.add_action_point(
-        by=_staff(world), meeting=first, text_en="Write the study", text_ru=""
+        by=_staff(world), meeting=first, text={"en": "Write the study", "ru": ""}
     )
     finished = outcomes.add_action_point(
-        by=_staff(world), meeting=first, text_en="Translate the report", text_ru=""
+        by=_staff(world), meeting=first, text={"en": "Translate the report", "ru": ""}
     )
     outcomes.set_action_point_status(
         by=_staff(world), action_point=in_progress, status="in_progress"
@@ -741,7 +751,9 @@ def test_action_point_pages_add_and_change_status(world: World) -> None:
 
 
 def test_action_point_status_never_sends_elsewhere(world: World, meeting: Meeting) -> None:
-    point = outcomes.add_action_point(by=_staff(world), meeting=meeting, text_en="Do", text_ru="")
+    point = outcomes.add_action_point(
+        by=_staff(world), meeting=meeting, text={"en": "Do", "ru": ""}
+    )
     response = client_for(world.people["secretariat_staff"]).post(
         f"/action-points/{point.pk}/status/",
         {"status": "done", "next": "https://evil.example.com/"},

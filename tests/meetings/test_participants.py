@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from dialogue.models import Organisation, State, User
+from dialogue.translations import Translations
 from meetings import registration, services
 from meetings.models import Meeting, Nomination
 from meetings.registration.participants import reports as participants
@@ -76,7 +77,7 @@ def scene(world: World, open_meeting: Meeting, staff: User) -> Scene:
     Péter (male, rejected). IOM: Olga (observer, female, consents, arrived), Oleg (other,
     withdrawn)."""
     meeting = open_meeting
-    hungary = StateFactory(code="HU", name_en="Hungary", name_ru="Венгрия")
+    hungary = StateFactory(code="HU", name_i18n={"en": "Hungary", "ru": "Венгрия"})
     MembershipFactory(dialogue=world.dialogue, state=hungary)
     iom = world.organisation
     registration.set_quota(
@@ -415,11 +416,11 @@ def test_unknown_export_format_is_missing(world: World, scene: Scene) -> None:
 def test_export_filename_is_cleaned_of_unsafe_characters(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
-    open_meeting.title_en = 'BP SOM "Türkiye"/../İstanbul\r\n'
+    open_meeting.title_i18n = Translations({"en": 'BP SOM "Türkiye"/../İstanbul\r\n'})
     assert export_filename(open_meeting, "participants", "pdf") == (
         "BP-SOM-Turkiye-Istanbul-participants-2027-03-10.pdf"
     )
-    open_meeting.title_en = "Ёлка"
+    open_meeting.title_i18n = Translations({"en": "Ёлка"})
     assert export_filename(open_meeting, "statistics", "csv") == "BP-statistics-2027-03-10.csv"
 
 
@@ -548,7 +549,7 @@ def test_dialogue_statistics_add_up_the_meetings_of_the_year(
         dialogue=world.dialogue,
         body=som,
         kind="working_group",
-        title_en="Working group Tbilisi",
+        title={"en": "Working group Tbilisi"},
         time_zone="Asia/Tbilisi",
         starts_at=START + datetime.timedelta(days=60),
         ends_at=START + datetime.timedelta(days=60, hours=6),
@@ -563,7 +564,7 @@ def test_dialogue_statistics_add_up_the_meetings_of_the_year(
         dialogue=world.dialogue,
         body=som,
         kind="working_group",
-        title_en="New Year meeting",
+        title={"en": "New Year meeting"},
         time_zone="Asia/Tbilisi",
         starts_at=datetime.datetime(2027, 12, 31, 21, 0, tzinfo=datetime.UTC),
         ends_at=datetime.datetime(2028, 1, 1, 3, 0, tzinfo=datetime.UTC),
@@ -573,14 +574,14 @@ def test_dialogue_statistics_add_up_the_meetings_of_the_year(
     with CaptureQueriesContext(connection) as queries:
         report = participants.dialogue_statistics(world.dialogue, 2027)
     assert len(queries) == 2
-    assert [(m.meeting.title_en, m.figures.participants) for m in report.meetings] == [
+    assert [(m.meeting.title_i18n["en"], m.figures.participants) for m in report.meetings] == [
         ("SOM Istanbul", 6),
         ("Working group Tbilisi", 1),
     ]
     assert report.statistics.total.participants == 7
     assert _rows(report.statistics.by_delegation)[0] == ("Georgia", 4, 3, 1, 2, 1)
     next_year = participants.dialogue_statistics(world.dialogue, 2028)
-    assert [m.meeting.title_en for m in next_year.meetings] == ["New Year meeting"]
+    assert [m.meeting.title_i18n["en"] for m in next_year.meetings] == ["New Year meeting"]
 
     client = client_for(world.person("secretariat_staff"))
     page = client.get("/dialogues/budapest-process/statistics/?year=2027").content.decode()

@@ -408,7 +408,11 @@ def test_confirm_needs_the_required_answers(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
     question = registration.add_question(
-        by=staff, meeting=open_meeting, topic="visa", text_en="Do you need a visa?", required=True
+        by=staff,
+        meeting=open_meeting,
+        topic="visa",
+        text={"en": "Do you need a visa?"},
+        required=True,
     )
     nomination = _nominate(world, open_meeting, "delegate_a@example.org")
     delegate = world.person("delegate_a")
@@ -509,7 +513,7 @@ def test_erase_expired_removes_fields_once_their_time_has_come(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
     question = registration.add_question(
-        by=staff, meeting=open_meeting, topic="dietary", text_en="Diet?", retention_days=10
+        by=staff, meeting=open_meeting, topic="dietary", text={"en": "Diet?"}, retention_days=10
     )
     nomination = _nominate(world, open_meeting, "kept@gov.ge", passport_number="P1", phone="+995 1")
     registration.approve(by=staff, nomination=nomination)
@@ -540,10 +544,11 @@ def test_personal_data_of_a_person_lists_their_nominations(
     _nominate(world, open_meeting, "delegate_a@example.org", passport_number="P9")
     data = registration.personal_data_of(world.person("delegate_a"))
     [entry] = data["nominations"]
+    # Texts written in several languages are exported in all of them.
     assert (entry["meeting"], entry["passport_number"], entry["delegation"]) == (
-        "SOM Istanbul",
+        {"en": "SOM Istanbul", "ru": "СДЛ Стамбул"},
         "P9",
-        "Georgia",
+        {"en": "Georgia", "ru": "Грузия"},
     )
 
 

@@ -377,7 +377,7 @@ def test_decide_ignores_a_foreign_next_address(
 
 def test_nominee_confirms_and_answers(world: World, open_meeting: Meeting, staff: User) -> None:
     question = registration.add_question(
-        by=staff, meeting=open_meeting, topic="dietary", text_en="Diet?", required=True
+        by=staff, meeting=open_meeting, topic="dietary", text={"en": "Diet?"}, required=True
     )
     nomination = _nominate(world, open_meeting, "delegate_a@example.org")
     registration.approve(by=staff, nomination=nomination)

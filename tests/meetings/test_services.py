@@ -34,7 +34,7 @@ def test_draft_is_silent_until_announced(world: World, staff: User, som: Body) -
         dialogue=world.dialogue,
         body=som,
         kind="working_group",
-        title_en="WG",
+        title={"en": "WG"},
         time_zone="Europe/Vienna",
         starts_at=START,
         ends_at=START + datetime.timedelta(hours=2),
@@ -142,7 +142,9 @@ def test_registration_set_up_before_opening_is_nobodys_news(
 
 
 def test_details_change_keeps_sequence(meeting: Meeting, staff: User) -> None:
-    changed = services.change_meeting(by=staff, meeting=meeting, title_en="SOM Istanbul (updated)")
+    changed = services.change_meeting(
+        by=staff, meeting=meeting, title={"en": "SOM Istanbul (updated)"}
+    )
     assert changed.sequence == meeting.sequence
     assert _events(meeting)[-1] == "meeting.changed"
 
@@ -164,7 +166,7 @@ def test_other_secretariat_cannot_schedule_or_change(
             dialogue=world.dialogue,
             body=som,
             kind="training",
-            title_en="T",
+            title={"en": "T"},
             time_zone="UTC",
             starts_at=START,
             ends_at=START + datetime.timedelta(hours=1),
@@ -178,7 +180,7 @@ def test_meeting_must_end_after_it_starts(world: World, staff: User, som: Body) 
             dialogue=world.dialogue,
             body=som,
             kind="training",
-            title_en="T",
+            title={"en": "T"},
             time_zone="UTC",
             starts_at=START,
             ends_at=START,
@@ -207,7 +209,7 @@ def test_scheduling_conflicts_name_the_overlap(
     )
     assert [(c.meeting, c.reason) for c in conflicts] == [(meeting, "same body")]
     other_body = Body.objects.create(
-        dialogue=world.other_dialogue, kind=Body.Kind.WORKING_GROUP, name_en="WG"
+        dialogue=world.other_dialogue, kind=Body.Kind.WORKING_GROUP, name_i18n={"en": "WG"}
     )
     assert [
         c.reason
@@ -258,7 +260,7 @@ def _schedule(world: World, staff: User, som: Body, **fields: object) -> Meeting
         body=som,
         **{
             "kind": "working_group",
-            "title_en": "WG",
+            "title": {"en": "WG"},
             "time_zone": "Europe/Vienna",
             "starts_at": START,
             "ends_at": START + datetime.timedelta(hours=2),

@@ -27,7 +27,7 @@ def _items(meeting: Meeting, staff: User, count: int, start: int = 0) -> None:
         agenda.add_item(
             by=staff,
             meeting=meeting,
-            title_en=f"Item {n}",
+            title={"en": f"Item {n}"},
             duration_minutes=10,
             starts_at=START if n == 0 else None,
         )
@@ -44,7 +44,7 @@ def test_meeting_pages_cost_the_same_queries_at_1_and_100_items(
     url = path.format(pk=meeting.pk)
     _items(meeting, staff, 1)
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
-    agenda.add_item(by=staff, meeting=meeting, title_en="Extra")
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Extra"})
     agenda.release_agenda(by=staff, meeting=meeting, note="v2")
     few = _queries(client, url)
     _items(meeting, staff, 99, start=1)
@@ -81,7 +81,7 @@ def test_secretariat_releases_from_the_draft_page(
         },
     )
     assert response.status_code == 302
-    client.post(f"/meetings/{meeting.pk}/agenda/release/", {"note": "First version"})
+    client.post(f"/meetings/{meeting.pk}/agenda/release/", {"note_en": "First version"})
     page = client_for(world.people["delegate_a"]).get(f"/meetings/{meeting.pk}/").content.decode()
     assert "Opening" in page
     assert 'datetime="2027-03-10T09:00:00+03:00"' in page
@@ -113,11 +113,11 @@ def test_create_meeting_warns_of_an_overlap_before_saving(
     }
     response = client.post(f"/dialogues/{world.dialogue.slug}/meetings/new/", form)
     assert "This overlaps with" in response.content.decode()
-    assert not Meeting.objects.filter(title_en="Clash").exists()
+    assert not Meeting.objects.filter(title_i18n__en="Clash").exists()
     client.post(
         f"/dialogues/{world.dialogue.slug}/meetings/new/", {**form, "confirm_conflicts": "on"}
     )
-    clash = Meeting.objects.get(title_en="Clash")
+    clash = Meeting.objects.get(title_i18n__en="Clash")
     assert clash.starts_at == datetime.datetime(2027, 3, 10, 7, 0, tzinfo=datetime.UTC)
     assert clash.status == "draft"
 
@@ -135,10 +135,10 @@ def test_meeting_page_shows_what_changed_in_the_latest_version(
     world: World, meeting: Meeting, staff: User
 ) -> None:
     first = agenda.add_item(
-        by=staff, meeting=meeting, title_en="Opening", starts_at=START, duration_minutes=60
+        by=staff, meeting=meeting, title={"en": "Opening"}, starts_at=START, duration_minutes=60
     )
     moving = agenda.add_item(
-        by=staff, meeting=meeting, title_en="Legal migration pathways", duration_minutes=60
+        by=staff, meeting=meeting, title={"en": "Legal migration pathways"}, duration_minutes=60
     )
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
     agenda.change_item(
@@ -155,8 +155,8 @@ def test_meeting_page_shows_what_changed_in_the_latest_version(
 def test_cached_agenda_rows_never_mix_what_each_viewer_may_see(
     world: World, meeting: Meeting, staff: User
 ) -> None:
-    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", title_ru="Открытие")
-    agenda.add_item(by=staff, meeting=meeting, title_en="Secret budget talk", internal=True)
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Opening", "ru": "Открытие"})
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Secret budget talk"}, internal=True)
     agenda.release_agenda(by=staff, meeting=meeting, note="v1")
     url = f"/meetings/{meeting.pk}/agenda/?version=1"
     assert "Secret budget talk" in client_for(staff).get(url).content.decode()
@@ -189,15 +189,15 @@ def test_create_a_past_meeting_asks_for_the_confirmation_only_then(
     assert "This meeting is already over" in page
     assert "This meeting is in the past: record it as a past meeting" in page
     assert 'value="Last year&#x27;s WG"' in page
-    assert not Meeting.objects.filter(title_en="Last year's WG").exists()
+    assert not Meeting.objects.filter(title_i18n__en="Last year's WG").exists()
     client.post(url, {**form, "confirm_past": "on"})
-    assert Meeting.objects.get(title_en="Last year's WG").status == "draft"
+    assert Meeting.objects.get(title_i18n__en="Last year's WG").status == "draft"
 
 
 def test_an_empty_agenda_claims_no_unreleased_changes(meeting: Meeting, staff: User) -> None:
     page = client_for(staff).get(f"/meetings/{meeting.pk}/agenda/draft/").content.decode()
     assert "Working draft" in page
     assert "The draft has changes that are not released yet." not in page
-    agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=START)
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Opening"}, starts_at=START)
     page = client_for(staff).get(f"/meetings/{meeting.pk}/agenda/draft/").content.decode()
     assert "The draft has changes that are not released yet." in page

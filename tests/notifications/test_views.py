@@ -83,8 +83,8 @@ def test_preferences_refuse_an_unknown_channel(world: World) -> None:
 def test_secretariat_posts_from_the_dialogue_page_once_despite_a_double_click(world: World) -> None:
     client = client_for(world.people["secretariat_staff"])
     form = {
-        "title": "Venue confirmed",
-        "body": "Istanbul",
+        "title_en": "Venue confirmed",
+        "body_en": "Istanbul",
         "audience": "members",
         "idempotency_key": "abc123",
     }
@@ -103,7 +103,7 @@ def test_delegate_cannot_post_an_announcement(world: World) -> None:
     client = client_for(world.people["delegate_a"])
     response = client.post(
         "/dialogues/budapest-process/announcements/",
-        {"title": "x", "body": "y", "audience": "members", "idempotency_key": "k"},
+        {"title_en": "x", "body_en": "y", "audience": "members", "idempotency_key": "k"},
     )
     assert response.status_code == 404
 

@@ -48,7 +48,7 @@ class Scene:
 def _meeting(world: World, title: str, *, public: bool, announce: bool) -> Meeting:
     return istanbul_meeting(
         world,
-        title_en=title,
+        title={"en": title},
         is_public=public,
         online_url="https://meet.example.org/secret-room",
         announce=announce,
@@ -91,8 +91,8 @@ def _build(world: World) -> Scene:
         members = _meeting(world, "Members-only SOM", public=False, announce=True)
     draft = _meeting(world, "Draft SOM", public=True, announce=False)
     staff = world.person("secretariat_staff")
-    item = agenda.add_item(by=staff, meeting=public, title_en="Opening", starts_at=START)
-    agenda.add_item(by=staff, meeting=public, title_en="Secret budget talk", internal=True)
+    item = agenda.add_item(by=staff, meeting=public, title={"en": "Opening"}, starts_at=START)
+    agenda.add_item(by=staff, meeting=public, title={"en": "Secret budget talk"}, internal=True)
     with scene.publishing("meeting_public"):
         agenda.release_agenda(by=staff, meeting=public, note="First version")
     scene.meetings = {"public": public, "members": members, "draft": draft}
@@ -222,7 +222,7 @@ def build_documents(world: World, built: Scene) -> dict[str, Any]:
                 dialogue=world.dialogue,
                 meeting=meeting,
                 kind="background_paper",
-                title_en=title,
+                title={"en": title},
                 marking=marking,
                 named_states=[world.state_a] if extra.get("states") else [],
                 shared_with_chair=bool(extra.get("chair")),
@@ -268,10 +268,8 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
             by=staff,
             meeting=meeting,
             kind="conclusions",
-            title_en=title,
-            title_ru="",
-            text_en=f"{title}: the text.",
-            text_ru="",
+            title={"en": title, "ru": ""},
+            text={"en": f"{title}: the text.", "ru": ""},
         )
 
     in_draft = draft(public, "Draft in the drawer")
@@ -294,7 +292,7 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
     with built.publishing("meeting_members"):
         adopted_members = outcomes.adopt(by=staff, outcome=draft(members, "Members' conclusions"))
     point = outcomes.add_action_point(
-        by=staff, meeting=public, text_en="Map the routes", text_ru=""
+        by=staff, meeting=public, text={"en": "Map the routes", "ru": ""}
     )
     return {
         "outcome_meeting": public.pk,
@@ -342,10 +340,10 @@ def _meeting_life(world: World, built: Scene) -> None:
         starts = START + datetime.timedelta(days=days)
         with built.publishing(f"meeting_{name}"):
             if name == "members":
-                agenda.add_item(by=staff, meeting=meeting, title_en="Opening", starts_at=START)
+                agenda.add_item(by=staff, meeting=meeting, title={"en": "Opening"}, starts_at=START)
                 agenda.release_agenda(by=staff, meeting=meeting, note="First version")
             meeting = meeting_services.change_meeting(
-                by=staff, meeting=meeting, title_en=f"{meeting.title_en} (renamed)"
+                by=staff, meeting=meeting, title={"en": f"{meeting.title_i18n['en']} (renamed)"}
             )
             meeting = meeting_services.change_meeting(
                 by=staff,

@@ -148,7 +148,7 @@ def test_route(world: World, row: dict[str, Any]) -> None:
     def status(role: str) -> int | str:
         client = client_for(world.people[role])
         response = getattr(client, row.get("method", "get"))(path, data)
-        if response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp"):
+        if response.status_code == 302 and response["Location"] == reverse("mfa_index"):
             return TWO_FACTOR_SETUP
         return int(response.status_code)
 

@@ -35,7 +35,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dialogue import permissions
-from dialogue.models import Dialogue, in_language
+from dialogue.models import Dialogue
+from dialogue.translations import Translations
 from meetings.models import (
     Category,
     Funding,
@@ -132,11 +133,9 @@ _LIST_FIELDS = (
     "listed_publicly",
     "erased_at",
     "delegation__state__code",
-    "delegation__state__name_en",
-    "delegation__state__name_ru",
+    "delegation__state__name_i18n",
     "delegation__organisation__slug",
-    "delegation__organisation__name_en",
-    "delegation__organisation__name_ru",
+    "delegation__organisation__name_i18n",
 )
 _FULL_FIELDS = ("email", "phone", "gender", "funding", "confirmed_at", "checked_in_at")
 
@@ -213,11 +212,9 @@ def approved_count(meeting: Meeting) -> int:
 def _member(row: dict[str, Any]) -> tuple[str, str, bool]:
     """(name in the active language, key, is a state) of a row's delegation."""
     if row["delegation__state__code"]:
-        name = in_language(row["delegation__state__name_en"], row["delegation__state__name_ru"])
+        name = Translations.of(row["delegation__state__name_i18n"]).pick()
         return name, row["delegation__state__code"], True
-    name = in_language(
-        row["delegation__organisation__name_en"], row["delegation__organisation__name_ru"]
-    )
+    name = Translations.of(row["delegation__organisation__name_i18n"]).pick()
     return name, row["delegation__organisation__slug"], False
 
 
@@ -332,11 +329,9 @@ def _cube(meeting_ids: Iterable[int]) -> _Cube:
             "meeting_id",
             "delegation_id",
             "delegation__state__code",
-            "delegation__state__name_en",
-            "delegation__state__name_ru",
+            "delegation__state__name_i18n",
             "delegation__organisation__slug",
-            "delegation__organisation__name_en",
-            "delegation__organisation__name_ru",
+            "delegation__organisation__name_i18n",
             "category",
             "gender",
             "status",
@@ -481,7 +476,7 @@ def meeting_dates(meeting: Meeting) -> str:
 
 def _about_meeting(meeting: Meeting) -> str:
     """ "Budapest Process · SOM Istanbul · Istanbul · 10 March 2027"."""
-    parts = (meeting.dialogue.name, meeting.title, meeting.city, meeting_dates(meeting))
+    parts = (meeting.dialogue.name, meeting.title, meeting.city_name, meeting_dates(meeting))
     return " · ".join(part for part in parts if part)
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -69,7 +70,7 @@ def export_filename(meeting: Meeting, what: str, extension: str) -> str:
     """``BP-SOM-Istanbul-participants-2027-03-10.xlsx``: the dialogue's prefix, the English
     title, what the file holds, and the first day of the meeting in its own time zone."""
     prefix = _file_part(meeting.dialogue.acronym)
-    title = _file_part(meeting.title_en)[:80].strip("-")
+    title = _file_part(meeting.title_i18n.pick(settings.LANGUAGE_CODE))[:80].strip("-")
     if prefix and (title == prefix or title.startswith(prefix + "-")):
         prefix = ""  # "BP SOM Istanbul" is not "BP-BP-SOM-Istanbul"
     day = meeting.starts_at.astimezone(meeting.zone).date().isoformat()

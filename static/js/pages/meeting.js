@@ -4,10 +4,12 @@ import { announce, highlight, on, refetchFragment } from "../live.js";
 
 const agenda = document.getElementById("agenda");
 const facts = document.getElementById("meeting-facts-section");
-const russian = document.documentElement.lang === "ru";
+const language = document.documentElement.lang;
 
+// Texts come in every language they are written in (``title_i18n``); the reader's, else the
+// one the server chose (``title``).
 function title(data) {
-  return (russian && data.title_ru) || data.title || "";
+  return data.title_i18n?.[language] || data.title || "";
 }
 
 if (agenda?.dataset.fragment) {
@@ -53,7 +55,7 @@ if (outcomes?.dataset.fragment) {
 // Documents: added, revised, withdrawn or circulated; the section (and the agenda, which lists
 // each item's documents) is re-fetched, so what appears is what this viewer may see.
 const documents = document.getElementById("documents");
-const russianTitle = (d) => (russian && d.title_ru) || d.title || "";
+const documentTitle = (d) => d.title_i18n?.[language] || d.title || "";
 
 if (documents?.dataset.fragment) {
   for (const type of ["documents.changed", "documents.circulated", "documents.revised"]) {
@@ -67,7 +69,7 @@ if (documents?.dataset.fragment) {
         highlight(document.getElementById(`document-${item.id}`));
         highlight(document.getElementById(`agenda-document-${item.id}`));
       }
-      announce((data.documents || []).map((d) => `${d.symbol} ${russianTitle(d)}`).join("; "));
+      announce((data.documents || []).map((d) => `${d.symbol} ${documentTitle(d)}`).join("; "));
     });
   }
 }

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0005_original_name_255_bytes'),
+        ('meetings', '0007_release_notes_per_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

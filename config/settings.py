@@ -270,6 +270,11 @@ API_TOKEN_MAX_DAYS = int(env("API_TOKEN_MAX_DAYS", "365"))
 # CSP allows only 'self'). A cursor skips at most this many rows of equal position.
 NINJA_PAGINATION_MAX_OFFSET = 1000
 
+# Check-in at the door opens at this local time of the meeting's zone on the day before its
+# first day (delegations arriving the evening before collect their badges), and closes at the
+# end of its last day.
+CHECK_IN_OPENS_THE_DAY_BEFORE_AT = env("CHECK_IN_OPENS_THE_DAY_BEFORE_AT", "18:00")
+
 # Registration: how many days after a meeting ends each personal-data field of its
 # nominations is kept (then erased by `erase_expired_registration_data`); fields not named are
 # kept. Category, delegation, gender, travel support and attendance stay for the statistics.

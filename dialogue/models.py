@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .constraints import SentencedConstraints
 from .fields import OneLineCharField
 from .translations import Localized, TranslatedField, Translations, in_text, owner_languages
 
@@ -70,7 +71,7 @@ class Dialogue(TranslatedNameMixin, models.Model):
         return self.description_i18n.pick(languages=self.working_languages)
 
 
-class ThematicArea(TranslatedNameMixin, models.Model):
+class ThematicArea(TranslatedNameMixin, SentencedConstraints):
     languages_from = "dialogue"
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="thematic_areas")
     name_i18n = TranslatedField(_("name"), max_length=200)
@@ -88,7 +89,7 @@ class ThematicArea(TranslatedNameMixin, models.Model):
         return self.name_i18n.pick(settings.LANGUAGE_CODE)
 
 
-class Body(TranslatedNameMixin, models.Model):
+class Body(TranslatedNameMixin, SentencedConstraints):
     class Kind(models.TextChoices):
         MINISTERIAL_CONFERENCE = "ministerial_conference", _("Ministerial conference")
         SENIOR_OFFICIALS_MEETING = "senior_officials_meeting", _("Senior officials' meeting")
@@ -120,7 +121,7 @@ class Body(TranslatedNameMixin, models.Model):
         return f"{self.name_i18n.pick(settings.LANGUAGE_CODE)} ({self.dialogue.acronym})"
 
 
-class State(TranslatedNameMixin, models.Model):
+class State(TranslatedNameMixin, SentencedConstraints):
     code = models.CharField(
         _("ISO 3166-1 alpha-2 code"), max_length=2, unique=True, help_text=_("e.g. GE")
     )
@@ -174,7 +175,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         )
 
 
-class Membership(models.Model):
+class Membership(SentencedConstraints):
     """A state's or an organisation's part in a dialogue over a period."""
 
     class Kind(models.TextChoices):
@@ -238,7 +239,7 @@ class Membership(models.Model):
         return self.valid_from <= day and (self.valid_until is None or self.valid_until >= day)
 
 
-class Office(models.Model):
+class Office(SentencedConstraints):
     """Chair, co-chair or rapporteur of a dialogue or one of its bodies, held by a state."""
 
     class Kind(models.TextChoices):
@@ -382,7 +383,7 @@ class RoleQuerySet(models.QuerySet["Role"]):
         return self.filter(revoked_at__isnull=True)
 
 
-class Role(models.Model):
+class Role(SentencedConstraints):
     """What a person is in one dialogue. Revoked, never deleted."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
@@ -442,7 +443,7 @@ class Role(models.Model):
         return self.revoked_at is None
 
 
-class Invitation(models.Model):
+class Invitation(SentencedConstraints):
     """An invitation to sign up with one role, locked to one e-mail address, expiring."""
 
     dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="invitations")

@@ -65,7 +65,10 @@ class DocumentForm(DelegationsMixin):
     series = OneLineField(
         label=_("Series"),
         max_length=20,
-        help_text=_("The symbol is <dialogue>/<series>/<year>/<number>, e.g. BP/SOM/2026/3."),
+        help_text=_(
+            "The symbol is the dialogue, the series, the year and the number, separated by "
+            "slashes, e.g. BP/SOM/2026/3."
+        ),
     )
     agenda_item = forms.ModelChoiceField(
         label=_("Agenda item"), queryset=AgendaItem.objects.none(), required=False

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.constraints import SentencedConstraints
 from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Organisation, State, User
 from dialogue.translations import Localized, TranslatedField, owner_languages
@@ -67,7 +68,7 @@ def document_storage() -> Storage:
     return storages["documents"]
 
 
-class SymbolCounter(models.Model):
+class SymbolCounter(SentencedConstraints):
     """The last number given in a dialogue's series and year, locked while the next is taken,
     so two uploads at once never get the same symbol."""
 
@@ -87,7 +88,7 @@ class SymbolCounter(models.Model):
         return f"{self.series}/{self.year}: {self.last_number}"
 
 
-class Document(models.Model):
+class Document(SentencedConstraints):
     dialogue = models.ForeignKey(Dialogue, on_delete=models.PROTECT, related_name="documents")
     meeting = models.ForeignKey(
         Meeting,
@@ -176,7 +177,7 @@ def revision_path(revision: Revision, filename: str) -> str:
     )
 
 
-class Revision(models.Model):
+class Revision(SentencedConstraints):
     """One file of a language version of a document. The highest number of a language is its
     current text; the earlier ones stay reachable, superseded."""
 
@@ -261,7 +262,7 @@ class Circulation(models.Model):
         return f"dialogue:{self.dialogue.slug}"
 
 
-class Receipt(models.Model):
+class Receipt(SentencedConstraints):
     """What became of a circulation at one recipient: delivered, opened (first view or
     download of one of its documents), acknowledged (an explicit button)."""
 

@@ -18,10 +18,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from dialogue import permissions
+from dialogue import constraints, permissions
 from dialogue.models import User
 from dialogue.translations import Translations, from_data, missing_first, model_fields
 
@@ -62,11 +62,33 @@ def _validate_item(item: AgendaItem) -> None:
             raise ValidationError(_("A session cannot be nested in another session."))
     if item.starts_at and item.ends_at and item.ends_at < item.starts_at:
         raise ValidationError(_("An item cannot end before it starts."))
+    _check_within_the_days(item)
     missing = missing_first(item.title_i18n, item.meeting.working_languages)
     if missing:
         raise ValidationError(
             _("Write the item's title at least in %(language)s.") % {"language": missing}
         )
+
+
+def _check_within_the_days(item: AgendaItem) -> None:
+    """An item's times fall on the meeting's days (in its zone): a date typed a month off is
+    refused here rather than found by a participant."""
+    meeting = item.meeting
+    zone = meeting.zone
+    first = meeting.starts_at.astimezone(zone).date()
+    last = meeting.ends_at.astimezone(zone).date()
+    for moment in (item.starts_at, item.ends_at):
+        if moment is not None and not first <= moment.astimezone(zone).date() <= last:
+            raise ValidationError(
+                _(
+                    "An item falls within the meeting's days: from %(first)s to %(last)s "
+                    "(local time of the meeting)."
+                )
+                % {
+                    "first": formats.date_format(first, "DATE_FORMAT"),
+                    "last": formats.date_format(last, "DATE_FORMAT"),
+                }
+            )
 
 
 def add_item(*, by: User, meeting: Meeting, **fields: Any) -> AgendaItem:
@@ -81,7 +103,8 @@ def add_item(*, by: User, meeting: Meeting, **fields: Any) -> AgendaItem:
             **model_fields(AgendaItem, fields),
         )
         _validate_item(item)
-        item.save()
+        with constraints.violations_as_sentences():
+            item.save()
     return item
 
 
@@ -100,7 +123,8 @@ def change_item(*, by: User, item: AgendaItem, **changes: Any) -> AgendaItem:
         for name, value in model_fields(AgendaItem, changes).items():
             setattr(locked, name, value)
         _validate_item(locked)
-        locked.save()
+        with constraints.violations_as_sentences():
+            locked.save()
     return locked
 
 

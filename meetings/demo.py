@@ -60,13 +60,19 @@ def _meeting(
     title_en: str,
     *,
     title: dict[str, str] | None = None,
+    confirm_past: bool = False,
     **fields: object,
 ) -> Meeting | None:
     """The meeting created as a draft, or None when it exists already."""
     if Meeting.objects.filter(dialogue=dialogue, title_i18n__en=title_en).exists():
         return None
     return services.schedule_meeting(
-        by=by, dialogue=dialogue, body=body, title={"en": title_en, **(title or {})}, **fields
+        by=by,
+        dialogue=dialogue,
+        body=body,
+        title={"en": title_en, **(title or {})},
+        confirm_past=confirm_past,
+        **fields,
     )
 
 
@@ -245,6 +251,7 @@ def _load_demo_meetings() -> str:
         room="Conference room",
         languages=["en", "ru"],
         interpretation=["en", "ru"],
+        confirm_past=True,  # recorded after the fact
     )
     if past is not None:
         created += 1

@@ -8,6 +8,7 @@ with the permission policy's live answers (who may follow ``meeting:<id>``).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,6 +57,7 @@ NOMINATION_WITHDRAWN = "nomination.withdrawn"
 NOMINATION_PROMOTED = "nomination.promoted"  # from the waitlist, when a seat freed
 NOMINATION_UPDATED = "nomination.updated"  # details, head of delegation, funding, confirmation
 NOMINATION_CHECKED_IN = "nomination.checked_in"
+NOMINATION_CHECK_IN_UNDONE = "nomination.check_in_undone"
 LETTER_UPLOADED = "delegation.letter_uploaded"
 LETTER_VERIFIED = "delegation.letter_verified"
 
@@ -99,8 +102,17 @@ class MeetingChanged(MeetingFacts):
 
 
 @dataclass(frozen=True)
+class TimeMoved:
+    field: Literal["starts_at", "ends_at"]
+    before: str  # ISO 8601, with its offset
+    after: str
+
+
+@dataclass(frozen=True)
 class MeetingRescheduled(MeetingChanged):
-    summary: str  # the old and new time, the new place
+    summary: str  # what moved, in the meeting's zone (for readers of the raw event)
+    times: list[TimeMoved]  # each start or end that moved: the notice says it in the reader's zone
+    place: str  # the new place, when the place changed
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,7 @@ PAYLOADS: dict[str, type[MeetingFacts]] = {
     NOMINATION_PROMOTED: NominationFacts,
     NOMINATION_UPDATED: NominationUpdated,
     NOMINATION_CHECKED_IN: NominationFacts,
+    NOMINATION_CHECK_IN_UNDONE: NominationFacts,
     LETTER_UPLOADED: LetterChanged,
     LETTER_VERIFIED: LetterChanged,
 }
@@ -221,11 +234,36 @@ def _describe_meeting(event: Event) -> registry.Description:
         else ""
     )
     text = data.get("summary", "") or data.get("reason", "")
+    if event.type == MEETING_RESCHEDULED and data.get("times") is not None:
+        text = describe_move(data["times"], data.get("place", ""))
     return registry.Description(
         title=texts[event.type] % {"title": title, "status": status},
         text=text,
         url=meeting_url(data["meeting"]),
     )
+
+
+def describe_move(times: list[dict[str, str]], place: str = "") -> str:
+    """What moved, named ("End moved from 17:00 to 18:00"), in the reader's language and zone
+    (the current ones) and the site's date format; the date is said when it changed."""
+    parts = []
+    for moved in times:
+        before = timezone.localtime(datetime.datetime.fromisoformat(moved["before"]))
+        after = timezone.localtime(datetime.datetime.fromisoformat(moved["after"]))
+        style = "TIME_FORMAT" if before.date() == after.date() else "DATETIME_FORMAT"
+        sentence = (
+            _("Start moved from %(before)s to %(after)s")
+            if moved["field"] == "starts_at"
+            else _("End moved from %(before)s to %(after)s")
+        )
+        values = {
+            "before": formats.date_format(before, style),
+            "after": formats.date_format(after, style),
+        }
+        parts.append(sentence % values)
+    if place:
+        parts.append(_("Now at %(place)s") % {"place": place})
+    return "; ".join(parts)
 
 
 def _describe_agenda(event: Event) -> registry.Description:
@@ -292,6 +330,7 @@ def _describe_registration(event: Event) -> registry.Description:
         ),
         NOMINATION_UPDATED: _("Nomination updated: %(person)s (%(delegation)s)"),
         NOMINATION_CHECKED_IN: _("Arrived: %(person)s (%(delegation)s)"),
+        NOMINATION_CHECK_IN_UNDONE: _("Arrival undone: %(person)s (%(delegation)s)"),
         LETTER_UPLOADED: _("Nomination letter v%(version)s of %(delegation)s for %(title)s"),
         LETTER_VERIFIED: _("Nomination letter of %(delegation)s verified for %(title)s"),
     }
@@ -325,7 +364,7 @@ for _type in (
         _type, category=REGISTRATION, describe=_describe_registration, payload=PAYLOADS[_type]
     )
 # Live only: the pages update, nobody's inbox fills with every edit and arrival.
-for _type in (NOMINATION_UPDATED, NOMINATION_CHECKED_IN):
+for _type in (NOMINATION_UPDATED, NOMINATION_CHECKED_IN, NOMINATION_CHECK_IN_UNDONE):
     registry.register(
         _type,
         category=REGISTRATION,

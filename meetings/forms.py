@@ -50,6 +50,11 @@ class MeetingForm(forms.ModelForm):
     confirm_conflicts = forms.BooleanField(
         label=_("Schedule it anyway despite the overlaps listed above"), required=False
     )
+    confirm_past = forms.BooleanField(
+        label=_("This meeting is in the past: record it as a past meeting"), required=False
+    )
+    # Confirmations are asked only when their question arises (``ask``), never beforehand.
+    CONFIRMATIONS = ("confirm_conflicts", "confirm_past")
     # One input per working language (``dialogue.translations``): named ``title_en``,
     # ``title_ru``, ... in the page.
     title = TranslationsFormField(label=_("Title"), max_length=300)
@@ -91,6 +96,8 @@ class MeetingForm(forms.ModelForm):
             )
         super().__init__(*args, **kwargs)
         self.dialogue = dialogue
+        # A confirmation given stays on the page with the input it confirms.
+        self.asked: set[str] = {name for name in self.CONFIRMATIONS if self.data.get(name)}
         # The meeting's working languages once it has them; the dialogue's for a new one.
         working = (instance.working_languages if instance is not None else []) or list(
             dialogue.languages
@@ -113,6 +120,21 @@ class MeetingForm(forms.ModelForm):
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", _("A meeting must end after it starts."))
         return data
+
+    def ask(self, confirmation: str) -> None:
+        """Show the checkbox of ``confirmation`` (the service refused without it)."""
+        self.asked.add(confirmation)
+
+    def confirmations(self) -> dict[str, bool]:
+        """The confirmations given, as the services' arguments (``confirm_past``)."""
+        return {"confirm_past": bool(self.cleaned_data.get("confirm_past"))}
+
+    def visible_fields(self) -> list[Any]:
+        return [
+            field
+            for field in super().visible_fields()
+            if field.name not in self.CONFIRMATIONS or field.name in self.asked
+        ]
 
 
 class TransitionForm(forms.Form):

@@ -65,7 +65,8 @@ def agenda_for(user: Any, meeting: Meeting, *, version: int | None = None) -> Ag
     manager = permissions.can_see_internal_agenda(user, meeting)
     if manager and version is None:
         draft = agenda.snapshot(meeting)
-        unreleased = release is None or release.items != draft
+        # an empty draft with nothing released has nothing to release
+        unreleased = (release.items if release is not None else []) != draft
         return AgendaView(draft, release, True, unreleased, changes)
     if release is None:
         return AgendaView([], None, False, False, [])

@@ -13,11 +13,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dialogue import permissions
+from dialogue import constraints, permissions
 from dialogue.models import Body, Dialogue, Office, User
 from dialogue.translations import language_name, model_fields
 
@@ -87,6 +87,24 @@ def _validate(meeting: Meeting) -> None:
     meeting.full_clean(exclude=["created_by", "dialogue", "body", "country"])
 
 
+# The code of the refusal a form answers by asking for the confirmation.
+PAST_MEETING = "past_meeting"
+
+
+def _check_not_past(meeting: Meeting, *, confirm_past: bool) -> None:
+    """A meeting already over is recorded only when the secretariat says so: a wrong year or
+    month typed in a date is far likelier than a meeting recorded after the fact."""
+    if meeting.ends_at <= timezone.now() and not confirm_past:
+        raise ValidationError(
+            _(
+                "This meeting is already over (it ended on %(end)s). If you are recording a past "
+                "meeting, confirm it below; otherwise correct the dates."
+            )
+            % {"end": formats.date_format(meeting.ends_at.astimezone(meeting.zone), "DATE_FORMAT")},
+            code=PAST_MEETING,
+        )
+
+
 def _validate_languages(meeting: Meeting) -> None:
     """A meeting works in at least one language, all of them its dialogue's; its title is
     written at least in the first."""
@@ -108,9 +126,12 @@ def _validate_languages(meeting: Meeting) -> None:
         )
 
 
-def schedule_meeting(*, by: User, dialogue: Dialogue, body: Body, **fields: Any) -> Meeting:
-    """Create a meeting as a draft (seen by the secretariat only). Raises ``PermissionDenied``
-    or ``ValidationError``."""
+def schedule_meeting(
+    *, by: User, dialogue: Dialogue, body: Body, confirm_past: bool = False, **fields: Any
+) -> Meeting:
+    """Create a meeting as a draft (seen by the secretariat only). A meeting already over needs
+    ``confirm_past`` (else ``ValidationError`` with code ``PAST_MEETING``). Raises
+    ``PermissionDenied`` or ``ValidationError``."""
     if not permissions.can_schedule_meetings(by, dialogue):
         raise PermissionDenied
     unknown = set(fields) - set(TIME_AND_PLACE) - set(DETAILS)
@@ -122,15 +143,19 @@ def schedule_meeting(*, by: User, dialogue: Dialogue, body: Body, **fields: Any)
     else:  # in the dialogue's order, whatever order they were ticked in
         meeting.languages = sorted(meeting.languages, key=_order_in(dialogue.languages))
     _validate(meeting)
-    with transaction.atomic():
+    _check_not_past(meeting, confirm_past=confirm_past)
+    with constraints.violations_as_sentences(), transaction.atomic():
         meeting.save()
     return meeting
 
 
-def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
+def change_meeting(
+    *, by: User, meeting: Meeting, confirm_past: bool = False, **changes: Any
+) -> Meeting:
     """Change a meeting's details. A change of time or place raises its SEQUENCE and publishes
     ``meeting.rescheduled`` (so calendars update the existing entry); other details publish
-    ``meeting.changed``. Drafts change silently. Raises ``PermissionDenied``/``ValidationError``."""
+    ``meeting.changed``. Drafts change silently. Moving a meeting's end into the past needs
+    ``confirm_past``, as scheduling it does. Raises ``PermissionDenied``/``ValidationError``."""
     if not permissions.can_manage_meeting(by, meeting):
         raise PermissionDenied
     unknown = set(changes) - set(TIME_AND_PLACE) - set(DETAILS)
@@ -157,6 +182,8 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
         if not changed:
             return locked
         _validate(locked)
+        if "ends_at" in changed:
+            _check_not_past(locked, confirm_past=confirm_past)
         moved = [name for name in changed if name in TIME_AND_PLACE]
         if moved and locked.status != S.DRAFT:  # no calendar holds a draft yet
             locked.sequence += 1
@@ -164,30 +191,37 @@ def change_meeting(*, by: User, meeting: Meeting, **changes: Any) -> Meeting:
         locked.save()
         if locked.status != S.DRAFT:
             if moved:
+                times = [
+                    {
+                        "field": name,
+                        "before": before[name].isoformat(),
+                        "after": getattr(locked, name).isoformat(),
+                    }
+                    for name in ("starts_at", "ends_at")
+                    if name in moved
+                ]
+                place = locked.place if set(moved) - {"starts_at", "ends_at", "time_zone"} else ""
                 events.publish_meeting_event(
                     locked,
                     events.MEETING_RESCHEDULED,
                     by=by,
                     changed=moved,
-                    summary=_summary(before, locked, moved),
+                    summary=_summary(locked, times, place),
+                    times=times,
+                    place=place,
                 )
             else:
                 events.publish_meeting_event(locked, events.MEETING_CHANGED, by=by, changed=changed)
     return locked
 
 
-def _summary(before: dict[str, Any], meeting: Meeting, moved: list[str]) -> str:
-    zone = meeting.zone
-    parts = []
-    if "starts_at" in moved or "ends_at" in moved:
-        old = before.get("starts_at", meeting.starts_at).astimezone(zone)
-        parts.append(
-            f"{old:%d.%m.%Y %H:%M} → "
-            f"{meeting.starts_at.astimezone(zone):%d.%m.%Y %H:%M} ({meeting.time_zone})"
-        )
-    if set(moved) - {"starts_at", "ends_at", "time_zone"}:
-        parts.append(meeting.place)
-    return "; ".join(parts)
+def _summary(meeting: Meeting, times: list[dict[str, str]], place: str) -> str:
+    """What moved, in the meeting's zone (the notice itself says it in each reader's)."""
+    with timezone.override(meeting.zone):
+        summary = events.describe_move(times, place)
+    if times:
+        summary += f" ({meeting.time_zone})"
+    return summary
 
 
 def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meeting:

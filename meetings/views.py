@@ -183,14 +183,20 @@ def meeting_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             venue_name=data["venue_name"],
             room=data["room"],
         )
+        if conflicts:
+            form.ask("confirm_conflicts")
         if not conflicts or data["confirm_conflicts"]:
-            fields = {k: v for k, v in data.items() if k not in ("body", "confirm_conflicts")}
+            fields = {k: v for k, v in data.items() if k not in ("body", *form.CONFIRMATIONS)}
             try:
                 meeting = services.schedule_meeting(
-                    by=request.user, dialogue=dialogue, body=data["body"], **fields
+                    by=request.user,
+                    dialogue=dialogue,
+                    body=data["body"],
+                    **form.confirmations(),
+                    **fields,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                _refused(form, error)
             else:
                 messages.success(
                     request,
@@ -205,6 +211,14 @@ def meeting_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "meetings/meeting_form.html",
         {"form": form, "dialogue": dialogue, "conflicts": conflicts},
     )
+
+
+def _refused(form: MeetingForm, error: ValidationError) -> None:
+    """The service's sentence above the form; a past meeting's refusal also shows the
+    checkbox that confirms it."""
+    if any(e.code == services.PAST_MEETING for e in error.error_list):
+        form.ask("confirm_past")
+    form.add_error(None, error)
 
 
 @login_required
@@ -223,14 +237,19 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             room=data["room"],
             exclude=meeting.pk,
         )
+        if conflicts:
+            form.ask("confirm_conflicts")
         if not conflicts or data["confirm_conflicts"]:
-            changes = {k: v for k, v in data.items() if k != "confirm_conflicts"}
+            changes = {k: v for k, v in data.items() if k not in form.CONFIRMATIONS}
             try:
                 services.change_meeting(
-                    by=request.user, meeting=Meeting.objects.get(pk=meeting.pk), **changes
+                    by=request.user,
+                    meeting=Meeting.objects.get(pk=meeting.pk),
+                    **form.confirmations(),
+                    **changes,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                _refused(form, error)
             else:
                 messages.success(request, _("The meeting was saved."))
                 return redirect("meeting_detail", pk=meeting.pk)

@@ -6,8 +6,10 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
@@ -251,3 +253,12 @@ def client_for(user: User | None) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@contextmanager
+def at(moment: datetime.datetime) -> Iterator[None]:
+    """The clock stands at ``moment`` (an aware datetime) inside the block: every
+    ``timezone.now()`` answers it. For rules that depend on the day (check-in, certificates,
+    deadlines), so a test says which day it is instead of hoping."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield

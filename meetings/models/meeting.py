@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.constraints import SentencedConstraints
 from dialogue.fields import OneLineCharField
 from dialogue.models import (
     TIME_ZONE_CHOICES,
@@ -71,7 +72,7 @@ OPEN_STATUSES = frozenset(
 )
 
 
-class Meeting(models.Model):
+class Meeting(SentencedConstraints):
     dialogue = models.ForeignKey(Dialogue, on_delete=models.PROTECT, related_name="meetings")
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="meetings")
     kind = models.CharField(_("type"), max_length=40, choices=MeetingKind.choices)
@@ -170,7 +171,7 @@ class Meeting(models.Model):
         return ", ".join(p for p in parts if p)
 
 
-class AgendaItem(models.Model):
+class AgendaItem(SentencedConstraints):
     """An item of a meeting's working draft agenda; nothing here is seen until released."""
 
     class Kind(models.TextChoices):
@@ -241,7 +242,7 @@ class AgendaItem(models.Model):
         return self.description_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
-class AgendaRelease(models.Model):
+class AgendaRelease(SentencedConstraints):
     """Version N of a meeting's agenda as released: a frozen copy, and what changed since N-1."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_releases")

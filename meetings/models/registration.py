@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.constraints import SentencedConstraints
 from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Membership, Organisation, State, User
 from dialogue.text import one_line
@@ -72,7 +73,7 @@ class LetterLanguage(models.TextChoices):
     AR = "ar", _("Arabic")
 
 
-class RegistrationSettings(models.Model):
+class RegistrationSettings(SentencedConstraints):
     """How registration works for one meeting. Its row is also the lock that serialises
     approvals, so the meeting's capacity is never exceeded."""
 
@@ -106,7 +107,7 @@ class RegistrationSettings(models.Model):
         return f"registration of {self.meeting}"
 
 
-class QuotaRule(models.Model):
+class QuotaRule(SentencedConstraints):
     """Seats (and funded seats among them) a delegation may fill in some categories.
 
     A rule applies to every member of a kind (participating states, observers, partner
@@ -197,7 +198,7 @@ class FollowUpQuestion(models.Model):
         return self.text_i18n.pick(languages=owner_languages(self, "meeting"))
 
 
-class Delegation(models.Model):
+class Delegation(SentencedConstraints):
     """A state's or an organisation's delegation to one meeting: the row quotas are counted
     under (locked while a nomination is added) and the holder of the nomination letter."""
 
@@ -255,7 +256,7 @@ def letter_path(letter: NominationLetter, filename: str) -> str:
     )
 
 
-class NominationLetter(models.Model):
+class NominationLetter(SentencedConstraints):
     """The delegation's nomination letter (note verbale): uploaded once for the whole
     delegation, a new version replacing the last, verified by the secretariat."""
 
@@ -288,7 +289,7 @@ class NominationLetter(models.Model):
         return f"letter v{self.version} of {self.delegation}"
 
 
-class Nomination(models.Model):
+class Nomination(SentencedConstraints):
     """One person put forward by their delegation for one meeting, and what became of it.
 
     The person's details are kept here, per meeting (a passport number is for this trip's visa
@@ -439,7 +440,7 @@ class Nomination(models.Model):
         return self.category == Category.HEAD_OF_DELEGATION
 
 
-class FollowUpAnswer(models.Model):
+class FollowUpAnswer(SentencedConstraints):
     nomination = models.ForeignKey(
         Nomination, on_delete=models.CASCADE, related_name="follow_up_answers"
     )
@@ -460,13 +461,37 @@ class FollowUpAnswer(models.Model):
         return f"answer to {self.question} by {self.nomination}"
 
 
+class CheckInUndone(models.Model):
+    """An arrival recorded by mistake (a badge scanned for a colleague) and undone: who had
+    checked the person in and when, and who undid it and when. The nomination itself then
+    reads as not arrived."""
+
+    nomination = models.ForeignKey(
+        Nomination, on_delete=models.CASCADE, related_name="check_ins_undone"
+    )
+    checked_in_at = models.DateTimeField(_("arrival recorded"))
+    checked_in_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone"), default=timezone.now)
+    undone_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-undone_at", "-id"]
+        verbose_name = _("check-in undone")
+        verbose_name_plural = _("check-ins undone")
+
+    def __str__(self) -> str:
+        return f"check-in of {self.nomination_id} undone"
+
+
 class LetterKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation letter")
     VISA_SUPPORT = "visa_support", _("Visa-support letter")
     CERTIFICATE = "certificate", _("Certificate of attendance")
 
 
-class LetterTemplate(models.Model):
+class LetterTemplate(SentencedConstraints):
     """The wording of a generated letter, per dialogue, kind and language, as the secretariat
     edits it; ``{placeholders}`` are filled in per participant."""
 

@@ -20,7 +20,7 @@ letters and badges.
 Named here: the write actions, what they return, and the reads other packages use.
 """
 
-from .attendance import CheckIn, check_in, confirm_participation
+from .attendance import CheckIn, check_in, confirm_participation, undo_check_in
 from .decisions import BulkResult, approve, bulk_decide, reject, waitlist, withdraw
 from .nomination_letters import upload_letter, verify_letter
 from .nominations import (
@@ -58,6 +58,7 @@ __all__ = [
     "replace",
     "request_funding",
     "set_quota",
+    "undo_check_in",
     "update_details",
     "upload_letter",
     "verify_letter",

@@ -15,14 +15,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
-from meetings.models import Category, Meeting, Nomination, NominationStatus
+from meetings.models import Category, CheckInUndone, Meeting, Nomination, NominationStatus
 from meetings.views import registration_meeting
 
 from . import attendance
@@ -73,7 +73,16 @@ def arrivals(meeting: Meeting) -> Arrivals:
 
 
 def _counts_context(meeting: Meeting) -> dict[str, Any]:
-    return {"meeting": meeting, "arrivals": arrivals(meeting)}
+    return {
+        "meeting": meeting,
+        "arrivals": arrivals(meeting),
+        "undone": list(
+            CheckInUndone.objects.filter(nomination__meeting=meeting).select_related(
+                "nomination", "checked_in_by", "undone_by"
+            )[:50]
+        ),
+        "closed": attendance.check_in_closed(meeting),
+    }
 
 
 @login_required
@@ -151,8 +160,32 @@ def check_in_scan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("check_in", pk=meeting.pk)
 
 
+@login_required
+@require_POST
+def check_in_undo(request: AuthenticatedRequest, pk: int, nomination_pk: int) -> HttpResponse:
+    """Undo an arrival recorded by mistake; back to the desk, which lists it as undone."""
+    meeting = registration_meeting(request, pk)
+    nomination = get_object_or_404(Nomination, pk=nomination_pk, meeting=meeting)
+    try:
+        attendance.undo_check_in(by=request.user, nomination=nomination)
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("The arrival of %(name)s was undone: they read as not arrived.")
+            % {"name": nomination.full_name},
+        )
+    return redirect("check_in", pk=meeting.pk)
+
+
 urlpatterns: list[URLPattern] = [
     path("meetings/<int:pk>/check-in/", check_in, name="check_in"),
     path("meetings/<int:pk>/check-in/scan/", check_in_scan, name="check_in_scan"),
     path("meetings/<int:pk>/check-in/counts/", check_in_counts, name="check_in_counts"),
+    path(
+        "meetings/<int:pk>/check-in/<int:nomination_pk>/undo/",
+        check_in_undo,
+        name="check_in_undo",
+    ),
 ]

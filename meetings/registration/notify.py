@@ -19,15 +19,25 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import User
 from meetings import events
-from meetings.models import Delegation, Meeting, Nomination, NominationStatus
+from meetings.models import Delegation, Meeting, MeetingStatus, Nomination, NominationStatus
 from notifications.mail import queue_message
 
 S = NominationStatus
 
 
+# While registration is open, closed for review or the meeting sits: a change of deadlines or
+# quotas is news to the delegations. Before it opens, set-up is the secretariat's own work.
+REGISTRATION_IS_NEWS = (
+    MeetingStatus.REGISTRATION_OPEN,
+    MeetingStatus.REGISTRATION_CLOSED,
+    MeetingStatus.IN_SESSION,
+)
+
+
 def registration_changed(meeting: Meeting, by: User, what: str) -> None:
-    """``registration.changed`` once the meeting is announced (set-up before is nobody's news)."""
-    if meeting.announced_at is not None:
+    """``registration.changed`` once registration has opened: set-up before is nobody's news,
+    and nothing reaches the focal points about a registration they cannot use yet."""
+    if meeting.status in REGISTRATION_IS_NEWS:
         events.publish_meeting_event(meeting, events.REGISTRATION_CHANGED, by=by, changed=what)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Membership, Organisation, State, User
@@ -42,6 +42,7 @@ def configure_registration(
         meeting = locked.get(pk=meeting.pk)
         if not meeting.is_open:
             raise ValidationError(_("A concluded or cancelled meeting takes no registrations."))
+        _check_deadlines(meeting, nomination_deadline, confirmation_deadline)
         current, _created = RegistrationSettings.objects.get_or_create(
             meeting=meeting,
             defaults={
@@ -64,6 +65,37 @@ def configure_registration(
     return current
 
 
+def _check_deadlines(
+    meeting: Meeting, nomination: datetime.datetime, confirmation: datetime.datetime
+) -> None:
+    """Deadlines fall before the meeting ends, and a deadline being set is not already past (one
+    kept as it was may have passed: registration goes on being edited after it)."""
+    settings = getattr(meeting, "registration_settings", None)
+    now = timezone.now()
+    zone = meeting.zone
+    end = formats.date_format(meeting.ends_at.astimezone(zone), "DATETIME_FORMAT")
+    checks = (
+        (
+            nomination,
+            settings and settings.nomination_deadline,
+            _("The nomination deadline must fall before the meeting ends (%(end)s, local time)."),
+            _("The nomination deadline is already past (%(when)s, local time of the meeting)."),
+        ),
+        (
+            confirmation,
+            settings and settings.confirmation_deadline,
+            _("The confirmation deadline must fall before the meeting ends (%(end)s, local time)."),
+            _("The confirmation deadline is already past (%(when)s, local time of the meeting)."),
+        ),
+    )
+    for deadline, before, too_late, past in checks:
+        if deadline >= meeting.ends_at:
+            raise ValidationError(too_late % {"end": end})
+        if deadline != before and deadline < now:
+            when = formats.date_format(deadline.astimezone(zone), "DATETIME_FORMAT")
+            raise ValidationError(past % {"when": when})
+
+
 def set_quota(
     *,
     by: User,
@@ -83,6 +115,13 @@ def set_quota(
     chosen = sorted(set(categories))
     if not chosen or set(chosen) - set(Category.values):
         raise ValidationError(_("Choose the categories of participant the quota is for."))
+    if seats < 1:
+        raise ValidationError(
+            _(
+                "A quota has at least one seat. To close a category to these members, remove "
+                "its quota: without one they cannot nominate in it."
+            )
+        )
     if funded_seats > seats:
         raise ValidationError(
             _("Funded seats are counted among the seats: at most %(seats)d.") % {"seats": seats}

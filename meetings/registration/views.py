@@ -103,18 +103,30 @@ def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpRespons
         else:
             messages.success(request, _("Registration settings saved."))
             return redirect("registration_settings", pk=meeting.pk)
+    return _settings_page(request, meeting, form=form)
+
+
+def _settings_page(
+    request: AuthenticatedRequest,
+    meeting: Meeting,
+    *,
+    form: RegistrationSettingsForm | None = None,
+    quota_form: QuotaForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    current = queries.settings_of(meeting)
     context = {
         "meeting": meeting,
-        "form": form,
+        "form": form or RegistrationSettingsForm(meeting=meeting, current=current),
         "settings": current,
         "quota_rules": list(
             meeting.quota_rules.select_related("state", "organisation").order_by("id")
         ),
-        "quota_form": QuotaForm(meeting=meeting),
+        "quota_form": quota_form or QuotaForm(meeting=meeting),
         "questions": list(meeting.follow_up_questions.all()),
         "question_form": QuestionForm(meeting=meeting),
     }
-    return render(request, "meetings/registration_settings.html", context)
+    return render(request, "meetings/registration_settings.html", context, status=status)
 
 
 @login_required
@@ -122,39 +134,24 @@ def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpRespons
 def quota_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
     form = QuotaForm(request.POST, meeting=meeting)
-    if not form.is_valid():
-        messages.error(request, _("The quota was not saved: check the fields marked below."))
-        return render(
-            request,
-            "meetings/registration_settings.html",
-            {
-                "meeting": meeting,
-                "form": RegistrationSettingsForm(
-                    meeting=meeting, current=queries.settings_of(meeting)
-                ),
-                "settings": queries.settings_of(meeting),
-                "quota_rules": list(meeting.quota_rules.select_related("state", "organisation")),
-                "quota_form": form,
-                "questions": list(meeting.follow_up_questions.all()),
-                "question_form": QuestionForm(meeting=meeting),
-            },
-            status=400,
-        )
-    data = form.cleaned_data
-    try:
-        setup.set_quota(
-            by=request.user,
-            meeting=meeting,
-            categories=data["categories"],
-            seats=data["seats"],
-            funded_seats=data["funded_seats"] or 0,
-            **form.scope_arguments(),
-        )
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("Quota saved."))
-    return redirect(reverse("registration_settings", args=[meeting.pk]) + "#quotas")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            setup.set_quota(
+                by=request.user,
+                meeting=meeting,
+                categories=data["categories"],
+                seats=data["seats"],
+                funded_seats=data["funded_seats"] or 0,
+                **form.scope_arguments(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Quota saved."))
+            return redirect(reverse("registration_settings", args=[meeting.pk]) + "#quotas")
+    messages.error(request, _("The quota was not saved: check the fields marked below."))
+    return _settings_page(request, meeting, quota_form=form, status=400)
 
 
 @login_required
@@ -424,11 +421,17 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         fund_ids=[int(v) for v in request.POST.getlist("fund") if v.isdigit()],
     )
     if result.done:
-        messages.success(
-            request,
-            ngettext("%(n)d nomination done.", "%(n)d nominations done.", len(result.done))
-            % {"n": len(result.done)},
-        )
+        done = len(result.done)
+        sentences = {
+            "approve": ngettext("%(n)d nomination approved.", "%(n)d nominations approved.", done),
+            "waitlist": ngettext(
+                "%(n)d nomination put on the waitlist.",
+                "%(n)d nominations put on the waitlist.",
+                done,
+            ),
+            "reject": ngettext("%(n)d nomination rejected.", "%(n)d nominations rejected.", done),
+        }
+        messages.success(request, sentences[form.cleaned_data["action"]] % {"n": done})
     if result.funded:
         messages.success(
             request,

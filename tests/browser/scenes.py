@@ -8,6 +8,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from dialogue.models import Body, Dialogue, RoleKind, State, User
 from meetings import services
 from meetings.models import Meeting
@@ -19,7 +21,7 @@ from tests.factories import (
     StateFactory,
     UserFactory,
 )
-from tests.meetings.conftest import START, set_up_registration
+from tests.meetings.conftest import CONFIRMATIONS_CLOSE, START, set_up_registration
 
 # Functions, not expressions: Playwright evaluates an expression with eval(), which the CSP forbids.
 LIVE = "() => window.dialogueLive?.state === 'live'"
@@ -77,13 +79,21 @@ def open_registration(
     funded_seats: int = 0,
     days_to_nominate: int = 20,
 ) -> Meeting:
-    """Registration open: three seats for each participating state (heads and delegates)."""
+    """Registration open: three seats for each participating state (heads and delegates). For
+    a meeting held today (the check-in desk's), the deadlines fall within the next hours."""
+    if meeting.starts_at < START:
+        closes = timezone.now() + datetime.timedelta(hours=1)
+        confirmations = closes + datetime.timedelta(hours=1)
+    else:
+        closes = START - datetime.timedelta(days=days_to_nominate)
+        confirmations = CONFIRMATIONS_CLOSE
     set_up_registration(
         meeting,
         by,
         capacity=capacity,
         funded_seats=funded_seats,
-        nominations_close=START - datetime.timedelta(days=days_to_nominate),
+        nominations_close=closes,
+        confirmations_close=confirmations,
     )
     return services.transition(by=by, meeting=meeting, to="registration_open")
 

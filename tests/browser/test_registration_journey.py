@@ -80,7 +80,7 @@ def test_focal_point_nominates_and_follows_the_decisions_live(
         _row(secretariat, name).get_by_role("checkbox").check()
     secretariat.get_by_label("Approve").check()
     secretariat.get_by_role("button", name="Apply").click()
-    expect(secretariat.locator(".message-success")).to_contain_text("2 nominations done.")
+    expect(secretariat.locator(".message-success")).to_contain_text("2 nominations approved.")
     _row(secretariat, "Eka Member").get_by_role("checkbox").check()
     secretariat.get_by_label("Waitlist").check()
     secretariat.get_by_role("button", name="Apply").click()

@@ -152,3 +152,9 @@ def test_secretariat_without_totp_may_use_the_platform_when_2fa_is_not_required(
     staff = world.people["secretariat_without_2fa"]
     assert client_for(staff).get("/").status_code == 200
     assert permissions.serves_any_dialogue(User.objects.get(pk=staff.pk)) is True
+
+
+def test_sign_in_page_says_accounts_are_made_by_invitation() -> None:
+    page = Client().get("/accounts/login/").content.decode()
+    assert "Accounts are made by invitation" in page
+    assert "sign up" not in page  # sign-up is closed without an invitation in hand

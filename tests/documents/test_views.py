@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dialogue.models import User
 from documents import services
+from documents.forms import DocumentForm
 from documents.models import Document, Receipt
 from meetings import agenda
 from meetings.models import Meeting
@@ -474,3 +475,9 @@ def test_library_search_matches_arabic_titles_by_substring_without_postgresql(
     page = client.get("/dialogues/budapest-process/documents/", {"q": "الهجرة"}).content.decode()
     assert "Report on regular migration" in page
     assert "Labour migration" not in page
+
+
+def test_symbol_help_text_names_its_parts() -> None:
+    help_text = str(DocumentForm.base_fields["series"].help_text)
+    assert "the dialogue, the series, the year and the number" in help_text
+    assert "<" not in help_text  # a tag-like part vanished from the page, leaving "///"

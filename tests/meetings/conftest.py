@@ -11,6 +11,8 @@ from meetings.models import Meeting
 from tests.conftest import World
 
 START = datetime.datetime(2027, 3, 10, 6, 0, tzinfo=datetime.UTC)  # 09:00 in Istanbul
+# An hour into the meeting: when the door's desk checks people in (tests.conftest.at).
+ON_THE_DAY = START + datetime.timedelta(hours=1)
 
 
 @pytest.fixture
@@ -82,6 +84,7 @@ def set_up_registration(
     capacity: int | None = None,
     funded_seats: int = 1,
     nominations_close: datetime.datetime = NOMINATIONS_CLOSE,
+    confirmations_close: datetime.datetime = CONFIRMATIONS_CLOSE,
 ) -> None:
     """Deadlines, and 3 seats (``funded_seats`` of them with travel support) for heads and
     delegates of participating states."""
@@ -89,7 +92,7 @@ def set_up_registration(
         by=staff,
         meeting=meeting,
         nomination_deadline=nominations_close,
-        confirmation_deadline=CONFIRMATIONS_CLOSE,
+        confirmation_deadline=confirmations_close,
         capacity=capacity,
     )
     registration.set_quota(

@@ -136,3 +136,18 @@ def test_internal_items_take_no_number(meeting: Meeting, staff: User) -> None:
         (i["title_i18n"]["en"], i["number"]) for i in agenda.public_items(agenda.snapshot(meeting))
     ]
     assert numbers == [("Opening", "1")]
+
+
+def test_an_item_outside_the_meetings_days_is_refused(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(ValidationError) as refused:
+        agenda.add_item(
+            by=staff,
+            meeting=meeting,
+            title={"en": "A month off"},
+            starts_at=START + datetime.timedelta(days=30),
+        )
+    assert refused.value.messages == [
+        "An item falls within the meeting's days: from March 10, 2027 to March 10, 2027 "
+        "(local time of the meeting)."
+    ]
+    assert not meeting.agenda_items.exists()

@@ -13,16 +13,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from dialogue.models import State, User
 from meetings import registration, services
 from meetings.models import LetterTemplate, Meeting, Nomination
 from meetings.registration.printing import letters
 from notifications.models import Event
-from tests.conftest import World, client_for
+from tests.conftest import World, at, client_for
 from tests.factories import StateFactory
-from tests.meetings.conftest import START
+from tests.meetings.conftest import ON_THE_DAY, START
 from tests.meetings.test_pdf import decoded_qr_codes, flat, page_texts
 
 pytestmark = pytest.mark.django_db
@@ -290,12 +289,22 @@ def test_invitation_and_visa_letters_wait_for_approval(world: World, open_meetin
         ]
 
 
-def test_certificate_of_attendance_only_after_check_in(nino: Nomination, staff: User) -> None:
+def test_certificate_of_attendance_only_after_check_in_and_from_the_first_day(
+    nino: Nomination, staff: User
+) -> None:
     with pytest.raises(ValidationError, match="once Nino Beridze has been checked in"):
         letters.letter_for(_fresh(nino), "certificate")
-    registration.check_in(by=staff, meeting=nino.meeting, token=nino.checkin_token)
+    evening_before = START - datetime.timedelta(hours=12)  # 21:00 in Istanbul
+    with at(evening_before):
+        registration.check_in(by=staff, meeting=nino.meeting, token=nino.checkin_token)
+        with pytest.raises(ValidationError) as refused:
+            letters.letter_for(_fresh(nino), "certificate")
+    assert refused.value.messages == [
+        "The certificate of attendance is issued from the meeting's first day, March 10, 2027."
+    ]
     nomination = _fresh(nino)
-    text = _text(letters.letter_for(nomination, "certificate"))
+    with at(ON_THE_DAY):
+        text = _text(letters.letter_for(nomination, "certificate"))
     arrived = nomination.checked_in_at.astimezone(nomination.meeting.zone).date()  # type: ignore[union-attr]
     assert "Certificate of attendance" in text
     assert "certifies that the person named below attended the SOM Istanbul" in text
@@ -528,8 +537,9 @@ def _scan(client: Client, meeting: Meeting, token: str) -> tuple[int, dict[str, 
 
 
 def test_scan_welcomes_then_says_when_they_arrived(world: World, nino: Nomination) -> None:
-    client = client_for(world.people["secretariat_staff"])
-    status, first = _scan(client, nino.meeting, f"  {nino.checkin_token}\n")
+    with at(ON_THE_DAY):  # the session is opened on the day, as at the door
+        client = client_for(world.people["secretariat_staff"])
+        status, first = _scan(client, nino.meeting, f"  {nino.checkin_token}\n")
     assert (status, first) == (
         200,
         {
@@ -544,28 +554,33 @@ def test_scan_welcomes_then_says_when_they_arrived(world: World, nino: Nominatio
     event = Event.objects.get(type="nomination.checked_in")
     assert event.audience == {"kind": "secretariat", "dialogue": world.dialogue.pk}
 
-    status, again = _scan(client, nino.meeting, nino.checkin_token)
-    local = arrived.astimezone(nino.meeting.zone)
-    assert (status, again["status"]) == (200, "already")
-    if local.date() == timezone.now().astimezone(nino.meeting.zone).date():
-        assert again["message"] == (
-            f"Already arrived at {local:%H:%M}: Nino Beridze (Georgia, Head of delegation)"
-        )
+    with at(ON_THE_DAY + datetime.timedelta(minutes=5)):
+        status, again = _scan(client, nino.meeting, nino.checkin_token)
+    assert (status, again) == (
+        200,
+        {
+            "ok": True,
+            "status": "already",
+            "message": "Already arrived at 10:00: Nino Beridze (Georgia, Head of delegation)",
+            "delegation_key": "GE",
+        },
+    )
     assert Event.objects.filter(type="nomination.checked_in").count() == 1
 
 
 def test_scan_refuses_a_forged_token_and_another_meetings_badge(
     world: World, nino: Nomination, staff: User, som: Any
 ) -> None:
-    client = client_for(staff)
-    assert _scan(client, nino.meeting, "forged-token") == (
-        422,
-        {"ok": False, "status": "refused", "message": "This badge is not known."},
-    )
-    assert (
-        _scan(client, nino.meeting, "   ")[1]["message"]
-        == "Scan a badge first: the field was empty."
-    )
+    with at(ON_THE_DAY):
+        client = client_for(staff)
+        assert _scan(client, nino.meeting, "forged-token") == (
+            422,
+            {"ok": False, "status": "refused", "message": "This badge is not known."},
+        )
+        assert (
+            _scan(client, nino.meeting, "   ")[1]["message"]
+            == "Scan a badge first: the field was empty."
+        )
     other = services.schedule_meeting(
         by=staff,
         dialogue=world.dialogue,
@@ -576,7 +591,8 @@ def test_scan_refuses_a_forged_token_and_another_meetings_badge(
         starts_at=START + datetime.timedelta(days=30),
         ends_at=START + datetime.timedelta(days=30, hours=6),
     )
-    status, refused = _scan(client, other, nino.checkin_token)
+    with at(other.starts_at):
+        status, refused = _scan(client_for(staff), other, nino.checkin_token)
     assert (status, refused["message"]) == (422, "This badge is for another meeting: SOM Istanbul.")
     assert Nomination.objects.get(pk=nino.pk).checked_in_at is None
 
@@ -590,9 +606,10 @@ def test_scan_of_someone_not_approved_is_refused(world: World, open_meeting: Mee
         category="delegate",
         full_name="Pending Person",
     )
-    status, refused = _scan(
-        client_for(world.people["secretariat_staff"]), open_meeting, pending.checkin_token
-    )
+    with at(ON_THE_DAY):
+        status, refused = _scan(
+            client_for(world.people["secretariat_staff"]), open_meeting, pending.checkin_token
+        )
     assert (status, refused["message"]) == (
         422,
         "Pending Person is not approved for this meeting (Awaiting review).",
@@ -602,12 +619,13 @@ def test_scan_of_someone_not_approved_is_refused(world: World, open_meeting: Mee
 def test_scan_without_javascript_answers_with_a_message_on_the_desk(
     world: World, nino: Nomination
 ) -> None:
-    client = client_for(world.people["secretariat_staff"])
     url = f"/meetings/{nino.meeting_id}/check-in/scan/"
-    response = client.post(url, {"token": nino.checkin_token}, follow=True)
+    with at(ON_THE_DAY):
+        client = client_for(world.people["secretariat_staff"])
+        response = client.post(url, {"token": nino.checkin_token}, follow=True)
+        forged = client.post(url, {"token": "forged"}, follow=True).content.decode()
     assert response.redirect_chain == [(f"/meetings/{nino.meeting_id}/check-in/", 302)]
     assert "Welcome, Nino Beridze (Georgia, Head of delegation)" in response.content.decode()
-    forged = client.post(url, {"token": "forged"}, follow=True).content.decode()
     assert "This badge is not known." in forged
 
 
@@ -626,17 +644,23 @@ def test_counts_fragment_shows_arrivals_per_delegation(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
     delegate, head, _moldovan = _badge_scene(world, open_meeting)
-    registration.check_in(by=staff, meeting=open_meeting, token=head.checkin_token)
+    with at(ON_THE_DAY):
+        registration.check_in(by=staff, meeting=open_meeting, token=head.checkin_token)
     response = client_for(staff).get(f"/meetings/{open_meeting.pk}/check-in/counts/")
     assert response.status_code == 200
     page = flat(response.content.decode())
     assert "1 of 3 approved participants have arrived" in page
     georgia = page[page.index('id="arrivals-GE"') :]
-    assert flat('<th scope="row">Georgia</th> <td class="number">1</td>') in georgia
-    assert '<td class="number">2</td>' in georgia[:200]
+    assert flat('<th scope="row">Georgia</th> <td class="number"><details id="arrived-GE">') in (
+        georgia
+    )
     georgia = georgia.split("</tr>")[0]
-    assert "Zurab Abashidze" in georgia
-    assert "Tamar Tsereteli" not in georgia
+    assert '<td class="number">2</td>' in georgia
+    arrived, waiting = georgia.split('<details id="waiting-GE">')
+    assert "Tamar Tsereteli" in arrived
+    assert f"/check-in/{head.pk}/undo/" in arrived  # an arrival recorded by mistake is undone
+    assert "Zurab Abashidze" in waiting
+    assert "Tamar Tsereteli" not in waiting
     # Someone without their badge is checked in from the list of those not yet arrived.
     assert f'name="token" value="{delegate.checkin_token}"' in georgia
     assert 'id="arrivals-MD"' in page
@@ -652,18 +676,23 @@ def test_check_in_page_costs_the_same_queries_at_1_and_50_participants(
     client = client_for(staff)
     url = f"/meetings/{open_meeting.pk}/check-in/"
     first = _approved(world, open_meeting, "p0@gov.ge")
-    registration.check_in(by=staff, meeting=open_meeting, token=first.checkin_token)
+    with at(ON_THE_DAY):
+        registration.check_in(by=staff, meeting=open_meeting, token=first.checkin_token)
     with CaptureQueriesContext(connection) as one:
         assert client.get(url).status_code == 200
     for n in range(1, 50):
         nomination = _approved(world, open_meeting, f"p{n}@gov.ge")
         if n % 3 == 0:
-            registration.check_in(by=staff, meeting=open_meeting, token=nomination.checkin_token)
+            with at(ON_THE_DAY):
+                registration.check_in(
+                    by=staff, meeting=open_meeting, token=nomination.checkin_token
+                )
     with CaptureQueriesContext(connection) as fifty:
         response = client.get(url)
     assert "17 of 50 approved participants have arrived" in flat(response.content.decode())
-    # Session, person, meeting, roles, the approved nominations, the unread count.
-    assert len(one) == len(fifty) == 6
+    # Session, person, meeting, roles, the approved nominations, the check-ins undone, the
+    # unread count.
+    assert len(one) == len(fifty) == 7
 
 
 def test_check_in_page_has_the_scanner_field_the_camera_and_the_stream(

@@ -24,9 +24,9 @@ from meetings import registration, services
 from meetings.models import Meeting, Nomination
 from meetings.registration.participants import reports as participants
 from meetings.registration.participants.views import export_filename
-from tests.conftest import World, client_for
+from tests.conftest import World, at, client_for
 from tests.factories import MembershipFactory, StateFactory
-from tests.meetings.conftest import START, set_up_registration
+from tests.meetings.conftest import ON_THE_DAY, START, set_up_registration
 from tests.meetings.test_exports import read_csv
 from tests.meetings.test_pdf import flat, page_texts
 
@@ -140,8 +140,9 @@ def scene(world: World, open_meeting: Meeting, staff: User) -> Scene:
         registration.decide_funding(by=staff, nomination=p[key], granted=True)
     for key in ("nino", "giorgi"):
         registration.confirm_participation(by=staff, nomination=p[key], answers={})
-    for key in ("nino", "ion", "elena", "olga"):
-        registration.check_in(by=staff, meeting=meeting, token=p[key].checkin_token)
+    with at(ON_THE_DAY):
+        for key in ("nino", "ion", "elena", "olga"):
+            registration.check_in(by=staff, meeting=meeting, token=p[key].checkin_token)
     # Elena asks to be forgotten a week after the meeting: she stays in the figures.
     after = meeting.ends_at + datetime.timedelta(days=7)
     with mock.patch("django.utils.timezone.now", return_value=after):

@@ -22,12 +22,14 @@ from meetings.models import (
     Meeting,
     Nomination,
     NominationLetter,
+    RegistrationSettings,
 )
 from notifications.mail import send_due
 from notifications.models import Event, Notification, OutboxEmail
 from notifications.policy import get_policy
-from tests.conftest import World
+from tests.conftest import World, at, client_for
 from tests.factories import UserFactory
+from tests.meetings.conftest import ON_THE_DAY, START
 
 pytestmark = pytest.mark.django_db
 
@@ -153,13 +155,14 @@ def test_nominate_after_the_deadline_only_through_the_secretariat(
     world: World, open_meeting: Meeting, staff: User
 ) -> None:
     past = timezone.now() - datetime.timedelta(hours=1)
-    registration.configure_registration(
-        by=staff,
-        meeting=open_meeting,
-        nomination_deadline=past,
-        confirmation_deadline=past + datetime.timedelta(days=30),
-        capacity=None,
-    )
+    with at(past - datetime.timedelta(days=1)):  # set while it was still ahead
+        registration.configure_registration(
+            by=staff,
+            meeting=open_meeting,
+            nomination_deadline=past,
+            confirmation_deadline=past + datetime.timedelta(days=30),
+            capacity=None,
+        )
     with pytest.raises(ValidationError, match="deadline for nominations has passed"):
         _nominate(world, open_meeting, "late@gov.ge")
     late = _nominate(world, open_meeting, "late@gov.ge", by="secretariat_staff")
@@ -308,13 +311,14 @@ def test_withdraw_after_the_deadline_by_the_nominee_not_the_focal_point(
 ) -> None:
     nomination = _nominate(world, open_meeting, "delegate_a@example.org")
     past = timezone.now() - datetime.timedelta(hours=1)
-    registration.configure_registration(
-        by=staff,
-        meeting=open_meeting,
-        nomination_deadline=past,
-        confirmation_deadline=past + datetime.timedelta(days=30),
-        capacity=None,
-    )
+    with at(past - datetime.timedelta(days=1)):  # set while it was still ahead
+        registration.configure_registration(
+            by=staff,
+            meeting=open_meeting,
+            nomination_deadline=past,
+            confirmation_deadline=past + datetime.timedelta(days=30),
+            capacity=None,
+        )
     with pytest.raises(ValidationError, match="deadline for nominations has passed"):
         registration.withdraw(by=world.person("focal_point_a"), nomination=nomination)
     withdrawn = registration.withdraw(by=world.person("delegate_a"), nomination=nomination)
@@ -426,15 +430,20 @@ def test_confirm_needs_the_required_answers(
 
 def test_check_in_once_then_says_when(world: World, open_meeting: Meeting, staff: User) -> None:
     nomination = _nominate(world, open_meeting, "arrives@gov.ge")
-    with pytest.raises(ValidationError, match="not approved"):
+    with pytest.raises(ValidationError, match="not approved"), at(ON_THE_DAY):
         registration.check_in(by=staff, meeting=open_meeting, token=nomination.checkin_token)
     registration.approve(by=staff, nomination=nomination)
-    first = registration.check_in(by=staff, meeting=open_meeting, token=nomination.checkin_token)
-    again = registration.check_in(by=staff, meeting=open_meeting, token=nomination.checkin_token)
+    with at(ON_THE_DAY):
+        first = registration.check_in(
+            by=staff, meeting=open_meeting, token=nomination.checkin_token
+        )
+        again = registration.check_in(
+            by=staff, meeting=open_meeting, token=nomination.checkin_token
+        )
+        with pytest.raises(ValidationError, match="not known"):
+            registration.check_in(by=staff, meeting=open_meeting, token="forged")
     assert (first.already, again.already) == (False, True)
     assert again.nomination.checked_in_at == first.nomination.checked_in_at
-    with pytest.raises(ValidationError, match="not known"):
-        registration.check_in(by=staff, meeting=open_meeting, token="forged")
     event = Event.objects.get(type="nomination.checked_in")
     assert get_policy().receivers(event.audience, [world.person("focal_point_a")]) == []
     assert not Notification.objects.filter(event=event).exists()
@@ -593,3 +602,133 @@ class FailingBackend:
 
     def send_messages(self, messages: Any) -> int:
         raise ConnectionRefusedError("the mail server is down")
+
+
+def _configure(meeting: Meeting, staff: User, nominations: datetime.datetime) -> None:
+    registration.configure_registration(
+        by=staff,
+        meeting=meeting,
+        nomination_deadline=nominations,
+        confirmation_deadline=max(nominations, meeting.starts_at - datetime.timedelta(days=1)),
+        capacity=None,
+    )
+
+
+def test_a_deadline_after_the_meeting_ends_is_refused(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(
+        ValidationError, match="The nomination deadline must fall before the meeting ends"
+    ):
+        _configure(meeting, staff, meeting.ends_at + datetime.timedelta(days=1))
+    assert not RegistrationSettings.objects.filter(meeting=meeting).exists()
+
+
+def test_a_deadline_already_past_is_refused_when_set_not_when_kept(
+    meeting: Meeting, staff: User
+) -> None:
+    with pytest.raises(ValidationError, match="The nomination deadline is already past"):
+        _configure(meeting, staff, timezone.now() - datetime.timedelta(hours=1))
+    deadline = timezone.now() + datetime.timedelta(days=1)
+    _configure(meeting, staff, deadline)
+    with at(deadline + datetime.timedelta(days=2)):
+        # the deadline passed; the secretariat still edits the rest of the settings
+        registration.configure_registration(
+            by=staff,
+            meeting=meeting,
+            nomination_deadline=deadline,
+            confirmation_deadline=meeting.starts_at - datetime.timedelta(days=1),
+            capacity=40,
+        )
+    assert RegistrationSettings.objects.get(meeting=meeting).capacity == 40
+
+
+def test_a_quota_of_no_seats_is_refused(meeting: Meeting, staff: User) -> None:
+    with pytest.raises(ValidationError, match="A quota has at least one seat"):
+        registration.set_quota(
+            by=staff, meeting=meeting, member_kind="participating", categories=["delegate"], seats=0
+        )
+    assert not meeting.quota_rules.exists()
+
+
+# --- Check-in at the door ----------------------------------------------------------------------
+
+
+def _approved_nominee(world: World, meeting: Meeting, staff: User) -> Nomination:
+    return registration.approve(by=staff, nomination=_nominate(world, meeting, "door@gov.ge"))
+
+
+def test_check_in_three_months_early_is_refused(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    nominee = _approved_nominee(world, open_meeting, staff)
+    with at(START - datetime.timedelta(days=90)), pytest.raises(ValidationError) as refused:
+        registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
+    assert refused.value.messages == [
+        "Check-in opens on March 9, 2027 at 6 p.m. (local time of the meeting)."
+    ]
+    nominee.refresh_from_db()
+    assert nominee.checked_in_at is None
+
+
+def test_check_in_opens_the_evening_before_in_the_meetings_zone(
+    world: World, open_meeting: Meeting, staff: User, settings: Any
+) -> None:
+    settings.CHECK_IN_OPENS_THE_DAY_BEFORE_AT = "18:00"
+    nominee = _approved_nominee(world, open_meeting, staff)
+    # 18:00 in Istanbul (UTC+3) the day before the meeting's 09:00 start
+    opens = datetime.datetime(2027, 3, 9, 15, 0, tzinfo=datetime.UTC)
+    with at(opens - datetime.timedelta(minutes=1)), pytest.raises(ValidationError):
+        registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
+    with at(opens):
+        arrived = registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
+    assert arrived.nomination.checked_in_at == opens
+
+
+def test_check_in_closes_after_the_meetings_last_day(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    nominee = _approved_nominee(world, open_meeting, staff)
+    next_morning = datetime.datetime(2027, 3, 11, 6, 0, tzinfo=datetime.UTC)
+    with at(next_morning), pytest.raises(ValidationError) as refused:
+        registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
+    assert refused.value.messages == [
+        "Check-in closed at the end of the meeting's last day (March 10, 2027)."
+    ]
+
+
+def test_undo_a_check_in_keeps_who_and_when_and_tells_the_desk(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    nominee = _approved_nominee(world, open_meeting, staff)
+    colleague = world.person("secretariat_admin")
+    with at(ON_THE_DAY):
+        registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
+    with at(ON_THE_DAY + datetime.timedelta(minutes=3)):
+        undone = registration.undo_check_in(by=colleague, nomination=nominee)
+    nominee.refresh_from_db()
+    assert (nominee.checked_in_at, nominee.checked_in_by) == (None, None)
+    assert (undone.checked_in_at, undone.checked_in_by, undone.undone_by, undone.undone_at) == (
+        ON_THE_DAY,
+        staff,
+        colleague,
+        ON_THE_DAY + datetime.timedelta(minutes=3),
+    )
+    event = Event.objects.get(type="nomination.check_in_undone")
+    assert event.audience == {"kind": "secretariat", "dialogue": world.dialogue.pk}
+    assert not Notification.objects.filter(event=event).exists()  # live only
+    with pytest.raises(ValidationError, match="is not checked in: there is nothing to undo"):
+        registration.undo_check_in(by=colleague, nomination=nominee)
+    with at(ON_THE_DAY + datetime.timedelta(minutes=10)):
+        client = client_for(staff)
+        desk = client.get(f"/meetings/{open_meeting.pk}/check-in/counts/").content.decode()
+    assert "Door: undone by Secretariat" in " ".join(desk.split())
+    assert "0 of 1 approved participant has arrived" in " ".join(desk.split())
+
+
+def test_undo_a_check_in_is_the_secretariats(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    nominee = _approved_nominee(world, open_meeting, staff)
+    with at(ON_THE_DAY):
+        registration.check_in(by=staff, meeting=open_meeting, token=nominee.checkin_token)
+    with pytest.raises(PermissionDenied):
+        registration.undo_check_in(by=world.person("focal_point_a"), nomination=nominee)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from dialogue.models import User
-from meetings import registration
+from meetings import registration, services
 from meetings.models import Meeting, Nomination
 from tests.conftest import World, client_for
 
@@ -264,7 +264,7 @@ def test_bulk_actions_report_each_refusal(world: World, open_meeting: Meeting, s
         {"action": "approve", "nominations": [n.pk for n in nominations]},
         follow=True,
     )
-    assert "2 nominations done." in response.content.decode()
+    assert "2 nominations approved." in response.content.decode()
     assert set(Nomination.objects.values_list("status", flat=True)) == {"approved"}
 
 
@@ -474,3 +474,16 @@ def test_my_registrations_follows_the_open_meetings_live(
     assert html.lstrip().startswith('<section id="open-delegations"')
     assert "2 seats left" in html
     assert "1 nominee" in html
+
+
+def test_after_the_meeting_the_focal_point_reads_registration_closed(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    page = client_for(world.person("focal_point_a")).get(f"/meetings/{open_meeting.pk}/")
+    assert "Registration open" in page.content.decode()
+    services.transition(by=staff, meeting=open_meeting, to="registration_closed")
+    services.transition(by=staff, meeting=open_meeting, to="in_session")
+    services.transition(by=staff, meeting=open_meeting, to="concluded")
+    page = client_for(world.person("focal_point_a")).get(f"/meetings/{open_meeting.pk}/")
+    assert "Registration closed" in page.content.decode()
+    assert "Registration not open" not in page.content.decode()

@@ -4,16 +4,20 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone, translation
 
 from dialogue.models import Body, User
-from meetings import services
+from meetings import registration, services
 from meetings.models import Meeting
 from meetings.reminders import send_due_reminders
+from notifications import registry
 from notifications.models import Event, Notification
 from tests.conftest import World
 from tests.meetings.conftest import START, set_up_registration
 
 pytestmark = pytest.mark.django_db
+
+HOUR = datetime.timedelta(hours=1)
 
 
 def _events(meeting: Meeting) -> list[str]:
@@ -46,9 +50,8 @@ def test_every_transition_of_the_life_cycle_publishes(meeting: Meeting, staff: U
     set_up_registration(meeting, staff)
     for to in ("registration_open", "registration_closed", "in_session", "concluded"):
         meeting = services.transition(by=staff, meeting=meeting, to=to)
-    assert _events(meeting) == (
-        ["meeting.announced"] + ["registration.changed"] * 2 + ["meeting.status_changed"] * 4
-    )
+    # setting registration up before opening it is nobody's news
+    assert _events(meeting) == ["meeting.announced"] + ["meeting.status_changed"] * 4
     assert meeting.sequence == 5
 
 
@@ -94,8 +97,48 @@ def test_reschedule_raises_sequence_and_says_what_moved(meeting: Meeting, staff:
     )
     assert moved.sequence == meeting.sequence + 1
     event = Event.objects.filter(type="meeting.rescheduled").get()
-    assert event.data["summary"] == "10.03.2027 09:00 → 11.03.2027 09:00 (Europe/Istanbul)"
+    assert event.data["summary"] == (
+        "Start moved from March 10, 2027, 9 a.m. to March 11, 2027, 9 a.m.; "
+        "End moved from March 10, 2027, 5 p.m. to March 11, 2027, 5 p.m. (Europe/Istanbul)"
+    )
     assert event.data["sequence"] == moved.sequence
+
+
+def test_an_end_time_change_makes_one_notice_naming_it(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    services.change_meeting(by=staff, meeting=meeting, ends_at=START + datetime.timedelta(hours=9))
+    focal_point = world.person("focal_point_a")
+    notices = list(Notification.objects.filter(user=focal_point, event__type="meeting.rescheduled"))
+    assert len(notices) == 1
+    # the reader's zone: Istanbul; in English, the site's time format
+    with timezone.override(meeting.zone):
+        described = registry.describe(notices[0].event)
+    assert described.title == "Moved: SOM Istanbul"
+    assert described.text == "End moved from 5 p.m. to 6 p.m."
+    with timezone.override(datetime.UTC), translation.override("ru"):
+        described = registry.describe(notices[0].event)
+    assert described.text == "Окончание перенесено с 14:00 на 15:00"
+
+
+def test_registration_set_up_before_opening_is_nobodys_news(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    set_up_registration(meeting, staff)
+    registration.set_quota(
+        by=staff, meeting=meeting, member_kind="participating", categories=["expert"], seats=2
+    )
+    assert not Notification.objects.filter(event__type="registration.changed").exists()
+    assert "registration.changed" not in _events(meeting)
+    opened = services.transition(by=staff, meeting=meeting, to="registration_open")
+    registration.configure_registration(
+        by=staff,
+        meeting=opened,
+        nomination_deadline=START - datetime.timedelta(days=10),
+        confirmation_deadline=START - datetime.timedelta(days=5),
+        capacity=None,
+    )
+    assert _events(meeting)[-1] == "registration.changed"
 
 
 def test_details_change_keeps_sequence(meeting: Meeting, staff: User) -> None:
@@ -208,3 +251,48 @@ def test_reminder_scheduled_before_a_reschedule_waits_for_the_new_date(
         send_due_reminders(now=START - datetime.timedelta(days=1)) == 0
     )  # the old date passes quietly
     assert send_due_reminders(now=later - datetime.timedelta(days=1)) == 1
+
+
+def _schedule(world: World, staff: User, som: Body, **fields: object) -> Meeting:
+    return services.schedule_meeting(
+        by=staff,
+        dialogue=world.dialogue,
+        body=som,
+        **{
+            "kind": "working_group",
+            "title": {"en": "WG"},
+            "time_zone": "Europe/Vienna",
+            "starts_at": START,
+            "ends_at": START + datetime.timedelta(hours=2),
+            **fields,
+        },
+    )
+
+
+def test_scheduling_a_meeting_already_over_needs_a_confirmation(
+    world: World, staff: User, som: Body
+) -> None:
+    last_year = timezone.now() - datetime.timedelta(days=365)
+    with pytest.raises(ValidationError) as refused:
+        _schedule(world, staff, som, starts_at=last_year, ends_at=last_year + HOUR)
+    assert refused.value.error_list[0].code == services.PAST_MEETING
+    assert "This meeting is already over" in refused.value.messages[0]
+    assert not Meeting.objects.exists()
+    recorded = _schedule(
+        world, staff, som, starts_at=last_year, ends_at=last_year + HOUR, confirm_past=True
+    )
+    assert recorded.status == "draft"
+
+
+def test_moving_a_meeting_into_the_past_needs_a_confirmation(meeting: Meeting, staff: User) -> None:
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    with pytest.raises(ValidationError, match="This meeting is already over"):
+        services.change_meeting(
+            by=staff, meeting=meeting, starts_at=yesterday - HOUR, ends_at=yesterday
+        )
+    meeting.refresh_from_db()
+    assert meeting.starts_at == START
+    moved = services.change_meeting(
+        by=staff, meeting=meeting, starts_at=yesterday - HOUR, ends_at=yesterday, confirm_past=True
+    )
+    assert moved.ends_at == yesterday

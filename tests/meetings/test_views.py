@@ -165,3 +165,39 @@ def test_cached_agenda_rows_never_mix_what_each_viewer_may_see(
     assert "Secret budget talk" not in client_for(None).get(url).content.decode()
     delegate.post("/language/", {"language": "ru", "next": "/"})
     assert "Открытие" in delegate.get(url).content.decode()
+
+
+def test_create_a_past_meeting_asks_for_the_confirmation_only_then(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    client = client_for(staff)
+    url = f"/dialogues/{world.dialogue.slug}/meetings/new/"
+    blank = client.get(url).content.decode()
+    assert "record it as a past meeting" not in blank
+    assert "despite the overlaps" not in blank
+    form = {
+        "body": meeting.body_id,
+        "kind": "working_group",
+        "title_en": "Last year's WG",
+        "format": "in_person",
+        "time_zone": "Europe/Vienna",
+        "starts_at": "2025-03-10T10:00",
+        "ends_at": "2025-03-10T12:00",
+        "languages": ["en"],
+    }
+    page = client.post(url, form).content.decode()
+    assert "This meeting is already over" in page
+    assert "This meeting is in the past: record it as a past meeting" in page
+    assert 'value="Last year&#x27;s WG"' in page
+    assert not Meeting.objects.filter(title_i18n__en="Last year's WG").exists()
+    client.post(url, {**form, "confirm_past": "on"})
+    assert Meeting.objects.get(title_i18n__en="Last year's WG").status == "draft"
+
+
+def test_an_empty_agenda_claims_no_unreleased_changes(meeting: Meeting, staff: User) -> None:
+    page = client_for(staff).get(f"/meetings/{meeting.pk}/agenda/draft/").content.decode()
+    assert "Working draft" in page
+    assert "The draft has changes that are not released yet." not in page
+    agenda.add_item(by=staff, meeting=meeting, title={"en": "Opening"}, starts_at=START)
+    page = client_for(staff).get(f"/meetings/{meeting.pk}/agenda/draft/").content.decode()
+    assert "The draft has changes that are not released yet." in page

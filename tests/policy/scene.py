@@ -25,9 +25,9 @@ from meetings import agenda, outcomes, registration, reminders
 from meetings import services as meeting_services
 from meetings.models import Meeting, Nomination, Outcome
 from notifications.models import Event
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.factories import MembershipFactory
-from tests.meetings.conftest import START, istanbul_meeting, set_up_registration
+from tests.meetings.conftest import ON_THE_DAY, START, istanbul_meeting, set_up_registration
 
 
 @dataclass
@@ -125,6 +125,15 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     with built.publishing("meeting_public"):
         set_up_registration(public, staff, funded_seats=0)
         public = meeting_services.transition(by=staff, meeting=public, to="registration_open")
+        # once open, a change of the quotas is news (set-up before opening is not)
+        registration.set_quota(
+            by=staff,
+            meeting=public,
+            member_kind="participating",
+            categories=["head_of_delegation", "delegate"],
+            seats=3,
+            funded_seats=0,
+        )
     with built.publishing("delegation_a"):
         nomination_a = registration.nominate(
             by=world.person("focal_point_a"),
@@ -437,7 +446,10 @@ def _registration_decisions(world: World, built: Scene) -> None:
     registered = build_registration(world, built)
     public: Meeting = registered["meeting"]
     nomination_a: Nomination = registered["nomination_a"]
-    with built.publishing("secretariat"):
+    with built.publishing("secretariat"), at(ON_THE_DAY):
+        # scanned for a colleague by mistake, undone, then scanned when she arrives
+        registration.check_in(by=staff, meeting=public, token=nomination_a.checkin_token)
+        registration.undo_check_in(by=staff, nomination=nomination_a)
         registration.check_in(by=staff, meeting=public, token=nomination_a.checkin_token)
     with built.publishing("delegation_a"):
         registration.update_details(by=focal_point_a, nomination=nomination_a, phone="+995 1")
@@ -484,8 +496,13 @@ def _registration_decisions(world: World, built: Scene) -> None:
             category="observer",
             full_name="Organisation Observer",
         )
-    with built.publishing("meeting_members"):
-        set_up_registration(built.meetings["members"], staff)
+    members = built.meetings["members"]
+    set_up_registration(members, staff)
+    members = meeting_services.transition(by=staff, meeting=members, to="registration_open")
+    with built.publishing("meeting_members"):  # once open, a new quota is news
+        registration.set_quota(
+            by=staff, meeting=members, member_kind="participating", categories=["expert"], seats=1
+        )
 
 
 def _documents(world: World, built: Scene) -> None:

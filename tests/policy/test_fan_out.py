@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 # (name in the scene, type): the audiences with candidates
 PUBLISHED = [
     ("secretariat", "nomination.checked_in"),
+    ("secretariat", "nomination.check_in_undone"),
     ("delegation_a", "nomination.withdrawn"),
     ("delegation_b", "nomination.submitted"),
     ("delegation_organisation", "nomination.submitted"),

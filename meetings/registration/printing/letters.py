@@ -684,6 +684,11 @@ def refusal(nomination: Nomination, kind: str) -> str | None:
                 "The certificate of attendance is issued once %(name)s has been checked in at "
                 "the meeting."
             ) % {"name": name}
+        first_day = meeting_days(meeting)[0]
+        if timezone.now().astimezone(meeting.zone).date() < first_day:
+            return _(
+                "The certificate of attendance is issued from the meeting's first day, %(date)s."
+            ) % {"date": formats.date_format(first_day, "DATE_FORMAT")}
         return None
     if meeting.status == MeetingStatus.CANCELLED:
         return _("This meeting was cancelled: no letters are issued for it.")

@@ -95,6 +95,7 @@ async function refreshArrivals(delegationKey) {
 }
 
 on("nomination.checked_in", (data) => refreshArrivals(data.delegation_key));
+on("nomination.check_in_undone", (data) => refreshArrivals(data.delegation_key));
 // Approvals, withdrawals and the waitlist change how many are expected.
 for (const type of [
   "nomination.approved", "nomination.promoted", "nomination.withdrawn", "nomination.rejected",

@@ -55,6 +55,14 @@ SENTENCES: dict[str, Any] = {
         "A quota is for one kind of member, or for one state, or for one organisation."
     ),
     "quota_funded_within_seats": _("Funded seats are counted among the seats: not more of them."),
+    # the meeting in session
+    "discussion_one_per_item": _("This item is already under discussion in this sitting."),
+    "floor_one_waiting_per_delegation": _(
+        "This delegation is already on the list of speakers for this item."
+    ),
+    "floor_one_speaker_at_a_time": _("Someone already has the floor: end it first."),
+    "online_link_one_per_kind": _("This meeting already has that online link in that language."),
+    "attendance_one_per_day": _("This participant's attendance is already recorded for that day."),
     "delegation_state_xor_organisation": _(
         "A delegation is of one state or of one organisation, not both and not neither."
     ),

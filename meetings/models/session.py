@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dialogue.constraints import SentencedConstraints
 from dialogue.models import State, User
 
 from .meeting import AgendaItem, Meeting
@@ -72,7 +73,7 @@ class Sitting(models.Model):
         return f"session of {self.meeting}"
 
 
-class Discussion(models.Model):
+class Discussion(SentencedConstraints):
     """An agenda item taken up in the room: when, until when, and whether its list is closed."""
 
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="discussions")
@@ -107,7 +108,7 @@ class FloorStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class FloorRequest(models.Model):
+class FloorRequest(SentencedConstraints):
     """A delegation's place on the list of speakers of an item, then its intervention."""
 
     discussion = models.ForeignKey(
@@ -192,7 +193,7 @@ class OnlineLinkKind(models.TextChoices):
     INTERPRETATION = "interpretation", _("Interpretation channel")
 
 
-class OnlineLink(models.Model):
+class OnlineLink(SentencedConstraints):
     """A meeting's online address, never shown itself: pages link to the platform's redirect
     (``/meetings/<id>/online/<link>/``), which asks the policy and records the day's attendance."""
 
@@ -215,7 +216,7 @@ class OnlineLink(models.Model):
         return f"{self.kind} {self.language} of {self.meeting}"
 
 
-class AttendanceDay(models.Model):
+class AttendanceDay(SentencedConstraints):
     """A participant present on one day of the meeting (the meeting's local date), in the room
     (recorded at the desk) or online (through the platform's redirect, or by the secretariat)."""
 

@@ -346,6 +346,7 @@ ACTIONS: dict[str, Predicate] = {
     "registration.act_for_delegation": lambda user, target: can_act_for_delegation(user, *target),
     "nomination.view": lambda user, nomination: can_view_nomination(user, nomination),
     "meeting.view_online_link": lambda user, meeting: can_view_online_link(user, meeting),
+    "meeting.prepare_next": lambda user, meeting: can_prepare_next_meeting(user, meeting),
 }
 
 
@@ -413,6 +414,12 @@ def can_schedule_meetings(user: AnyUser | None, dialogue: Dialogue) -> bool:
 
 def can_manage_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
     """Edit, move, release the agenda of, draft outcomes of: the dialogue's secretariat."""
+    return is_secretariat_of_dialogue_id(user, meeting.dialogue_id)
+
+
+def can_prepare_next_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
+    """Schedule a new draft with the set-up of this one: the dialogue's secretariat, who
+    schedules its meetings."""
     return is_secretariat_of_dialogue_id(user, meeting.dialogue_id)
 
 

@@ -1,0 +1,1 @@
+"""Preparing the next meeting like an earlier one: its set-up copied, nothing personal."""

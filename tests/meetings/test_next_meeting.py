@@ -7,8 +7,8 @@ import datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from documents import services as documents
 from meetings import agenda, registration
@@ -279,20 +279,20 @@ def test_the_form_prepares_the_draft_and_says_what_was_copied(
 
 def test_the_form_shows_the_sentence_and_keeps_the_input(world: World, original: Meeting) -> None:
     client = client_for(world.person("secretariat_staff"))
-    with translation.override("ru"):
-        response = client.post(
-            f"/meetings/{original.pk}/next/",
-            {
-                "starts_at": "2026-01-05T09:00",
-                "ends_at": "2026-01-05T17:00",
-                "title_en": "SOM Baku",
-                "title_ru": "СДЛ Баку",
-            },
-            HTTP_ACCEPT_LANGUAGE="ru",
-        )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"  # the reader's choice in this browser
+    response = client.post(
+        f"/meetings/{original.pk}/next/",
+        {
+            "starts_at": "2026-01-05T09:00",
+            "ends_at": "2026-01-05T17:00",
+            "title_en": "SOM Baku",
+            "title_ru": "СДЛ Баку",
+        },
+    )
     assert response.status_code == 200
     assert Meeting.objects.count() == 1
     text = response.content.decode()
+    assert "Следующее совещание должно начинаться в будущем." in text
     assert 'value="SOM Baku"' in text
     assert "2026-01-05T09:00" in text
 

@@ -26,9 +26,7 @@ class NextMeetingForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("title", original.title_i18n)
         super().__init__(*args, **kwargs)
         self.zone = original.zone
-        cast(TranslationsFormField, self.fields["title"]).set_languages(
-            original.working_languages
-        )
+        cast(TranslationsFormField, self.fields["title"]).set_languages(original.working_languages)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

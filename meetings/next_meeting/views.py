@@ -72,9 +72,7 @@ def prepare_next(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, summary(copied))
             return redirect("meeting_detail", pk=copied.meeting.pk)
-    return render(
-        request, "meetings/prepare_next.html", {"form": form, "original": original}
-    )
+    return render(request, "meetings/prepare_next.html", {"form": form, "original": original})
 
 
 urlpatterns: list[URLPattern] = [

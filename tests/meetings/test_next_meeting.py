@@ -137,7 +137,8 @@ def test_the_copy_has_the_originals_set_up_with_the_deadlines_shifted(
     copy = _prepare(world, original)
 
     assert copy.pk != original.pk
-    assert copy.status == "draft" and copy.announced_at is None
+    assert copy.status == "draft"
+    assert copy.announced_at is None
     for name in ("kind", "body_id", "time_zone", "languages", "interpretation", "is_public"):
         assert getattr(copy, name) == getattr(original, name), name
     assert copy.title_i18n == original.title_i18n
@@ -147,9 +148,12 @@ def test_the_copy_has_the_originals_set_up_with_the_deadlines_shifted(
     assert after.nomination_deadline == before.nomination_deadline + LATER
     assert after.confirmation_deadline == before.confirmation_deadline + LATER
     assert (after.capacity, after.collect_gender) == (before.capacity, before.collect_gender)
-    assert _quotas(copy) == _quotas(original) and len(_quotas(copy)) == 2
-    assert _questions(copy) == _questions(original) and len(_questions(copy)) == 2
-    assert _agenda(copy) == _agenda(original) and len(_agenda(copy)) == 4
+    assert _quotas(copy) == _quotas(original)
+    assert len(_quotas(copy)) == 2
+    assert _questions(copy) == _questions(original)
+    assert len(_questions(copy)) == 2
+    assert _agenda(copy) == _agenda(original)
+    assert len(_agenda(copy)) == 4
 
 
 def test_the_agenda_keeps_durations_not_times_of_day(world: World, original: Meeting) -> None:
@@ -168,7 +172,8 @@ def test_the_agenda_keeps_durations_not_times_of_day(world: World, original: Mee
 
 
 def test_nothing_personal_is_copied(world: World, original: Meeting) -> None:
-    assert original.nominations.exists() and original.delegations.exists()
+    assert original.nominations.exists()
+    assert original.delegations.exists()
     assert original.documents.exists()
 
     copy = _prepare(world, original)
@@ -246,7 +251,8 @@ def test_the_meeting_page_offers_the_button_to_the_secretariat_only(
     page = client_for(world.person("secretariat_staff")).get(f"/meetings/{original.pk}/")
     assert link in page.content.decode()
     page = client_for(world.person("delegate_a")).get(f"/meetings/{original.pk}/")
-    assert page.status_code == 200 and link not in page.content.decode()
+    assert page.status_code == 200
+    assert link not in page.content.decode()
 
 
 def test_the_form_prepares_the_draft_and_says_what_was_copied(
@@ -273,7 +279,9 @@ def test_the_form_prepares_the_draft_and_says_what_was_copied(
     # 09:00 in the original's time zone (Istanbul, UTC+3).
     assert copy.starts_at == datetime.datetime(2027, 9, 8, 6, 0, tzinfo=datetime.UTC)
     text = response.content.decode()
-    assert "2 quotas" in text and "2 follow-up questions" in text and "4 agenda items" in text
+    assert "2 quotas" in text
+    assert "2 follow-up questions" in text
+    assert "4 agenda items" in text
     assert "Not copied: nominations, delegations" in text
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from documents import services as documents
 from meetings import agenda, registration
 from meetings.models import AgendaItem, Meeting
-from meetings.next_meeting.services import prepare_next_meeting
+from meetings.next_meeting import prepare_next_meeting
 from tests.conftest import World, client_for
 from tests.documents.conftest import pdf
 from tests.meetings.conftest import START, open_registration

@@ -44,6 +44,10 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 DAPHNE = str(ROOT / ".venv" / "bin" / "daphne")
 SLUG = "bench"
 STREAM = f"dialogue:{SLUG}"
+# ``--floor``: the event is a request for the floor in a public meeting in session, followed on
+# ``meeting:<id>`` (the id comes from ``setup``), instead of an announcement.
+FLOOR = os.environ.get("BENCH_EVENT") == "floor"
+FLOOR_DELEGATIONS = 40
 TITLE = "Bench announcement"
 BODY = (
     "The secretariat informs participants that the session resumes in room B after the break; "
@@ -516,7 +520,70 @@ def cmd_setup() -> None:
     # The secretariat has set up two-factor authentication (required of it), as in production.
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    if FLOOR:
+        print(f"meeting={_floor_setup(user)}")
     print("ok")
+
+
+def _floor_setup(staff: Any) -> int:
+    """A public meeting in session with its first item under discussion and
+    ``FLOOR_DELEGATIONS`` delegations, each with an approved participant who may ask for the
+    floor. The rows of registration are written directly: this is a bench's fixture, and the
+    actions measured (``request_floor``, ``withdraw_floor``) go through the services."""
+    import datetime
+    import secrets
+
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from dialogue.models import Body, Dialogue, State, User
+    from meetings import agenda, services, session
+    from meetings.models import Delegation, Nomination, NominationStatus
+
+    dialogue = Dialogue.objects.get(slug=SLUG)
+    body, _ = Body.objects.get_or_create(
+        dialogue=dialogue, kind=Body.Kind.SENIOR_OFFICIALS_MEETING, name_i18n={"en": "SOM"}
+    )
+    start = timezone.now().replace(microsecond=0)
+    meeting = services.schedule_meeting(
+        by=staff,
+        dialogue=dialogue,
+        body=body,
+        kind="senior_officials_meeting",
+        title={"en": "Bench SOM in session"},
+        time_zone="Europe/Vienna",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=8),
+    )
+    meeting = services.transition(by=staff, meeting=meeting, to="announced")
+    item = agenda.add_item(by=staff, meeting=meeting, title={"en": "Tour of the region"})
+    agenda.release_agenda(by=staff, meeting=meeting, note="Bench")
+    meeting = services.transition(by=staff, meeting=meeting, to="in_session")
+    for n in range(FLOOR_DELEGATIONS):
+        state, _ = State.objects.get_or_create(
+            code=f"{'QX'[n // 26]}{chr(65 + n % 26)}",
+            defaults={"name_i18n": {"en": f"Bench state {n:02d}", "ru": f"Государство {n:02d}"}},
+        )
+        person, _ = User.objects.get_or_create(
+            email=f"head{n}@bench.invalid", defaults={"full_name": f"Head {n}"}
+        )
+        EmailAddress.objects.get_or_create(
+            user=person, email=person.email, defaults={"verified": True, "primary": True}
+        )
+        delegation = Delegation.objects.create(meeting=meeting, state=state)
+        Nomination.objects.create(
+            meeting=meeting,
+            delegation=delegation,
+            person=person,
+            email=person.email,
+            full_name=person.full_name,
+            category="head_of_delegation",
+            status=NominationStatus.APPROVED,
+            nominated_by=staff,
+            checkin_token=secrets.token_hex(16),
+        )
+    session.open_item(by=staff, meeting=meeting, item_key=item.pk)
+    return int(meeting.pk)
 
 
 class OursPublisher:
@@ -541,6 +608,29 @@ class OursPublisher:
         if created:
             self.ids.append(instance.id)
 
+    def _floor(self) -> None:
+        """The n-th delegation asks for the floor; once all have, each withdraws in turn, then
+        asks again: every post is one ``floor.*`` event on ``meeting:<id>``."""
+        from meetings import session
+        from meetings.models import FloorRequest, FloorStatus, Meeting, Nomination
+
+        if not hasattr(self, "meeting"):
+            self.meeting = Meeting.objects.get(title_i18n__en="Bench SOM in session")
+            self.people = [
+                n.person
+                for n in Nomination.objects.filter(meeting=self.meeting)
+                .select_related("person")
+                .order_by("pk")
+            ]
+        person = self.people[(self.n - 1) % len(self.people)]
+        waiting = FloorRequest.objects.filter(
+            delegation__nominations__person=person, status=FloorStatus.WAITING
+        ).first()
+        if waiting is None:
+            session.request_floor(by=person, meeting=self.meeting)
+        else:
+            session.withdraw_floor(by=person, request=waiting)
+
     def post(self) -> dict[str, Any]:
         self.n += 1
         stamp: list[float] = []
@@ -549,13 +639,16 @@ class OursPublisher:
         # first: the time right after COMMIT, before the relay to the channel layer.
         with self.transaction.atomic():
             self.transaction.on_commit(lambda: stamp.append(time.time()))
-            self.post_announcement(
-                by=self.user,
-                dialogue=self.dialogue,
-                title=f"{TITLE} {self.n}",
-                body=BODY,
-                audience="public",
-            )
+            if FLOOR:
+                self._floor()
+            else:
+                self.post_announcement(
+                    by=self.user,
+                    dialogue=self.dialogue,
+                    title=f"{TITLE} {self.n}",
+                    body=BODY,
+                    audience="public",
+                )
         done = time.time()
         return {"id": self.ids[-1], "t": stamp[0], "t_done": done}
 
@@ -755,6 +848,10 @@ class Environment:
         )
         if "ok" not in out.stdout:
             raise RuntimeError(out.stderr)
+        global STREAM
+        for line in out.stdout.splitlines():
+            if line.startswith("meeting="):
+                STREAM = f"meeting:{line.removeprefix('meeting=')}"
         log(f"database ready ({self.kind}) in {time.monotonic() - started:.1f} s")
 
     def cleanup(self) -> None:
@@ -1100,6 +1197,8 @@ def run_scenario(
         "custom server" if os.environ.get("BENCH_OURS_COMMAND") else "Daphne"
     )
     name = "bare websockets" if kind == "bare" else f"ours, {processes} {server}"
+    if FLOOR and kind != "bare":
+        name += ", floor requests"
     log(f"--- {name}: {clients} clients")
     result: dict[str, Any] = {
         "scenario": name,
@@ -1461,7 +1560,16 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", metavar="PY_SPY", help="path to py-spy: sample the servers per phase"
     )
     parser.add_argument("--quick", action="store_true", help="200 clients, 5 events, 3 s sustained")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="the event is a request for the floor in a meeting in session (meeting:<id>)",
+    )
     args = parser.parse_args(argv)
+    if args.floor:
+        global FLOOR
+        FLOOR = True
+        os.environ["BENCH_EVENT"] = "floor"
     if args.quick:
         args.clients, args.events, args.sustained_clients, args.seconds = "200", 5, "200", 3.0
     counts = [int(c) for c in args.clients.split(",") if c]

@@ -3,6 +3,9 @@
     .venv/bin/python bench/run.py                 live delivery (about 5 minutes), then pages
     .venv/bin/python bench/run.py --quick         a fast sanity run of both
     .venv/bin/python bench/run.py --live-only     only live delivery (options of ``bench/live.py``)
+    .venv/bin/python bench/run.py --floor-only    a request for the floor while 1,000 follow the
+                                                  meeting in session, against bare websockets
+                                                  (about 2 minutes; ``bench/live.py --floor``)
     .venv/bin/python bench/run.py --pages-only    only the meeting page and `.ics` (about 1.5
                                                   minutes; options of ``bench/pages.py``)
     .venv/bin/python bench/run.py --documents-only  only document downloads and the ZIP (about 2
@@ -34,16 +37,31 @@ def main(argv: list[str]) -> int:
         return downloads.main([a for a in argv if a != "--documents-only"])
     if "--pages-only" in argv:
         return pages.main([a for a in argv if a != "--pages-only"])
+    if "--floor-only" in argv:
+        rest = [a for a in argv if a != "--floor-only"]
+        return live.main(["--floor", "--clients", "1000", "--servers", "bare,ours1", *rest])
     if "--live-only" in argv:
         return live.main([a for a in argv if a != "--live-only"])
     code = live.main(argv)
     if any(a in ("-h", "--help") for a in argv):
         return code
+    floor_code = live.main(
+        [
+            "--floor",
+            "--clients",
+            "200" if "--quick" in argv else "1000",
+            "--servers",
+            "bare,ours1",
+            "--sustained-clients",
+            "",
+            *(["--quick"] if "--quick" in argv else []),
+        ]
+    )
     quick = ["--quick"] if "--quick" in argv else []
     pages_code = pages.main(quick)
     documents_code = downloads.main(quick)
     recovery_code = recovery.main(quick)
-    return code or pages_code or documents_code or recovery_code
+    return code or floor_code or pages_code or documents_code or recovery_code
 
 
 if __name__ == "__main__":

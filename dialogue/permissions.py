@@ -346,6 +346,12 @@ ACTIONS: dict[str, Predicate] = {
     "registration.act_for_delegation": lambda user, target: can_act_for_delegation(user, *target),
     "nomination.view": lambda user, nomination: can_view_nomination(user, nomination),
     "meeting.view_online_link": lambda user, meeting: can_view_online_link(user, meeting),
+    "session.chair": lambda user, meeting: can_chair_session(user, meeting),
+    "session.follow": lambda user, meeting: can_follow_session(user, meeting),
+    "session.request_floor": lambda user, target: (
+        target.pk in floor_delegation_ids(user, target.meeting)
+    ),
+    "session.open_online_link": lambda user, link: can_open_online_link(user, link),
     "meeting.prepare_next": lambda user, meeting: can_prepare_next_meeting(user, meeting),
 }
 
@@ -471,6 +477,92 @@ def can_see_internal_agenda(user: AnyUser | None, meeting: Meeting) -> bool:
 def can_view_online_link(user: AnyUser | None, meeting: Meeting) -> bool:
     """The online link is for registered (approved) participants and the secretariat."""
     return can_manage_meeting(user, meeting) or is_registered_participant(user, meeting)
+
+
+def can_chair_session(user: AnyUser | None, meeting: Meeting) -> bool:
+    """Run the meeting in session (open and close items, state the delay, give the floor,
+    order the list of speakers, run a tour de table): the dialogue's secretariat and its chair,
+    on a meeting they may see."""
+    if not can_view_meeting(user, meeting):
+        return False
+    return is_secretariat_of_dialogue_id(user, meeting.dialogue_id) or standing(user).has(
+        [RoleKind.CHAIR], dialogue_id=meeting.dialogue_id
+    )
+
+
+def can_follow_session(user: AnyUser | None, meeting: Meeting) -> bool:
+    """Where the room stands and the list of speakers (delegations only, no person's name)
+    are as public as the meeting's agenda: whoever may see the meeting."""
+    return can_view_meeting(user, meeting)
+
+
+def floor_delegation_ids(user: AnyUser | None, meeting: Meeting) -> set[int]:
+    """The delegations on whose behalf ``user`` asks for the floor at ``meeting``: those of
+    their own approved nominations (the head or a member, in the room or online)."""
+    from meetings.models import Nomination, NominationStatus
+
+    if not standing(user).authenticated or user is None:
+        return set()
+    if meeting.pk not in participant_meeting_ids(user):
+        return set()
+    return set(
+        Nomination.objects.filter(
+            meeting_id=meeting.pk, person_id=user.pk, status=NominationStatus.APPROVED
+        ).values_list("delegation_id", flat=True)
+    )
+
+
+def statement_delegation_ids(user: AnyUser | None, meeting: Meeting) -> set[int]:
+    """The delegations whose written statements ``user`` submits at ``meeting``: the
+    secretariat for any, a focal point for their state's, a participant for their own."""
+    from meetings.models import Delegation
+
+    if not can_view_meeting(user, meeting):
+        return set()
+    delegations = Delegation.objects.filter(meeting_id=meeting.pk)
+    if is_secretariat_of_dialogue_id(user, meeting.dialogue_id):
+        return set(delegations.values_list("pk", flat=True))
+    states = nominating_states(user, meeting.dialogue_id)
+    own = set(delegations.filter(state_id__in=states).values_list("pk", flat=True))
+    return own | floor_delegation_ids(user, meeting)
+
+
+def can_open_online_link(user: AnyUser | None, link: Any) -> bool:
+    """A meeting's online link (``meetings.OnlineLink``): the secretariat opens any; an
+    approved participant taking part online opens the interpretation channels and either the
+    speaker link (when their focal point named them a speaker) or the listener link. Nobody
+    else: not another state's focal point, not a participant in the room."""
+    from meetings.models import (
+        HybridParticipation,
+        MeetingFormat,
+        Nomination,
+        NominationStatus,
+        OnlineLinkKind,
+        ParticipationMode,
+    )
+
+    meeting = link.meeting
+    if not can_view_meeting(user, meeting):
+        return False
+    if is_secretariat_of_dialogue_id(user, meeting.dialogue_id):
+        return True
+    if not is_registered_participant(user, meeting) or user is None:
+        return False
+    nomination = Nomination.objects.filter(
+        meeting_id=meeting.pk, person_id=user.pk, status=NominationStatus.APPROVED
+    ).first()
+    if nomination is None:
+        return False
+    chosen = HybridParticipation.objects.filter(nomination=nomination).first()
+    online = meeting.format == MeetingFormat.ONLINE or (
+        chosen is not None and chosen.mode == ParticipationMode.ONLINE
+    )
+    if not online:
+        return False
+    if link.kind == OnlineLinkKind.INTERPRETATION:
+        return True
+    speaker = chosen is not None and chosen.speaker
+    return link.kind == (OnlineLinkKind.SPEAKER if speaker else OnlineLinkKind.LISTENER)
 
 
 def can_view_outcome(user: AnyUser | None, outcome: Outcome) -> bool:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from dialogue.fields import OneLineField
 from dialogue.models import Dialogue, Membership, Organisation, State
 from dialogue.translations import TranslationsFormField, in_text
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Delegation, Meeting
 
 from .models import Audience, Document, DocumentKind, Language, Marking
 from .queries import working_languages
@@ -122,6 +122,51 @@ class DocumentChangeForm(DocumentForm):
         super().__init__(*args, dialogue=document.dialogue, meeting=document.meeting, **kwargs)
         for name in ("series", "language", "file", "note"):
             del self.fields[name]
+
+
+class StatementForm(forms.Form):
+    """A delegation's written statement on an item of the released agenda."""
+
+    delegation = forms.ModelChoiceField(
+        label=_("Delegation"), queryset=Delegation.objects.none(), empty_label=None
+    )
+    agenda_item = forms.ModelChoiceField(
+        label=_("Agenda item"), queryset=AgendaItem.objects.none(), empty_label=None
+    )
+    title_en = OneLineField(
+        label=_("Title (English)"),
+        max_length=300,
+        required=False,
+        help_text=_("Leave empty for “Statement of <delegation> on item <item>”."),
+    )
+    marking = forms.ChoiceField(
+        label=_("Who may see it"),
+        choices=[
+            (Marking.PARTICIPANTS, Marking.PARTICIPANTS.label),
+            (Marking.PUBLIC, Marking.PUBLIC.label),
+        ],
+        initial=Marking.PARTICIPANTS,
+        widget=forms.RadioSelect,
+    )
+    language = forms.ChoiceField(label=_("Language of the file"))
+    file = forms.FileField(label=_("File"))
+
+    def __init__(
+        self,
+        *args: Any,
+        meeting: Meeting,
+        delegations: Any,
+        items: list[AgendaItem],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["delegation"].queryset = delegations  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["delegation"].label_from_instance = lambda d: d.member.name  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["agenda_item"].queryset = AgendaItem.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField
+            pk__in=[i.pk for i in items]
+        ).order_by("position", "id")
+        self.fields["agenda_item"].label_from_instance = lambda i: i.title  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["language"].choices = _languages(meeting.dialogue, meeting)  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class RevisionForm(forms.Form):

@@ -19,7 +19,7 @@ from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Organisation, State, User
 from dialogue.translations import Localized, TranslatedField, owner_languages
 from dialogue.uploads import INLINE_SAFE
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Delegation, Meeting
 
 
 class DocumentKind(models.TextChoices):
@@ -34,6 +34,7 @@ class DocumentKind(models.TextChoices):
     REPORT = "report", _("Report")
     LIST_OF_PARTICIPANTS = "list_of_participants", _("List of participants")
     NOTE_VERBALE = "note_verbale", _("Note verbale")
+    STATEMENT = "statement", _("Written statement")
     OTHER = "other", _("Other")
 
 
@@ -119,6 +120,15 @@ class Document(models.Model):
         Organisation, blank=True, related_name="+", verbose_name=_("organisations")
     )
     shared_with_chair = models.BooleanField(_("shared with the chair"), default=False)
+    # A written statement: the delegation that submitted it (``documents.statements``).
+    delegation = models.ForeignKey(
+        Delegation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name=_("submitted by"),
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     withdrawn_reason = OneLineCharField(_("reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

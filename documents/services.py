@@ -24,7 +24,7 @@ from dialogue import audiences, live, permissions
 from dialogue.models import Body, Dialogue, Organisation, Role, RoleKind, State, User
 from dialogue.translations import Translations, missing_first
 from dialogue.uploads import DOCUMENT_TYPES, check_upload
-from meetings.models import AgendaItem, Meeting
+from meetings.models import AgendaItem, Delegation, Meeting
 
 from . import events, queries
 from .models import (
@@ -135,6 +135,44 @@ def add_document(
     ``<acronym>/<series>/<year>/<next number>``. Publishes ``documents.changed``. Raises
     ``PermissionDenied`` or ``ValidationError`` (including every refusal of the upload)."""
     _check_manager(by, dialogue)
+    return create_document(
+        by=by,
+        dialogue=dialogue,
+        kind=kind,
+        title=title,
+        marking=marking,
+        language=language,
+        upload=upload,
+        meeting=meeting,
+        agenda_item=agenda_item,
+        series=series,
+        named_states=named_states,
+        named_organisations=named_organisations,
+        shared_with_chair=shared_with_chair,
+        note=note,
+    )
+
+
+def create_document(
+    *,
+    by: User,
+    dialogue: Dialogue,
+    kind: str,
+    title: Mapping[str, str],
+    marking: str,
+    language: str,
+    upload: UploadedFile,
+    meeting: Meeting | None = None,
+    agenda_item: AgendaItem | None = None,
+    series: str = "",
+    named_states: Sequence[State] = (),
+    named_organisations: Sequence[Organisation] = (),
+    shared_with_chair: bool = False,
+    note: str = "",
+    delegation: Delegation | None = None,
+) -> Document:
+    """``add_document`` once the caller has asked whether ``by`` may add it (the secretariat
+    there, a delegation's statement in ``documents.statements``)."""
     titles = Translations.of(title)
     series = (series or default_series(meeting)).strip().upper()
     if meeting is not None and meeting.dialogue_id != dialogue.pk:
@@ -179,6 +217,7 @@ def add_document(
                 title_i18n=titles,
                 marking=marking,
                 shared_with_chair=shared_with_chair and marking == Marking.INTERNAL,
+                delegation=delegation,
                 created_by=by,
             )
             if marking == Marking.DELEGATIONS:

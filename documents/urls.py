@@ -14,6 +14,7 @@ urlpatterns = [
         views.document_create_for_meeting,
         name="meeting_document_create",
     ),
+    path("meetings/<int:pk>/statements/new/", views.statement_create, name="statement_create"),
     path("meetings/<int:pk>/documents.zip", views.meeting_zip, name="meeting_documents_zip"),
     path("meetings/<int:pk>/circulate/", views.circulate_for_meeting, name="meeting_circulate"),
     path(

@@ -25,11 +25,18 @@ from dialogue import permissions
 from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import Dialogue
 from dialogue.translations import language_name
-from meetings.models import Meeting
+from meetings.models import Delegation, Meeting
 from meetings.views import visible_meeting
 
-from . import downloads, queries, services
-from .forms import CirculateForm, DocumentChangeForm, DocumentForm, RevisionForm, WithdrawForm
+from . import downloads, queries, services, statements
+from .forms import (
+    CirculateForm,
+    DocumentChangeForm,
+    DocumentForm,
+    RevisionForm,
+    StatementForm,
+    WithdrawForm,
+)
 from .models import Circulation, Document, DocumentKind, Language, Marking, Revision
 
 
@@ -541,3 +548,52 @@ def circulation_remind(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             _("Nobody to remind: every delegation has acknowledged, or a reminder just went out."),
         )
     return redirect("circulation_detail", pk=circulation.pk)
+
+
+@login_required
+def statement_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A delegation uploads its written statement on an agenda item."""
+    meeting = visible_meeting(request, pk)
+    allowed = permissions.statement_delegation_ids(request.user, meeting)
+    if not allowed:
+        raise Http404
+    items = statements.statement_items(meeting)
+    form = StatementForm(
+        request.POST or None,
+        request.FILES or None,
+        meeting=meeting,
+        delegations=Delegation.objects.filter(pk__in=allowed).select_related(
+            "state", "organisation"
+        ),
+        items=items,
+        initial={"agenda_item": request.GET.get("item"), "language": "en"},
+    )
+    done = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = statements.submit_statement(
+                by=request.user,
+                meeting=meeting,
+                delegation=data["delegation"],
+                agenda_item=data["agenda_item"],
+                language=data["language"],
+                upload=data["file"],
+                marking=data["marking"],
+                title=data["title_en"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(symbol)s was added.") % {"symbol": document.symbol})
+            done = (
+                reverse("meeting_detail", args=[meeting.pk])
+                + f"#agenda-item-{document.agenda_item_id}"
+            )
+    return _form_answer(
+        request,
+        form,
+        "documents/statement_form.html",
+        {"meeting": meeting, "max_size": settings.DOCUMENT_MAX_BYTES},
+        done=done,
+    )

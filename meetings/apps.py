@@ -19,6 +19,7 @@ class MeetingsConfig(AppConfig):
         from . import demo, events, queries  # noqa: F401 - events registers its types and streams
         from .calendar import ical
         from .registration import queries as registration_queries
+        from .session import events as session_events  # noqa: F401 - registers its types
 
         ical.attach_invitations()
         queries.MEETING_PAGE_COLUMNS.append(registration_queries.meeting_page_columns)

@@ -5,6 +5,7 @@ from .calendar.views import urlpatterns as calendar_urls
 from .next_meeting.views import urlpatterns as next_meeting_urls
 from .outcomes.views import urlpatterns as outcome_urls
 from .registration.urls import urlpatterns as registration_urls
+from .session.urls import urlpatterns as session_urls
 
 urlpatterns = [
     path("meetings/", views.meeting_list, name="meeting_list"),
@@ -33,4 +34,5 @@ urlpatterns = [
     *outcome_urls,
     *next_meeting_urls,
     *registration_urls,
+    *session_urls,
 ]

@@ -1,5 +1,6 @@
 """The models of the meetings app, one module per concern: ``meeting`` (meetings, agendas,
-outcomes, calendar feeds) and ``registration`` (delegations, quotas, nominations, letters)."""
+outcomes, calendar feeds), ``registration`` (delegations, quotas, nominations, letters) and
+``session`` (the meeting in session: the item under discussion, the list of speakers)."""
 
 from .meeting import (
     OPEN_STATUSES,
@@ -33,6 +34,19 @@ from .registration import (
     QuotaRule,
     RegistrationSettings,
 )
+from .session import (
+    AttendanceDay,
+    Discussion,
+    FloorKind,
+    FloorRequest,
+    FloorStatus,
+    HybridParticipation,
+    OnlineLink,
+    OnlineLinkKind,
+    ParticipationMode,
+    ProtocolOrder,
+    Sitting,
+)
 
 __all__ = [
     "OPEN_STATUSES",
@@ -40,13 +54,19 @@ __all__ = [
     "ActionPoint",
     "AgendaItem",
     "AgendaRelease",
+    "AttendanceDay",
     "CalendarFeed",
     "Category",
     "Delegation",
+    "Discussion",
+    "FloorKind",
+    "FloorRequest",
+    "FloorStatus",
     "FollowUpAnswer",
     "FollowUpQuestion",
     "Funding",
     "Gender",
+    "HybridParticipation",
     "LetterKind",
     "LetterLanguage",
     "LetterTemplate",
@@ -57,10 +77,15 @@ __all__ = [
     "Nomination",
     "NominationLetter",
     "NominationStatus",
+    "OnlineLink",
+    "OnlineLinkKind",
     "Outcome",
     "OutcomeComment",
     "OutcomeKind",
     "OutcomeStatus",
+    "ParticipationMode",
+    "ProtocolOrder",
     "QuotaRule",
     "RegistrationSettings",
+    "Sitting",
 ]

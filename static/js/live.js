@@ -469,6 +469,9 @@ if (!shared) {
   };
   if (streams.length) {
     window.addEventListener("online", reconnectNow);
+    // Off the network (Wi-Fi lost): the socket is dead even if the browser has not noticed;
+    // drop it now rather than after a minute of silence, and come back with "online".
+    window.addEventListener("offline", () => { if (socket) dropped(socket, 1006); });
     if ("WebSocket" in window) connect();
     else enterFallback();
   }

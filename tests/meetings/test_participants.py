@@ -572,7 +572,7 @@ def test_dialogue_statistics_add_up_the_meetings_of_the_year(
 
     with CaptureQueriesContext(connection) as queries:
         report = participants.dialogue_statistics(world.dialogue, 2027)
-    assert len(queries) == 2
+    assert len(queries) == 3  # the meetings, the nominations grouped, the participant-days
     assert [(m.meeting.title_i18n["en"], m.figures.participants) for m in report.meetings] == [
         ("SOM Istanbul", 6),
         ("Working group Tbilisi", 1),
@@ -675,7 +675,8 @@ def _queries(client: Client, path: str) -> int:
 
 # Signed in: the session, the user, the meeting, the roles (4). Then the nominations (1); a page
 # adds the unread count of the header (1), the secretariat's public page the number approved
-# (1); statistics read whether gender is asked (1). Anonymous: the meeting and the nominations.
+# (1); statistics read whether gender is asked (1) and the participant-days (1). Anonymous:
+# the meeting and the nominations.
 EXPECTED_QUERIES = {
     ("anonymous", "/meetings/{pk}/participants/"): 2,
     ("focal_point_a", "/meetings/{pk}/participants/"): 6,
@@ -686,8 +687,8 @@ EXPECTED_QUERIES = {
     ("anonymous", "/meetings/{pk}/participants.pdf"): 2,
     ("secretariat_staff", "/meetings/{pk}/participants.xlsx?full=1"): 5,
     ("secretariat_staff", "/meetings/{pk}/participants.pdf?full=1"): 5,
-    ("secretariat_staff", "/meetings/{pk}/statistics/"): 7,
-    ("secretariat_staff", "/meetings/{pk}/statistics.xlsx"): 6,
+    ("secretariat_staff", "/meetings/{pk}/statistics/"): 8,
+    ("secretariat_staff", "/meetings/{pk}/statistics.xlsx"): 7,
 }
 
 

@@ -173,6 +173,81 @@ def _build_registration(world: World, built: Scene) -> dict[str, Any]:
     }
 
 
+# --- The meeting in session -------------------------------------------------------------------
+
+
+def build_session(world: World, built: Scene) -> dict[str, Any]:
+    """The registration scene's meeting in session (``{meeting_session}``): delegate A checked
+    in, the first item under discussion, Georgia on the list of speakers. Its events under
+    ``meeting_public``."""
+    made: dict[str, Any] | None = getattr(world, "_session", None)
+    if made is None:
+        made = _build_session(world, built)
+        world._session = made  # type: ignore[attr-defined]  # memo on the test's world
+    return made
+
+
+def _build_session(world: World, built: Scene) -> dict[str, Any]:
+    from meetings import session
+    from meetings.session import hybrid
+
+    staff, chair = world.person("secretariat_staff"), world.person("chair")
+    registered = build_registration(world, built)
+    meeting = registered["meeting"]
+    with built.publishing("meeting_public"):
+        meeting = meeting_services.transition(by=staff, meeting=meeting, to="registration_closed")
+        meeting = meeting_services.transition(by=staff, meeting=meeting, to="in_session")
+        registration.check_in(
+            by=staff, meeting=meeting, token=registered["nomination_a"].checkin_token
+        )
+        session.open_item(by=chair, meeting=meeting, item_key=built.ids["agenda_item"])
+        session.set_delay(by=staff, meeting=meeting, minutes=10)
+        session.request_floor(by=world.person("delegate_a"), meeting=meeting)
+    # Hybrid: delegate A takes part online as Georgia's speaker.
+    meeting = meeting_services.change_meeting(by=staff, meeting=meeting, format="hybrid")
+    speaker, listener = (
+        hybrid.set_online_link(
+            by=staff, meeting=meeting, kind=kind, url=f"https://meet.example.org/{kind}-secret"
+        )
+        for kind in ("speaker", "listener")
+    )
+    hybrid.choose_participation(
+        by=world.person("focal_point_a"),
+        nomination=registered["nomination_a"],
+        mode="online",
+        speaker=True,
+    )
+    return {"meeting": meeting, "speaker": speaker, "listener": listener}
+
+
+def _session(world: World, built: Scene) -> None:
+    """Every event of the session on the public meeting: an item opened, the delay stated,
+    Georgia asking for the floor, withdrawing, on the list again by the tour de table, the list
+    closed, the floor given and ended, the item closed; delegate A's attendance online
+    (``delegation_a``)."""
+    from meetings import session
+    from meetings.session import hybrid
+
+    staff, chair = world.person("secretariat_staff"), world.person("chair")
+    meeting = build_session(world, built)["meeting"]
+    request = Nomination.objects.get(pk=build_registration(world, built)["nomination_a"].pk)
+    with built.publishing("meeting_public"):
+        waiting = session.request_floor(by=request.person, meeting=meeting).request
+        session.withdraw_floor(by=request.person, request=waiting)
+        session.tour_de_table(by=chair, meeting=meeting)
+        session.close_list(by=chair, meeting=meeting)
+        session.give_floor(by=chair, meeting=meeting)
+        session.end_floor(by=staff, meeting=meeting)
+        session.close_item(by=chair, meeting=meeting)
+    with built.publishing("delegation_a"):
+        hybrid.record_attendance(
+            by=staff,
+            nomination=request,
+            day=meeting.starts_at.astimezone(meeting.zone).date(),
+            mode="online",
+        )
+
+
 # --- Documents ---------------------------------------------------------------------------------
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -438,6 +513,7 @@ EVENT_PARTS: dict[str, Callable[[World, Scene], None]] = {
     "outcomes": _outcomes,
     "registration": _registration_decisions,
     "documents": _documents,
+    "session": _session,
 }
 # the part of the scene that publishes events of a type, by the type's prefix
 PART_OF_PREFIX = {
@@ -449,4 +525,7 @@ PART_OF_PREFIX = {
     "nomination": "registration",
     "delegation": "registration",
     "documents": "documents",
+    "session": "session",
+    "floor": "session",
+    "attendance": "session",
 }

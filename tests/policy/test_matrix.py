@@ -123,6 +123,16 @@ def _target(world: World, name: str) -> Any:
         "delegation_b_at_meeting": (meeting, world.state_b),
         "nomination_a": built["nomination_a"],
         "nomination_b": built["nomination_b"],
+        "delegation_a_row": built["nomination_a"].delegation,
+        "delegation_b_row": built["nomination_b"].delegation,
+        **(
+            {
+                "online_link_speaker": scene.build_session(world, scene.build(world))["speaker"],
+                "online_link_listener": scene.build_session(world, scene.build(world))["listener"],
+            }
+            if name.startswith("online_link_")
+            else {}
+        ),
     }[name]
 
 
@@ -217,6 +227,10 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
         ids.update(scene.build_outcomes(world, built))
     if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
         ids.update(_registration_ids(world, built))
+    if "{meeting_session}" in text:
+        in_session = scene.build_session(world, built)
+        ids["meeting_session"] = in_session["meeting"].pk
+        ids["online_link_speaker"] = in_session["speaker"].pk
     # Braces naming nothing of the scene stay as written (a letter's {full_name}).
     return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), m.group(0))), text)
 

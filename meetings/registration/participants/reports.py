@@ -21,6 +21,7 @@ pages show the others, and the statistics count them by status.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import unicodedata
 from collections import defaultdict
@@ -38,6 +39,7 @@ from dialogue import permissions
 from dialogue.models import Dialogue
 from dialogue.translations import Translations
 from meetings.models import (
+    AttendanceDay,
     Category,
     Funding,
     Gender,
@@ -280,6 +282,10 @@ class RegistrationStatistics:
     states: int
     organisations: int
     erased: int
+    # Participant-days (``AttendanceDay``: a participant present on one day), in the room and
+    # online: what donors count for a hybrid meeting.
+    days_in_person: int = 0
+    days_online: int = 0
 
 
 @dataclass(frozen=True)
@@ -400,15 +406,33 @@ def _statistics(cube: _Cube, *, collect_gender: bool) -> RegistrationStatistics:
     )
 
 
+def with_participant_days(
+    figures: RegistrationStatistics, meeting_ids: Iterable[int]
+) -> RegistrationStatistics:
+    """Participant-days in the room and online (``AttendanceDay`` rows), in one query."""
+    counts = dict(
+        AttendanceDay.objects.filter(nomination__meeting_id__in=list(meeting_ids))
+        .values_list("mode")
+        .annotate(days=Count("pk"))
+        .values_list("mode", "days")
+    )
+    return dataclasses.replace(
+        figures,
+        days_in_person=counts.get("in_person", 0),
+        days_online=counts.get("online", 0),
+    )
+
+
 def statistics(meeting: Meeting) -> RegistrationStatistics:
-    """The meeting's figures for donor reporting, in two queries (the registration settings,
-    for whether gender is asked; the nominations, grouped)."""
+    """The meeting's figures for donor reporting, in three queries (the registration settings,
+    for whether gender is asked; the nominations, grouped; the participant-days)."""
     collect_gender = bool(
         RegistrationSettings.objects.filter(meeting_id=meeting.pk)
         .values_list("collect_gender", flat=True)
         .first()
     )
-    return _statistics(_cube([meeting.pk]), collect_gender=collect_gender)
+    figures = _statistics(_cube([meeting.pk]), collect_gender=collect_gender)
+    return with_participant_days(figures, [meeting.pk])
 
 
 def meetings_of_year(dialogue: Dialogue, year: int) -> list[Meeting]:
@@ -434,7 +458,7 @@ def meetings_of_year(dialogue: Dialogue, year: int) -> list[Meeting]:
 
 def dialogue_statistics(dialogue: Dialogue, year: int) -> DialogueStatistics:
     """The figures of a dialogue's meetings in ``year`` (see ``meetings_of_year``), each and
-    all together: two queries whatever the number of meetings. A person who took part in three
+    all together: three queries whatever the number of meetings. A person who took part in three
     meetings counts three times (a participation is what donors fund); gender is shown when any
     of the meetings asked for it."""
     meetings = meetings_of_year(dialogue, year)
@@ -449,7 +473,9 @@ def dialogue_statistics(dialogue: Dialogue, year: int) -> DialogueStatistics:
         dialogue=dialogue,
         year=year,
         meetings=tuple(MeetingFigures(m, per_meeting.get(m.pk, Figures())) for m in meetings),
-        statistics=_statistics(cube, collect_gender=collect_gender),
+        statistics=with_participant_days(
+            _statistics(cube, collect_gender=collect_gender), [m.pk for m in meetings]
+        ),
     )
 
 

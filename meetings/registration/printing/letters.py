@@ -46,6 +46,7 @@ from meetings.models import (
     MeetingStatus,
     Nomination,
     NominationStatus,
+    ParticipationMode,
 )
 
 from . import pdf
@@ -71,6 +72,7 @@ PLACEHOLDERS: dict[str, Promise] = {
     "date_of_birth": gettext_lazy("date of birth"),
     "passport_expires": gettext_lazy("the date until which the passport is valid"),
     "checked_in_on": gettext_lazy("the date the participant arrived (checked in)"),
+    "days_attended": gettext_lazy("the days the participant attended, in the room or online"),
     "reference": gettext_lazy("the letter's reference, e.g. BP/SOM/2027/GE/42"),
     "today": gettext_lazy("the date of the letter"),
 }
@@ -239,7 +241,11 @@ DEFAULT_WORDING: dict[tuple[str, str], Wording] = {
             "The Secretariat of the {dialogue} hereby certifies that the person named below "
             "attended the {meeting_title}, held on {meeting_dates}.",
             (*_PERSON_EN, "Delegation: {delegation}"),
-            (*_VENUE_EN, "Registered on arrival: {checked_in_on}"),
+            (
+                *_VENUE_EN,
+                "Registered on arrival: {checked_in_on}",
+                "Days attended: {days_attended}",
+            ),
             "This certificate is issued at the request of the participant.",
         ),
         signature=_SIGNATURE_EN,
@@ -250,7 +256,11 @@ DEFAULT_WORDING: dict[tuple[str, str], Wording] = {
             "Секретариат диалога «{dialogue}» настоящим удостоверяет, что нижеуказанное лицо "
             "приняло участие в мероприятии «{meeting_title}», которое состоялось {meeting_dates}.",
             (*_PERSON_RU, "Делегация: {delegation}"),
-            (*_VENUE_RU, "Дата регистрации на мероприятии: {checked_in_on}"),
+            (
+                *_VENUE_RU,
+                "Дата регистрации на мероприятии: {checked_in_on}",
+                "Дни участия: {days_attended}",
+            ),
             "Сертификат выдан по просьбе участника.",
         ),
         signature=_SIGNATURE_RU,
@@ -494,6 +504,20 @@ def reference(nomination: Nomination) -> str:
     )
 
 
+def days_attended(nomination: Nomination, checked_in: datetime.date | None, language: str) -> str:
+    """The days a participant attended (``meetings.AttendanceDay``, and the day they checked
+    in at the desk), each with how: "10 March 2027, 11 March 2027 (online)"."""
+    days = dict(nomination.attendance_days.values_list("day", "mode"))
+    if checked_in is not None:
+        days.setdefault(checked_in, ParticipationMode.IN_PERSON)
+    with translation.override(language):
+        online = _("online")
+        return ", ".join(
+            full_date(day, language) + (f" ({online})" if mode == ParticipationMode.ONLINE else "")
+            for day, mode in sorted(days.items())
+        )
+
+
 def values_for(nomination: Nomination, language: str) -> dict[str, str]:
     """Every placeholder's value for ``nomination``, written in ``language``."""
     meeting = nomination.meeting
@@ -522,6 +546,7 @@ def values_for(nomination: Nomination, language: str) -> dict[str, str]:
             "date_of_birth": full_date(nomination.date_of_birth, language),
             "passport_expires": full_date(nomination.passport_expires, language),
             "checked_in_on": full_date(checked_in, language),
+            "days_attended": days_attended(nomination, checked_in, language),
             "reference": reference(nomination),
             "today": full_date(today, language),
         }
@@ -567,7 +592,7 @@ def refusal(nomination: Nomination, kind: str) -> str | None:
     if nomination.erased_at is not None or not name:
         return _("This person's data has been erased: no letter can be issued.")
     if kind == LetterKind.CERTIFICATE:
-        if nomination.checked_in_at is None:
+        if nomination.checked_in_at is None and not nomination.attendance_days.exists():
             return _(
                 "The certificate of attendance is issued once %(name)s has been checked in at "
                 "the meeting."
@@ -652,6 +677,9 @@ def sample_values(dialogue: Dialogue, language: str) -> dict[str, str]:
             "date_of_birth": full_date(datetime.date(1984, 5, 17), language),
             "passport_expires": full_date(today.replace(year=today.year + 5), language),
             "checked_in_on": full_date(first, language),
+            "days_attended": ", ".join(
+                full_date(first + datetime.timedelta(days=n), language) for n in (0, 1)
+            ),
             "reference": f"{dialogue.acronym}/SOM/{first.year}/GE/123",
             "today": full_date(today, language),
         }

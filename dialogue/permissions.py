@@ -358,6 +358,7 @@ ACTIONS: dict[str, Predicate] = {
         target.pk in floor_delegation_ids(user, target.meeting)
     ),
     "session.open_online_link": lambda user, link: can_open_online_link(user, link),
+    "meeting.prepare_next": lambda user, meeting: can_prepare_next_meeting(user, meeting),
 }
 
 
@@ -425,6 +426,12 @@ def can_schedule_meetings(user: AnyUser | None, dialogue: Dialogue) -> bool:
 
 def can_manage_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
     """Edit, move, release the agenda of, draft outcomes of: the dialogue's secretariat."""
+    return is_secretariat_of_dialogue_id(user, meeting.dialogue_id)
+
+
+def can_prepare_next_meeting(user: AnyUser | None, meeting: Meeting) -> bool:
+    """Schedule a new draft with the set-up of this one: the dialogue's secretariat, who
+    schedules its meetings."""
     return is_secretariat_of_dialogue_id(user, meeting.dialogue_id)
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import embed, views
 from .calendar.views import urlpatterns as calendar_urls
+from .next_meeting.views import urlpatterns as next_meeting_urls
 from .outcomes.views import urlpatterns as outcome_urls
 from .registration.urls import urlpatterns as registration_urls
 from .session.urls import urlpatterns as session_urls
@@ -31,6 +32,7 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/release/", views.agenda_release, name="agenda_release"),
     *calendar_urls,
     *outcome_urls,
+    *next_meeting_urls,
     *registration_urls,
     *session_urls,
 ]

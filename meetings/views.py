@@ -91,6 +91,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if manager
         else [],
         "needs_reason": services.NEEDS_REASON,
+        "may_prepare_next": permissions.can_prepare_next_meeting(request.user, meeting),
     }
     return render(request, "meetings/meeting_detail.html", context)
 

@@ -46,11 +46,14 @@ def languages() -> list[str]:
 
 
 def in_each_language(read: Callable[[], str]) -> dict[str, str]:
-    """``read()`` (a language-aware property) in every language of the platform."""
+    """``read()`` (a language-aware property) in every language of the platform it is written
+    in: a language that would only get another one's text (a fallback) is left out."""
     found = {}
     for code in languages():
         with translation.override(code):
-            found[code] = read()
+            text = read()
+        if text and not getattr(text, "is_fallback", False):
+            found[code] = text
     return found
 
 

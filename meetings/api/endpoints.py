@@ -14,7 +14,6 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.translation import get_language
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -22,7 +21,7 @@ from dialogue import permissions
 from dialogue.api.reading import Reader, reader_of
 from dialogue.api.schemas import Cursor, answers, in_each_language, languages
 from dialogue.models import Dialogue, Scope
-from dialogue.translations import from_data
+from dialogue.translations import Translations, from_data
 from meetings import agenda
 from meetings.models import AgendaRelease, Meeting, MeetingStatus, Nomination, Outcome
 from meetings.registration.participants import reports
@@ -34,14 +33,15 @@ MAX_ID = 2**31 - 1
 
 
 def _translations(row: dict[str, Any], name: str) -> dict[str, str]:
-    """A text of an agenda snapshot (a release's row or change) in every language, as the pages
-    pick it (a language without its own text falls back as they do)."""
+    """A text of an agenda snapshot (a release's row or change) in each language it is written
+    in."""
     texts = from_data(row, name)
-    return {code: str(texts.pick(code)) for code in languages()}
+    return {code: texts[code] for code in languages() if code in texts}
 
 
 def _in_reader_language(texts: dict[str, str]) -> str:
-    return texts.get((get_language() or "en")[:2], texts.get("en", ""))
+    """The reader's language, else as the pages fall back."""
+    return str(Translations.of(texts).pick()) if texts else ""
 
 
 class MeetingOut(Schema):

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from dialogue.models import Membership, RoleKind, User
 from meetings import agenda, registration, services
 from meetings.models import AgendaItem, Delegation, Meeting
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.factories import MembershipFactory, RoleFactory, UserFactory
-from tests.meetings.conftest import START, istanbul_meeting, set_up_registration
+from tests.meetings.conftest import ON_THE_DAY, START, istanbul_meeting, set_up_registration
 
 ITEM_TITLES = ("Opening", "Migration routes", "Return and readmission", "Any other business")
 
@@ -83,8 +83,9 @@ def meeting_in_session(
     meeting = services.transition(by=staff, meeting=meeting, to="registration_closed")
     meeting = services.transition(by=staff, meeting=meeting, to="in_session")
     if check_in:
-        for nomination in approved:
-            registration.check_in(by=staff, meeting=meeting, token=nomination.checkin_token)
+        with at(ON_THE_DAY):  # the desk is open on the meeting's days only
+            for nomination in approved:
+                registration.check_in(by=staff, meeting=meeting, token=nomination.checkin_token)
     return InSession(
         meeting=meeting,
         items=items,

@@ -206,9 +206,10 @@ def _build_session(world: World, built: Scene) -> dict[str, Any]:
     with built.publishing("meeting_public"):
         meeting = meeting_services.transition(by=staff, meeting=meeting, to="registration_closed")
         meeting = meeting_services.transition(by=staff, meeting=meeting, to="in_session")
-        registration.check_in(
-            by=staff, meeting=meeting, token=registered["nomination_a"].checkin_token
-        )
+        with at(ON_THE_DAY):
+            registration.check_in(
+                by=staff, meeting=meeting, token=registered["nomination_a"].checkin_token
+            )
         session.open_item(by=chair, meeting=meeting, item_key=built.ids["agenda_item"])
         session.set_delay(by=staff, meeting=meeting, minutes=10)
         session.request_floor(by=world.person("delegate_a"), meeting=meeting)

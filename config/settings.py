@@ -274,6 +274,9 @@ NINJA_PAGINATION_MAX_OFFSET = 1000
 # first day (delegations arriving the evening before collect their badges), and closes at the
 # end of its last day.
 CHECK_IN_OPENS_THE_DAY_BEFORE_AT = env("CHECK_IN_OPENS_THE_DAY_BEFORE_AT", "18:00")
+# "Open the session" and "Conclude" are offered (and accepted) from this many hours before a
+# meeting starts; earlier they are refused with the date they become possible.
+SESSION_OPENS_HOURS_BEFORE = int(env("SESSION_OPENS_HOURS_BEFORE", "24"))
 
 # Registration: how many days after a meeting ends each personal-data field of its
 # nominations is kept (then erased by `erase_expired_registration_data`); fields not named are

@@ -310,7 +310,7 @@ def _load_demo_meetings() -> str:
             outcomes.set_action_point_status(
                 by=by, action_point=done, status=ActionPoint.Status.DONE
             )
-        services.transition(by=by, meeting=past, to="concluded")
+        services.transition(by=by, meeting=past, to="concluded", confirm=True)
 
     # The upcoming hybrid SOM in Istanbul, its agenda released twice.
     day = today + datetime.timedelta(days=15)
@@ -434,6 +434,7 @@ def _load_demo_meetings() -> str:
             meeting=cancelled,
             to="cancelled",
             reason="Merged into the Ministerial Conference preparations.",
+            confirm=True,
         )
 
     registered = _register_istanbul(Meeting.objects.get(dialogue=bp, title_i18n__en=ISTANBUL))
@@ -806,6 +807,7 @@ def _register_istanbul(meeting: Meeting) -> int:
         by=secretariat,
         nomination=made["omar.alrawi"],
         reason="The Ministry wrote that the Director General cannot travel on these dates.",
+        confirm=True,
     )
 
     # Confirmations: by the nominee where they have an account, else by whoever acts for them.

@@ -10,19 +10,20 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from dialogue import constraints, permissions
+from dialogue import confirmation, constraints, permissions
 from dialogue.models import Body, Dialogue, Office, User
 from dialogue.translations import language_name, model_fields
 
 from . import events
-from .models import OPEN_STATUSES, Meeting, MeetingStatus
+from .models import OPEN_STATUSES, Meeting, MeetingStatus, Nomination, NominationStatus
 
 # Fields whose change moves the meeting in time or space (raises SEQUENCE, tells calendars).
 TIME_AND_PLACE = (
@@ -60,6 +61,11 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CANCELLED: set(),
 }
 NEEDS_REASON = {S.POSTPONED, S.CANCELLED}
+# Transitions that cannot be undone: the service asks for ``confirm`` (``dialogue.confirmation``)
+# and the page shows their buttons apart, styled as destructive.
+NEEDS_CONFIRMATION = {S.CONCLUDED, S.CANCELLED}
+# Transitions offered only near the meeting's dates (``session_window``).
+NEAR_THE_DATES = {S.IN_SESSION, S.CONCLUDED}
 
 
 def _order_in(languages: list[str]) -> Any:
@@ -224,11 +230,90 @@ def _summary(meeting: Meeting, times: list[dict[str, str]], place: str) -> str:
     return summary
 
 
-def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meeting:
+def session_opens(meeting: Meeting) -> datetime.datetime:
+    """From when "Open the session" and "Conclude" are offered: ``SESSION_OPENS_HOURS_BEFORE``
+    before the meeting starts. There is no end: a meeting recorded after the fact still goes
+    through its session to be concluded."""
+    return meeting.starts_at - datetime.timedelta(hours=settings.SESSION_OPENS_HOURS_BEFORE)
+
+
+def too_early(meeting: Meeting, to: str) -> str | None:
+    """Why ``to`` is not offered yet (a sentence), or ``None`` when the dates allow it."""
+    if to not in NEAR_THE_DATES:
+        return None
+    opens = session_opens(meeting)
+    if timezone.now() >= opens:
+        return None
+    local = opens.astimezone(meeting.zone)
+    when = {
+        "date": formats.date_format(local, "DATE_FORMAT"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
+    }
+    if to == S.IN_SESSION:
+        return (
+            _(
+                "The session can be opened only near the meeting's dates: from %(date)s at "
+                "%(time)s (local time of the meeting)."
+            )
+            % when
+        )
+    return (
+        _(
+            "The meeting can be concluded only once it has begun: from %(date)s at %(time)s "
+            "(local time of the meeting)."
+        )
+        % when
+    )
+
+
+def consequence(meeting: Meeting, to: str) -> str:
+    """What an irreversible transition will do, said before the secretariat confirms it."""
+    approved = Nomination.objects.filter(
+        meeting_id=meeting.pk, status=NominationStatus.APPROVED
+    ).count()
+    if to == S.CANCELLED:
+        if meeting.status == S.DRAFT:
+            return _("Cancel the meeting: it is still a draft, so nobody is told.")
+        return ngettext(
+            "Cancel the meeting: %(count)d approved participant and everyone following the "
+            "meeting will be told, and their calendars will mark it cancelled. This cannot be "
+            "undone.",
+            "Cancel the meeting: %(count)d approved participants and everyone following the "
+            "meeting will be told, and their calendars will mark it cancelled. This cannot be "
+            "undone.",
+            approved,
+        ) % {"count": approved}
+    return ngettext(
+        "Conclude the meeting: the session ends for good, the meeting can no longer be changed, "
+        "and %(count)d approved participant and everyone following it will be told. This cannot "
+        "be undone.",
+        "Conclude the meeting: the session ends for good, the meeting can no longer be changed, "
+        "and %(count)d approved participants and everyone following it will be told. This "
+        "cannot be undone.",
+        approved,
+    ) % {"count": approved}
+
+
+def offered_transitions(meeting: Meeting) -> list[str]:
+    """The transitions the secretariat's buttons offer now: the life cycle's, less those the
+    dates do not allow yet."""
+    return [
+        status
+        for status in sorted(TRANSITIONS.get(meeting.status, ()))
+        if too_early(meeting, status) is None
+    ]
+
+
+def transition(
+    *, by: User, meeting: Meeting, to: str, reason: str = "", confirm: bool = False
+) -> Meeting:
     """Move a meeting through its life cycle (``TRANSITIONS``). Postponing and cancelling need
-    a reason. Publishes ``meeting.announced``, ``meeting.postponed``, ``meeting.cancelled`` or
-    ``meeting.status_changed``; every status change raises SEQUENCE. Raises
-    ``PermissionDenied`` or ``ValidationError`` (a transition the life cycle does not allow)."""
+    a reason; cancelling and concluding need ``confirm`` (else a ``ValidationError`` with code
+    ``NEEDS_CONFIRMATION`` saying what would happen); opening the session and concluding only
+    from ``session_opens``. Publishes ``meeting.announced``, ``meeting.postponed``,
+    ``meeting.cancelled`` or ``meeting.status_changed``; every status change raises SEQUENCE.
+    Raises ``PermissionDenied`` or ``ValidationError`` (a transition the life cycle or the
+    dates do not allow)."""
     if not permissions.can_manage_meeting(by, meeting):
         raise PermissionDenied
     reason = reason.strip()
@@ -245,6 +330,11 @@ def transition(*, by: User, meeting: Meeting, to: str, reason: str = "") -> Meet
                 _("A meeting cannot go from “%(from)s” to “%(to)s”.")
                 % {"from": locked.get_status_display(), "to": MeetingStatus(to).label}
             )
+        early = too_early(locked, to)
+        if early:
+            raise ValidationError(early)
+        if to in NEEDS_CONFIRMATION and not confirm:
+            raise confirmation.ask(consequence(locked, to))
         if to == S.REGISTRATION_OPEN and not hasattr(locked, "registration_settings"):
             raise ValidationError(
                 _("Set up registration (deadlines and quotas) before opening it.")

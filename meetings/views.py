@@ -11,11 +11,12 @@ from django.db.models import CharField, OuterRef, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import permissions
+from dialogue import confirmation, permissions
 from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import Dialogue
 from notifications.inbox import follow_choice_of
@@ -78,6 +79,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         meetings = meetings.annotate(follow_choice=follow_choice_of(request.user, stream))
     meeting = visible_meeting(request, pk, meetings)
     manager = permissions.can_manage_meeting(request.user, meeting)
+    offered = services.offered_transitions(meeting) if manager else []
     context: dict[str, Any] = {
         "meeting": meeting,
         "agenda": queries.agenda_for(request.user, meeting),
@@ -86,11 +88,23 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "following": _follows(request, meeting),
         "transitions": [
             (status, services.ACTIONS[status])
-            for status in sorted(services.TRANSITIONS.get(meeting.status, ()))
-        ]
-        if manager
-        else [],
+            for status in offered
+            if status not in services.NEEDS_CONFIRMATION
+        ],
+        "destructive_transitions": [
+            (status, services.ACTIONS[status])
+            for status in offered
+            if status in services.NEEDS_CONFIRMATION
+        ],
         "needs_reason": services.NEEDS_REASON,
+        "not_yet": next(
+            (
+                services.too_early(meeting, status)
+                for status in sorted(services.TRANSITIONS.get(meeting.status, ()))
+                if manager and services.too_early(meeting, status)
+            ),
+            None,
+        ),
         "may_prepare_next": permissions.can_prepare_next_meeting(request.user, meeting),
     }
     return render(request, "meetings/meeting_detail.html", context)
@@ -265,14 +279,26 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = managed_meeting(request, pk)
+    to = request.POST.get("to", "")
     try:
         services.transition(
             by=request.user,
             meeting=meeting,
-            to=request.POST.get("to", ""),
+            to=to,
             reason=request.POST.get("reason", ""),
+            confirm=request.POST.get("confirm") == "1",
         )
     except ValidationError as error:
+        if confirmation.asks_confirmation(error):
+            action = str(services.ACTIONS[to])
+            return confirmation.confirmation_page(
+                request,
+                error,
+                title=f"{action}: {meeting.title}",
+                button=_("Yes: %(action)s") % {"action": action},
+                back=reverse("meeting_detail", args=[meeting.pk]),
+                keep=("to", "reason"),
+            )
         show_refusal(request, error)
     except ValueError as error:  # ``to`` names no status at all (``MeetingStatus(to)``)
         messages.error(request, str(error))

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from dialogue import permissions
+from dialogue import confirmation, permissions
 from dialogue.models import User
 from meetings import events
 from meetings.models import Funding, Meeting, Nomination, NominationStatus, RegistrationSettings
@@ -162,10 +163,27 @@ def reject(*, by: User, nomination: Nomination, reason: str) -> Nomination:
     )
 
 
-def withdraw(*, by: User, nomination: Nomination, reason: str = "") -> Nomination:
+def withdrawal_consequence(nomination: Nomination) -> str:
+    """What withdrawing does, said before it is confirmed."""
+    if nomination.status == S.APPROVED:
+        return _(
+            "Withdraw %(name)s: their approved seat is given up (the first on the waitlist takes "
+            "it), they and their delegation are told, and only a new nomination can bring them "
+            "back."
+        ) % {"name": nomination.full_name}
+    return _(
+        "Withdraw %(name)s: the nomination ends, they and their delegation are told, and only a "
+        "new nomination can bring them back."
+    ) % {"name": nomination.full_name}
+
+
+def withdraw(
+    *, by: User, nomination: Nomination, reason: str = "", confirm: bool = False
+) -> Nomination:
     """Withdraw a nomination: the nominee themselves (until the meeting starts), the focal
     point (until the nomination deadline) or the secretariat (any time). An approved seat that
-    frees promotes the waitlist. Publishes ``nomination.withdrawn``."""
+    frees promotes the waitlist. Needs ``confirm`` (else a ``ValidationError`` with code
+    ``NEEDS_CONFIRMATION`` saying what would happen). Publishes ``nomination.withdrawn``."""
     access.check_can_change(by, nomination)
     meeting = nomination.meeting
     now = timezone.now()
@@ -182,6 +200,8 @@ def withdraw(*, by: User, nomination: Nomination, reason: str = "") -> Nominatio
                         "can still withdraw."
                     )
                 )
+    if not confirm and nomination.status != S.WITHDRAWN:
+        raise confirmation.ask(withdrawal_consequence(nomination))
     return decide(
         by=by,
         nomination=nomination,
@@ -201,6 +221,56 @@ class BulkResult:
 BULK_ACTIONS = ("approve", "waitlist", "reject")
 
 
+def bulk_consequence(chosen: list[Nomination], action: str, *, funded: int = 0) -> str:
+    """What a decision on many nominations does, said before it is confirmed."""
+    count = len(chosen)
+    delegations = len({n.delegation_id for n in chosen})
+    names = {"count": count, "delegations": delegations}
+    if action == "approve":
+        sentence = (
+            ngettext(
+                "Approve %(count)d nomination",
+                "Approve %(count)d nominations",
+                count,
+            )
+            % names
+        )
+    elif action == "waitlist":
+        sentence = (
+            ngettext(
+                "Put %(count)d nomination on the waitlist",
+                "Put %(count)d nominations on the waitlist",
+                count,
+            )
+            % names
+        )
+    else:
+        sentence = (
+            ngettext(
+                "Reject %(count)d nomination",
+                "Reject %(count)d nominations",
+                count,
+            )
+            % names
+        )
+    sentence += (
+        " "
+        + ngettext(
+            "of %(delegations)d delegation: each nominee and their focal point will be told.",
+            "of %(delegations)d delegations: each nominee and their focal point will be told.",
+            delegations,
+        )
+        % names
+    )
+    if action == "approve" and funded:
+        sentence += " " + ngettext(
+            "%(funded)d of them is also granted travel support.",
+            "%(funded)d of them are also granted travel support.",
+            funded,
+        ) % {"funded": funded}
+    return sentence
+
+
 def bulk_decide(
     *,
     by: User,
@@ -209,23 +279,29 @@ def bulk_decide(
     action: str,
     reason: str = "",
     fund_ids: Iterable[int] = (),
+    confirm: bool = False,
 ) -> BulkResult:
     """Approve, waitlist or reject many nominations, each through the same action as one at a
     time (its own transaction, the same rules). Ids ``by`` may not see are ignored. Approving,
     the nominations in ``fund_ids`` are also granted a funded seat (``decide_funding``, the
     same count of funded seats); a grant refused leaves the approval standing and is listed
-    in ``refused`` with its reason."""
+    in ``refused`` with its reason. Needs ``confirm`` (else a ``ValidationError`` with code
+    ``NEEDS_CONFIRMATION`` saying how many and whom the decision concerns)."""
     access.check_manager(by, meeting)
     if action not in BULK_ACTIONS:
         raise ValueError(f"unknown bulk action {action!r}")
-    chosen = (
+    chosen = list(
         permissions.nominations_visible_to(by)
         .filter(meeting=meeting, pk__in=list(nomination_ids))
         .select_related("meeting", "delegation__state", "delegation__organisation")
         .order_by("delegation_id", "nominated_at", "id")
     )
-    result = BulkResult()
     funded = set(fund_ids)
+    if not confirm:
+        raise confirmation.ask(
+            bulk_consequence(chosen, action, funded=len(funded & {n.pk for n in chosen}))
+        )
+    result = BulkResult()
     for nomination in chosen:
         try:
             if action == "approve":

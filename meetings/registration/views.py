@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from dialogue import permissions
+from dialogue import confirmation, permissions
 from dialogue.http import AuthenticatedRequest, is_fetch, next_or, show_refusal, visible_or_404
 from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
@@ -412,14 +412,34 @@ def nomination_bulk(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if form.cleaned_data["action"] == "reject" and not form.cleaned_data["reason"].strip():
         messages.error(request, _("Give the reason for rejecting: the focal points will see it."))
         return redirect(back)
-    result = decisions.bulk_decide(
-        by=request.user,
-        meeting=meeting,
-        nomination_ids=form.cleaned_data["nominations"],
-        action=form.cleaned_data["action"],
-        reason=form.cleaned_data["reason"],
-        fund_ids=[int(v) for v in request.POST.getlist("fund") if v.isdigit()],
-    )
+    try:
+        result = decisions.bulk_decide(
+            by=request.user,
+            meeting=meeting,
+            nomination_ids=form.cleaned_data["nominations"],
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+            fund_ids=[int(v) for v in request.POST.getlist("fund") if v.isdigit()],
+            confirm=request.POST.get("confirm") == "1",
+        )
+    except ValidationError as error:
+        if not confirmation.asks_confirmation(error):
+            raise
+        titles = {
+            "approve": _("Approve the ticked nominations"),
+            "waitlist": _("Put the ticked nominations on the waitlist"),
+            "reject": _("Reject the ticked nominations"),
+        }
+        title = titles[form.cleaned_data["action"]]
+        return confirmation.confirmation_page(
+            request,
+            error,
+            title=title,
+            button=_("Yes: %(action)s") % {"action": title},
+            back=back,
+            keep=("action", "reason", "filters"),
+            keep_lists=("nominations", "fund"),
+        )
     if result.done:
         done = len(result.done)
         sentences = {
@@ -577,9 +597,22 @@ def nomination_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     nomination = _visible_nomination(request, pk)
     try:
         decisions.withdraw(
-            by=request.user, nomination=nomination, reason=request.POST.get("reason", "")
+            by=request.user,
+            nomination=nomination,
+            reason=request.POST.get("reason", ""),
+            confirm=request.POST.get("confirm") == "1",
         )
     except ValidationError as error:
+        if confirmation.asks_confirmation(error):
+            title = _("Withdraw %(name)s") % {"name": nomination.full_name}
+            return confirmation.confirmation_page(
+                request,
+                error,
+                title=title,
+                button=_("Yes: %(action)s") % {"action": title},
+                back=_back_to(nomination),
+                keep=("reason",),
+            )
         show_refusal(request, error)
     else:
         messages.success(request, _("%(name)s is withdrawn.") % {"name": nomination.full_name})

@@ -80,10 +80,15 @@ def test_focal_point_nominates_and_follows_the_decisions_live(
         _row(secretariat, name).get_by_role("checkbox").check()
     secretariat.get_by_label("Approve").check()
     secretariat.get_by_role("button", name="Apply").click()
+    expect(secretariat.locator(".confirmation")).to_contain_text("Approve 2 nominations")
+    secretariat.get_by_role("button", name="Yes: Approve the ticked nominations").click()
     expect(secretariat.locator(".message-success")).to_contain_text("2 nominations approved.")
     _row(secretariat, "Eka Member").get_by_role("checkbox").check()
     secretariat.get_by_label("Waitlist").check()
     secretariat.get_by_role("button", name="Apply").click()
+    secretariat.get_by_role(
+        "button", name="Yes: Put the ticked nominations on the waitlist"
+    ).click()
     expect(_row(secretariat, "Eka Member")).to_contain_text("Waitlisted")
 
     # The focal point's page shows each decision without a reload.
@@ -97,6 +102,8 @@ def test_focal_point_nominates_and_follows_the_decisions_live(
     nominee.goto(f"/nominations/{giorgi.pk}/")
     expect(nominee.locator("#nomination-status")).to_have_text("Approved")
     nominee.get_by_role("button", name="I cannot take part: withdraw").click()
+    expect(nominee.locator(".confirmation")).to_contain_text("their approved seat is given up")
+    nominee.get_by_role("button", name="Yes: Withdraw Giorgi Kapanadze").click()
     expect(nominee.locator("#nomination-status")).to_have_text("Withdrawn")
 
     expect(_row(fp, "Giorgi Kapanadze")).to_contain_text("Withdrawn", timeout=5_000)

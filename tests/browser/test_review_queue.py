@@ -34,6 +34,8 @@ def test_select_all_ticks_every_nomination_on_the_page(
     page.locator("#pick-all").check()
     page.get_by_label("Approve").check()
     page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".confirmation")).to_contain_text("Approve 2 nominations")
+    page.get_by_role("button", name="Yes: Approve the ticked nominations").click()
     expect(page.locator(".messages")).to_be_visible()  # back on the queue with the outcome
     statuses = in_own_thread(
         lambda: sorted(

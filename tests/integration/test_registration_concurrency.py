@@ -653,7 +653,8 @@ def test_the_same_submission_sent_50_times_at_once_has_one_result(
         waiting = Nomination.objects.get(meeting=meeting, email=other)
         registration.waitlist(by=staff, nomination=waiting)
         outcomes = fifty.run(
-            [lambda: registration.withdraw(by=focal_point, nomination=nomination)] * 50
+            [lambda: registration.withdraw(by=focal_point, nomination=nomination, confirm=True)]
+            * 50
         )
         assert [o.error for o in outcomes if o.error is not None] == []
         assert _event_ids(meeting, "nomination.withdrawn") == [nomination.pk]
@@ -758,7 +759,9 @@ def test_a_seat_freed_while_the_waitlisted_nominee_edits_their_details_deadlocks
 
     with transaction.atomic():
         _hold_publish_lock()
-        leaving = Background(lambda: registration.withdraw(by=focal_point, nomination=seated))
+        leaving = Background(
+            lambda: registration.withdraw(by=focal_point, nomination=seated, confirm=True)
+        )
         leaving.wait_until_blocked()
         editing = Background(
             lambda: registration.update_details(
@@ -878,7 +881,7 @@ def test_a_waitlisted_nominee_made_head_while_the_head_withdraws_deadlocks_nobod
             lambda: registration.designate_head(by=focal_point, nomination=waiting)
         )
         heading.wait_until_blocked()  # holding the delegation, waiting for the nominee
-        leaving = Background(lambda: registration.withdraw(by=staff, nomination=head))
+        leaving = Background(lambda: registration.withdraw(by=staff, nomination=head, confirm=True))
         leaving.wait_until_blocked()  # holding the head, waiting for the waitlist
     outcomes = [heading.result(), leaving.result()]
 

@@ -18,10 +18,10 @@ from dialogue.models import RoleKind
 from meetings import agenda, registration, services, session
 from meetings.models import FloorRequest, FloorStatus
 from notifications.models import Event
-from tests.conftest import World
+from tests.conftest import World, at
 from tests.factories import MembershipFactory, RoleFactory, StateFactory, UserFactory
 from tests.integration.test_registration_concurrency import Crowd
-from tests.meetings.conftest import START, istanbul_meeting, set_up_registration
+from tests.meetings.conftest import ON_THE_DAY, START, istanbul_meeting, set_up_registration
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +64,8 @@ def test_fifty_delegations_request_the_floor_at_once(world: World, crowd: Crowd)
         registration.approve(by=staff, nomination=nomination)
         people.append(person)
     meeting = services.transition(by=staff, meeting=meeting, to="registration_closed")
-    meeting = services.transition(by=staff, meeting=meeting, to="in_session")
+    with at(ON_THE_DAY):  # the session opens near the meeting's dates only
+        meeting = services.transition(by=staff, meeting=meeting, to="in_session")
     session.open_item(by=world.person("chair"), meeting=meeting, item_key=item.pk)
 
     # Every delegation taps twice, all at once.

@@ -81,7 +81,8 @@ def meeting_in_session(
         )
         approved.append(registration.approve(by=staff, nomination=nomination))
     meeting = services.transition(by=staff, meeting=meeting, to="registration_closed")
-    meeting = services.transition(by=staff, meeting=meeting, to="in_session")
+    with at(ON_THE_DAY):  # the session opens near the meeting's dates only
+        meeting = services.transition(by=staff, meeting=meeting, to="in_session")
     if check_in:
         with at(ON_THE_DAY):  # the desk is open on the meeting's days only
             for nomination in approved:

@@ -218,7 +218,9 @@ def test_cancellation_yields_status_cancelled(
     make_meeting: Callable[..., Meeting], staff: User, ical_js: ParseJs
 ) -> None:
     meeting = make_meeting()
-    services.transition(by=staff, meeting=meeting, to="cancelled", reason="Venue unavailable")
+    services.transition(
+        by=staff, meeting=meeting, to="cancelled", reason="Venue unavailable", confirm=True
+    )
     parsed, python = read_both(Client().get(ics_url(meeting)).content, ical_js)
     [event] = parsed["events"]
     assert event["status"] == "CANCELLED"
@@ -495,7 +497,9 @@ def test_dialogue_feed_shows_what_the_requester_may_see_and_keeps_cancelled_meet
     members = make_meeting(title={"en": "Members-only SOM"}, is_public=False)
     make_meeting(title={"en": "Draft SOM"}, announce=False)
     cancelled = make_meeting(title={"en": "Cancelled SOM"})
-    services.transition(by=staff, meeting=cancelled, to="cancelled", reason="No quorum")
+    services.transition(
+        by=staff, meeting=cancelled, to="cancelled", reason="No quorum", confirm=True
+    )
     url = f"/dialogues/{world.dialogue.slug}/calendar.ics"
 
     anonymous = read_both(Client().get(url).content, ical_js)[0]
@@ -632,7 +636,7 @@ def test_cancellation_e_mail_carries_an_itip_cancel(
     person = world.person("focal_point_a")
     meeting = make_meeting()
     set_preferences(user=person, channels={"meetings": Channel.EMAIL_NOW})
-    services.transition(by=staff, meeting=meeting, to="cancelled", reason="No quorum")
+    services.transition(by=staff, meeting=meeting, to="cancelled", reason="No quorum", confirm=True)
     mail.outbox.clear()
     send_due(now=timezone.now() + datetime.timedelta(minutes=3))
     [message] = [m for m in mail.outbox if m.to == [person.email]]

@@ -163,7 +163,9 @@ def test_draft_outcome_needs_an_english_title_and_text(world: World, meeting: Me
 
 
 def test_draft_outcome_of_a_cancelled_meeting_is_refused(world: World, meeting: Meeting) -> None:
-    services.transition(by=_staff(world), meeting=meeting, to="cancelled", reason="Storm")
+    services.transition(
+        by=_staff(world), meeting=meeting, to="cancelled", reason="Storm", confirm=True
+    )
     with pytest.raises(ValidationError, match="cancelled meeting"):
         _draft(world, meeting)
 

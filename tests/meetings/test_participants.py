@@ -135,7 +135,7 @@ def scene(world: World, open_meeting: Meeting, staff: User) -> Scene:
         registration.approve(by=staff, nomination=p[key])
     registration.waitlist(by=staff, nomination=p["tamar"])
     registration.reject(by=staff, nomination=p["peter"], reason="Not an official")
-    registration.withdraw(by=staff, nomination=p["oleg"])
+    registration.withdraw(by=staff, nomination=p["oleg"], confirm=True)
     for key in ("nino", "elena"):
         registration.decide_funding(by=staff, nomination=p[key], granted=True)
     for key in ("nino", "giorgi"):

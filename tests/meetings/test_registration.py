@@ -116,7 +116,7 @@ def test_nominate_the_same_person_twice_is_refused_even_by_another_state(
 
 def test_nominate_again_after_a_withdrawal_is_allowed(world: World, open_meeting: Meeting) -> None:
     first = _nominate(world, open_meeting, "again@gov.ge")
-    registration.withdraw(by=world.person("focal_point_a"), nomination=first)
+    registration.withdraw(by=world.person("focal_point_a"), nomination=first, confirm=True)
     assert _nominate(world, open_meeting, "again@gov.ge").pk != first.pk
 
 
@@ -235,7 +235,7 @@ def test_a_freed_seat_promotes_the_waitlist_in_order(
     registration.waitlist(by=staff, nomination=waiting_first)
     registration.waitlist(by=staff, nomination=waiting_second)
 
-    registration.withdraw(by=world.person("focal_point_a"), nomination=member)
+    registration.withdraw(by=world.person("focal_point_a"), nomination=member, confirm=True)
 
     waiting_first.refresh_from_db()
     waiting_second.refresh_from_db()
@@ -320,8 +320,10 @@ def test_withdraw_after_the_deadline_by_the_nominee_not_the_focal_point(
             capacity=None,
         )
     with pytest.raises(ValidationError, match="deadline for nominations has passed"):
-        registration.withdraw(by=world.person("focal_point_a"), nomination=nomination)
-    withdrawn = registration.withdraw(by=world.person("delegate_a"), nomination=nomination)
+        registration.withdraw(by=world.person("focal_point_a"), nomination=nomination, confirm=True)
+    withdrawn = registration.withdraw(
+        by=world.person("delegate_a"), nomination=nomination, confirm=True
+    )
     assert withdrawn.status == "withdrawn"
 
 
@@ -388,6 +390,7 @@ def test_bulk_approve_follows_the_single_rules_and_ignores_foreign_ids(
         meeting=open_meeting,
         nomination_ids=[n.pk for n in ours] + [999_999],
         action="approve",
+        confirm=True,
     )
     assert [n.pk for n in result.done] == [ours[0].pk, ours[1].pk]
     [(refused, message)] = result.refused

@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from dialogue.models import User
 from meetings import registration, services
 from meetings.models import Meeting, Nomination
-from tests.conftest import World, client_for
+from tests.conftest import World, at, client_for
+from tests.meetings.conftest import ON_THE_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -259,9 +260,19 @@ def test_bulk_actions_report_each_refusal(world: World, open_meeting: Meeting, s
         follow=True,
     )
     assert "Give the reason for rejecting" in response.content.decode()
-    response = client_for(staff).post(
+    asked = client_for(staff).post(
         f"/meetings/{open_meeting.pk}/nominations/bulk/",
         {"action": "approve", "nominations": [n.pk for n in nominations]},
+    )
+    page = asked.content.decode()
+    assert (
+        "Approve 2 nominations of 1 delegation: each nominee and their focal point will be told."
+        in page
+    )
+    assert set(Nomination.objects.values_list("status", flat=True)) == {"nominated"}
+    response = client_for(staff).post(
+        f"/meetings/{open_meeting.pk}/nominations/bulk/",
+        {"action": "approve", "nominations": [n.pk for n in nominations], "confirm": "1"},
         follow=True,
     )
     assert "2 nominations approved." in response.content.decode()
@@ -482,8 +493,9 @@ def test_after_the_meeting_the_focal_point_reads_registration_closed(
     page = client_for(world.person("focal_point_a")).get(f"/meetings/{open_meeting.pk}/")
     assert "Registration open" in page.content.decode()
     services.transition(by=staff, meeting=open_meeting, to="registration_closed")
-    services.transition(by=staff, meeting=open_meeting, to="in_session")
-    services.transition(by=staff, meeting=open_meeting, to="concluded")
+    with at(ON_THE_DAY):
+        services.transition(by=staff, meeting=open_meeting, to="in_session")
+        services.transition(by=staff, meeting=open_meeting, to="concluded", confirm=True)
     page = client_for(world.person("focal_point_a")).get(f"/meetings/{open_meeting.pk}/")
     assert "Registration closed" in page.content.decode()
     assert "Registration not open" not in page.content.decode()

@@ -65,6 +65,7 @@ def test_approving_with_a_grant_gives_the_funded_seat(
             "nominations": [asking.pk, also_asking.pk],
             "fund": [asking.pk],
             "action": "approve",
+            "confirm": "1",
         },
         follow=True,
     )
@@ -86,6 +87,7 @@ def test_a_grant_beyond_the_funded_seats_leaves_the_approval_and_says_why(
         nomination_ids=[first.pk, second.pk],
         action="approve",
         fund_ids=[first.pk, second.pk],
+        confirm=True,
     )
     assert [n.pk for n in result.done] == [first.pk, second.pk]
     assert [n.pk for n in result.funded] == [first.pk]  # one funded seat in the quota

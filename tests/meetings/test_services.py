@@ -6,14 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from dialogue.confirmation import asks_confirmation
 from dialogue.models import Body, User
 from meetings import registration, services
 from meetings.models import Meeting
 from meetings.reminders import send_due_reminders
 from notifications import registry
 from notifications.models import Event, Notification
-from tests.conftest import World
-from tests.meetings.conftest import START, set_up_registration
+from tests.conftest import World, at
+from tests.meetings.conftest import ON_THE_DAY, START, set_up_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +49,11 @@ def test_draft_is_silent_until_announced(world: World, staff: User, som: Body) -
 
 def test_every_transition_of_the_life_cycle_publishes(meeting: Meeting, staff: User) -> None:
     set_up_registration(meeting, staff)
-    for to in ("registration_open", "registration_closed", "in_session", "concluded"):
+    for to in ("registration_open", "registration_closed"):
         meeting = services.transition(by=staff, meeting=meeting, to=to)
+    with at(ON_THE_DAY):
+        meeting = services.transition(by=staff, meeting=meeting, to="in_session")
+        meeting = services.transition(by=staff, meeting=meeting, to="concluded", confirm=True)
     # setting registration up before opening it is nobody's news
     assert _events(meeting) == ["meeting.announced"] + ["meeting.status_changed"] * 4
     assert meeting.sequence == 5
@@ -73,12 +77,82 @@ def test_cancel_needs_a_reason_and_is_final(meeting: Meeting, staff: User) -> No
     with pytest.raises(ValidationError, match="Say why"):
         services.transition(by=staff, meeting=meeting, to="cancelled")
     cancelled = services.transition(
-        by=staff, meeting=meeting, to="cancelled", reason="Host withdrew"
+        by=staff, meeting=meeting, to="cancelled", reason="Host withdrew", confirm=True
     )
     assert (cancelled.status, cancelled.status_reason) == ("cancelled", "Host withdrew")
     assert _events(meeting)[-1] == "meeting.cancelled"
     with pytest.raises(ValidationError):
         services.change_meeting(by=staff, meeting=cancelled, room="C")
+
+
+def test_cancel_without_confirmation_says_who_will_be_told(
+    meeting: Meeting, staff: User, world: World
+) -> None:
+    set_up_registration(meeting, staff)
+    opened = services.transition(by=staff, meeting=meeting, to="registration_open")
+    for email in ("one@example.org", "two@example.org"):
+        nomination = registration.nominate(
+            by=world.person("focal_point_a"),
+            meeting=opened,
+            member=world.state_a,
+            email=email,
+            full_name=email.split("@")[0].title(),
+            category="delegate",
+        )
+        registration.approve(by=staff, nomination=nomination)
+    with pytest.raises(ValidationError) as refused:
+        services.transition(by=staff, meeting=opened, to="cancelled", reason="Storm")
+    assert asks_confirmation(refused.value)
+    assert refused.value.messages == [
+        "Cancel the meeting: 2 approved participants and everyone following the meeting will be "
+        "told, and their calendars will mark it cancelled. This cannot be undone."
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).status == "registration_open"
+    assert "meeting.cancelled" not in _events(meeting)
+
+
+def test_session_opens_only_near_the_meetings_dates(meeting: Meeting, staff: User) -> None:
+    set_up_registration(meeting, staff)
+    for to in ("registration_open", "registration_closed"):
+        meeting = services.transition(by=staff, meeting=meeting, to=to)
+    three_months_early = START - datetime.timedelta(days=90)
+    with at(three_months_early):
+        assert "in_session" not in services.offered_transitions(meeting)
+        with pytest.raises(ValidationError) as refused:
+            services.transition(by=staff, meeting=meeting, to="in_session")
+    assert refused.value.messages == [
+        "The session can be opened only near the meeting's dates: from March 9, 2027 at 9 a.m. "
+        "(local time of the meeting)."
+    ]
+    with at(START - datetime.timedelta(hours=23)):
+        assert "in_session" in services.offered_transitions(meeting)
+        opened = services.transition(by=staff, meeting=meeting, to="in_session")
+    assert opened.status == "in_session"
+
+
+def test_conclude_is_refused_before_the_meeting_and_asks_confirmation(
+    meeting: Meeting, staff: User
+) -> None:
+    set_up_registration(meeting, staff)
+    for to in ("registration_open", "registration_closed"):
+        meeting = services.transition(by=staff, meeting=meeting, to=to)
+    with at(ON_THE_DAY):
+        meeting = services.transition(by=staff, meeting=meeting, to="in_session")
+    with at(START - datetime.timedelta(days=2)), pytest.raises(ValidationError) as early:
+        services.transition(by=staff, meeting=meeting, to="concluded", confirm=True)
+    assert early.value.messages == [
+        "The meeting can be concluded only once it has begun: from March 9, 2027 at 9 a.m. "
+        "(local time of the meeting)."
+    ]
+    with at(ON_THE_DAY), pytest.raises(ValidationError) as unconfirmed:
+        services.transition(by=staff, meeting=meeting, to="concluded")
+    assert asks_confirmation(unconfirmed.value)
+    assert unconfirmed.value.messages[0].startswith(
+        "Conclude the meeting: the session ends for good"
+    )
+    with at(ON_THE_DAY):
+        done = services.transition(by=staff, meeting=meeting, to="concluded", confirm=True)
+    assert done.status == "concluded"
 
 
 def test_postpone_and_announce_again(meeting: Meeting, staff: User) -> None:

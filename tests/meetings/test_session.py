@@ -11,7 +11,8 @@ from meetings import session
 from meetings.models import FloorKind, FloorRequest, FloorStatus, Sitting
 from meetings.session import queries
 from notifications.models import Event
-from tests.conftest import World
+from tests.conftest import World, at
+from tests.meetings.conftest import ON_THE_DAY
 from tests.meetings.session_scene import InSession, meeting_in_session
 
 
@@ -69,7 +70,8 @@ def test_open_item_only_in_session(world: World) -> None:
     from meetings import services
 
     staff = world.person("secretariat_staff")
-    services.transition(by=staff, meeting=room.meeting, to="concluded")
+    with at(ON_THE_DAY):
+        services.transition(by=staff, meeting=room.meeting, to="concluded", confirm=True)
     room.meeting.refresh_from_db()
     with pytest.raises(ValidationError, match="not in session"):
         session.open_item(by=staff, meeting=room.meeting, item_key=room.items[0].pk)

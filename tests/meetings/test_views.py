@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from dialogue.models import User
 from meetings import agenda
 from meetings.models import Meeting
-from tests.conftest import World, client_for
-from tests.meetings.conftest import START
+from tests.conftest import World, at, client_for
+from tests.meetings.conftest import ON_THE_DAY, START
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +91,38 @@ def test_cancel_from_the_page_needs_a_reason(world: World, meeting: Meeting, sta
     client = client_for(staff)
     response = client.post(f"/meetings/{meeting.pk}/status/", {"to": "cancelled"}, follow=True)
     assert "Say why" in response.content.decode()
-    client.post(f"/meetings/{meeting.pk}/status/", {"to": "cancelled", "reason": "Host withdrew"})
+    asked = client.post(
+        f"/meetings/{meeting.pk}/status/", {"to": "cancelled", "reason": "Host withdrew"}
+    ).content.decode()
+    # a second page says what will happen, and posts the same reason back with the confirmation
+    assert "Cancel the meeting: 0 approved participants and everyone following" in asked
+    assert '<input type="hidden" name="reason" value="Host withdrew">' in asked
+    assert '<button type="submit" class="destructive">Yes: Cancel the meeting</button>' in asked
+    meeting.refresh_from_db()
+    assert meeting.status == "announced"
+    client.post(
+        f"/meetings/{meeting.pk}/status/",
+        {"to": "cancelled", "reason": "Host withdrew", "confirm": "1"},
+    )
     meeting.refresh_from_db()
     assert meeting.status == "cancelled"
+
+
+def test_session_buttons_appear_only_near_the_meetings_dates(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    client = client_for(staff)  # an announced meeting may go into session directly
+    with at(START - datetime.timedelta(days=90)):
+        page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert 'value="in_session"' not in page
+    assert "The session can be opened only near the meeting&#x27;s dates" in page
+    with at(ON_THE_DAY):  # signed in on the day (a session from today would have expired)
+        page = client_for(staff).get(f"/meetings/{meeting.pk}/").content.decode()
+    assert 'value="in_session"' in page
+    # the irreversible ones stand apart, under their own heading, styled as destructive
+    irreversible = page.split('id="irreversible"')[1]
+    assert 'value="cancelled"' in irreversible
+    assert 'class="destructive">Cancel the meeting…</button>' in irreversible
 
 
 def test_create_meeting_warns_of_an_overlap_before_saving(

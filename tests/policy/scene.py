@@ -205,8 +205,8 @@ def _build_session(world: World, built: Scene) -> dict[str, Any]:
     meeting = registered["meeting"]
     with built.publishing("meeting_public"):
         meeting = meeting_services.transition(by=staff, meeting=meeting, to="registration_closed")
-        meeting = meeting_services.transition(by=staff, meeting=meeting, to="in_session")
         with at(ON_THE_DAY):
+            meeting = meeting_services.transition(by=staff, meeting=meeting, to="in_session")
             registration.check_in(
                 by=staff, meeting=meeting, token=registered["nomination_a"].checkin_token
             )
@@ -454,7 +454,9 @@ def _registration_decisions(world: World, built: Scene) -> None:
         registration.check_in(by=staff, meeting=public, token=nomination_a.checkin_token)
     with built.publishing("delegation_a"):
         registration.update_details(by=focal_point_a, nomination=nomination_a, phone="+995 1")
-        registration.withdraw(by=staff, nomination=nomination_a, reason="Cannot travel")
+        registration.withdraw(
+            by=staff, nomination=nomination_a, reason="Cannot travel", confirm=True
+        )
         again = registration.nominate(
             by=focal_point_a,
             meeting=public,

@@ -20,7 +20,7 @@ from dialogue.fields import OneLineCharField
 from dialogue.models import Dialogue, Organisation, State, User
 from dialogue.translations import Localized, TranslatedField, owner_languages
 from dialogue.uploads import INLINE_SAFE
-from meetings.models import AgendaItem, Delegation, Meeting
+from meetings.models import AgendaItem, Delegation, Meeting, Nomination
 
 
 class DocumentKind(models.TextChoices):
@@ -241,6 +241,8 @@ class Circulation(models.Model):
     comments_until = models.DateTimeField(_("comments until"), null=True, blank=True)
     # People of the audience left out because a document's marking does not let them see it.
     left_out = models.PositiveIntegerField(default=0)
+    # Who they are, as ``[{"name", "delegation", "reason"}]`` (``documents.reach``), for receipts.
+    left_out_people = models.JSONField(default=list, blank=True)
     sent_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
@@ -298,6 +300,47 @@ class Receipt(SentencedConstraints):
 
     def __str__(self) -> str:
         return f"receipt of {self.recipient_id} for circulation {self.circulation_id}"
+
+    @property
+    def delegation(self) -> State | Organisation | None:
+        return self.state or self.organisation
+
+
+class MailedCopy(models.Model):
+    """A circulation written by e-mail (through the outbox) to an approved participant who has
+    no account yet: the links to the documents and an invitation to open them. Its outbox row
+    says whether the message has gone."""
+
+    circulation = models.ForeignKey(
+        Circulation, on_delete=models.CASCADE, related_name="mailed_copies"
+    )
+    nomination = models.ForeignKey(
+        Nomination, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    full_name = OneLineCharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"))
+    state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outbox = models.ForeignKey(
+        "notifications.OutboxEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["circulation", "state", "organisation", "full_name"]
+        verbose_name = _("copy sent by e-mail")
+        verbose_name_plural = _("copies sent by e-mail")
+
+    def __str__(self) -> str:
+        return f"e-mailed copy of circulation {self.circulation_id} to {self.email}"
 
     @property
     def delegation(self) -> State | Organisation | None:

@@ -17,22 +17,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dialogue import audiences, live, permissions
 from dialogue.models import Body, Dialogue, Organisation, Role, RoleKind, State, User
 from dialogue.translations import Translations, missing_first
 from dialogue.uploads import DOCUMENT_TYPES, check_upload
+from meetings import registration
 from meetings.models import AgendaItem, Delegation, Meeting
+from meetings.registration.reach import Participant
+from notifications.mail import queue_message
 
-from . import events, queries
+from . import events, queries, reach
 from .models import (
     Audience,
     Circulation,
     Document,
     DocumentKind,
     Language,
+    MailedCopy,
     Marking,
     Receipt,
     Revision,
@@ -511,21 +517,19 @@ def circulate(
         raise ValidationError(_("A withdrawn document cannot be circulated."))
     if comments_until is not None and comments_until <= timezone.now():
         raise ValidationError(_("The deadline for comments must be in the future."))
-    candidates = audience_candidates(
+    audience_reach = reach.reach_of(
+        by=by,
         dialogue=dialogue,
         meeting=meeting,
         audience=audience,
+        documents=documents,
         states=named_states,
         organisations=named_organisations,
     )
-    candidates.discard(by.pk)
+    if audience_reach.nobody:
+        raise ValidationError(audience_reach.refusal())
     facts = [events.document_audience(d) for d in documents]
-    users = permissions.load_users(candidates)
-    recipients = _entitled(users.values(), facts)
-    if not recipients:
-        raise ValidationError(
-            _("Nobody in this audience may see these documents: check their distribution.")
-        )
+    recipients = audience_reach.accounts
     delegations = queries.delegations_of(
         recipients, dialogue_id=dialogue.pk, meeting_id=first.meeting_id
     )
@@ -537,7 +541,8 @@ def circulate(
                 audience=audience,
                 message=message.strip()[:5000],
                 comments_until=comments_until,
-                left_out=len(candidates) - len(recipients),
+                left_out=len(audience_reach.left_out),
+                left_out_people=audience_reach.left_out_record(),
                 sent_by=by,
                 idempotency_key=idempotency_key or None,
             )
@@ -557,15 +562,63 @@ def circulate(
                     for uid in recipients
                 ]
             )
-            _publish_circulation(
-                circulation, events.DOCUMENTS_CIRCULATED, documents, recipients, facts, by=by
+            _write_to_participants_without_account(
+                circulation, documents, audience_reach.by_email, by=by
             )
+            if recipients:
+                _publish_circulation(
+                    circulation, events.DOCUMENTS_CIRCULATED, documents, recipients, facts, by=by
+                )
     except IntegrityError:
         done = Circulation.objects.filter(idempotency_key=idempotency_key).first()
         if idempotency_key and done is not None:
             return done
         raise
     return circulation
+
+
+def _write_to_participants_without_account(
+    circulation: Circulation,
+    documents: Sequence[Document],
+    participants: Sequence[Participant],
+    *,
+    by: User,
+) -> None:
+    """The approved participants without an account get the links by e-mail through the
+    outbox (in their letters' language), with a fresh invitation to open them; each copy is
+    recorded for the secretariat's receipts."""
+    for participant in participants:
+        nomination = participant.nomination
+        invitation_path = registration.invitation_for(by, nomination)
+        with translation.override(nomination.language or settings.LANGUAGE_CODE):
+            context = {
+                "name": nomination.full_name,
+                "circulation": circulation,
+                "meeting": circulation.meeting,
+                "documents": [
+                    (d, settings.SITE_URL + reverse("document_detail", args=[d.pk]))
+                    for d in documents
+                ],
+                "deadline": deadline_label(circulation),
+                "invitation": settings.SITE_URL + invitation_path if invitation_path else "",
+                "sign_in": settings.SITE_URL + reverse("account_login"),
+            }
+            title = circulation.meeting.title if circulation.meeting else circulation.dialogue.name
+            subject = _("Documents for %(title)s") % {"title": title}
+            body = render_to_string("documents/email/circulation_copy.txt", context)
+        outbox = queue_message(
+            to=nomination.email, subject=settings.EMAIL_SUBJECT_PREFIX + subject, body=body
+        )
+        MailedCopy.objects.create(
+            circulation=circulation,
+            nomination=nomination,
+            full_name=nomination.full_name,
+            email=nomination.email,
+            state_id=nomination.delegation.state_id,
+            organisation_id=nomination.delegation.organisation_id,
+            outbox=outbox,
+            queued_at=circulation.sent_at,
+        )
 
 
 def deadline_label(circulation: Circulation) -> str:

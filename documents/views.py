@@ -28,7 +28,7 @@ from dialogue.translations import language_name
 from meetings.models import Delegation, Meeting
 from meetings.views import visible_meeting
 
-from . import downloads, queries, services, statements
+from . import downloads, queries, reach, services, statements
 from .forms import (
     CirculateForm,
     DocumentChangeForm,
@@ -406,7 +406,26 @@ def _circulate(
             "documents": [c for c in chosen if c.isdigit()],
         },
     )
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if request.method == "POST" and form.is_valid() and request.POST.get("confirm") != "1":
+        # First the list of who is reached and who is not, and why; then "Send".
+        data = form.cleaned_data
+        try:
+            preview = reach.reach_of(
+                by=request.user,
+                dialogue=dialogue,
+                meeting=meeting,
+                audience=data["audience"],
+                documents=list(data["documents"].select_related("dialogue", "meeting")),
+                states=list(data["named_states"]),
+                organisations=list(data["named_organisations"]),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if preview.nobody:
+                form.add_error(None, preview.refusal())
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             circulation = services.circulate(
@@ -422,14 +441,18 @@ def _circulate(
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            count = circulation.receipts.count()
+            count = circulation.receipts.count() + circulation.mailed_copies.count()
             messages.success(
                 request,
                 ngettext("Sent to %(count)d person.", "Sent to %(count)d people.", count)
                 % {"count": count}
                 + (
                     " "
-                    + _("%(left)d left out: a document's distribution does not admit them.")
+                    + ngettext(
+                        "%(left)d left out: see why below.",
+                        "%(left)d left out: see why below.",
+                        circulation.left_out,
+                    )
                     % {"left": circulation.left_out}
                     if circulation.left_out
                     else ""
@@ -439,7 +462,7 @@ def _circulate(
     return render(
         request,
         "documents/circulate.html",
-        {"form": form, "dialogue": dialogue, "meeting": meeting},
+        {"form": form, "dialogue": dialogue, "meeting": meeting, "preview": preview},
         status=400 if form.errors else 200,
     )
 
@@ -497,6 +520,21 @@ def _circulation_context(request: HttpRequest, circulation: Circulation) -> dict
         "can_manage": manager,
         "table": queries.receipt_table(circulation) if manager else None,
         "deadline": services.deadline_label(circulation),
+        "mailed": list(circulation.mailed_copies.select_related("outbox", "state", "organisation"))
+        if manager
+        else [],
+        "left_out": [
+            reach.Addressee(
+                person.get("name", ""),
+                "",
+                person.get("delegation", ""),
+                why=reach.why(person.get("reason", "")),
+                reason=person.get("reason", ""),
+            )
+            for person in circulation.left_out_people
+        ]
+        if manager
+        else [],
     }
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from notifications.mail import queue_message
 
 from . import events
 from .models import Meeting, MeetingStatus
+from .registration.reach import approved_participants
 
 REMIND_BEFORE = datetime.timedelta(days=2)
 REMINDED_STATUSES = (
@@ -21,7 +28,8 @@ REMINDED_STATUSES = (
 
 def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
     """Publish ``meeting.reminder`` for every meeting starting within two days that has not
-    been reminded of its current start; returns how many."""
+    been reminded of its current start, and write it by e-mail (the outbox) to its approved
+    participants who have no account yet; returns how many meetings were reminded."""
     now = now or timezone.now()
     due = Meeting.objects.filter(
         status__in=REMINDED_STATUSES, starts_at__gt=now, starts_at__lte=now + REMIND_BEFORE
@@ -45,5 +53,32 @@ def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
                 summary=f"{meeting.starts_at.astimezone(meeting.zone):%d.%m.%Y %H:%M} "
                 f"({meeting.time_zone})",
             )
+            remind_participants_without_account(meeting)
             sent += 1
     return sent
+
+
+def remind_participants_without_account(meeting: Meeting) -> int:
+    """The reminder, by e-mail, to the approved participants without an account (those with
+    one hear through the platform), in their letters' language; returns how many."""
+    written = 0
+    for participant in approved_participants(meeting):
+        if not participant.reachable_by_email:
+            continue
+        nomination = participant.nomination
+        with translation.override(nomination.language or settings.LANGUAGE_CODE):
+            local = meeting.starts_at.astimezone(meeting.zone)
+            context = {
+                "name": nomination.full_name,
+                "meeting": meeting,
+                "when": f"{formats.date_format(local, 'DATE_FORMAT')}, "
+                f"{formats.time_format(local, 'TIME_FORMAT')} ({meeting.time_zone})",
+                "link": settings.SITE_URL + reverse("meeting_detail", args=[meeting.pk]),
+            }
+            subject = _("Reminder: %(title)s starts soon") % {"title": meeting.title}
+            body = render_to_string("meetings/email/reminder.txt", context)
+        queue_message(
+            to=nomination.email, subject=settings.EMAIL_SUBJECT_PREFIX + subject, body=body
+        )
+        written += 1
+    return written

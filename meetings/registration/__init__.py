@@ -26,6 +26,7 @@ from .nomination_letters import upload_letter, verify_letter
 from .nominations import (
     decide_funding,
     designate_head,
+    invitation_for,
     nominate,
     replace,
     request_funding,
@@ -33,13 +34,16 @@ from .nominations import (
 )
 from .personal_data import erase_expired, erase_person, link_to_account, personal_data_of
 from .quotas import quota_lines
+from .reach import Participant, approved_participants
 from .setup import add_question, configure_registration, remove_question, remove_quota, set_quota
 
 __all__ = [
     "BulkResult",
     "CheckIn",
+    "Participant",
     "add_question",
     "approve",
+    "approved_participants",
     "bulk_decide",
     "check_in",
     "configure_registration",
@@ -48,6 +52,7 @@ __all__ = [
     "designate_head",
     "erase_expired",
     "erase_person",
+    "invitation_for",
     "link_to_account",
     "nominate",
     "personal_data_of",

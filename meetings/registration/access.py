@@ -24,6 +24,31 @@ REGISTRABLE_STATUSES = (
 )
 
 
+# After these, registration is over (not "not open"): the focal point reads "closed".
+CLOSED_STATUSES = (
+    MeetingStatus.REGISTRATION_CLOSED,
+    MeetingStatus.IN_SESSION,
+    MeetingStatus.CONCLUDED,
+    MeetingStatus.CANCELLED,
+)
+
+
+def is_closed(meeting: Meeting) -> bool:
+    """Whether registration is over: closed by the secretariat, the meeting sits, is over or
+    was cancelled."""
+    return meeting.status in CLOSED_STATUSES or meeting.ends_at <= timezone.now()
+
+
+def nominating_refused(by: User, meeting: Meeting, reg: RegistrationSettings | None) -> str:
+    """Why ``by`` cannot nominate now (the sentence ``check_window`` would refuse with), or an
+    empty string when they can: the delegation page hides its form and says this instead."""
+    try:
+        check_window(by, meeting, reg)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return ""
+
+
 def check_manager(by: User, meeting: Meeting) -> None:
     if not permissions.can_manage_registration(by, meeting):
         raise PermissionDenied
@@ -56,8 +81,10 @@ def check_window(by: User, meeting: Meeting, reg: RegistrationSettings | None) -
         if meeting.status not in REGISTRABLE_STATUSES:
             raise ValidationError(_("This meeting takes no more registrations."))
         return
+    if is_closed(meeting):
+        raise ValidationError(_("Registration for this meeting is closed."))
     if meeting.status != MeetingStatus.REGISTRATION_OPEN:
-        raise ValidationError(_("Registration for this meeting is not open."))
+        raise ValidationError(_("Registration for this meeting is not open yet."))
     if timezone.now() > reg.nomination_deadline:
         raise ValidationError(
             _("The deadline for nominations has passed (%(deadline)s); ask the secretariat.")

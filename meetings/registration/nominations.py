@@ -234,6 +234,15 @@ def _nominate_locked(
     return nomination, True
 
 
+def invitation_for(by: User, nomination: Nomination) -> str:
+    """A fresh account invitation for an approved participant without an account (it replaces
+    the one sent with the nomination, which may have expired), to send with documents; its
+    path, or empty when none can be made."""
+    if nomination.person_id is not None or not nomination.email:
+        return ""
+    return _invite_nominee(by, nomination.meeting, nomination.delegation, nomination)
+
+
 def _invite_nominee(
     by: User, meeting: Meeting, delegation: Delegation, nomination: Nomination
 ) -> str:

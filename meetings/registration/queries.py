@@ -27,6 +27,7 @@ from meetings.models import (
 )
 
 from . import quotas
+from .access import is_closed
 
 CATEGORY_ORDER = {c: i for i, c in enumerate(Category.values)}
 
@@ -221,6 +222,7 @@ class MeetingRegistration:
 
     settings: RegistrationSettings | None
     is_open: bool
+    is_closed: bool  # over: closed, in session, concluded, cancelled or past ("closed")
     status_counts: list[tuple[str, str, int]] | None  # for the secretariat
     nominates: bool  # a focal point of a member state
     own_nominations: list[OwnNomination]
@@ -239,7 +241,8 @@ def meeting_registration(user: Any, meeting: Meeting) -> MeetingRegistration:
         ]
     return MeetingRegistration(
         settings=reg,
-        is_open=meeting.status == MeetingStatus.REGISTRATION_OPEN,
+        is_open=meeting.status == MeetingStatus.REGISTRATION_OPEN and not is_closed(meeting),
+        is_closed=is_closed(meeting),
         status_counts=counts,
         nominates=reg is not None
         and bool(permissions.nominating_states(user, meeting.dialogue_id)),

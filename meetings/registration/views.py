@@ -40,7 +40,16 @@ from meetings.models import (
 )
 from meetings.views import managed_meeting, visible_meeting
 
-from . import attendance, decisions, nomination_letters, nominations, personal_data, queries, setup
+from . import (
+    access,
+    attendance,
+    decisions,
+    nomination_letters,
+    nominations,
+    personal_data,
+    queries,
+    setup,
+)
 from .forms import (
     BulkForm,
     ConfirmationForm,
@@ -224,6 +233,24 @@ def _nominee_form(
     )
 
 
+def _why_no_nomination_form(user: Any, meeting: Meeting, view: queries.DelegationView) -> str:
+    """Why the page shows no form to nominate (registration closed or not open, the deadline
+    passed, the quota full), in a sentence; empty when it shows it."""
+    refused = access.nominating_refused(user, meeting, view.settings)
+    if refused:
+        return refused
+    if view.quota and view.remaining == 0:
+        seats = sum(line.rule.seats for line in view.quota)
+        return ngettext(
+            "The delegation's quota is full (%(seats)d seat): withdraw a nomination to free a "
+            "seat, or ask the secretariat for more.",
+            "The delegation's quota is full (%(seats)d seats): withdraw a nomination to free a "
+            "seat, or ask the secretariat for more.",
+            seats,
+        ) % {"seats": seats}
+    return ""
+
+
 def _delegation_page(
     request: AuthenticatedRequest,
     meeting: Meeting,
@@ -243,6 +270,7 @@ def _delegation_page(
         "is_manager": permissions.can_manage_registration(request.user, meeting),
         "known_people": nominations.known_people(request.user, meeting, member),
         "now": timezone.now(),
+        "form_hidden_because": _why_no_nomination_form(request.user, meeting, view),
     }
     template = "meetings/_delegation.html" if is_fetch(request) else "meetings/delegation.html"
     refused = form.errors or letter_errors

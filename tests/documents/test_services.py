@@ -11,13 +11,15 @@ from django.utils import timezone
 
 from dialogue import audiences, permissions
 from dialogue.models import User
-from documents import services
+from documents import reach, services
 from documents.models import Document, Receipt, Revision
+from meetings import registration
 from meetings.models import Meeting
 from notifications import mail as outbox
-from notifications.models import Event, Notification
+from notifications.models import Event, Notification, OutboxEmail
 from tests.conftest import World
 from tests.documents.conftest import docx, pdf
+from tests.meetings.conftest import istanbul_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +201,83 @@ def test_circulation_to_nobody_entitled_is_refused(
 ) -> None:
     with pytest.raises(ValidationError, match="Nobody in this audience"):
         services.circulate(by=staff, documents=[add(marking="internal")], audience="focal_points")
+
+
+def _approved_without_account(world: World, staff: User, meeting: Meeting, email: str) -> None:
+    nomination = registration.nominate(
+        by=world.person("focal_point_a"),
+        meeting=meeting,
+        member=world.state_a,
+        email=email,
+        category="delegate",
+        full_name="Nino Beridze",
+        language="ru",
+    )
+    registration.approve(by=staff, nomination=nomination)
+
+
+def test_circulation_reaches_approved_participants_without_an_account_by_email(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    _approved_without_account(world, staff, meeting, "nino@gov.ge")
+    document = add(marking="participants", title={"en": "Annotated agenda"})
+    mail.outbox.clear()
+    OutboxEmail.objects.all().delete()
+    circulation = services.circulate(
+        by=staff, documents=[document], audience="participants", message="For the session."
+    )
+    # the delegate with an account has a receipt; the nominee without one an e-mailed copy
+    assert list(circulation.receipts.values_list("recipient__email", flat=True)) == [
+        "delegate_a@example.org"
+    ]
+    (copy,) = circulation.mailed_copies.all()
+    assert (copy.full_name, copy.email, copy.state) == (
+        "Nino Beridze",
+        "nino@gov.ge",
+        world.state_a,
+    )
+    assert circulation.left_out == 0
+    outbox.send_due(now=timezone.now() + datetime.timedelta(minutes=5))
+    (message,) = [m for m in mail.outbox if m.to == ["nino@gov.ge"]]
+    assert f"/documents/{document.pk}/" in message.body
+    assert "For the session." in message.body
+    # in the language of their letters, with a fresh invitation to open the documents
+    assert message.subject.startswith("[Dialogue] Документы: ")
+    assert "/invite/" in message.body
+
+
+def test_reach_lists_who_is_left_out_and_why(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    _approved_without_account(world, staff, meeting, "nino@gov.ge")
+    internal = add(marking="internal")
+    seen = reach.reach_of(
+        by=staff,
+        dialogue=meeting.dialogue,
+        meeting=meeting,
+        audience="participants",
+        documents=[internal],
+    )
+    assert seen.nobody
+    assert [(a.name, a.why) for a in seen.left_out] == [
+        ("Delegate A", "a document's distribution does not admit them"),
+        ("Nino Beridze", "a document's distribution does not admit them"),
+    ]
+    assert seen.refusal() == (
+        "Nobody in this audience may see these documents: check their distribution."
+    )
+    with pytest.raises(ValidationError, match="check their distribution"):
+        services.circulate(by=staff, documents=[internal], audience="participants")
+
+
+def test_nobody_reached_without_a_marking_reason_does_not_blame_the_distribution(
+    world: World, staff: User, add: Callable[..., Document]
+) -> None:
+    empty = istanbul_meeting(world, title={"en": "No participants yet"})
+    document = add(meeting=empty, dialogue=empty.dialogue)
+    with pytest.raises(ValidationError) as refused:
+        services.circulate(by=staff, documents=[document], audience="participants")
+    assert refused.value.messages == ["Nobody is in this audience yet."]
 
 
 def test_circulating_twice_with_the_same_key_circulates_once(

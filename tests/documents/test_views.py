@@ -17,7 +17,7 @@ from dialogue.models import User
 from documents import services
 from documents.forms import DocumentForm
 from documents.models import Document, Receipt
-from meetings import agenda
+from meetings import agenda, registration
 from meetings.models import Meeting
 from tests.conftest import World, client_for
 from tests.documents.conftest import PDF_BYTES, docx, pdf
@@ -383,16 +383,21 @@ def test_circulate_form_sends_and_the_receipts_page_shows_the_table(
     client = client_for(staff)
     form = client.get(f"/meetings/{meeting.pk}/circulate/?document={document.pk}")
     assert "checked" in form.content.decode()
-    response = client.post(
-        f"/meetings/{meeting.pk}/circulate/",
-        {
-            "documents": [document.pk],
-            "audience": "participants",
-            "message": "For the meeting",
-            "comments_until": "2030-01-10T18:00",
-            "idempotency_key": "a" * 32,
-        },
-    )
+    fields = {
+        "documents": [document.pk],
+        "audience": "participants",
+        "message": "For the meeting",
+        "comments_until": "2030-01-10T18:00",
+        "idempotency_key": "a" * 32,
+    }
+    # first who it reaches, nothing sent yet
+    preview = client.post(f"/meetings/{meeting.pk}/circulate/", fields).content.decode()
+    assert not document.circulations.exists()
+    reached = preview.split('id="reached"')[1].split("</table>")[0]
+    assert "Delegate A" in reached
+    assert "on the platform" in reached
+    assert "Send to this 1 person" in preview
+    response = client.post(f"/meetings/{meeting.pk}/circulate/", {**fields, "confirm": "1"})
     circulation = document.circulations.get()
     assert response.status_code == 302
     assert circulation.comments_until is not None
@@ -406,6 +411,46 @@ def test_circulate_form_sends_and_the_receipts_page_shows_the_table(
     table = client.get(f"/circulations/{circulation.pk}/receipts/").content.decode()
     assert "acknowledged" in table
     assert "Delegate A" in table
+
+
+def test_circulate_preview_shows_who_has_no_account_and_who_is_left_out_and_why(
+    world: World, staff: User, meeting: Meeting, add: Callable[..., Document]
+) -> None:
+    nomination = registration.nominate(
+        by=world.person("focal_point_a"),
+        meeting=meeting,
+        member=world.state_a,
+        email="nino@gov.ge",
+        category="delegate",
+        full_name="Nino Beridze",
+    )
+    registration.approve(by=staff, nomination=nomination)
+    document = add(marking="participants")
+    client = client_for(staff)
+    fields = {"documents": [document.pk], "audience": "focal_points", "idempotency_key": "b" * 32}
+    preview = client.post(f"/meetings/{meeting.pk}/circulate/", fields).content.decode()
+    # focal points are not all admitted by a participants' paper: the marking is said to be why
+    left_out = preview.split('id="left-out"')[1].split("</table>")[0]
+    assert "a document&#x27;s distribution does not admit them" in left_out
+    assert 'id="check-distribution"' in preview
+    preview = client.post(
+        f"/meetings/{meeting.pk}/circulate/", {**fields, "audience": "participants"}
+    ).content.decode()
+    reached = preview.split('id="reached"')[1].split("</table>")[0]
+    assert "Nino Beridze" in reached
+    assert "by e-mail (no account yet)" in reached
+    assert 'id="left-out"' not in preview
+    assert 'id="check-distribution"' not in preview
+    response = client.post(
+        f"/meetings/{meeting.pk}/circulate/",
+        {**fields, "audience": "participants", "confirm": "1"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Sent to 2 people." in page
+    mailed = page.split('id="mailed"')[1].split("</section>")[0]
+    assert "Nino Beridze" in mailed
+    assert "queued" in mailed
 
 
 def test_circulations_page_counts_delegations_for_the_secretariat_and_shows_each_recipient_theirs(

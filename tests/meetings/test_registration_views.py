@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -67,6 +68,44 @@ def test_delegation_page_shows_the_quota_left(world: World, open_meeting: Meetin
     assert "Delegation of Georgia" in page
     assert "One" in page
     assert '<td class="remaining"><strong>2</strong></td>' in page
+
+
+def test_delegation_page_hides_the_form_when_the_quota_is_full(
+    world: World, open_meeting: Meeting
+) -> None:
+    for n in range(3):
+        _nominate(world, open_meeting, f"p{n}@gov.ge")
+    page = (
+        client_for(world.people["focal_point_a"])
+        .get(f"/meetings/{open_meeting.pk}/delegations/GE/")
+        .content.decode()
+    )
+    assert 'class="nominee-form"' not in page
+    assert (
+        "The delegation&#x27;s quota is full (3 seats): withdraw a nomination to free a seat, or "
+        "ask the secretariat for more."
+    ) in page
+
+
+def test_delegation_page_hides_the_form_once_registration_has_closed(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    services.transition(by=staff, meeting=open_meeting, to="registration_closed")
+    page = (
+        client_for(world.people["focal_point_a"])
+        .get(f"/meetings/{open_meeting.pk}/delegations/GE/")
+        .content.decode()
+    )
+    assert 'class="nominee-form"' not in page
+    assert (
+        '<p class="notice" id="no-nomination-form">Registration for this meeting is closed.</p>'
+        in page
+    )
+    # the secretariat still takes late nominations until the meeting is over
+    page = client_for(staff).get(f"/meetings/{open_meeting.pk}/delegations/GE/").content.decode()
+    assert 'class="nominee-form"' in page
+    with pytest.raises(ValidationError, match=r"Registration for this meeting is closed\."):
+        _nominate(world, open_meeting, "late@gov.ge")
 
 
 @pytest.mark.parametrize(

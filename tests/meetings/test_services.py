@@ -12,7 +12,7 @@ from meetings import registration, services
 from meetings.models import Meeting
 from meetings.reminders import send_due_reminders
 from notifications import registry
-from notifications.models import Event, Notification
+from notifications.models import Event, Notification, OutboxEmail
 from tests.conftest import World, at
 from tests.meetings.conftest import ON_THE_DAY, START, set_up_registration
 
@@ -312,6 +312,28 @@ def test_reminder_goes_out_once_two_days_before(meeting: Meeting) -> None:
     assert send_due_reminders(now=START - datetime.timedelta(days=1)) == 1
     assert send_due_reminders(now=START - datetime.timedelta(hours=20)) == 0
     assert _events(meeting)[-1] == "meeting.reminder"
+
+
+def test_reminder_reaches_approved_participants_without_an_account_by_email(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    set_up_registration(meeting, staff)
+    opened = services.transition(by=staff, meeting=meeting, to="registration_open")
+    nomination = registration.nominate(
+        by=world.person("focal_point_a"),
+        meeting=opened,
+        member=world.state_a,
+        email="nino@gov.ge",
+        category="delegate",
+        full_name="Nino Beridze",
+    )
+    registration.approve(by=staff, nomination=nomination)
+    OutboxEmail.objects.all().delete()
+    assert send_due_reminders(now=START - datetime.timedelta(days=1)) == 1
+    (written,) = OutboxEmail.objects.filter(to_address="nino@gov.ge")
+    assert written.subject == "[Dialogue] Reminder: SOM Istanbul starts soon"
+    assert "SOM Istanbul starts on March 10, 2027, 9 a.m. (Europe/Istanbul)." in written.body
+    assert f"/meetings/{meeting.pk}/" in written.body
 
 
 def test_reminder_scheduled_before_a_reschedule_waits_for_the_new_date(

@@ -429,9 +429,10 @@ def _meeting_life(world: World, built: Scene) -> None:
             )
             assert reminders.send_due_reminders(now=starts - datetime.timedelta(days=1)) == 1
             for to, reason in (("in_session", ""), ("postponed", "Floods"), ("cancelled", "")):
-                meeting = meeting_services.transition(
-                    by=staff, meeting=meeting, to=to, reason=reason or "No venue"
-                )
+                with at(starts):  # the session opens near the meeting's dates only
+                    meeting = meeting_services.transition(
+                        by=staff, meeting=meeting, to=to, reason=reason or "No venue", confirm=True
+                    )
 
 
 def _outcomes(world: World, built: Scene) -> None:

@@ -498,7 +498,9 @@ def circulate(
 ) -> Circulation:
     """Send ``documents`` (of one meeting, or of the dialogue) to an audience with a message
     and an optional deadline for comments. Everyone in the audience who may see every one of
-    the documents gets a receipt; the others are left out and counted. Publishes
+    the documents gets a receipt; the approved participants of the meeting without an account
+    whom the markings admit are written to through the outbox (a ``MailedCopy`` each); the
+    others are left out, each with the reason (``documents.reach``). Publishes
     ``documents.circulated`` to the recipients (live, inbox, e-mail with links). The same
     ``idempotency_key`` twice circulates once. Raises ``PermissionDenied`` or
     ``ValidationError``."""

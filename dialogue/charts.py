@@ -31,16 +31,16 @@ INK = "#1b2733"
 MUTED = "#55606b"
 LINE = "#8a96a3"
 
-WIDTH = 560
-LABEL_WIDTH = 190
-VALUE_SPACE = 44
+WIDTH = 440
+LABEL_WIDTH = 150
+VALUE_SPACE = 36
 BAR_HEIGHT = 16
 BAR_GAP = 2
 ROW_GAP = 10
 FONT_SIZE = 13
 LEGEND_HEIGHT = 26
 # A label longer than this is cut with an ellipsis in the drawing (the table has it whole).
-LABEL_CHARACTERS = 26
+LABEL_CHARACTERS = 20
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,9 @@ class BarChart:
     def __post_init__(self) -> None:
         for bar in self.bars:
             if len(bar.values) != len(self.series):
-                raise ValueError(f"{bar.label!r} has {len(bar.values)} values, not {len(self.series)}")
+                raise ValueError(
+                    f"{bar.label!r} has {len(bar.values)} values, not {len(self.series)}"
+                )
 
     @property
     def largest(self) -> int:
@@ -168,7 +170,8 @@ def describe(
         return f"{what} {none}"
     ranked = sorted(bars, key=lambda bar: -bar.values[0])[:5]
     parts = [
-        f"{bar.label}: " + ", ".join(f"{value} {name}" for value, name in zip(bar.values, series, strict=True))
+        f"{bar.label}: "
+        + ", ".join(f"{value} {name}" for value, name in zip(bar.values, series, strict=True))
         for bar in ranked
     ]
     return f"{what} {listing} " + "; ".join(parts) + "."

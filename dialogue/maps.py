@@ -13,7 +13,7 @@ from .models import Dialogue, Membership
 from .world_map import MapArea, render_map
 
 # The charts' palette (dialogue/charts.py): apart for colour-blind readers and in grey.
-KIND_FILLS = {
+KIND_FILLS: dict[str, str] = {
     Membership.Kind.PARTICIPATING: "#0072B2",
     Membership.Kind.OBSERVER: "#E69F00",
 }

@@ -34,7 +34,9 @@ def latest_circulation_receipts(meeting: Meeting) -> CounterGroup | None:
         _("Receipts of the latest circulation"),
         (
             Counter("receipts-opened", _("Opened"), latest.opened, latest.recipients),
-            Counter("receipts-acknowledged", _("Acknowledged"), latest.acknowledged, latest.recipients),
+            Counter(
+                "receipts-acknowledged", _("Acknowledged"), latest.acknowledged, latest.recipients
+            ),
         ),
         note=_("Sent %(when)s") % {"when": sent},
     )

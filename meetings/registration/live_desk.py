@@ -152,7 +152,9 @@ def quota_counters(meeting: Meeting) -> CounterGroup:
             if (state_id and r.state_id == state_id)
             or (organisation_id and r.organisation_id == organisation_id)
         ]
-        applying = own or [r for r in rules if r.member_kind and r.member_kind == kind_of.get(member)]
+        applying = own or [
+            r for r in rules if r.member_kind and r.member_kind == kind_of.get(member)
+        ]
         for rule in applying:
             if row["category"] in rule.categories:
                 used[rule.pk] += row["n"]

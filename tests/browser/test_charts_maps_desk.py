@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -127,9 +126,10 @@ def test_charts_and_maps_render_pass_axe_and_the_map_is_keyboard_reachable(
                     chart = page.locator("svg.chart").first
                     expect(chart).to_be_visible()
                     assert chart.bounding_box()["width"] > 200
-                    assert page.locator("table.chart-data").count() == page.locator(
-                        "svg.chart"
-                    ).count()
+                    assert (
+                        page.locator("table.chart-data").count()
+                        == page.locator("svg.chart").count()
+                    )
                 if name in ("dialogue", "participants"):
                     expect(page.locator("svg.world-map")).to_be_visible()
                     assert page.locator("svg.world-map a.map-state").count() >= 2

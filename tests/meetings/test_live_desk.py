@@ -97,7 +97,7 @@ def test_desk_is_the_secretariats(world: World, open_meeting: Meeting) -> None:
     page = client_for(world.person("secretariat_staff")).get(f"/meetings/{open_meeting.pk}/desk/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert 'data-fragment="/meetings/%d/desk/counters/"' % open_meeting.pk in text
+    assert f'data-fragment="/meetings/{open_meeting.pk}/desk/counters/"' in text
     assert 'id="desk-status-nominated"' in text
     for role in ("focal_point_a", "delegate_a", "anonymous"):
         response = client_for(world.people[role]).get(f"/meetings/{open_meeting.pk}/desk/counters/")

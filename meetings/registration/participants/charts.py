@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dialogue.charts import Bar, BarChart, describe
 
@@ -17,9 +18,7 @@ from .reports import DialogueStatistics, RegistrationStatistics, StatisticsRow, 
 
 
 def _describe(what: str, bars: Sequence[Bar], series: Sequence[str]) -> str:
-    return describe(
-        what, bars, series, none=_("Nothing to count yet."), listing=_("The largest:")
-    )
+    return describe(what, bars, series, none=_("Nothing to count yet."), listing=_("The largest:"))
 
 
 def _chart(key: str, title: str, what: str, series: tuple[str, ...], bars: list[Bar]) -> BarChart:
@@ -35,7 +34,7 @@ def _chart(key: str, title: str, what: str, series: tuple[str, ...], bars: list[
 def _participants_and_arrivals(
     key: str, title: str, what: str, rows: Sequence[StatisticsRow]
 ) -> BarChart:
-    series = (_("approved"), _("arrived"))
+    series = (pgettext("chart series", "approved"), pgettext("chart series", "arrived"))
     bars = [Bar(row.label, (row.figures.participants, row.figures.attended)) for row in rows]
     return _chart(key, title, what, series, bars)
 
@@ -75,7 +74,7 @@ def meeting_charts(stats: RegistrationStatistics, *, key: str = "chart") -> list
             f"{key}-funding",
             _("Travel support: seats granted and used"),
             _("Participants with travel support granted, and those of them who arrived."),
-            (_("granted"), _("used")),
+            (pgettext("chart series", "granted"), pgettext("chart series", "used")),
             [Bar(row.label, (row.figures.funded, row.figures.funded_attended)) for row in funded],
         )
     )
@@ -86,7 +85,7 @@ def meeting_charts(stats: RegistrationStatistics, *, key: str = "chart") -> list
                 _("Attendance by day"),
                 _("Participants present each day, in the room and online, of %(n)d approved.")
                 % {"n": stats.total.participants},
-                (_("in the room"), _("online")),
+                (pgettext("chart series", "in the room"), pgettext("chart series", "online")),
                 [
                     Bar(formats.date_format(day.day, "DATE_FORMAT"), (day.in_person, day.online))
                     for day in stats.by_day
@@ -103,7 +102,11 @@ def dialogue_charts(report: DialogueStatistics, years: Sequence[YearFigures]) ->
         "chart-years",
         _("Participation over the years"),
         _("Participants approved and arrived, and states represented, per year."),
-        (_("approved"), _("arrived"), _("states")),
+        (
+            pgettext("chart series", "approved"),
+            pgettext("chart series", "arrived"),
+            pgettext("chart series", "states"),
+        ),
         [
             Bar(str(year.year), (year.figures.participants, year.figures.attended, year.states))
             for year in years

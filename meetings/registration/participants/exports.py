@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import xlsxwriter
-
 from django.utils.translation import get_language
 
 from dialogue.charts import BarChart

@@ -76,11 +76,11 @@ def render_report(
         if not chart.bars:
             continue
         parts.append(f"<figure><h2>{escape(_printable(chart.title))}</h2>")
-        parts.append(
-            render_bar_chart(chart, right_to_left=right_to_left, font_family=FONT_FAMILY)
-        )
+        parts.append(render_bar_chart(chart, right_to_left=right_to_left, font_family=FONT_FAMILY))
         parts.append("<table><thead>")
-        parts.append(_row([label_column, *chart.series], header=True, numbers=[False, True, True, True]))
+        parts.append(
+            _row([label_column, *chart.series], header=True, numbers=[False, True, True, True])
+        )
         parts.append("</thead><tbody>")
         for bar in chart.bars:
             parts.append(
@@ -92,9 +92,8 @@ def render_report(
     parts.append("</thead><tbody>")
     for heading, rows in groups:
         if heading:
-            parts.append(
-                f'<tr class="group"><th colspan="{len(columns)}">{escape(_printable(heading))}</th></tr>'
-            )
+            cell = escape(_printable(heading))
+            parts.append(f'<tr class="group"><th colspan="{len(columns)}">{cell}</th></tr>')
         for row in rows:
             parts.append(_row(row, numbers=right_aligned))
     parts.append("</tbody></table></body></html>")

@@ -175,3 +175,17 @@ def test_public_list_maps_the_states_whose_delegations_are_listed(scene: Scene) 
     assert [a.get("data-code") for a in links] == ["GE", "HU", "MD"]
     assert links[0].get("aria-label") == "Georgia: delegation present"
     assert links[0].get("href") == "/dialogues/budapest-process/states/GE/"
+
+
+def test_statistics_pdf_in_arabic_extracts_the_chart_words_as_written(
+    world: World,
+    scene: Scene,  # noqa: F811 - the fixture
+) -> None:
+    staff = world.person("secretariat_staff")
+    staff.preferred_language = "ar"
+    staff.save()
+    content = client_for(staff).get(f"/meetings/{scene.meeting.pk}/statistics.pdf").content
+    text = flat(" ".join(page_texts(content)))
+    # Joined and in logical order: HTML text, not SVG text drawn a letter at a time.
+    assert "المشاركون حسب الدولة أو المنظمة" in text
+    assert "دعم السفر: المقاعد الممنوحة والمستخدمة" in text

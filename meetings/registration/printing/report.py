@@ -1,11 +1,12 @@
 """The statistics for donor reporting as a PDF with its charts, through WeasyPrint.
 
-The charts are the pages' SVG (``dialogue.charts``), placed inline in the HTML, so the PDF
-holds them as vector graphics: sharp at any zoom and in print, and their words are text a
-reader can search and copy (the chart titles extract). Each chart is followed by its figures,
-then the full table of the statistics comes as in the other downloads. WeasyPrint rather than
-ReportLab (which draws the other tables) because it lays out SVG and shapes Arabic: one renderer
-for every language, the page mirrored for a right-to-left report.
+The charts are the pages' (``dialogue.charts``, the same data, palette and order), their bars
+inline SVG so the PDF holds them as vector graphics, sharp at any zoom and in print; their
+words are HTML text (``render_bar_chart_for_print``: WeasyPrint would draw SVG text a letter at
+a time, unjoined in Arabic), which a reader can search and copy (the chart titles extract).
+Each chart is followed by its figures, then the full table of the statistics comes as in the
+other downloads. WeasyPrint rather than ReportLab (which draws the other tables) because it lays
+out SVG and shapes Arabic: one renderer for every language, mirrored for right to left.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from dialogue.charts import BarChart, render_bar_chart
+from dialogue.charts import BarChart, render_bar_chart_for_print
 
 from .pdf import _printable
 from .shaped import _pdf
 
-FONT_FAMILY = '"Dialogue Naskh", "Dialogue Sans"'
 _REPORT_CSS = """
 @page { size: A4; margin: 16mm 15mm 18mm;
   @bottom-center { content: counter(page) " / " counter(pages); font-family: "Dialogue Sans";
@@ -29,7 +29,13 @@ h1 { font-size: 16pt; margin: 0 0 2mm; }
 .subtitle { color: #404040; margin: 0 0 6mm; white-space: pre-line; }
 h2 { font-size: 12pt; margin: 6mm 0 2mm; break-after: avoid; }
 figure { margin: 0 0 4mm; break-inside: avoid; }
-figure svg { width: 150mm; height: auto; }
+.print-legend { margin: 0 0 2mm; }
+.print-legend svg { vertical-align: middle; margin-inline-start: 3mm; }
+table.print-bars { width: auto; margin: 0 0 2mm; }
+table.print-bars th { font-weight: normal; background: none; border: 0; text-align: end;
+                      vertical-align: middle; padding: 0.6mm 2mm; max-width: 55mm; }
+table.print-bars td { border: 0; padding: 0.6mm 0; border-inline-start: 0.6pt solid #8a96a3; }
+table.print-bars svg { display: block; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0 4mm; }
 th, td { border-bottom: 0.4pt solid #9aa3ab; padding: 1mm 1.5mm; text-align: start;
          vertical-align: top; }
@@ -76,7 +82,7 @@ def render_report(
         if not chart.bars:
             continue
         parts.append(f"<figure><h2>{escape(_printable(chart.title))}</h2>")
-        parts.append(render_bar_chart(chart, right_to_left=right_to_left, font_family=FONT_FAMILY))
+        parts.append(render_bar_chart_for_print(chart, right_to_left=right_to_left))
         parts.append("<table><thead>")
         parts.append(
             _row([label_column, *chart.series], header=True, numbers=[False, True, True, True])

@@ -56,6 +56,7 @@ class Shape:
     box: Box
     main_box: Box
 
+    @functools.cached_property
     def path(self) -> str:
         return "".join(
             "M" + " ".join(f"{x:.1f},{y:.1f}" for x, y in ring) + "Z" for ring in self.rings
@@ -235,7 +236,13 @@ def _meets(box: Box, view: Box) -> bool:
 def render_map(areas: Sequence[MapArea], *, key: str, title: str, description: str) -> SafeString:
     """The map around ``areas``, each shaded and linked, in the order given (the keyboard's);
     the other states in view grey and hidden from assistive technology. A code the map does
-    not know is left out of the drawing (the list beside the map still names it)."""
+    not know is left out of the drawing (the list beside the map still names it). The same
+    map in the same words is drawn once per process (a dialogue's page is read often)."""
+    return _render_map(tuple(areas), key, title, description)
+
+
+@functools.lru_cache(maxsize=128)
+def _render_map(areas: tuple[MapArea, ...], key: str, title: str, description: str) -> SafeString:
     known = shapes()
     view = _view([area.code for area in areas], known)
     shaded = {area.code for area in areas}
@@ -252,7 +259,7 @@ def render_map(areas: Sequence[MapArea], *, key: str, title: str, description: s
     ]
     for code, neighbour in known.items():
         if code not in shaded and neighbour.rings and _meets(neighbour.box, view):
-            parts.append(f'<path d="{neighbour.path()}"/>')
+            parts.append(f'<path d="{neighbour.path}"/>')
     parts.append("</g>")
     for area in areas:
         shape = known.get(area.code)
@@ -265,7 +272,7 @@ def render_map(areas: Sequence[MapArea], *, key: str, title: str, description: s
             f"<title>{escape(area.label)}</title>"
         )
         if shape.rings:
-            parts.append(f'<path d="{shape.path()}"/>')
+            parts.append(f'<path d="{shape.path}"/>')
         if shape.marker is not None:
             x, y = shape.marker
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{marker_radius:.1f}"/>')

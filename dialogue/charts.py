@@ -130,7 +130,7 @@ def render_bar_chart(
                 f'<text x="{_number(x(position + 18))}" y="16" fill="{INK}" '
                 f'text-anchor="start">{escape(name)}</text>'
             )
-            position += 28 + 7.5 * len(name)
+            position += 30 + 8.5 * len(name)
     for row, bar in enumerate(chart.bars):
         y = top + row * row_height
         middle = y + (row_height - ROW_GAP) / 2

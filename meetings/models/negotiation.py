@@ -17,7 +17,7 @@ from .meeting import Outcome
 
 
 class OutcomeRevision(SentencedConstraints):
-    """"Rev.N" of an outcome: its title and text in each language as released, never changed
+    """ "Rev.N" of an outcome: its title and text in each language as released, never changed
     afterwards. ``comments_shared`` says whether states see each other's comments on it;
     ``taken_up`` the comments on earlier revisions the secretariat took up in this one."""
 
@@ -26,9 +26,7 @@ class OutcomeRevision(SentencedConstraints):
     title_i18n = TranslatedField(_("title"), max_length=300)
     text_i18n = TranslatedField(_("text"), multiline=True)
     note = models.TextField(_("what changed"), blank=True, max_length=5_000)
-    comments_shared = models.BooleanField(
-        _("states see each other's comments"), default=False
-    )
+    comments_shared = models.BooleanField(_("states see each other's comments"), default=False)
     taken_up = models.ManyToManyField(
         "meetings.OutcomeComment", blank=True, related_name="taken_up_in"
     )
@@ -74,9 +72,7 @@ class Silence(SentencedConstraints):
     worker (``meetings.outcomes.silence.conclude_due``), at ``concluded_at``."""
 
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="silences")
-    revision = models.ForeignKey(
-        OutcomeRevision, on_delete=models.CASCADE, related_name="silences"
-    )
+    revision = models.ForeignKey(OutcomeRevision, on_delete=models.CASCADE, related_name="silences")
     deadline = models.DateTimeField(_("silence until"))
     status = models.CharField(
         _("status"), max_length=20, choices=SilenceStatus.choices, default=SilenceStatus.RUNNING
@@ -143,9 +139,7 @@ class SilenceLogEntry(models.Model):
 
     silence = models.ForeignKey(Silence, on_delete=models.CASCADE, related_name="log")
     action = models.CharField(max_length=20, choices=Action.choices)
-    by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.TextField(blank=True, max_length=5_000)
     deadline = models.DateTimeField(null=True, blank=True)  # the deadline from then on
     at = models.DateTimeField(default=timezone.now)
@@ -157,4 +151,3 @@ class SilenceLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.silence}: {self.action}"
-

@@ -113,7 +113,7 @@ def compare(old_text: str, new_text: str) -> list[ParagraphChange]:
                 changed[best] = i
     paired_old = moved_old | set(changed.values())
     equal_new: dict[int, int] = {}
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, _j2 in matcher.get_opcodes():
         if op == "equal":
             for k in range(i2 - i1):
                 equal_new[j1 + k] = i1 + k

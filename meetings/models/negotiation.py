@@ -81,6 +81,7 @@ class Silence(SentencedConstraints):
     started_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     concluded_at = models.DateTimeField(null=True, blank=True)
     sequence = models.PositiveIntegerField(default=0)  # the calendar's SEQUENCE: each change
+    updated_at = models.DateTimeField(default=timezone.now)  # the calendar's LAST-MODIFIED
 
     class Meta:
         ordering = ["outcome", "started_at"]

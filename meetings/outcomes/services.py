@@ -515,8 +515,9 @@ class StateComments:
 
 
 def comment_table(outcome: Outcome) -> list[StateComments]:
-    """A row per participating member state of the dialogue today (answered or not), then a
-    row per other state that commented; in two queries whatever the number of states."""
+    """A row per participating member state of the dialogue today (answered or not) and per
+    other state that commented: those that answered first, members before others, by name; in
+    two queries whatever the number of states."""
     members: dict[int, State] = {
         m.state.pk: m.state
         for m in Membership.objects.current()
@@ -531,7 +532,9 @@ def comment_table(outcome: Outcome) -> list[StateComments]:
     by_state: dict[int, list[OutcomeComment]] = {}
     states: dict[int, State] = dict(members)
     for c in (
-        outcome.comments.select_related("state", "author").order_by("created_at", "id").iterator()
+        outcome.comments.select_related("state", "author", "revision")
+        .order_by("created_at", "id")
+        .iterator()
     ):
         by_state.setdefault(c.state_id, []).append(c)
         states.setdefault(c.state_id, c.state)
@@ -539,7 +542,8 @@ def comment_table(outcome: Outcome) -> list[StateComments]:
         StateComments(state, by_state.get(state_id, []), state_id in members)
         for state_id, state in states.items()
     ]
-    rows.sort(key=lambda row: (not row.is_member, row.state.name))
+    # The states that answered first (what the secretariat works on), then those it waits for.
+    rows.sort(key=lambda row: (not row.answered, not row.is_member, row.state.name))
     return rows
 
 
@@ -551,7 +555,7 @@ def comments_of(outcome: Outcome, state_ids: Iterable[int]) -> list[OutcomeComme
     """The comments of these states (a focal point's own), oldest first."""
     return list(
         outcome.comments.filter(state_id__in=list(state_ids))
-        .select_related("state", "author")
+        .select_related("state", "author", "revision")
         .order_by("created_at", "id")
     )
 

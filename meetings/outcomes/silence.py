@@ -234,7 +234,8 @@ def extend(*, by: User, silence: Silence, deadline: datetime.datetime, reason: s
             )
         locked.deadline = deadline
         locked.sequence += 1
-        locked.save(update_fields=["deadline", "sequence"])
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=["deadline", "sequence", "updated_at"])
         SilenceLogEntry.objects.create(
             silence=locked,
             action=SilenceLogEntry.Action.EXTENDED,
@@ -265,8 +266,9 @@ def withdraw(*, by: User, silence: Silence, reason: str) -> Silence:
         now = timezone.now()
         locked.status = SilenceStatus.WITHDRAWN
         locked.concluded_at = now
+        locked.updated_at = now
         locked.sequence += 1
-        locked.save(update_fields=["status", "concluded_at", "sequence"])
+        locked.save(update_fields=["status", "concluded_at", "sequence", "updated_at"])
         SilenceLogEntry.objects.create(
             silence=locked, action=SilenceLogEntry.Action.WITHDRAWN, by=by, reason=reason, at=now
         )
@@ -319,7 +321,8 @@ def conclude_due(*, now: datetime.datetime | None = None) -> int:
                     outcome.updated_at = now
                     outcome.save()
             silence.concluded_at = now
-            silence.save(update_fields=["status", "concluded_at"])
+            silence.updated_at = now
+            silence.save(update_fields=["status", "concluded_at", "updated_at"])
             SilenceLogEntry.objects.create(silence=silence, action=action, at=now)
             _publish_silence(
                 silence,

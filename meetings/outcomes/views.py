@@ -124,9 +124,9 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         paragraphs = text_diff.paragraphs(outcome.text)
         text_language = _shown_language(outcome)
-    visible_comments = list(negotiation.comments_visible_to(request.user, outcome))
-    for c in visible_comments:
-        c.where = negotiation.where(c)
+    visible_comments = [
+        (c, negotiation.where(c)) for c in negotiation.comments_visible_to(request.user, outcome)
+    ]
     running = silence.running_silence(outcome)
     silences = list(
         outcome.silences.select_related("revision")
@@ -158,7 +158,7 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
             unreleased=negotiation.has_unreleased_changes(outcome, latest),
             share_form=ShareForCommentForm(meeting=meeting),
             release_form=ReleaseRevisionForm(
-                comments=[(c.pk, f"{c.state.name} · {c.where}") for c in visible_comments]
+                comments=[(c.pk, f"{c.state.name} · {where}") for c, where in visible_comments]
             ),
             silence_form=SilenceForm(meeting=meeting),
             extend_form=ExtendSilenceForm(meeting=meeting),

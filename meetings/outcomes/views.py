@@ -150,6 +150,7 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "running_silence": running,
         "silences": silences,
         "silence_over": running is not None and running.deadline <= timezone.now(),
+        "rendered_at": timezone.now().isoformat(),
     }
     if manager:
         context.update(_comment_rows(request, outcome))
@@ -160,16 +161,16 @@ def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
             release_form=ReleaseRevisionForm(
                 comments=[(c.pk, f"{c.state.name} · {where}") for c, where in visible_comments]
             ),
-            silence_form=SilenceForm(meeting=meeting),
-            extend_form=ExtendSilenceForm(meeting=meeting),
-            withdraw_form=WithdrawSilenceForm(),
+            silence_form=SilenceForm(meeting=meeting, prefix="silence"),
+            extend_form=ExtendSilenceForm(meeting=meeting, prefix="extend"),
+            withdraw_form=WithdrawSilenceForm(prefix="withdraw"),
             order_form=CompilationOrderForm(initial={"order": " ".join(outcome.compilation_order)}),
         )
     if state_ids:
         context.update(
             own_comments=services.comments_of(outcome, state_ids),
             comment_form=CommentForm(state_ids=state_ids) if comments_open else None,
-            objection_form=ObjectionForm(state_ids=state_ids)
+            objection_form=ObjectionForm(state_ids=state_ids, prefix="objection")
             if running is not None and not context["silence_over"]
             else None,
         )
@@ -302,7 +303,7 @@ def outcome_compilation_order(request: AuthenticatedRequest, pk: int) -> HttpRes
 @require_POST
 def outcome_silence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
-    form = SilenceForm(request.POST, meeting=outcome.meeting)
+    form = SilenceForm(request.POST, meeting=outcome.meeting, prefix="silence")
     if not form.is_valid():
         messages.error(request, _("Give the end of the silence as a date and time."))
         return redirect("outcome_detail", pk=outcome.pk)
@@ -329,7 +330,7 @@ def outcome_silence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def outcome_silence_extend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     running = silence.running_silence(outcome)
-    form = ExtendSilenceForm(request.POST, meeting=outcome.meeting)
+    form = ExtendSilenceForm(request.POST, meeting=outcome.meeting, prefix="extend")
     if running is None:
         messages.error(request, _("This outcome is not under silence."))
     elif not form.is_valid():
@@ -354,7 +355,7 @@ def outcome_silence_extend(request: AuthenticatedRequest, pk: int) -> HttpRespon
 def outcome_silence_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     running = silence.running_silence(outcome)
-    form = WithdrawSilenceForm(request.POST)
+    form = WithdrawSilenceForm(request.POST, prefix="withdraw")
     if running is None:
         messages.error(request, _("This outcome is not under silence."))
     elif not form.is_valid():
@@ -377,7 +378,7 @@ def outcome_object(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     running = silence.running_silence(outcome)
     if not state_ids:
         raise Http404
-    form = ObjectionForm(request.POST, state_ids=state_ids)
+    form = ObjectionForm(request.POST, state_ids=state_ids, prefix="objection")
     if not form.is_valid():
         if "state" in form.errors:
             raise Http404

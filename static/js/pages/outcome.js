@@ -5,6 +5,19 @@ import { announce, highlight, on, refetchFragment } from "../live.js";
 
 const comments = document.getElementById("outcome-comments-section");
 const outcomeId = Number(location.pathname.split("/").filter(Boolean)[1]);
+// What happened before the page was rendered is on it already: a replay after loading (the
+// redirect after one's own release, say) changes nothing and must not reload it.
+const renderedAt = Date.parse(document.getElementById("outcome-text")?.dataset.renderedAt || "");
+
+// Nor while the page is already on its way to the next one (a form sent here, whose own event
+// arrives before the answer): a reload then would cancel that navigation and its message.
+let leaving = false;
+document.addEventListener("submit", () => { leaving = true; });
+window.addEventListener("pagehide", () => { leaving = true; });
+
+function newerThanThePage(frame) {
+  return !leaving && !(renderedAt && frame && Date.parse(frame.at) <= renderedAt);
+}
 
 function ours(data) {
   return data && data.outcome_id === outcomeId;
@@ -28,5 +41,5 @@ for (const type of [
   "outcome.silence_concluded",
   "outcome.adopted",
 ]) {
-  on(type, (data) => { if (ours(data)) location.reload(); });
+  on(type, (data, frame) => { if (ours(data) && newerThanThePage(frame)) location.reload(); });
 }

@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 
 from dialogue.models import RoleKind, User
 from meetings.models import Outcome
+from meetings.outcomes import negotiation, silence
 from meetings.outcomes import services as outcomes
-from meetings.outcomes import silence
 from tests.browser.conftest import in_own_thread
 from tests.browser.scenes import LIVE, budapest_with_georgia
 from tests.factories import MembershipFactory, RoleFactory, StateFactory, UserFactory
@@ -143,3 +143,38 @@ def test_secretariat_negotiates_conclusions_to_adoption_by_silence(
     expect(desk.locator("#silence")).to_contain_text("Adopted by silence")
     desk.screenshot(path="/tmp/outcome-adopted.png", full_page=True)  # noqa: S108 - to look at
     assert errors == []
+
+
+@pytest.mark.parametrize("language", ["ru", "ar"])
+def test_outcome_pages_fit_a_phone_in_russian_and_arabic(
+    signed_in_page: Callable[..., Page], asgi_server: Any, language: str
+) -> None:
+    def scene() -> tuple[User, User, Outcome]:
+        staff, georgia, _moldovan, outcome = _scene()
+        for person in (staff, georgia):
+            person.preferred_language = language
+            person.save(update_fields=["preferred_language"])
+        negotiation.release_revision(by=staff, outcome=outcome, note="Zero draft")
+        outcomes.comment(
+            by=georgia, outcome=outcome, state=georgia.roles.get().state, text="Ok", paragraph=2
+        )
+        outcomes.change_outcome(by=staff, outcome=outcome, text={"en": TEXT_2})
+        negotiation.release_revision(by=staff, outcome=outcome)
+        silence.start(
+            by=staff, outcome=outcome, deadline=timezone.now() + datetime.timedelta(days=1)
+        )
+        return staff, georgia, outcome
+
+    staff, georgia, outcome = in_own_thread(scene)
+    for who, path, name in (
+        (staff, f"/outcomes/{outcome.pk}/", "desk"),
+        (georgia, f"/outcomes/{outcome.pk}/", "focal-point"),
+        (georgia, f"/outcomes/{outcome.pk}/diff/", "diff"),
+    ):
+        page = signed_in_page(who, viewport={"width": 390, "height": 800})
+        page.goto(path)
+        assert page.evaluate("() => document.documentElement.lang") == language
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
+            f"{name} scrolls sideways at 390 px in {language}"
+        )
+        page.screenshot(path=f"/tmp/outcome-{name}-{language}-390.png", full_page=True)  # noqa: S108

@@ -548,3 +548,27 @@ def test_meeting_calendar_carries_the_silence_deadline_for_those_it_is_for(
     assert "DTSTART;TZID=Europe/Istanbul:20300301T120000" in ics
     public = client_for(None).get(path).content.decode()
     assert "silence-" not in public
+
+
+def test_silence_result_is_emailed_at_once_in_each_recipients_language(
+    world: World, meeting: Meeting
+) -> None:
+    from django.core import mail
+
+    from notifications.mail import send_due
+
+    russian, arabic = world.person("focal_point_a"), world.person("focal_point_b")
+    for person, language in ((russian, "ru"), (arabic, "ar")):
+        person.preferred_language = language
+        person.save(update_fields=["preferred_language"])
+    deadline = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=1)
+    running = _under_silence(world, meeting, deadline)
+    silence.object_to(by=russian, silence=running, state=world.state_a, text="Нет.")
+    with at(deadline + datetime.timedelta(seconds=1)):
+        silence.conclude_due()
+    mail.outbox.clear()
+    send_due(now=deadline + datetime.timedelta(minutes=10))
+    body = {m.to[0]: m.subject + m.body for m in mail.outbox}
+    # the silence's news is e-mailed at once by default (the "silence" category)
+    assert "Молчание нарушено (Georgia)" in body["focal_point_a@example.org"]
+    assert "كسرت الصمت Georgia" in body["focal_point_b@example.org"]

@@ -550,10 +550,10 @@ def test_outcome_page_shows_russian_text_in_russian_and_falls_back_to_english(
     client.post("/language/", {"language": "ru", "next": "/"})
     page = client.get(_detail(translated)).content.decode()
     assert "Участники договорились встретиться снова." in page
-    assert 'lang="ru">' in page
+    assert '<article id="outcome-text" lang="ru" dir="ltr"' in page
     page = client.get(_detail(english_only)).content.decode()
     assert "The participants agree to meet again." in page
-    assert '<article id="outcome-text" lang="en">' in page
+    assert '<article id="outcome-text" lang="en" dir="ltr"' in page
 
 
 def test_outcome_page_shows_the_deadline_in_the_meetings_time_zone(

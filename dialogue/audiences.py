@@ -65,6 +65,24 @@ class OutcomeDraftAudience(TypedDict):
     dialogue: int
 
 
+class OutcomeCommentAudience(TypedDict):
+    """A state's comment on a revision: the secretariat and that state; every state (and the
+    chair) only when the secretariat opened that revision's comments to them."""
+
+    kind: Literal["outcome_comment"]
+    dialogue: int
+    state: int
+    shared: bool
+
+
+class OutcomeObjectionAudience(TypedDict):
+    """An objection breaking a silence: the secretariat, the chair and the objecting state."""
+
+    kind: Literal["outcome_objection"]
+    dialogue: int
+    state: int
+
+
 class DelegationAudience(TypedDict):
     """A delegation's registration, and the person it is about (if any)."""
 
@@ -109,6 +127,8 @@ Audience = (
     | SecretariatAudience
     | MeetingAudience
     | OutcomeDraftAudience
+    | OutcomeCommentAudience
+    | OutcomeObjectionAudience
     | DelegationAudience
     | DocumentAudience
     | CirculationAudience
@@ -141,6 +161,43 @@ def receives_outcome_draft_event(user: AnyUser | None, audience: OutcomeDraftAud
     """Those who act for the dialogue's meetings: the secretariat, focal points, the chair."""
     s = permissions.standing(user)
     return s.superuser or s.has(permissions.ACTING_ROLES, dialogue_id=audience["dialogue"])
+
+
+def receives_outcome_comment_event(user: AnyUser | None, audience: OutcomeCommentAudience) -> bool:
+    """The same answer as ``meetings.outcomes.negotiation.comments_visible_to``, from the
+    facts."""
+    dialogue_id = audience["dialogue"]
+    if permissions.is_secretariat_of_dialogue_id(user, dialogue_id):
+        return True
+    s = permissions.standing(user)
+    if s.has([RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]):
+        return True
+    return audience["shared"] and s.has(
+        [RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=dialogue_id
+    )
+
+
+def receives_outcome_objection_event(
+    user: AnyUser | None, audience: OutcomeObjectionAudience
+) -> bool:
+    dialogue_id = audience["dialogue"]
+    if permissions.is_secretariat_of_dialogue_id(user, dialogue_id):
+        return True
+    s = permissions.standing(user)
+    return s.has([RoleKind.CHAIR], dialogue_id=dialogue_id) or s.has(
+        [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]
+    )
+
+
+def outcome_objection_candidates(audience: OutcomeObjectionAudience) -> Q:
+    dialogue_id = audience["dialogue"]
+    return (
+        permissions.role_holders(SECRETARIAT_ROLES, dialogue_id=dialogue_id)
+        | permissions.role_holders([RoleKind.CHAIR], dialogue_id=dialogue_id)
+        | permissions.role_holders(
+            [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]
+        )
+    )
 
 
 def receives_delegation_event(user: AnyUser | None, audience: DelegationAudience) -> bool:

@@ -43,6 +43,11 @@ SENTENCES: dict[str, Any] = {
         "An invitation to this address for that role is already waiting to be accepted."
     ),
     # meetings
+    "outcome_revision_unique": _("This revision number is already released: release the next."),
+    "silence_one_running_per_outcome": _(
+        "This outcome is already under silence: extend or withdraw that silence first."
+    ),
+    "silence_one_objection_per_state": _("Your state has already objected to this silence."),
     "meeting_ends_after_start": _("A meeting must end after it starts."),
     "agenda_item_ends_after_start": _("An item cannot end before it starts."),
     "one_release_per_number": _(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from notifications.inbox import follow_choice
 
-from . import announcements, desk, permissions, queries, services
+from . import announcements, desk, maps, permissions, queries, services
 from .accounts import SESSION_KEY
 from .forms import AnnouncementForm, InvitationForm, ProfileForm
 from .http import AuthenticatedRequest, next_or, show_refusal
@@ -82,6 +82,7 @@ def dialogue_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "states": [m for m in current if m.state_id],
         "organisations": [m for m in current if m.organisation_id],
         "past_memberships": [m for m in memberships if not m.is_current(today)],
+        "member_map": maps.membership_map(dialogue, [m for m in current if m.state_id]),
         "show_focal_points": permissions.can_view_focal_point_names(request.user, dialogue),
         "is_secretariat": permissions.is_secretariat(request.user, dialogue),
     }

@@ -19,6 +19,11 @@ class DocumentsConfig(AppConfig):
         from .desk import acknowledgement_needs
 
         desk.register(acknowledgement_needs)
+        from meetings.registration.live_desk import register_counters
+
+        from .live_desk import latest_circulation_receipts
+
+        register_counters(latest_circulation_receipts)
         audiences.register_audience("document", rule=audiences.receives_document_event)
         audiences.register_audience(
             "circulation",

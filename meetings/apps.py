@@ -34,6 +34,14 @@ class MeetingsConfig(AppConfig):
         audiences.register_audience("meeting", rule=audiences.receives_meeting_event)
         audiences.register_audience("outcome_draft", rule=audiences.receives_outcome_draft_event)
         audiences.register_audience(
+            "outcome_comment", rule=audiences.receives_outcome_comment_event
+        )
+        audiences.register_audience(
+            "outcome_objection",
+            rule=audiences.receives_outcome_objection_event,
+            candidates=audiences.outcome_objection_candidates,
+        )
+        audiences.register_audience(
             "delegation",
             rule=audiences.receives_delegation_event,
             candidates=audiences.delegation_candidates,

@@ -48,6 +48,12 @@ AGENDA_RELEASED = "agenda.released"
 OUTCOME_SHARED = "outcome.shared_for_comment"
 OUTCOME_COMMENTED = "outcome.commented"
 OUTCOME_ADOPTED = "outcome.adopted"
+OUTCOME_REVISION_RELEASED = "outcome.revision_released"
+SILENCE_STARTED = "outcome.silence_started"
+SILENCE_EXTENDED = "outcome.silence_extended"
+SILENCE_WITHDRAWN = "outcome.silence_withdrawn"
+SILENCE_OBJECTED = "outcome.silence_objected"
+SILENCE_CONCLUDED = "outcome.silence_concluded"  # adopted by silence, or silence broken
 REGISTRATION_CHANGED = "registration.changed"  # deadlines, capacity, quotas, questions
 NOMINATION_SUBMITTED = "nomination.submitted"
 NOMINATION_APPROVED = "nomination.approved"
@@ -67,6 +73,11 @@ MEETINGS = registry.register_category(
 AGENDAS = registry.register_category("agendas", gettext_lazy("Agenda releases"), Channel.IN_APP)
 OUTCOMES = registry.register_category(
     "outcomes", gettext_lazy("Outcomes and comments"), Channel.IN_APP
+)
+# The silence procedure's news is e-mailed at once unless someone asks otherwise: a silence
+# runs for days, and a state that misses an objection's deadline cannot take it back.
+SILENCE = registry.register_category(
+    "silence", gettext_lazy("Silence procedures"), Channel.EMAIL_NOW
 )
 REGISTRATION = registry.register_category(
     "registration", gettext_lazy("Registration and nominations"), Channel.IN_APP
@@ -146,6 +157,34 @@ class OutcomeFacts(MeetingFacts):
 class OutcomeCommented(OutcomeFacts):
     state_code: str
     no_objection: bool
+    revision: int  # the revision commented on: "Rev.1"
+    paragraph: int | None  # its paragraph, by its number there; None for the whole
+
+
+@dataclass(frozen=True)
+class OutcomeRevisionReleased(OutcomeFacts):
+    revision: int  # its number: "Rev.2"
+    note: str  # what changed, as the secretariat wrote it
+    taken_up: int  # how many comments this revision took up
+
+
+@dataclass(frozen=True)
+class SilenceFacts(OutcomeFacts):
+    # ``deadline``/``deadline_at`` (from OutcomeFacts) are the silence's end
+    silence_id: int
+    revision: int
+    reason: str  # why it was extended or withdrawn; empty otherwise
+
+
+@dataclass(frozen=True)
+class SilenceObjected(SilenceFacts):
+    state_code: str
+
+
+@dataclass(frozen=True)
+class SilenceConcluded(SilenceFacts):
+    result: Literal["adopted", "broken"]
+    objected_by: list[str]  # the states that objected, by name
 
 
 @dataclass(frozen=True)
@@ -194,6 +233,12 @@ PAYLOADS: dict[str, type[MeetingFacts]] = {
     OUTCOME_SHARED: OutcomeFacts,
     OUTCOME_COMMENTED: OutcomeCommented,
     OUTCOME_ADOPTED: OutcomeFacts,
+    OUTCOME_REVISION_RELEASED: OutcomeRevisionReleased,
+    SILENCE_STARTED: SilenceFacts,
+    SILENCE_EXTENDED: SilenceFacts,
+    SILENCE_WITHDRAWN: SilenceFacts,
+    SILENCE_OBJECTED: SilenceObjected,
+    SILENCE_CONCLUDED: SilenceConcluded,
     REGISTRATION_CHANGED: RegistrationChanged,
     NOMINATION_SUBMITTED: NominationFacts,
     NOMINATION_APPROVED: NominationDecided,
@@ -282,15 +327,38 @@ def _describe_outcome(event: Event) -> registry.Description:
         OUTCOME_SHARED: _("For comment: %(outcome)s (%(title)s)"),
         OUTCOME_COMMENTED: _("Comment from %(state)s: %(outcome)s"),
         OUTCOME_ADOPTED: _("Adopted: %(outcome)s (%(title)s)"),
+        OUTCOME_REVISION_RELEASED: _("Rev.%(revision)s released: %(outcome)s (%(title)s)"),
+        SILENCE_STARTED: _("Rev.%(revision)s under silence until %(deadline)s: %(outcome)s"),
+        SILENCE_EXTENDED: _("Silence extended until %(deadline)s: %(outcome)s"),
+        SILENCE_WITHDRAWN: _("Silence withdrawn: %(outcome)s"),
+        SILENCE_OBJECTED: _("%(state)s objects: the silence on %(outcome)s is broken"),
     }
+    values = {
+        "outcome": from_data(data, "outcome").pick(),
+        "title": _title(event),
+        "state": data.get("state", ""),
+        "revision": data.get("revision", ""),
+        "deadline": data.get("deadline", ""),
+    }
+    if event.type == SILENCE_CONCLUDED and data.get("result") == "adopted":
+        title = _("Adopted by silence: %(outcome)s (%(title)s)") % values
+    elif event.type == SILENCE_CONCLUDED:
+        title = _("Silence broken by %(states)s: %(outcome)s") % {
+            **values,
+            "states": ", ".join(data.get("objected_by", [])),
+        }
+    else:
+        title = texts[event.type] % values
+    text = data.get("deadline", "")
+    if event.type in (SILENCE_EXTENDED, SILENCE_WITHDRAWN):
+        text = data.get("reason", "")
+    elif event.type == OUTCOME_REVISION_RELEASED:
+        text = data.get("note", "")
+    elif event.type in (SILENCE_STARTED, SILENCE_OBJECTED, SILENCE_CONCLUDED):
+        text = ""
     return registry.Description(
-        title=texts[event.type]
-        % {
-            "outcome": from_data(data, "outcome").pick(),
-            "title": _title(event),
-            "state": data.get("state", ""),
-        },
-        text=data.get("deadline", ""),
+        title=title,
+        text=text,
         url=reverse("outcome_detail", args=[data["outcome_id"]])
         if data.get("outcome_id")
         else meeting_url(data["meeting"]) + "#outcomes",
@@ -312,8 +380,16 @@ for _type in (*INVITING, MEETING_CHANGED, MEETING_REMINDER):
 registry.register(
     AGENDA_RELEASED, category=AGENDAS, describe=_describe_agenda, payload=AgendaReleased
 )
-for _type in (OUTCOME_SHARED, OUTCOME_COMMENTED, OUTCOME_ADOPTED):
+for _type in (OUTCOME_SHARED, OUTCOME_COMMENTED, OUTCOME_ADOPTED, OUTCOME_REVISION_RELEASED):
     registry.register(_type, category=OUTCOMES, describe=_describe_outcome, payload=PAYLOADS[_type])
+for _type in (
+    SILENCE_STARTED,
+    SILENCE_EXTENDED,
+    SILENCE_WITHDRAWN,
+    SILENCE_OBJECTED,
+    SILENCE_CONCLUDED,
+):
+    registry.register(_type, category=SILENCE, describe=_describe_outcome, payload=PAYLOADS[_type])
 
 
 def _describe_registration(event: Event) -> registry.Description:
@@ -421,6 +497,23 @@ def audience_meeting(meeting: Meeting) -> audiences.MeetingAudience:
 def audience_outcome_draft(meeting: Meeting) -> audiences.OutcomeDraftAudience:
     """Those a draft shared for comment is for: focal points, the chair, the secretariat."""
     return {"kind": "outcome_draft", "dialogue": meeting.dialogue_id}
+
+
+def audience_outcome_comment(
+    meeting: Meeting, state_id: int, *, shared: bool
+) -> audiences.OutcomeCommentAudience:
+    return {
+        "kind": "outcome_comment",
+        "dialogue": meeting.dialogue_id,
+        "state": state_id,
+        "shared": shared,
+    }
+
+
+def audience_outcome_objection(
+    meeting: Meeting, state_id: int
+) -> audiences.OutcomeObjectionAudience:
+    return {"kind": "outcome_objection", "dialogue": meeting.dialogue_id, "state": state_id}
 
 
 def publish_meeting_event(

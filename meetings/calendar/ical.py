@@ -82,6 +82,56 @@ class ReleasedAgenda:
     items: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class SilenceDeadline:
+    """A silence procedure on one of a meeting's outcomes, as its calendar event: the end of
+    the silence (the moment objections close), for those who may see the draft."""
+
+    silence_id: int
+    meeting_id: int
+    outcome_id: int
+    outcome_title: str
+    revision: int
+    deadline: datetime.datetime
+    status: str  # SilenceStatus
+    sequence: int
+    modified: datetime.datetime
+
+
+def silence_uid(silence_id: int) -> str:
+    return f"silence-{silence_id}@{UID_DOMAIN}"
+
+
+def _silence_event(meeting: Meeting, silence: SilenceDeadline) -> Event:
+    zone = _zone(meeting)
+    event = Event()
+    event.add("uid", silence_uid(silence.silence_id))
+    event.add("sequence", silence.sequence)
+    event.add("dtstamp", silence.modified)
+    event.add("last-modified", silence.modified)
+    event.add("dtstart", silence.deadline.astimezone(zone))
+    event.add("dtend", silence.deadline.astimezone(zone))
+    event.add(
+        "summary",
+        one_line(
+            _("End of silence: %(outcome)s, Rev.%(revision)s")
+            % {"outcome": silence.outcome_title, "revision": silence.revision}
+        ),
+    )
+    event.add(
+        "description",
+        multi_line(_("Objections are accepted until this moment, not after.")),
+    )
+    event.add(
+        "url",
+        settings.SITE_URL.rstrip("/") + reverse("outcome_detail", args=[silence.outcome_id]),
+    )
+    event.add("status", "CANCELLED" if silence.status == "withdrawn" else "CONFIRMED")
+    event.add("class", "PRIVATE")
+    event.add("related-to", meeting_uid(meeting.pk))
+    return event
+
+
 def meeting_uid(meeting_id: int) -> str:
     return f"meeting-{meeting_id}@{UID_DOMAIN}"
 
@@ -291,6 +341,7 @@ def meeting_calendar(
     name: str = "",
     agendas: Mapping[int, ReleasedAgenda] | None = None,
     attendee: tuple[str, str] | None = None,
+    silences: Sequence[SilenceDeadline] = (),
 ) -> bytes:
     """The meetings as one iCalendar (RFC 5545) object, in ``language`` (Russian text falls
     back to English where it is missing).
@@ -300,7 +351,9 @@ def meeting_calendar(
     Without it the output depends on the meetings alone, byte for byte. ``include_agenda``
     adds the public items of each meeting's latest agenda release, taken from ``agendas``
     (meeting id → ``ReleasedAgenda``) or read in one query when not given. Drafts are left out.
-    Expects ``dialogue`` and ``country`` loaded with each meeting (``select_related``).
+    ``silences`` adds the end of each silence procedure given (the caller decides who may
+    see them). Expects ``dialogue`` and ``country`` loaded with each meeting
+    (``select_related``).
     """
     rows = [m for m in meetings if m.status != MeetingStatus.DRAFT]
     if include_agenda and agendas is None:
@@ -346,6 +399,10 @@ def meeting_calendar(
             if agenda is not None and not method:
                 for event in _item_events(meeting, agenda):
                     calendar.add_component(event)
+            if not method:
+                for silence in silences:
+                    if silence.meeting_id == meeting.pk:
+                        calendar.add_component(_silence_event(meeting, silence))
         return calendar.to_ical()
 
 
@@ -356,6 +413,7 @@ def fingerprint(
     language: str,
     name: str = "",
     agendas: Mapping[int, tuple[int, datetime.datetime | None]] | None = None,
+    silences: Sequence[SilenceDeadline] = (),
 ) -> str:
     """A hash of everything ``meeting_calendar`` reads, for an ETag and a cache key: the same
     fingerprint means the same bytes. ``agendas`` maps a meeting id to (release number, released
@@ -393,6 +451,11 @@ def fingerprint(
         if agendas is not None:
             number, released_at = agendas.get(m.pk, (0, None))
             parts.extend((number, released_at.isoformat() if released_at else ""))
+    for silence in silences:
+        parts.extend(
+            (silence.silence_id, silence.sequence, silence.status, silence.deadline.isoformat())
+        )
+        parts.append(silence.outcome_title)
     for part in parts:
         digest.update(repr(part).encode())
         digest.update(b"\x1f")

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
-from meetings.models import AgendaRelease, Meeting
+from meetings.models import AgendaRelease, Meeting, Silence
 
 from . import feeds, ical
 
@@ -162,11 +162,15 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
         )
         last_modified = max(last_modified, released_at)
     name = _in(language, lambda: meeting.title)
+    silences = _silence_deadlines(request, meeting, language)
+    for s in silences:
+        last_modified = max(last_modified, s.modified)
     key = ical.fingerprint(
         [meeting],
         kind="meeting",
         language=language,
         name=name,
+        silences=silences,
         agendas={pk: (a.number, a.released_at) for pk, a in agendas.items()}
         if include_agenda
         else None,
@@ -180,11 +184,49 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
             agendas=agendas,
             language=language,
             name=name,
+            silences=silences,
         ),
         last_modified=last_modified,
-        cache_control="public, no-cache" if meeting.is_public else "private, no-cache",
+        cache_control="public, no-cache"
+        if meeting.is_public and not silences
+        else "private, no-cache",
         filename=f"meeting-{meeting.pk}.ics",
     )
+
+
+def _silence_deadlines(
+    request: HttpRequest, meeting: Meeting, language: str
+) -> list[ical.SilenceDeadline]:
+    """The silence procedures on the meeting's outcomes that this person may see (a draft's
+    silence is for those the draft is for), newest first; one query, none for a visitor."""
+    if not request.user.is_authenticated:
+        return []
+    rows = (
+        Silence.objects.filter(outcome__meeting=meeting)
+        .select_related("outcome", "revision")
+        .order_by("-started_at")
+    )
+    found = []
+    for silence in rows:
+        silence.outcome.meeting = meeting
+        if not permissions.can_view_outcome(request.user, silence.outcome):
+            continue
+        with translation.override(language):
+            title = str(silence.outcome.title)
+        found.append(
+            ical.SilenceDeadline(
+                silence_id=silence.pk,
+                meeting_id=meeting.pk,
+                outcome_id=silence.outcome_id,
+                outcome_title=title,
+                revision=silence.revision.number,
+                deadline=silence.deadline,
+                status=silence.status,
+                sequence=silence.sequence,
+                modified=silence.updated_at,
+            )
+        )
+    return found
 
 
 def _in(language: str, text: Callable[[], str]) -> str:

@@ -17,6 +17,13 @@ from .meeting import (
     OutcomeKind,
     OutcomeStatus,
 )
+from .negotiation import (
+    OutcomeRevision,
+    Silence,
+    SilenceLogEntry,
+    SilenceObjection,
+    SilenceStatus,
+)
 from .registration import (
     NAME_PARTS,
     RUNNING,
@@ -86,10 +93,15 @@ __all__ = [
     "Outcome",
     "OutcomeComment",
     "OutcomeKind",
+    "OutcomeRevision",
     "OutcomeStatus",
     "ParticipationMode",
     "ProtocolOrder",
     "QuotaRule",
     "RegistrationSettings",
+    "Silence",
+    "SilenceLogEntry",
+    "SilenceObjection",
+    "SilenceStatus",
     "Sitting",
 ]

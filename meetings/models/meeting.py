@@ -295,6 +295,9 @@ class Outcome(models.Model):
     adopted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)
+    # The order of states in the compilation of comments, as the room expects it (ISO codes);
+    # states not listed follow by name.
+    compilation_order = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["meeting", "kind", "id"]
@@ -314,9 +317,21 @@ class Outcome(models.Model):
 
 
 class OutcomeComment(models.Model):
-    """A state's comment on a draft outcome, written by its focal point."""
+    """A state's comment on a draft outcome, written by its focal point: on one revision (and,
+    when given, one of its paragraphs, by its number in that revision), with a replacement
+    wording when proposed, or "no objection" to the whole revision. It keeps its revision and
+    paragraph when later revisions renumber ("on Rev.1, paragraph 4")."""
 
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="comments")
+    revision = models.ForeignKey(
+        "meetings.OutcomeRevision",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    paragraph = models.PositiveIntegerField(_("paragraph"), null=True, blank=True)
+    proposed_text = models.TextField(_("proposed wording"), blank=True, max_length=10_000)
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("comment"), max_length=10_000)

@@ -48,6 +48,85 @@ class ShareForCommentForm(forms.Form):
         return value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(self.meeting.time_zone))
 
 
+class LocalDeadlineField(forms.DateTimeField):
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+
+def _in_zone(value: Any, zone: str) -> Any:
+    # The browser sends a wall-clock time; it is a time in the meeting's zone.
+    return value.replace(tzinfo=None).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+class ReleaseRevisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("What changed (the changelog)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5_000,
+        required=False,
+    )
+    taken_up = forms.MultipleChoiceField(
+        label=_("Comments this revision takes up"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    comments_shared = forms.BooleanField(
+        label=_("States see each other's comments on this revision"), required=False
+    )
+
+    def __init__(self, *args: Any, comments: Iterable[tuple[int, str]] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["taken_up"]).choices = [
+            (str(pk), label) for pk, label in comments
+        ]
+
+
+class SilenceForm(forms.Form):
+    deadline = LocalDeadlineField(label=_("Silence until (local time of the meeting)"))
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.fields["deadline"].help_text = _("Time zone: %(zone)s") % {"zone": meeting.time_zone}
+
+    def clean_deadline(self) -> Any:
+        return _in_zone(self.cleaned_data["deadline"], self.meeting.time_zone)
+
+
+class ExtendSilenceForm(SilenceForm):
+    reason = forms.CharField(label=_("Reason"), max_length=5_000)
+
+
+class WithdrawSilenceForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=5_000)
+
+
+class ObjectionForm(forms.Form):
+    state = forms.ModelChoiceField(
+        label=_("On behalf of"), queryset=State.objects.none(), to_field_name="code"
+    )
+    text = forms.CharField(
+        label=_("Objection"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10_000
+    )
+
+    def __init__(self, *args: Any, state_ids: Iterable[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        states = State.objects.filter(pk__in=list(state_ids))
+        field = cast(forms.ModelChoiceField, self.fields["state"])
+        field.queryset = states
+        if len(states) == 1:
+            field.initial = states[0].code
+            field.empty_label = None
+
+
+class CompilationOrderForm(forms.Form):
+    order = forms.CharField(
+        label=_("Order of states in the compilation"),
+        help_text=_("ISO codes separated by spaces or commas, e.g. GE AM AZ."),
+        required=False,
+        max_length=2_000,
+    )
+
+
 class CommentForm(forms.Form):
     """A state is chosen by its code among those the person comments for."""
 
@@ -60,7 +139,19 @@ class CommentForm(forms.Form):
         max_length=10_000,
         required=False,
     )
-    no_objection = forms.BooleanField(label=_("No objection"), required=False)
+    paragraph = forms.IntegerField(
+        label=_("On paragraph"),
+        required=False,
+        min_value=1,
+        help_text=_("Leave empty to comment on the revision as a whole."),
+    )
+    proposed_text = forms.CharField(
+        label=_("Proposed wording for the paragraph"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10_000,
+        required=False,
+    )
+    no_objection = forms.BooleanField(label=_("No objection to the whole revision"), required=False)
 
     def __init__(self, *args: Any, state_ids: Iterable[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,7 +164,11 @@ class CommentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("text") or "").strip() and not data.get("no_objection"):
+        if (
+            not (data.get("text") or "").strip()
+            and not (data.get("proposed_text") or "").strip()
+            and not data.get("no_objection")
+        ):
             raise forms.ValidationError(
                 _("Write a comment, or say that your state has no objection.")
             )

@@ -14,17 +14,18 @@ publishes its event on ``meeting:<id>`` in the same transaction.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue import live, permissions
+from dialogue import permissions
 from dialogue.models import Membership, Organisation, State, User
 from dialogue.translations import Translations, missing_first, model_fields
 from meetings import events
@@ -35,9 +36,12 @@ from meetings.models import (
     Outcome,
     OutcomeComment,
     OutcomeKind,
+    OutcomeRevision,
     OutcomeStatus,
 )
 from notifications.policy import Audience
+
+from . import diff
 
 OUTCOME_FIELDS = ("kind", "title", "text")
 CHANGEABLE = frozenset({OutcomeStatus.DRAFT, OutcomeStatus.FOR_COMMENT})
@@ -103,7 +107,7 @@ def deadline_label(outcome: Outcome) -> str:
 
 
 def _publish(
-    outcome: Outcome, event_type: str, *, by: User, audience: Audience, **extra: Any
+    outcome: Outcome, event_type: str, *, by: User | None, audience: Audience, **extra: Any
 ) -> None:
     about_outcome: dict[str, Any] = {
         "outcome_id": outcome.pk,
@@ -118,6 +122,62 @@ def _publish(
     events.publish_meeting_event(
         outcome.meeting, event_type, by=by, audience=audience, **{**about_outcome, **extra}
     )
+
+
+# --- Revisions (read and frozen here; released in ``negotiation``) ---
+
+
+def has_unreleased_changes(outcome: Outcome, revision: OutcomeRevision | None) -> bool:
+    if revision is None:
+        return True
+    return Translations.of(outcome.text_i18n).as_dict() != Translations.of(
+        revision.text_i18n
+    ).as_dict() or (
+        Translations.of(outcome.title_i18n).as_dict()
+        != Translations.of(revision.title_i18n).as_dict()
+    )
+
+
+def latest_revision(outcome: Outcome) -> OutcomeRevision | None:
+    return outcome.revisions.order_by("-number").first()
+
+
+def paragraph_count(revision: OutcomeRevision) -> int:
+    """The most paragraphs any language of the revision has (languages are numbered alike)."""
+    return max((len(diff.paragraphs(t)) for t in revision.text_i18n.values()), default=0)
+
+
+def validate_paragraph(revision: OutcomeRevision, paragraph: int | None) -> None:
+    if paragraph is None:
+        return
+    count = paragraph_count(revision)
+    if not 1 <= paragraph <= count:
+        raise ValidationError(
+            _("%(revision)s has paragraphs 1 to %(count)d.")
+            % {"revision": revision.label, "count": count}
+        )
+
+
+def _release(
+    locked: Outcome, *, by: User | None, note: str, taken_up: Sequence[int] = ()
+) -> OutcomeRevision:
+    number = (locked.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+    revision = OutcomeRevision.objects.create(
+        outcome=locked,
+        number=number,
+        title_i18n=Translations.of(locked.title_i18n),
+        text_i18n=Translations.of(locked.text_i18n),
+        note=note,
+        released_by=by,
+        released_at=timezone.now(),
+    )
+    if taken_up:
+        revision.taken_up.set(
+            OutcomeComment.objects.filter(outcome=locked, pk__in=list(taken_up)).exclude(
+                revision=revision
+            )
+        )
+    return revision
 
 
 # --- Outcomes --------------------------------------------------------------------------------
@@ -187,8 +247,9 @@ def share_with_chair(*, by: User, outcome: Outcome) -> Outcome:
 
 
 def share_for_comment(*, by: User, outcome: Outcome, deadline: datetime.datetime) -> Outcome:
-    """Circulate a draft for comment until ``deadline`` (the written procedure). Sharing again
-    while it is out for comment sets a new deadline. Publishes ``outcome.shared_for_comment``
+    """Circulate a draft for comment until ``deadline`` (the written procedure); the first time,
+    the working draft is released as Rev.1. Sharing again while it is out for comment sets a
+    new deadline. Publishes ``outcome.shared_for_comment``
     to the focal points, the chair and the secretariat. Raises ``PermissionDenied`` or
     ``ValidationError`` (adopted, a deadline not in the future, a draft or cancelled
     meeting)."""
@@ -202,6 +263,8 @@ def share_for_comment(*, by: User, outcome: Outcome, deadline: datetime.datetime
         if locked.status not in CHANGEABLE:
             raise ValidationError(_("An adopted outcome is no longer open for comments."))
         _refuse_unannounced_meeting(locked.meeting)
+        if latest_revision(locked) is None:
+            _release(locked, by=by, note="")  # what goes out is Rev.1, frozen
         now = timezone.now()
         locked.status = OutcomeStatus.FOR_COMMENT
         locked.comment_deadline = deadline
@@ -218,18 +281,34 @@ def share_for_comment(*, by: User, outcome: Outcome, deadline: datetime.datetime
 
 
 def comment(
-    *, by: User, outcome: Outcome, state: State, text: str, no_objection: bool = False
+    *,
+    by: User,
+    outcome: Outcome,
+    state: State,
+    text: str,
+    no_objection: bool = False,
+    paragraph: int | None = None,
+    proposed_text: str = "",
 ) -> OutcomeComment:
-    """Record a comment on a draft shared for comment, on behalf of ``state`` (``by`` must be
-    that state's focal point in the meeting's dialogue), before the deadline. A state may
-    comment more than once; every comment is kept. The same text by the same person within a
-    minute is one comment: the first is returned and nothing is published. Publishes
-    ``outcome.commented`` to the secretariat. Raises ``PermissionDenied`` or
-    ``ValidationError`` (not open for comments, the deadline passed, an empty comment)."""
+    """Record a comment on the latest revision of a draft shared for comment, on behalf of
+    ``state`` (``by`` must be that state's focal point in the meeting's dialogue), before the
+    deadline: on ``paragraph`` (its number in that revision) or on the whole, with a
+    replacement wording (``proposed_text``) for the paragraph, or "no objection" to the whole
+    revision. A state may comment more than once; every comment is kept. The same comment by
+    the same person within a minute is one comment: the first is returned and nothing is
+    published. Publishes ``outcome.commented`` to the secretariat and the state (and the other
+    states when the revision's comments are shared with them). Raises ``PermissionDenied`` or
+    ``ValidationError`` (not open for comments, the deadline passed, an empty comment, no
+    such paragraph)."""
     text = text.strip()
-    if not text and not no_objection:
+    proposed_text = proposed_text.strip()
+    if no_objection:
+        paragraph, proposed_text = None, ""
+    if not text and not proposed_text and not no_objection:
         raise ValidationError(_("Write a comment, or say that your state has no objection."))
-    if len(text) > COMMENT_MAX_LENGTH:
+    if proposed_text and paragraph is None:
+        raise ValidationError(_("Say which paragraph the proposed wording replaces."))
+    if len(text) > COMMENT_MAX_LENGTH or len(proposed_text) > COMMENT_MAX_LENGTH:
         raise ValidationError(
             _("A comment has at most %(count)d characters.") % {"count": COMMENT_MAX_LENGTH}
         )
@@ -248,12 +327,19 @@ def comment(
                 _("The deadline for comments passed on %(deadline)s; comments are closed.")
                 % {"deadline": deadline_label(locked)}
             )
+        revision = latest_revision(locked)
+        if revision is None:  # shared before revisions existed and not migrated: freeze now
+            revision = _release(locked, by=None, note="")
+        validate_paragraph(revision, paragraph)
         repeated = (
             OutcomeComment.objects.filter(
                 outcome=locked,
+                revision=revision,
+                paragraph=paragraph,
                 state=state,
                 author=by,
                 text=text,
+                proposed_text=proposed_text,
                 no_objection=no_objection,
                 created_at__gte=now - REPEAT_WINDOW,
             )
@@ -264,9 +350,12 @@ def comment(
             return repeated
         created = OutcomeComment.objects.create(
             outcome=locked,
+            revision=revision,
+            paragraph=paragraph,
             state=state,
             author=by,
             text=text,
+            proposed_text=proposed_text,
             no_objection=no_objection,
             created_at=now,
         )
@@ -274,26 +363,69 @@ def comment(
             locked,
             events.OUTCOME_COMMENTED,
             by=by,
-            # Comments are between a state and the secretariat: other states do not see them.
-            audience=live.audience_secretariat(locked.meeting.dialogue),
+            # Between a state and the secretariat, unless the revision's comments are shared.
+            audience=events.audience_outcome_comment(
+                locked.meeting, state.pk, shared=revision.comments_shared
+            ),
             state=state.name_i18n.pick(settings.LANGUAGE_CODE),
             state_code=state.code,
             no_objection=no_objection,
+            revision=revision.number,
+            paragraph=paragraph,
         )
     return created
 
 
-def adopt(*, by: User, outcome: Outcome) -> Outcome:
+ADOPT_NEEDS_CONFIRMATION = "adopt_needs_confirmation"
+
+
+def adoption_warnings(outcome: Outcome, now: datetime.datetime | None = None) -> list[str]:
+    """What a careful secretariat is told before adopting: comments still open until the
+    deadline, member states that have not answered."""
+    warnings = []
+    if outcome.status == OutcomeStatus.FOR_COMMENT and comments_open(outcome, now):
+        warnings.append(
+            _("Comments are open until %(deadline)s.") % {"deadline": deadline_label(outcome)}
+            if outcome.comment_deadline
+            else _("Comments are still open.")
+        )
+    if outcome.status == OutcomeStatus.FOR_COMMENT:
+        waiting = not_answered(comment_table(outcome))
+        if waiting:
+            warnings.append(
+                _("Not answered yet: %(states)s.")
+                % {"states": ", ".join(str(s.name) for s in waiting)}
+            )
+    return warnings
+
+
+def adopt(*, by: User, outcome: Outcome, confirm: bool = False) -> Outcome:
     """Adopt an outcome (from draft or after the comments) and publish it to everyone who may
-    see the meeting; comments close. Publishes ``outcome.adopted``. Raises
-    ``PermissionDenied`` or ``ValidationError`` (already adopted, a draft or cancelled
-    meeting)."""
+    see the meeting; comments close. The adopted text is the last revision: unreleased
+    changes are released as the next one first. While comments are open or member states
+    have not answered, it asks for ``confirm`` (else ``ValidationError`` with code
+    ``ADOPT_NEEDS_CONFIRMATION`` naming why). Publishes ``outcome.adopted``. Raises
+    ``PermissionDenied`` or ``ValidationError`` (already adopted, under silence, a draft or
+    cancelled meeting)."""
     _check_manager(by, outcome.meeting)
     with transaction.atomic():
         locked = _lock(outcome)
         if locked.status == OutcomeStatus.ADOPTED:
             raise ValidationError(_("This outcome is already adopted."))
         _refuse_unannounced_meeting(locked.meeting)
+        if locked.silences.filter(status="running").exists():
+            raise ValidationError(
+                _(
+                    "This outcome is under silence: it is adopted when the silence ends, "
+                    "or withdraw the silence first."
+                )
+            )
+        warnings = adoption_warnings(locked)
+        if warnings and not confirm:
+            raise ValidationError(" ".join(warnings), code=ADOPT_NEEDS_CONFIRMATION)
+        revision = latest_revision(locked)
+        if has_unreleased_changes(locked, revision):
+            _release(locked, by=by, note=_("As adopted."))
         now = timezone.now()
         locked.status = OutcomeStatus.ADOPTED
         locked.adopted_at = now
@@ -383,8 +515,9 @@ class StateComments:
 
 
 def comment_table(outcome: Outcome) -> list[StateComments]:
-    """A row per participating member state of the dialogue today (answered or not), then a
-    row per other state that commented; in two queries whatever the number of states."""
+    """A row per participating member state of the dialogue today (answered or not) and per
+    other state that commented: those that answered first, members before others, by name; in
+    two queries whatever the number of states."""
     members: dict[int, State] = {
         m.state.pk: m.state
         for m in Membership.objects.current()
@@ -399,7 +532,9 @@ def comment_table(outcome: Outcome) -> list[StateComments]:
     by_state: dict[int, list[OutcomeComment]] = {}
     states: dict[int, State] = dict(members)
     for c in (
-        outcome.comments.select_related("state", "author").order_by("created_at", "id").iterator()
+        outcome.comments.select_related("state", "author", "revision")
+        .order_by("created_at", "id")
+        .iterator()
     ):
         by_state.setdefault(c.state_id, []).append(c)
         states.setdefault(c.state_id, c.state)
@@ -407,7 +542,8 @@ def comment_table(outcome: Outcome) -> list[StateComments]:
         StateComments(state, by_state.get(state_id, []), state_id in members)
         for state_id, state in states.items()
     ]
-    rows.sort(key=lambda row: (not row.is_member, row.state.name))
+    # The states that answered first (what the secretariat works on), then those it waits for.
+    rows.sort(key=lambda row: (not row.answered, not row.is_member, row.state.name))
     return rows
 
 
@@ -419,7 +555,7 @@ def comments_of(outcome: Outcome, state_ids: Iterable[int]) -> list[OutcomeComme
     """The comments of these states (a focal point's own), oldest first."""
     return list(
         outcome.comments.filter(state_id__in=list(state_ids))
-        .select_related("state", "author")
+        .select_related("state", "author", "revision")
         .order_by("created_at", "id")
     )
 

@@ -22,16 +22,23 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest, next_or, show_refusal, visible_or_404
 from meetings.events import meeting_url
-from meetings.models import ActionPoint, Outcome, OutcomeStatus
+from meetings.models import ActionPoint, Outcome, OutcomeRevision, OutcomeStatus
 from meetings.views import managed_meeting
 
-from . import services
+from . import compilation, negotiation, services, silence
+from . import diff as text_diff
 from .forms import (
     ActionPointForm,
     ActionPointStatusForm,
     CommentForm,
+    CompilationOrderForm,
+    ExtendSilenceForm,
+    ObjectionForm,
     OutcomeForm,
+    ReleaseRevisionForm,
     ShareForCommentForm,
+    SilenceForm,
+    WithdrawSilenceForm,
 )
 
 
@@ -70,37 +77,331 @@ def outcome_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/outcome_form.html", {"meeting": meeting, "form": form})
 
 
+def _revision_or_404(outcome: Outcome, number: Any) -> OutcomeRevision:
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    revision = outcome.revisions.filter(number=wanted).first()
+    if revision is None:
+        raise Http404
+    revision.outcome = outcome
+    return revision
+
+
+def _comment_rows(request: HttpRequest, outcome: Outcome) -> dict[str, Any]:
+    """The secretariat's comment section: "no objection" apart from the comments, the states
+    that answered first."""
+    table = services.comment_table(outcome)
+    return {
+        "table": table,
+        "not_answered": services.not_answered(table),
+        "no_objection_rows": [row for row in table if row.no_objection],
+        "comment_rows": [row for row in table if not row.no_objection],
+    }
+
+
 def outcome_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The text in the viewer's language; for the secretariat the comments state by state and
-    the next steps; for a focal point their state's comments and, until the deadline, the
-    comment form."""
+    """The latest revision (or ``?rev=N``) in the viewer's language with numbered paragraphs;
+    the revisions with their changelog; the comments the viewer may read, each "on Rev.N,
+    paragraph P"; the silence and its log; for the secretariat the working draft, the comments
+    state by state (live) and the next steps; for a focal point the comment and objection
+    forms."""
     outcome = _visible_outcome(request, pk)
     meeting = outcome.meeting
     manager = permissions.can_manage_meeting(request.user, outcome.meeting)
     state_ids = permissions.states_commenting_for(request.user, outcome)
     comments_open = services.comments_open(outcome, timezone.now())
+    revisions = list(outcome.revisions.order_by("number").prefetch_related("taken_up__state"))
+    for r in revisions:
+        r.outcome = outcome
+    latest = revisions[-1] if revisions else None
+    shown = _revision_or_404(outcome, request.GET["rev"]) if "rev" in request.GET else latest
+    if shown is not None:
+        text = shown.text
+        paragraphs = text_diff.paragraphs(text)
+        text_language = text.language
+    else:
+        paragraphs = text_diff.paragraphs(outcome.text)
+        text_language = _shown_language(outcome)
+    visible_comments = [
+        (c, negotiation.where(c)) for c in negotiation.comments_visible_to(request.user, outcome)
+    ]
+    running = silence.running_silence(outcome)
+    silences = list(
+        outcome.silences.select_related("revision")
+        .prefetch_related("objections__state", "log")
+        .order_by("-started_at")
+    )
+    for s in silences:
+        s.outcome = outcome
     context: dict[str, Any] = {
         "outcome": outcome,
         "meeting": meeting,
-        "text_language": _shown_language(outcome),
+        "text_language": text_language,
+        "paragraphs": paragraphs,
+        "revisions": revisions,
+        "latest": latest,
+        "shown": shown,
+        "visible_comments": visible_comments,
         "is_manager": manager,
         "comments_open": comments_open,
         "deadline_passed": outcome.status == OutcomeStatus.FOR_COMMENT and not comments_open,
+        "running_silence": running,
+        "silences": silences,
+        "silence_over": running is not None and running.deadline <= timezone.now(),
+        "rendered_at": timezone.now().isoformat(),
     }
     if manager:
-        table = services.comment_table(outcome)
+        context.update(_comment_rows(request, outcome))
         context.update(
-            table=table,
-            not_answered=services.not_answered(table),
             changeable=outcome.status in services.CHANGEABLE,
+            unreleased=negotiation.has_unreleased_changes(outcome, latest),
             share_form=ShareForCommentForm(meeting=meeting),
+            release_form=ReleaseRevisionForm(
+                comments=[(c.pk, f"{c.state.name} · {where}") for c, where in visible_comments]
+            ),
+            silence_form=SilenceForm(meeting=meeting, prefix="silence"),
+            extend_form=ExtendSilenceForm(meeting=meeting, prefix="extend"),
+            withdraw_form=WithdrawSilenceForm(prefix="withdraw"),
+            order_form=CompilationOrderForm(initial={"order": " ".join(outcome.compilation_order)}),
         )
     if state_ids:
         context.update(
             own_comments=services.comments_of(outcome, state_ids),
             comment_form=CommentForm(state_ids=state_ids) if comments_open else None,
+            objection_form=ObjectionForm(state_ids=state_ids, prefix="objection")
+            if running is not None and not context["silence_over"]
+            else None,
         )
     return render(request, "meetings/outcome_detail.html", context)
+
+
+def outcome_comments_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat's comment section alone, re-fetched by the page when a comment or an
+    objection arrives (``static/js/pages/outcome.js``)."""
+    outcome = _managed_outcome(request, pk)
+    context = {"outcome": outcome, "meeting": outcome.meeting, **_comment_rows(request, outcome)}
+    return render(request, "meetings/_outcome_comments.html", context)
+
+
+def outcome_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two revisions compared (``?from=1&to=2``, by default the last two): paragraphs added,
+    removed, moved, words changed within a paragraph; ``?print=1`` as a PDF."""
+    outcome = _visible_outcome(request, pk)
+    revisions = list(outcome.revisions.order_by("number"))
+    if len(revisions) < 2:
+        raise Http404
+    older = _revision_or_404(outcome, request.GET.get("from", revisions[-2].number))
+    newer = _revision_or_404(outcome, request.GET.get("to", revisions[-1].number))
+    old_text, new_text = older.text, newer.text
+    changes = text_diff.compare(old_text, new_text)
+    context = {
+        "outcome": outcome,
+        "meeting": outcome.meeting,
+        "older": older,
+        "newer": newer,
+        "revisions": revisions,
+        "changes": changes,
+        "counts": text_diff.summary(changes),
+        "text_language": new_text.language,
+    }
+    if request.GET.get("print") == "1":
+        pdf = compilation.render_pdf("meetings/outcome_diff_print.html", context)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="outcome-{outcome.pk}-rev{older.number}-rev{newer.number}.pdf"'
+        )
+        return response
+    return render(request, "meetings/outcome_diff.html", context)
+
+
+def outcome_compilation(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The comments the viewer may read on a revision (``?rev=N``, else the latest), by
+    paragraph, states in the secretariat's order: as PDF or DOCX."""
+    outcome = _visible_outcome(request, pk)
+    latest = negotiation.latest_revision(outcome)
+    if latest is None:
+        raise Http404
+    revision = _revision_or_404(outcome, request.GET.get("rev", latest.number))
+    compiled = negotiation.compile_comments(request.user, revision)
+    name = f"outcome-{outcome.pk}-rev{revision.number}-comments"
+    if fmt == "docx":
+        body = compilation.render_docx(compiled, outcome=outcome)
+        response = HttpResponse(
+            body,
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.docx"'
+        return response
+    pdf = compilation.render_pdf(
+        "meetings/outcome_compilation_print.html",
+        {"outcome": outcome, "meeting": outcome.meeting, "compiled": compiled},
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def outcome_release_revision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    outcome = _managed_outcome(request, pk)
+    ids = [c.pk for c in negotiation.comments_visible_to(request.user, outcome)]
+    form = ReleaseRevisionForm(request.POST, comments=[(i, "") for i in ids])
+    if not form.is_valid():
+        messages.error(request, _("Check the note and the comments taken up."))
+        return redirect("outcome_detail", pk=outcome.pk)
+    try:
+        revision = negotiation.release_revision(
+            by=request.user,
+            outcome=outcome,
+            note=form.cleaned_data["note"],
+            taken_up=[int(i) for i in form.cleaned_data["taken_up"]],
+            comments_shared=form.cleaned_data["comments_shared"],
+        )
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("%(revision)s was released.") % {"revision": revision.label})
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_share_comments(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
+    outcome = _managed_outcome(request, pk)
+    revision = _revision_or_404(outcome, number)
+    shared = request.POST.get("shared") == "1"
+    negotiation.set_comments_shared(by=request.user, revision=revision, shared=shared)
+    messages.success(
+        request,
+        _("States now see each other's comments on %(revision)s.")
+        if shared
+        else _("States no longer see each other's comments on %(revision)s."),
+    )
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_compilation_order(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    outcome = _managed_outcome(request, pk)
+    form = CompilationOrderForm(request.POST)
+    if form.is_valid():
+        codes = form.cleaned_data["order"].replace(",", " ").split()
+        try:
+            negotiation.set_compilation_order(by=request.user, outcome=outcome, codes=codes)
+        except ValidationError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("The order of states was saved."))
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_silence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    outcome = _managed_outcome(request, pk)
+    form = SilenceForm(request.POST, meeting=outcome.meeting, prefix="silence")
+    if not form.is_valid():
+        messages.error(request, _("Give the end of the silence as a date and time."))
+        return redirect("outcome_detail", pk=outcome.pk)
+    try:
+        started = silence.start(
+            by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
+        )
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(revision)s is under silence until %(deadline)s.")
+            % {
+                "revision": started.revision.label,
+                "deadline": silence.silence_deadline_label(started),
+            },
+        )
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_silence_extend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    outcome = _managed_outcome(request, pk)
+    running = silence.running_silence(outcome)
+    form = ExtendSilenceForm(request.POST, meeting=outcome.meeting, prefix="extend")
+    if running is None:
+        messages.error(request, _("This outcome is not under silence."))
+    elif not form.is_valid():
+        messages.error(request, _("Give the new end of the silence and the reason."))
+    else:
+        try:
+            silence.extend(
+                by=request.user,
+                silence=running,
+                deadline=form.cleaned_data["deadline"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("The silence was extended."))
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_silence_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    outcome = _managed_outcome(request, pk)
+    running = silence.running_silence(outcome)
+    form = WithdrawSilenceForm(request.POST, prefix="withdraw")
+    if running is None:
+        messages.error(request, _("This outcome is not under silence."))
+    elif not form.is_valid():
+        messages.error(request, _("Give the reason."))
+    else:
+        try:
+            silence.withdraw(by=request.user, silence=running, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_refusal(request, error)
+        else:
+            messages.success(request, _("The silence was withdrawn."))
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
+def outcome_object(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    outcome = _visible_outcome(request, pk)
+    state_ids = permissions.states_commenting_for(request.user, outcome)
+    running = silence.running_silence(outcome)
+    if not state_ids:
+        raise Http404
+    form = ObjectionForm(request.POST, state_ids=state_ids, prefix="objection")
+    if not form.is_valid():
+        if "state" in form.errors:
+            raise Http404
+        messages.error(request, _("Write the objection: the secretariat and the chair read it."))
+        return redirect("outcome_detail", pk=outcome.pk)
+    if running is None:
+        last = outcome.silences.order_by("-started_at").first()
+        if last is None:
+            messages.error(request, _("This outcome is not under silence."))
+            return redirect("outcome_detail", pk=outcome.pk)
+        running = last
+    try:
+        silence.object_to(
+            by=request.user,
+            silence=running,
+            state=form.cleaned_data["state"],
+            text=form.cleaned_data["text"],
+        )
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, _("Your objection was sent: the silence is broken."))
+    return redirect("outcome_detail", pk=outcome.pk)
 
 
 @login_required
@@ -182,6 +483,8 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             state=data["state"],
             text=data["text"],
             no_objection=data["no_objection"],
+            paragraph=data.get("paragraph"),
+            proposed_text=data.get("proposed_text") or "",
         )
     except ValidationError as error:
         show_refusal(request, error)
@@ -193,10 +496,22 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def outcome_adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Adopt; when the service asks for a confirmation (comments still open, states not
+    answered), a page says why and asks again."""
     outcome = _managed_outcome(request, pk)
     try:
-        services.adopt(by=request.user, outcome=outcome)
+        services.adopt(by=request.user, outcome=outcome, confirm=request.POST.get("confirm") == "1")
     except ValidationError as error:
+        if getattr(error, "code", None) == services.ADOPT_NEEDS_CONFIRMATION:
+            return render(
+                request,
+                "meetings/outcome_adopt_confirm.html",
+                {
+                    "outcome": outcome,
+                    "meeting": outcome.meeting,
+                    "warnings": services.adoption_warnings(outcome),
+                },
+            )
         show_refusal(request, error)
         return redirect("outcome_detail", pk=outcome.pk)
     messages.success(request, _("The outcome was adopted and published."))
@@ -257,6 +572,47 @@ urlpatterns: list[URLPattern] = [
     ),
     path("outcomes/<int:pk>/comment/", outcome_comment, name="outcome_comment"),
     path("outcomes/<int:pk>/adopt/", outcome_adopt, name="outcome_adopt"),
+    path(
+        "outcomes/<int:pk>/comments/", outcome_comments_fragment, name="outcome_comments_fragment"
+    ),
+    path("outcomes/<int:pk>/diff/", outcome_diff, name="outcome_diff"),
+    path(
+        "outcomes/<int:pk>/compilation.pdf",
+        outcome_compilation,
+        {"fmt": "pdf"},
+        name="outcome_compilation_pdf",
+    ),
+    path(
+        "outcomes/<int:pk>/compilation.docx",
+        outcome_compilation,
+        {"fmt": "docx"},
+        name="outcome_compilation_docx",
+    ),
+    path(
+        "outcomes/<int:pk>/revisions/release/",
+        outcome_release_revision,
+        name="outcome_release_revision",
+    ),
+    path(
+        "outcomes/<int:pk>/revisions/<int:number>/share-comments/",
+        outcome_share_comments,
+        name="outcome_share_comments",
+    ),
+    path(
+        "outcomes/<int:pk>/compilation-order/",
+        outcome_compilation_order,
+        name="outcome_compilation_order",
+    ),
+    path("outcomes/<int:pk>/silence/", outcome_silence, name="outcome_silence"),
+    path(
+        "outcomes/<int:pk>/silence/extend/", outcome_silence_extend, name="outcome_silence_extend"
+    ),
+    path(
+        "outcomes/<int:pk>/silence/withdraw/",
+        outcome_silence_withdraw,
+        name="outcome_silence_withdraw",
+    ),
+    path("outcomes/<int:pk>/object/", outcome_object, name="outcome_object"),
     path("meetings/<int:pk>/action-points/new/", action_point_create, name="action_point_create"),
     path("action-points/<int:pk>/status/", action_point_status, name="action_point_status"),
 ]

@@ -4,6 +4,7 @@ desk, lists of participants and statistics, letters and badges."""
 from django.urls import URLPattern
 
 from .check_in_desk import urlpatterns as check_in_desk_urls
+from .live_desk import urlpatterns as live_desk_urls
 from .participants.views import urlpatterns as participant_urls
 from .printing.views import urlpatterns as printing_urls
 from .views import urlpatterns as registration_urls
@@ -11,6 +12,7 @@ from .views import urlpatterns as registration_urls
 urlpatterns: list[URLPattern] = [
     *printing_urls,
     *check_in_desk_urls,
+    *live_desk_urls,
     *participant_urls,
     *registration_urls,
 ]

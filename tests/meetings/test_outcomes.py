@@ -295,7 +295,12 @@ def test_comment_by_a_focal_point_is_kept_and_told_to_the_secretariat(
     event = Event.objects.get(type=events.OUTCOME_COMMENTED)
     assert (event.stream, event.audience) == (
         f"meeting:{meeting.pk}",
-        {"kind": "secretariat", "dialogue": world.dialogue.pk},
+        {
+            "kind": "outcome_comment",
+            "dialogue": world.dialogue.pk,
+            "state": world.state_a.pk,
+            "shared": False,
+        },
     )
     assert (event.data["state"], event.data["outcome"]) == ("Georgia", "Draft conclusions")
     assert "Georgia supports" not in str(event.data)  # the text stays on the page
@@ -354,7 +359,7 @@ def test_comment_after_the_deadline_is_refused_with_a_clear_message(
 
 
 def test_comment_after_adoption_is_refused(world: World, meeting: Meeting) -> None:
-    outcome = outcomes.adopt(by=_staff(world), outcome=_shared(world, meeting))
+    outcome = outcomes.adopt(by=_staff(world), outcome=_shared(world, meeting), confirm=True)
     with pytest.raises(ValidationError, match="not open for comments"):
         _comment(world, outcome, "focal_point_a", "Late")
 
@@ -415,10 +420,11 @@ def test_comment_table_adds_a_commenting_state_that_is_not_a_participating_membe
     outcome = _shared(world, meeting)
     outcomes.comment(by=focal_point, outcome=outcome, state=armenia, text="From Armenia")
     table = outcomes.comment_table(outcome)
+    # Those that answered come first (issue 11), then the members it waits for.
     assert [(row.state.code, row.is_member, row.answered) for row in table] == [
+        ("AM", False, True),
         ("GE", True, False),
         ("MD", True, False),
-        ("AM", False, True),
     ]
 
 
@@ -482,7 +488,7 @@ def test_adopt_publishes_the_outcome_to_everyone_following_the_meeting(
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(publishing.group_for(f"meeting:{meeting.pk}"), channel)
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes.adopt(by=_staff(world), outcome=outcome)
+        outcomes.adopt(by=_staff(world), outcome=outcome, confirm=True)
     stored = Outcome.objects.get(pk=outcome.pk)
     assert stored.status == OutcomeStatus.ADOPTED
     assert stored.adopted_at is not None
@@ -501,7 +507,7 @@ def test_adopt_publishes_the_outcome_to_everyone_following_the_meeting(
 def test_adopt_twice_is_refused(world: World, meeting: Meeting) -> None:
     outcome = outcomes.adopt(by=_staff(world), outcome=_draft(world, meeting))
     with pytest.raises(ValidationError, match="already adopted"):
-        outcomes.adopt(by=_staff(world), outcome=outcome)
+        outcomes.adopt(by=_staff(world), outcome=outcome, confirm=True)
     assert Event.objects.filter(type=events.OUTCOME_ADOPTED).count() == 1
 
 
@@ -519,7 +525,7 @@ def test_delegate_cannot_see_a_draft_shared_for_comment_but_sees_the_adopted_out
         assert _status(world, role, _detail(outcome)) == 404
     for role in ("focal_point_a", "focal_point_b", "chair"):
         assert _status(world, role, _detail(outcome)) == 200
-    outcomes.adopt(by=_staff(world), outcome=outcome)
+    outcomes.adopt(by=_staff(world), outcome=outcome, confirm=True)
     assert "The participants agree to meet again." in _page(world, "delegate_a", _detail(outcome))
     assert _status(world, "anonymous", _detail(outcome)) == 200
 
@@ -528,7 +534,7 @@ def test_adopted_outcome_text_appears_on_the_meeting_page(world: World, meeting:
     outcome = _shared(world, meeting)
     path = f"/meetings/{meeting.pk}/"
     assert "The participants agree to meet again." not in _page(world, "delegate_a", path)
-    outcomes.adopt(by=_staff(world), outcome=outcome)
+    outcomes.adopt(by=_staff(world), outcome=outcome, confirm=True)
     page = _page(world, "anonymous", path)
     assert "The participants agree to meet again." in page
     assert f'href="/outcomes/{outcome.pk}/"' in page
@@ -546,10 +552,10 @@ def test_outcome_page_shows_russian_text_in_russian_and_falls_back_to_english(
     client.post("/language/", {"language": "ru", "next": "/"})
     page = client.get(_detail(translated)).content.decode()
     assert "Участники договорились встретиться снова." in page
-    assert 'lang="ru">' in page
+    assert '<article id="outcome-text" lang="ru" dir="ltr"' in page
     page = client.get(_detail(english_only)).content.decode()
     assert "The participants agree to meet again." in page
-    assert '<article id="outcome-text" lang="en">' in page
+    assert '<article id="outcome-text" lang="en" dir="ltr"' in page
 
 
 def test_outcome_page_shows_the_deadline_in_the_meetings_time_zone(
@@ -599,7 +605,14 @@ def test_secretariat_drafts_shares_and_adopts_through_the_pages(
     assert "Your comment was sent to the secretariat." in response.content.decode()
     assert OutcomeComment.objects.get().state == world.state_a
 
+    # Comments are open until 2030 and Moldova has not answered: the secretariat is asked first.
     response = staff.post(f"/outcomes/{outcome.pk}/adopt/")
+    page = response.content.decode()
+    assert "Comments are open until 12.05.2030 18:00 (Europe/Istanbul)." in page
+    assert "Not answered yet: Republic of Moldova." in page
+    outcome.refresh_from_db()
+    assert outcome.status == OutcomeStatus.FOR_COMMENT
+    response = staff.post(f"/outcomes/{outcome.pk}/adopt/", {"confirm": "1"})
     assert response.status_code == 302
     outcome.refresh_from_db()
     assert outcome.status == OutcomeStatus.ADOPTED

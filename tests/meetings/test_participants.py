@@ -453,7 +453,7 @@ def _rows(rows: tuple[participants.StatisticsRow, ...] | None) -> list[tuple[Any
 def test_statistics_count_every_slice_erased_people_included(scene: Scene) -> None:
     stats = participants.statistics(scene.meeting)
     assert stats.total == participants.Figures(
-        nominations=10, participants=6, funded=2, confirmed=2, attended=4
+        nominations=10, participants=6, funded=2, confirmed=2, attended=4, funded_attended=2
     )
     assert stats.total.attendance_rate == Decimal("66.7")
     assert (stats.states, stats.organisations, stats.erased) == (3, 1, 1)
@@ -536,15 +536,16 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
         "Nominations (all statuses)",
         "Participants (approved)",
         "Travel support granted (people)",
+        "Travel support used (granted and arrived)",
         "Confirmed their participation",
         "Arrived (checked in)",
         "Attendance rate (per cent of approved who arrived)",
     ]
     assert len(set(rows[0])) == len(rows[0])
-    assert rows[1] == ["Total", "All", "10", "6", "2", "2", "4", "66.7"]
-    assert ["By gender", "Not given", "1", "0", "0", "0", "0", ""] in rows
+    assert rows[1] == ["Total", "All", "10", "6", "2", "2", "2", "4", "66.7"]
+    assert ["By gender", "Not given", "1", "0", "0", "0", "0", "0", ""] in rows
     sheet = _xlsx_rows(client.get(f"/meetings/{scene.meeting.pk}/statistics.xlsx").content)
-    assert sheet[1] == ["Total", "All", 10, 6, 2, 2, 4, 66.7]
+    assert sheet[1] == ["Total", "All", 10, 6, 2, 2, 2, 4, 66.7]
     pdf = flat(
         " ".join(page_texts(client.get(f"/meetings/{scene.meeting.pk}/statistics.pdf").content))
     )

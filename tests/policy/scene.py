@@ -24,6 +24,7 @@ from dialogue.models import Announcement, Membership, RoleKind
 from meetings import agenda, outcomes, registration, reminders
 from meetings import services as meeting_services
 from meetings.models import Meeting, Nomination, Outcome
+from meetings.outcomes import negotiation, silence
 from notifications.models import Event
 from tests.conftest import World, at
 from tests.factories import MembershipFactory
@@ -356,7 +357,7 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
             outcome=draft(public, "Draft for comment"),
             deadline=timezone.now() + datetime.timedelta(days=2),
         )
-    with built.publishing("secretariat"):
+    with built.publishing("outcome_comment_closed"):
         outcomes.comment(
             by=world.person("focal_point_a"),
             outcome=for_comment,
@@ -370,7 +371,9 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
     point = outcomes.add_action_point(
         by=staff, meeting=public, text={"en": "Map the routes", "ru": ""}
     )
+    negotiated = _negotiation(world, built, public)
     return {
+        **negotiated,
         "outcome_meeting": public.pk,
         "outcome_in_draft": in_draft.pk,
         "outcome_with_chair": with_chair.pk,
@@ -379,6 +382,86 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
         "outcome_adopted_members": adopted_members.pk,
         "action_point_open": point.pk,
     }
+
+
+def _negotiation(world: World, built: Scene, public: Meeting) -> dict[str, int]:
+    """``{outcome_negotiated}``: Rev.1 with Georgia's comment on paragraph 2 (between Georgia
+    and the secretariat), Rev.2 whose comments the states share, with Moldova's comment, under
+    a silence that was extended. Two more outcomes under silence: one broken by Georgia's
+    objection, one adopted when its time passed (the worker runs at those moments). Events:
+    ``outcome_draft`` (revisions, silences started, extended, withdrawn, broken),
+    ``outcome_comment_closed`` and ``outcome_comment_shared`` (the comments),
+    ``outcome_objection`` (the objection), ``meeting_public`` (adopted by silence)."""
+    staff = world.person("secretariat_staff")
+    now = timezone.now()
+
+    def draft(title: str) -> Outcome:
+        return outcomes.draft_outcome(
+            by=staff,
+            meeting=public,
+            kind="conclusions",
+            title={"en": title, "ru": ""},
+            text={"en": "Paragraph one.\n\nParagraph two.", "ru": ""},
+        )
+
+    negotiated = draft("Negotiated declaration")
+    with built.publishing("outcome_draft"):
+        negotiation.release_revision(by=staff, outcome=negotiated, note="Zero draft")
+    negotiated.refresh_from_db()
+    with built.publishing("outcome_comment_closed"):
+        outcomes.comment(
+            by=world.person("focal_point_a"),
+            outcome=negotiated,
+            state=world.state_a,
+            text="Georgia on paragraph two",
+            paragraph=2,
+        )
+    outcomes.change_outcome(
+        by=staff, outcome=negotiated, text={"en": "Paragraph two.\n\nParagraph one, amended."}
+    )
+    with built.publishing("outcome_draft"):
+        negotiation.release_revision(by=staff, outcome=negotiated, comments_shared=True)
+    with built.publishing("outcome_comment_shared"):
+        outcomes.comment(
+            by=world.person("focal_point_b"),
+            outcome=negotiated,
+            state=world.state_b,
+            text="Moldova on Rev.2",
+        )
+    with built.publishing("outcome_draft"):
+        running = silence.start(
+            by=staff, outcome=negotiated, deadline=now + datetime.timedelta(days=2)
+        )
+        silence.extend(
+            by=staff,
+            silence=running,
+            deadline=now + datetime.timedelta(days=3),
+            reason="Translations",
+        )
+    withdrawn = draft("Withdrawn from silence")
+    negotiation.release_revision(by=staff, outcome=withdrawn)
+    with built.publishing("outcome_draft"):
+        silence.withdraw(
+            by=staff,
+            silence=silence.start(
+                by=staff, outcome=withdrawn, deadline=now + datetime.timedelta(days=2)
+            ),
+            reason="Rev.2 is coming",
+        )
+    broken, adopted = draft("Silence broken"), draft("Adopted by silence")
+    for each in (broken, adopted):
+        negotiation.release_revision(by=staff, outcome=each)
+    to_break = silence.start(by=staff, outcome=broken, deadline=now + datetime.timedelta(hours=1))
+    silence.start(by=staff, outcome=adopted, deadline=now + datetime.timedelta(hours=3))
+    with built.publishing("outcome_objection"):
+        silence.object_to(
+            by=world.person("focal_point_a"), silence=to_break, state=world.state_a, text="No."
+        )
+    with built.publishing("outcome_draft"), at(now + datetime.timedelta(hours=2)):
+        silence.conclude_due()
+    with built.publishing("meeting_public"), at(now + datetime.timedelta(hours=4)):
+        silence.conclude_due()
+    return {"outcome_negotiated": negotiated.pk}
 
 
 # --- Every event type, published by the services -----------------------------------------------

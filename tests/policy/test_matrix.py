@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tomllib
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -190,6 +191,7 @@ def test_content(world: World, row: dict[str, Any]) -> None:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _shows(response: Any, text: str) -> bool:
@@ -205,6 +207,9 @@ def _shows(response: Any, text: str) -> bool:
             for value in row
             if value is not None
         )
+    if content_type == DOCX:
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return text in archive.read("word/document.xml").decode()
     if content_type == "application/pdf":
         document = pdfium.PdfDocument(response.content)
         try:

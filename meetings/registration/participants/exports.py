@@ -40,9 +40,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import xlsxwriter
+from django.utils.translation import get_language
 
+from dialogue.charts import BarChart
 from dialogue.text import multi_line, one_line
-from meetings.registration.printing import pdf
+from meetings.registration.printing import pdf, report
 
 Cell = str | int | float | Decimal | datetime.date | None
 
@@ -320,14 +322,41 @@ def to_xlsx(table: Table) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(table: Table) -> bytes:
-    """The table as PDF (see ``printing.pdf.render_table``): columns of numbers align right."""
+def _right_aligned(table: Table) -> list[bool]:
     right_aligned = []
     for i in range(len(table.columns)):
         values = [row[i] for group in table.groups for row in group.rows if row[i] is not None]
         right_aligned.append(
             bool(values) and all(isinstance(v, int | float | Decimal) for v in values)
         )
+    return right_aligned
+
+
+def to_pdf_with_charts(
+    table: Table, charts: Sequence[BarChart], *, chart_heading: str, label_column: str
+) -> bytes:
+    """The table as PDF after its charts, drawn as vector graphics (``printing.report``)."""
+    labels = _labels(table)
+    return report.render_report(
+        title=table.title,
+        subtitle=table.subtitle,
+        charts=charts,
+        chart_heading=chart_heading,
+        columns=labels[1:] if table.has_named_groups else labels,
+        groups=[
+            (group.heading, [[_text(value, table) for value in row] for row in group.rows])
+            for group in table.groups
+        ],
+        right_aligned=_right_aligned(table),
+        language=get_language() or "en",
+        right_to_left=table.right_to_left,
+        label_column=label_column,
+    )
+
+
+def to_pdf(table: Table) -> bytes:
+    """The table as PDF (see ``printing.pdf.render_table``): columns of numbers align right."""
+    right_aligned = _right_aligned(table)
     return pdf.render_table(
         title=table.title,
         subtitle=table.subtitle,

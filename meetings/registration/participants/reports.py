@@ -235,22 +235,19 @@ def _participant_order(person: ListedParticipant) -> tuple[int, bool, str]:
 @dataclass(frozen=True)
 class Figures:
     """Counts of one slice of the nominations: all of them, those approved (the participants),
-    and among the participants those with travel support granted, those who confirmed and those
-    who arrived (checked in)."""
+    and among the participants those with travel support granted, those who confirmed, those
+    who arrived (checked in) and those with travel support who arrived (the funded seats used)."""
 
     nominations: int = 0
     participants: int = 0
     funded: int = 0
     confirmed: int = 0
     attended: int = 0
+    funded_attended: int = 0
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(
-            self.nominations + other.nominations,
-            self.participants + other.participants,
-            self.funded + other.funded,
-            self.confirmed + other.confirmed,
-            self.attended + other.attended,
+            *(getattr(self, f.name) + getattr(other, f.name) for f in dataclasses.fields(self))
         )
 
     @property
@@ -283,9 +280,23 @@ class RegistrationStatistics:
     organisations: int
     erased: int
     # Participant-days (``AttendanceDay``: a participant present on one day), in the room and
-    # online: what donors count for a hybrid meeting.
+    # online: what donors count for a hybrid meeting; and the same per day of the meeting.
     days_in_person: int = 0
     days_online: int = 0
+    by_day: tuple[DayAttendance, ...] = ()
+
+
+@dataclass(frozen=True)
+class DayAttendance:
+    """Participants present on one day of the meeting (its local date), in the room and online."""
+
+    day: datetime.date
+    in_person: int
+    online: int
+
+    @property
+    def present(self) -> int:
+        return self.in_person + self.online
 
 
 @dataclass(frozen=True)
@@ -349,6 +360,10 @@ def _cube(meeting_ids: Iterable[int]) -> _Cube:
             confirmed=Count("pk", filter=_APPROVED & Q(confirmed_at__isnull=False)),
             # Only a participant checks in; counting the approved keeps the rate within 100 %.
             attended=Count("pk", filter=_APPROVED & Q(checked_in_at__isnull=False)),
+            funded_attended=Count(
+                "pk",
+                filter=_APPROVED & Q(funding=Funding.GRANTED, checked_in_at__isnull=False),
+            ),
             erased=Count("pk", filter=Q(erased_at__isnull=False)),
         )
     )
@@ -359,13 +374,7 @@ def _cube(meeting_ids: Iterable[int]) -> _Cube:
         cube.cells.append(
             (
                 row,
-                Figures(
-                    row["nominations"],
-                    row["participants"],
-                    row["funded"],
-                    row["confirmed"],
-                    row["attended"],
-                ),
+                Figures(*(row[f.name] for f in dataclasses.fields(Figures))),
             )
         )
         cube.erased += row["erased"]
@@ -409,17 +418,26 @@ def _statistics(cube: _Cube, *, collect_gender: bool) -> RegistrationStatistics:
 def with_participant_days(
     figures: RegistrationStatistics, meeting_ids: Iterable[int]
 ) -> RegistrationStatistics:
-    """Participant-days in the room and online (``AttendanceDay`` rows), in one query."""
-    counts = dict(
+    """Participant-days in the room and online (``AttendanceDay`` rows), in all and per day,
+    in one query."""
+    rows = (
         AttendanceDay.objects.filter(nomination__meeting_id__in=list(meeting_ids))
-        .values_list("mode")
+        .order_by()
+        .values_list("day", "mode")
         .annotate(days=Count("pk"))
-        .values_list("mode", "days")
+    )
+    per_day: dict[datetime.date, dict[str, int]] = defaultdict(dict)
+    for day, mode, days in rows:
+        per_day[day][mode] = days
+    by_day = tuple(
+        DayAttendance(day, counts.get("in_person", 0), counts.get("online", 0))
+        for day, counts in sorted(per_day.items())
     )
     return dataclasses.replace(
         figures,
-        days_in_person=counts.get("in_person", 0),
-        days_online=counts.get("online", 0),
+        days_in_person=sum(d.in_person for d in by_day),
+        days_online=sum(d.online for d in by_day),
+        by_day=by_day,
     )
 
 
@@ -476,6 +494,43 @@ def dialogue_statistics(dialogue: Dialogue, year: int) -> DialogueStatistics:
         statistics=with_participant_days(
             _statistics(cube, collect_gender=collect_gender), [m.pk for m in meetings]
         ),
+    )
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """A dialogue's meetings of one year together: how many, their figures, and how many
+    states had a participant in at least one of them."""
+
+    year: int
+    meetings: int
+    figures: Figures
+    states: int
+
+
+def participation_by_year(dialogue: Dialogue) -> tuple[YearFigures, ...]:
+    """Participation across the dialogue's meetings over the years (announced, not cancelled;
+    a meeting's year is that of its start in its own time zone), oldest first; years without a
+    meeting are left out. Two queries, whatever the number of years."""
+    meetings = list(
+        Meeting.objects.filter(dialogue_id=dialogue.pk, announced_at__isnull=False)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by()
+        .only("pk", "starts_at", "time_zone")
+    )
+    year_of = {m.pk: m.starts_at.astimezone(m.zone).year for m in meetings}
+    figures: dict[int, Figures] = defaultdict(Figures)
+    states: dict[int, set[str]] = defaultdict(set)
+    for row, cell in _cube(year_of).cells:
+        year = year_of[row["meeting_id"]]
+        figures[year] += cell
+        if cell.participants and row["delegation__state__code"]:
+            states[year].add(row["delegation__state__code"])
+    count: dict[int, int] = defaultdict(int)
+    for year in year_of.values():
+        count[year] += 1
+    return tuple(
+        YearFigures(year, count[year], figures[year], len(states[year])) for year in sorted(count)
     )
 
 
@@ -583,6 +638,7 @@ def _figure_cells(figures: Figures) -> list[Cell]:
         figures.nominations,
         figures.participants,
         figures.funded,
+        figures.funded_attended,
         figures.confirmed,
         figures.attended,
         figures.attendance_rate,
@@ -595,6 +651,7 @@ def figure_columns() -> list[str]:
         _("Nominations (all statuses)"),
         _("Participants (approved)"),
         _("Travel support granted (people)"),
+        _("Travel support used (granted and arrived)"),
         _("Confirmed their participation"),
         _("Arrived (checked in)"),
         _("Attendance rate (per cent of approved who arrived)"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,14 +27,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from dialogue import permissions
+from dialogue import maps, permissions
+from dialogue.charts import BarChart
 from dialogue.http import QueryFilters, flag
 from meetings.models import Meeting
 from meetings.views import registration_meeting, served_dialogue, visible_meeting
 
-from . import exports, reports
+from . import charts, exports, reports
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -78,8 +80,17 @@ def export_filename(meeting: Meeting, what: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def _download(table: exports.Table, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(WRITERS[fmt](table), content_type=CONTENT_TYPES[fmt])
+def _download(
+    table: exports.Table, fmt: str, filename: str, drawn: Sequence[BarChart] = ()
+) -> HttpResponse:
+    """The table as a file; a PDF of statistics carries their charts (``drawn``) too."""
+    if fmt == "pdf" and drawn:
+        content = exports.to_pdf_with_charts(
+            table, drawn, chart_heading=_("All figures"), label_column=_("Group")
+        )
+    else:
+        content = WRITERS[fmt](table)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _no_store(response)
 
@@ -117,6 +128,9 @@ def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
         "full_columns": reports.participant_columns(full=True),
         "formats": FORMATS,
     }
+    present = [(d.key, d.name) for d in delegations if d.is_state]
+    if present:
+        context["delegations_map"] = maps.delegations_map(meeting.dialogue, present)
     if manager and not full:
         context["approved"] = reports.approved_count(meeting)
     return _no_store(render(request, "meetings/participant_list.html", context))
@@ -151,9 +165,11 @@ def _figures(stats: reports.RegistrationStatistics) -> dict[str, Any]:
 def registration_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     """A meeting's figures for donor reporting: the secretariat's."""
     meeting = registration_meeting(request, pk)
+    stats = reports.statistics(meeting)
     context = {
         "meeting": meeting,
-        **_figures(reports.statistics(meeting)),
+        **_figures(stats),
+        "charts": charts.meeting_charts(stats),
         "year": meeting.starts_at.astimezone(meeting.zone).year,
     }
     return _no_store(render(request, "meetings/registration_statistics.html", context))
@@ -164,8 +180,11 @@ def registration_statistics_export(request: HttpRequest, pk: int, fmt: str) -> H
     if fmt not in WRITERS:
         raise Http404
     meeting = registration_meeting(request, pk)
-    table = reports.statistics_table(meeting, reports.statistics(meeting))
-    return _download(table, fmt, export_filename(meeting, "statistics", fmt))
+    stats = reports.statistics(meeting)
+    table = reports.statistics_table(meeting, stats)
+    return _download(
+        table, fmt, export_filename(meeting, "statistics", fmt), charts.meeting_charts(stats)
+    )
 
 
 def _year(request: HttpRequest) -> int:
@@ -189,6 +208,7 @@ def dialogue_statistics(request: HttpRequest, slug: str) -> HttpResponse:
         "dialogue": dialogue,
         "report": report,
         **_figures(report.statistics),
+        "charts": charts.dialogue_charts(report, reports.participation_by_year(dialogue)),
         "previous_year": year - 1 if year > FIRST_YEAR else None,
         "next_year": year + 1 if year < LAST_YEAR else None,
     }
@@ -201,9 +221,11 @@ def dialogue_statistics_export(request: HttpRequest, slug: str, fmt: str) -> Htt
         raise Http404
     dialogue = served_dialogue(request, slug)
     year = _year(request)
-    table = reports.dialogue_statistics_table(reports.dialogue_statistics(dialogue, year))
+    report = reports.dialogue_statistics(dialogue, year)
+    table = reports.dialogue_statistics_table(report)
     prefix = _file_part(dialogue.acronym) or _file_part(dialogue.slug)
-    return _download(table, fmt, f"{prefix}-statistics-{year}.{fmt}")
+    drawn = charts.dialogue_charts(report, reports.participation_by_year(dialogue))
+    return _download(table, fmt, f"{prefix}-statistics-{year}.{fmt}", drawn)
 
 
 urlpatterns: list[URLPattern] = [

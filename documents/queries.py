@@ -193,14 +193,19 @@ def is_symbol(text: str) -> bool:
 
 
 def search(
-    documents: QuerySet[Document], f: LibraryFilter, *, reader_language: str = "en"
+    documents: QuerySet[Document],
+    f: LibraryFilter,
+    *,
+    reader_language: str = "en",
+    window: tuple[int, int] | None = None,
 ) -> QuerySet[Document] | Results:
     """Filter and search ``documents`` (already limited to what the viewer may see).
 
     No words: the newest first. A symbol or the start of one (``BP/SOM/2026``): those
     documents, newest first. Words: the search inside documents (``documents.search``), over
     symbols, titles and texts in every language, a title hit above a text hit, with snippets
-    preferably in ``reader_language``."""
+    preferably in ``reader_language``; the page at ``window`` (offset, size) is read with the
+    count."""
     documents = filtered(documents, f)
     text = f.text.strip()
     if not text:
@@ -211,7 +216,7 @@ def search(
         ).order_by("-created_at", "-id")
     if not words_of(text):
         return documents.none()
-    return Results(documents, text, reader_language)
+    return Results(documents, text, reader_language, window=window)
 
 
 # --- Who is who, for audiences and receipts ----------------------------------------------------

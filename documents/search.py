@@ -32,6 +32,8 @@ from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from dialogue.translations import site_languages
+
 from .models import Document, RevisionText, TextStatus
 
 TABLE = "documents_search"
@@ -152,8 +154,18 @@ class Results:
     """The hits of a search among ``documents``, best first, for a ``Paginator``: ``count()``
     is one query, a page two (the hits, then the snippets of that page only)."""
 
-    def __init__(self, documents: QuerySet[Document], text: str, reader_language: str) -> None:
+    def __init__(
+        self,
+        documents: QuerySet[Document],
+        text: str,
+        reader_language: str,
+        *,
+        window: tuple[int, int] | None = None,
+    ) -> None:
         self.words = words_of(text)
+        # The page that will be asked (offset, size): its hits come with the count, in one query.
+        self.window = window
+        self._cached: dict[int, list[Hit]] = {}  # the hits read with the count, by offset
         sub_sql, sub_params = documents.order_by().values("pk").query.sql_with_params()
         self.visible_sql, self.visible_params = sub_sql, list(sub_params)
         self.reader_language = reader_language
@@ -162,9 +174,11 @@ class Results:
     # The query, in each backend's language.
 
     def _tsquery(self) -> tuple[str, list[Any]]:
-        """Every configuration's reading of the words, or-ed, and each word as a prefix."""
+        """The reading of the words by the configuration of each of the site's languages,
+        or-ed, and each word as a prefix."""
         phrase = " ".join(self.words)
-        parts = [f"plainto_tsquery('{c}', %s)" for c in sorted(set(CONFIGS.values()))]
+        configs = sorted({config(code) for code in site_languages()} - {"simple"})
+        parts = [f"plainto_tsquery('{c}', %s)" for c in configs]
         prefixes = " & ".join(f"{w}:*" for w in self.words)
         sql = "(" + " || ".join([*parts, "to_tsquery('simple', %s)"]) + ")"
         return sql, [phrase] * (len(parts)) + [prefixes]
@@ -176,6 +190,12 @@ class Results:
     def _total(self) -> int:
         if not self.words:
             return 0
+        if self.window is not None:
+            offset, limit = self.window
+            hits, total = self._page(offset, limit)
+            if hits or offset == 0:
+                self._cached[offset] = hits
+                return total
         with connection.cursor() as cursor:
             if self.postgresql:
                 q, q_params = self._tsquery()
@@ -204,31 +224,40 @@ class Results:
         start, stop = window.start or 0, window.stop
         if not self.words or stop is None or stop <= start:
             return []
-        hits = self._page(start, stop - start)
+        cached = self._cached.get(start)
+        if cached is not None and self.window is not None and stop <= start + self.window[1]:
+            hits = cached[: stop - start]  # the last page: as many as there are
+        else:
+            hits, _ = self._page(start, stop - start)
         self._add_snippets(hits)
         return hits
 
-    def _page(self, offset: int, limit: int) -> list[Hit]:
+    def _page(self, offset: int, limit: int) -> tuple[list[Hit], int]:
+        """The hits of a page and the count of all (0 when the page is past the last)."""
         with connection.cursor() as cursor:
             if self.postgresql:
                 q, q_params = self._tsquery()
                 cursor.execute(
                     f"SELECT s.document_id, s.titles @@ {q} AS title_hit, "  # noqa: S608
-                    f"ts_rank(s.everything, {q}) AS rank FROM {TABLE} s "
+                    f"ts_rank(s.everything, {q}) AS rank, count(*) OVER () FROM {TABLE} s "
                     f"WHERE s.everything @@ {q} AND s.document_id IN ({self.visible_sql}) "
                     "ORDER BY title_hit DESC, rank DESC, s.document_id DESC LIMIT %s OFFSET %s",
                     [*q_params, *q_params, *q_params, *self.visible_params, limit, offset],
                 )
             else:
                 match = self._match()
+                # bm25() is not allowed beside a window function: ranked in a subquery.
                 cursor.execute(
-                    f"SELECT document_id, document_id IN (SELECT document_id FROM {TABLE} "  # noqa: S608
+                    "SELECT document_id, title_hit, rank, count(*) OVER () FROM ("  # noqa: S608
+                    f"SELECT document_id, document_id IN (SELECT document_id FROM {TABLE} "
                     f"WHERE {TABLE} MATCH %s) AS title_hit, bm25({TABLE}, 0.0, 10.0, 1.0) AS rank "
-                    f"FROM {TABLE} WHERE {TABLE} MATCH %s AND document_id IN ({self.visible_sql}) "
-                    "ORDER BY title_hit DESC, rank ASC, document_id DESC LIMIT %s OFFSET %s",
+                    f"FROM {TABLE} WHERE {TABLE} MATCH %s AND document_id IN ({self.visible_sql})"
+                    ") ORDER BY title_hit DESC, rank ASC, document_id DESC LIMIT %s OFFSET %s",
                     [f"titles : ({match})", match, *self.visible_params, limit, offset],
                 )
-            return [Hit(int(row[0]), bool(row[1])) for row in cursor.fetchall()]
+            found = cursor.fetchall()
+            hits = [Hit(int(row[0]), bool(row[1])) for row in found]
+            return hits, int(found[0][3]) if found else 0
 
     def _add_snippets(self, hits: Sequence[Hit]) -> None:
         """The snippet of each hit of the page: the matching words of a text in context, in the

@@ -14,7 +14,8 @@
                                                   (about 2 minutes; ``bench/recovery.py``)
     .venv/bin/python bench/run.py --search-only     only the library's search inside documents
                                                   over 10,000 documents, with and without the
-                                                  policy filter (about 3 minutes; ``bench/search.py``)
+                                                  policy filter (about 3 minutes;
+                                                  ``bench/search.py``)
 
 Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
 that follows takes only ``--quick`` from them.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-import subprocess  # noqa: S404 - the reader runs as a child process on purpose (limits)
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path

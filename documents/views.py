@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
@@ -138,7 +138,7 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
         reader_language=get_language() or settings.LANGUAGE_CODE,
         window=((number - 1) * LIBRARY_PAGE_SIZE, LIBRARY_PAGE_SIZE),
     )
-    page = Paginator(found, LIBRARY_PAGE_SIZE).get_page(get.get("page"))
+    page = Paginator(found, LIBRARY_PAGE_SIZE).get_page(get.get("page"))  # type: ignore[arg-type]  # Results pages as a QuerySet does (count, slices)
     return render(
         request,
         "documents/library.html",

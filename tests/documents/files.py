@@ -64,7 +64,8 @@ def odt_file(text: str, *, name: str = "paper.odt") -> SimpleUploadedFile:
             '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
             'names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/"'
             ' manifest:media-type="application/vnd.oasis.opendocument.text"/><manifest:file-entry'
-            ' manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>',
+            ' manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
         )
         archive.writestr(
             "content.xml",

@@ -61,9 +61,7 @@ def test_text_is_kept_per_language_version_and_revision(
         )
     texts = {
         (t.revision.language, t.revision.number): t.text
-        for t in RevisionText.objects.filter(revision__document=document).select_related(
-            "revision"
-        )
+        for t in RevisionText.objects.filter(revision__document=document).select_related("revision")
     }
     assert texts == {
         ("en", 1): "First English text",
@@ -146,7 +144,9 @@ def test_file_that_needs_too_much_memory_is_stopped(settings: Any) -> None:
     settings.TEXT_EXTRACTION_MEMORY_BYTES = 100 * 1024 * 1024
     namespace = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
     huge = (
-        b'<w:document xmlns:w="' + namespace + b'"><w:t>'
+        b'<w:document xmlns:w="'
+        + namespace
+        + b'"><w:t>'
         + b"a" * (60 * 1024 * 1024)
         + b"</w:t></w:document>"
     )
@@ -171,7 +171,7 @@ def test_reader_over_its_cpu_time_is_stopped(settings: Any) -> None:
     """The child limits its own CPU time: a run over it ends with a signal, not a result."""
     import subprocess
 
-    done = subprocess.run(  # noqa: S603 - the extractor with a busy loop in place of a file
+    done = subprocess.run(
         [
             sys.executable,
             "-c",

@@ -41,7 +41,12 @@ def test_knowledge_page_lists_public_outcomes_and_resources_with_their_languages
         assert f'href="/documents/{conclusions.pk}/ru/"' in page
         assert f'href="/documents/{conclusions.pk}/en/"' in page
         assert f'<h2 id="year-{meeting.starts_at.year}-heading"' in page
-        for hidden in ("Conclusions for participants", "Internal report", "The agenda", "Withdrawn"):
+        for hidden in (
+            "Conclusions for participants",
+            "Internal report",
+            "The agenda",
+            "Withdrawn",
+        ):
             assert hidden not in page
 
 

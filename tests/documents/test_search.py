@@ -80,9 +80,14 @@ def test_every_word_must_match_somewhere(world: World, add_text: Callable[..., D
 
 
 def test_search_finds_texts_across_languages_with_the_snippet_in_the_reader_language(
-    world: World, staff: User, add_text: Callable[..., Document], django_capture_on_commit_callbacks: Any
+    world: World,
+    staff: User,
+    add_text: Callable[..., Document],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    document = add_text("Meeting in Tashkent on return", title={"en": "Return", "ru": "Возвращение"})
+    document = add_text(
+        "Meeting in Tashkent on return", title={"en": "Return", "ru": "Возвращение"}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.add_revision(
             by=staff, document=document, language="ru", upload=text_file("Встреча в Tashkent")

@@ -311,7 +311,8 @@ def build_documents(world: World, built: Scene) -> dict[str, Any]:
             extraction.store_text(
                 revision=document.revisions.get(),
                 extracted=extraction.Extracted(
-                    "done", text=f"The text of this paper mentions innerword{name.replace('_', '')}."
+                    "done",
+                    text=f"The text of this paper mentions innerword{name.replace('_', '')}.",
                 ),
             )
             if extra.get("withdrawn"):

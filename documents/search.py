@@ -122,6 +122,20 @@ def _write_sqlite(
     )
 
 
+def forget_gone(**kwargs: Any) -> None:
+    """Remove the index rows of documents that are no longer there (the index has no foreign
+    key, see migration 0005): after ``migrate`` and after a ``flush``."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return
+    if TABLE not in connection.introspection.table_names():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {TABLE} WHERE document_id NOT IN "  # noqa: S608 - no input in it
+            "(SELECT id FROM documents_document)"
+        )
+
+
 def missing(limit: int = 500) -> list[int]:
     """Documents without an index row (stored before the index existed): the worker adds them."""
     if connection.vendor not in ("postgresql", "sqlite"):

@@ -12,8 +12,7 @@ from django.db import migrations, models
 
 POSTGRESQL = """
 CREATE TABLE documents_search (
-    document_id integer PRIMARY KEY
-        REFERENCES documents_document (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+    document_id bigint PRIMARY KEY,
     titles tsvector NOT NULL,
     everything tsvector NOT NULL
 );

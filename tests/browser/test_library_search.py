@@ -88,8 +88,8 @@ def test_upload_a_word_file_then_find_a_word_inside_it_with_its_snippet(
     reader.get_by_label("Words, title or symbol").fill("samarkand")
     reader.get_by_role("button", name="Search").click()
     row = reader.locator("tr", has_text="Pilot projects")
-    expect(row.locator(".snippet mark")).to_have_text("Samarkand")
-    expect(row.locator(".snippet")).to_contain_text("pilot on circular mobility")
+    expect(row.locator(".search-snippet mark")).to_have_text("Samarkand")
+    expect(row.locator(".search-snippet")).to_contain_text("pilot on circular mobility")
     expect(reader.get_by_role("status")).to_have_text("1 document")
     reader.screenshot(path=SCREENSHOTS.format("desktop-en"), full_page=True)
     reader.set_viewport_size({"width": 390, "height": 844})
@@ -99,14 +99,14 @@ def test_upload_a_word_file_then_find_a_word_inside_it_with_its_snippet(
     reader.get_by_label("Words, title or symbol").fill("zephyrclause")
     reader.get_by_role("button", name="Search").click()
     expect(reader.get_by_role("status")).to_have_text("No document matches.")
-    expect(reader.locator(".snippet")).to_have_count(0)
+    expect(reader.locator(".search-snippet")).to_have_count(0)
     assert errors == []
 
     # The same search in Russian finds the Russian text, the snippet in Russian.
     russian = browser.new_context(base_url=asgi_server.url, locale="ru-RU")
     page = russian.new_page()
     page.goto(f"/dialogues/{meeting.dialogue.slug}/documents/?q=мобильности")
-    expect(page.locator(".snippet[lang=ru] mark")).to_have_text("мобильности")
+    expect(page.locator(".search-snippet[lang=ru] mark")).to_have_text("мобильности")
     page.screenshot(path=SCREENSHOTS.format("desktop-ru"), full_page=True)
     russian.close()
 

@@ -99,7 +99,9 @@ def test_search_finds_texts_across_languages_with_the_snippet_in_the_reader_lang
     text = page.content.decode()
     assert _listed(text) == [str(document.pk)]
     if connection.vendor == "postgresql":  # a snippet per language version
-        assert re.search(r'<p class="snippet" lang="ru"[^>]*>[^<]*Встреча в <mark>Tashkent', text)
+        assert re.search(
+            r'<p class="search-snippet" lang="ru"[^>]*>[^<]*Встреча в <mark>Tashkent', text
+        )
 
 
 def test_a_snippet_is_text_never_markup(world: World, add_text: Callable[..., Document]) -> None:
@@ -109,7 +111,7 @@ def test_a_snippet_is_text_never_markup(world: World, add_text: Callable[..., Do
     assert "<script>alert" not in page
     assert "<img src=x" not in page
     # Whatever of the file's text the snippet shows is escaped: no "<" before the mark.
-    assert re.search(r'<p class="snippet"[^>]*>[^<]*&gt;[^<]*<mark>marrakesh</mark>', page)
+    assert re.search(r'<p class="search-snippet"[^>]*>[^<]*&gt;[^<]*<mark>marrakesh</mark>', page)
 
 
 def test_results_come_a_page_at_a_time_with_the_count_of_all(

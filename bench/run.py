@@ -12,6 +12,10 @@
                                                   minutes; options of ``bench/downloads.py``)
     .venv/bin/python bench/run.py --recovery-only   only the reconnect storm and the Redis restart
                                                   (about 2 minutes; ``bench/recovery.py``)
+    .venv/bin/python bench/run.py --search-only     only the library's search inside documents
+                                                  over 10,000 documents, with and without the
+                                                  policy filter (about 3 minutes;
+                                                  ``bench/search.py``)
 
 Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
 that follows takes only ``--quick`` from them.
@@ -28,9 +32,12 @@ import downloads
 import live
 import pages
 import recovery
+import search
 
 
 def main(argv: list[str]) -> int:
+    if "--search-only" in argv:
+        return search.main([a for a in argv if a != "--search-only"])
     if "--recovery-only" in argv:
         return recovery.main([a for a in argv if a != "--recovery-only"])
     if "--documents-only" in argv:
@@ -61,7 +68,8 @@ def main(argv: list[str]) -> int:
     pages_code = pages.main(quick)
     documents_code = downloads.main(quick)
     recovery_code = recovery.main(quick)
-    return code or floor_code or pages_code or documents_code or recovery_code
+    search_code = search.main(quick)
+    return code or floor_code or pages_code or documents_code or recovery_code or search_code
 
 
 if __name__ == "__main__":

@@ -416,6 +416,16 @@ WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
 # uploads may be this large, every other request at most REQUEST_MAX_BYTES.
 DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_BYTES", str(250 * 1024 * 1024)))
 REQUEST_MAX_BYTES = int(env("REQUEST_MAX_BYTES", str(25 * 1024 * 1024)))
+# Reading the text of uploaded files for the library's search (documents/extraction.py): in a
+# child process limited in memory and CPU time and killed at the wall-clock limit; a file larger
+# than TEXT_EXTRACTION_MAX_BYTES is not read; the text stops at TEXT_EXTRACTION_MAX_CHARS. Files
+# up to TEXT_EXTRACTION_INLINE_BYTES are read as their upload commits, larger ones by the worker
+# (`manage.py extract_document_texts`, which `make run` starts).
+TEXT_EXTRACTION_MAX_BYTES = int(env("TEXT_EXTRACTION_MAX_BYTES", str(100 * 1024 * 1024)))
+TEXT_EXTRACTION_MAX_CHARS = int(env("TEXT_EXTRACTION_MAX_CHARS", "1000000"))
+TEXT_EXTRACTION_SECONDS = int(env("TEXT_EXTRACTION_SECONDS", "30"))
+TEXT_EXTRACTION_MEMORY_BYTES = int(env("TEXT_EXTRACTION_MEMORY_BYTES", str(1024 * 1024 * 1024)))
+TEXT_EXTRACTION_INLINE_BYTES = int(env("TEXT_EXTRACTION_INLINE_BYTES", str(2 * 1024 * 1024)))
 # Paths (regular expressions) that take document uploads, with the larger cap.
 DOCUMENT_UPLOAD_PATHS = [
     r"^/meetings/\d+/documents/new/$",

@@ -836,6 +836,24 @@ def _restricted_markings(s: Standing, user_id: int) -> Q:
     )
 
 
+def markings_to_filter_by(user: AnyUser | None, dialogue: Dialogue) -> list[str]:
+    """The distributions the library offers ``user`` as a filter: every one to the dialogue's
+    secretariat; the restricted ones but "internal" to anyone signed in with a standing (the
+    chair also "internal", for what is shared with them); none to the public, who sees only
+    public documents. Read from the standing: no query."""
+    from documents.models import Marking
+
+    s = standing(user)
+    if is_secretariat(user, dialogue):
+        return list(Marking.values)
+    if not s.authenticated:
+        return []
+    offered = [m for m in Marking.values if m != Marking.INTERNAL]
+    if s.has([RoleKind.CHAIR], dialogue_id=dialogue.pk):
+        offered.append(Marking.INTERNAL)
+    return offered
+
+
 def can_view_document(user: AnyUser | None, document: Document) -> bool:
     """One document, by the same filter as every list (one query)."""
     if is_secretariat_of_dialogue_id(user, document.dialogue_id):

@@ -14,6 +14,12 @@ class DocumentsConfig(AppConfig):
         from . import demo, events  # noqa: F401 - events registers its types
 
         DEMO_LOADERS.append(demo.load_demo_documents)
+        from django.db.models.signals import post_migrate
+
+        from .search import forget_gone
+
+        # After migrate and after a flush (which empties Django's tables but not the index).
+        post_migrate.connect(forget_gone, sender=self)
         from dialogue import desk
 
         from .desk import acknowledgement_needs

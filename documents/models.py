@@ -219,6 +219,48 @@ class Revision(SentencedConstraints):
         return f"{symbol}_{self.language}_r{self.number}.{self.extension}"
 
 
+class TextStatus(models.TextChoices):
+    """What became of reading a revision's text (``documents.extraction``)."""
+
+    PENDING = "pending", _("Waiting to be read")
+    DONE = "done", _("Text read")
+    EMPTY = "empty", _("No text found (a scan or an image?)")
+    UNSUPPORTED = "unsupported", _("Its text is not read (type)")
+    TOO_LARGE = "too_large", _("Too large to read its text")
+    FAILED = "failed", _("Its text could not be read")
+
+
+class RevisionText(models.Model):
+    """The text read from one revision's file, kept per language version and revision: the
+    library searches the current revision's of each language (``documents.search``)."""
+
+    revision = models.OneToOneField(
+        Revision, primary_key=True, on_delete=models.CASCADE, related_name="text"
+    )
+    status = models.CharField(max_length=20, choices=TextStatus.choices, default=TextStatus.PENDING)
+    text = models.TextField(blank=True)
+    # The text stops at TEXT_EXTRACTION_MAX_CHARS characters.
+    cut = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True)
+    # A worker that took it: no other takes it before CLAIM_TIMEOUT has passed.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("text of a revision")
+        verbose_name_plural = _("texts of revisions")
+        indexes = [
+            models.Index(
+                fields=["claimed_at"],
+                condition=Q(status="pending"),
+                name="revision_text_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"text of revision {self.revision_id}: {self.status}"
+
+
 class Audience(models.TextChoices):
     PARTICIPANTS = "participants", _("Registered participants of the meeting")
     FOCAL_POINTS = "focal_points", _("Focal points of the dialogue")

@@ -7,22 +7,20 @@ even as a count or a search hit, to someone who may not see it.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import HttpRequest
 
 from dialogue import permissions
 from dialogue.http import QueryFilters, choice, iso_date, search_text, whole_number
 from dialogue.models import Role, RoleKind
-from dialogue.translations import in_text, site_languages
 from meetings.models import Meeting, Nomination, NominationStatus
 
 from .models import Document, DocumentKind, Language, Marking, Receipt, Revision
+from .search import Hit, Results, words_of
 
 LANGUAGE_LABELS = dict(Language.choices)
 
@@ -46,6 +44,7 @@ class LanguageVersion:
 class DocumentRow:
     document: Document
     versions: list[LanguageVersion]
+    hit: Hit | None = None  # in a search's results: a title hit, the snippet
 
     @property
     def available(self) -> list[LanguageVersion]:
@@ -117,13 +116,26 @@ def meeting_documents_cached(
     return cache[meeting.pk]
 
 
-def document_rows(documents: QuerySet[Document]) -> list[DocumentRow]:
-    """Rows for a page of documents: the documents, then all their revisions (two queries)."""
-    listed = list(documents.select_related("meeting", "dialogue", "agenda_item"))
+def document_rows(documents: QuerySet[Document] | Sequence[Hit]) -> list[DocumentRow]:
+    """Rows for a page of documents, or of a search's hits in their order: the documents, then
+    all their revisions (two queries)."""
+    if isinstance(documents, QuerySet):
+        listed = list(documents.select_related("meeting", "dialogue", "agenda_item"))
+        hits: dict[int, Hit] = {}
+    else:
+        hits = {hit.document_id: hit for hit in documents}
+        found = Document.objects.filter(pk__in=list(hits)).select_related(
+            "meeting", "dialogue", "agenda_item"
+        )
+        by_id = {document.pk: document for document in found}
+        listed = [by_id[pk] for pk in hits if pk in by_id]
     revisions = Revision.objects.filter(document_id__in=[d.pk for d in listed]).order_by(
         "language", "-number"
     )
-    return rows(listed, revisions)
+    result = rows(listed, revisions)
+    for row in result:
+        row.hit = hits.get(row.document.pk)
+    return result
 
 
 # --- The library: filters and search ----------------------------------------------------------
@@ -131,32 +143,40 @@ def document_rows(documents: QuerySet[Document]) -> list[DocumentRow]:
 
 @dataclass(frozen=True)
 class LibraryFilter(QueryFilters):
-    """The library's filters: words or a symbol (``q``), a type, a meeting, a language, the
-    days it was added between and a distribution."""
+    """The library's filters: words or a symbol (``q``), a type, a meeting, the meeting's
+    body, a year, a series, a language, the days it was added between and a distribution."""
 
     text: str = search_text(max_length=200, parameter="q")
     kind: str = choice(DocumentKind.values)
     meeting: int | None = whole_number()
+    body: int | None = whole_number()
+    year: int | None = whole_number()
+    series: str = search_text(max_length=20)
     language: str = choice(Language.values)
     since: datetime.date | None = iso_date()
     until: datetime.date | None = iso_date()
     marking: str = choice(Marking.values)
 
 
-def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document]:
-    """Filter and search ``documents`` (already limited to what the viewer may see).
+# Ids and years past these are no filter (the database's integers stop at 2**31 - 1).
+LARGEST_ID = 2**31 - 1
 
-    The text matches symbols and titles in every language: PostgreSQL's full-text search
-    (prefixes of each word, no stemming, so Russian and English alike; and Arabic words by their
-    stem, through the "arabic" configuration) ranked by relevance; elsewhere every word must
-    appear in the symbol or a title, as a substring (SQLite compares case only for Latin
-    letters; Arabic has none)."""
+
+def filtered(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document]:
+    """``documents`` (already limited to what the viewer may see) narrowed by every filter but
+    the words."""
     if f.kind:
         documents = documents.filter(kind=f.kind)
     if f.marking:
         documents = documents.filter(marking=f.marking)
-    if f.meeting:
+    if f.meeting and f.meeting <= LARGEST_ID:
         documents = documents.filter(meeting_id=f.meeting)
+    if f.body and f.body <= LARGEST_ID:
+        documents = documents.filter(meeting__body_id=f.body)
+    if f.year and f.year <= 32767:
+        documents = documents.filter(year=f.year)
+    if f.series:
+        documents = documents.filter(series=f.series.upper())
     if f.language:
         documents = documents.filter(
             Exists(Revision.objects.filter(document_id=OuterRef("pk"), language=f.language))
@@ -165,41 +185,38 @@ def search(documents: QuerySet[Document], f: LibraryFilter) -> QuerySet[Document
         documents = documents.filter(created_at__date__gte=f.since)
     if f.until:
         documents = documents.filter(created_at__date__lte=f.until)
+    return documents
+
+
+def is_symbol(text: str) -> bool:
+    return "/" in text
+
+
+def search(
+    documents: QuerySet[Document],
+    f: LibraryFilter,
+    *,
+    reader_language: str = "en",
+    window: tuple[int, int] | None = None,
+) -> QuerySet[Document] | Results:
+    """Filter and search ``documents`` (already limited to what the viewer may see).
+
+    No words: the newest first. A symbol or the start of one (``BP/SOM/2026``): those
+    documents, newest first. Words: the search inside documents (``documents.search``), over
+    symbols, titles and texts in every language, a title hit above a text hit, with snippets
+    preferably in ``reader_language``; the page at ``window`` (offset, size) is read with the
+    count."""
+    documents = filtered(documents, f)
     text = f.text.strip()
     if not text:
         return documents.order_by("-created_at", "-id")
-    if "/" in text:  # a symbol, or the start of one: BP/SOM/2026/3, BP/SOM/2026
+    if is_symbol(text):  # a symbol, or the start of one: BP/SOM/2026/3, BP/SOM/2026
         return documents.filter(
             Q(symbol__iexact=text) | Q(symbol__istartswith=text.rstrip("/") + "/")
         ).order_by("-created_at", "-id")
-    symbol = Q(symbol__iexact=text)
-    words = re.findall(r"\w+", text)
-    if connection.vendor == "postgresql" and words:
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        # Two readings of the titles: word prefixes without stemming ("simple", English and
-        # Russian alike), and PostgreSQL's Arabic configuration, whose stemmer takes the
-        # article and affixes off (الهجرة, هجرة and الهجرات find each other).
-        titles = [in_text("title_i18n", code) for code in site_languages()]
-        vector = SearchVector("symbol", *titles, config="simple") + SearchVector(
-            *titles, config="arabic"
-        )
-        prefixes = " & ".join(f"{w}:*" for w in words)
-        query = SearchQuery(prefixes, search_type="raw", config="simple") | SearchQuery(
-            " ".join(words), config="arabic"
-        )
-        return (
-            documents.annotate(search=vector, rank=SearchRank(vector, query))
-            .filter(symbol | Q(search=query))
-            .order_by("-rank", "-created_at", "-id")
-        )
-    every_word = Q()
-    for word in words or [text]:
-        in_any_title = Q()
-        for code in site_languages():
-            in_any_title |= Q(**{f"title_i18n__{code}__icontains": word})
-        every_word &= Q(symbol__icontains=word) | in_any_title
-    return documents.filter(symbol | every_word).order_by("-created_at", "-id")
+    if not words_of(text):
+        return documents.none()
+    return Results(documents, text, reader_language, window=window)
 
 
 # --- Who is who, for audiences and receipts ----------------------------------------------------

@@ -31,7 +31,7 @@ from meetings.models import AgendaItem, Delegation, Meeting
 from meetings.registration.reach import Participant
 from notifications.mail import queue_message
 
-from . import events, queries, reach
+from . import events, extraction, queries, reach, search
 from .models import (
     Audience,
     Circulation,
@@ -232,6 +232,8 @@ def create_document(
             revision.document = document
             _store(revision, upload, checked.name)
             revision.save()
+            extraction.expect_text(revision)
+            search.reindex([document.pk])
             _publish_change(document, by=by, what="added", language=language)
     except IntegrityError:
         _forget_file(revision)
@@ -276,6 +278,7 @@ def add_revision(
             revision.number = (top or 0) + 1
             _store(revision, upload, checked.name)
             revision.save()
+            extraction.expect_text(revision)
             locked.updated_at = timezone.now()
             locked.save(update_fields=["updated_at"])
             _publish_change(
@@ -326,6 +329,7 @@ def change_document(
         locked.named_organisations.set(
             named_organisations if marking == Marking.DELEGATIONS else []
         )
+        search.reindex([locked.pk])
         after = events.document_audience(locked)
         if before != after:
             # Data about the document only for those who may see it now; the others learn

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import embed, views
+from . import embed, knowledge, views
 
 urlpatterns = [
     path(
@@ -21,6 +21,7 @@ urlpatterns = [
         "meetings/<int:pk>/circulations/", views.meeting_circulations, name="meeting_circulations"
     ),
     path("dialogues/<slug:slug>/documents/", views.library, name="document_library"),
+    path("dialogues/<slug:slug>/knowledge/", knowledge.knowledge, name="dialogue_knowledge"),
     path("dialogues/<slug:slug>/documents/new/", views.document_create, name="document_create"),
     path(
         "dialogues/<slug:slug>/circulate/", views.circulate_for_dialogue, name="dialogue_circulate"

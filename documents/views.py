@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dialogue import permissions
@@ -106,34 +106,52 @@ def meeting_documents(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+LIBRARY_PAGE_SIZE = 20
+
+
 def library(request: HttpRequest, slug: str) -> HttpResponse:
-    """A dialogue's documents the viewer may see, searched and filtered."""
+    """A dialogue's documents the viewer may see, searched (``?q=``: symbols, titles and the
+    texts of the files) and filtered, a page at a time."""
     dialogue = get_object_or_404(Dialogue, slug=slug)
     get = request.GET
     meetings = list(
         permissions.meetings_visible_to(request.user)
         .filter(dialogue=dialogue)
         .order_by("-starts_at")
-        .only("pk", "title_i18n", "languages", "starts_at", "time_zone")
+        .select_related("body")
+        .only("pk", "title_i18n", "languages", "starts_at", "time_zone", "body__name_i18n")
     )
+    bodies = {m.body.pk: m.body for m in meetings}  # the bodies of the meetings it may see
     filters = queries.LibraryFilter.from_query(get)
     if filters.meeting not in {m.pk for m in meetings}:
         filters = replace(filters, meeting=None)  # a meeting the viewer may not see: no filter
+    if filters.body not in bodies:
+        filters = replace(filters, body=None)
+    markings = permissions.markings_to_filter_by(request.user, dialogue)
+    if filters.marking not in markings:
+        filters = replace(filters, marking="")  # a distribution not offered: no filter
+    asked = get.get("page", "")
+    number = int(asked) if asked.isdecimal() and 0 < int(asked) < 10_000 else 1
     found = queries.search(
-        permissions.documents_visible_to(request.user).filter(dialogue=dialogue), filters
+        permissions.documents_visible_to(request.user).filter(dialogue=dialogue),
+        filters,
+        reader_language=get_language() or settings.LANGUAGE_CODE,
+        window=((number - 1) * LIBRARY_PAGE_SIZE, LIBRARY_PAGE_SIZE),
     )
-    page = Paginator(found, 50).get_page(get.get("page"))
+    page = Paginator(found, LIBRARY_PAGE_SIZE).get_page(get.get("page"))  # type: ignore[arg-type]  # Results pages as a QuerySet does (count, slices)
     return render(
         request,
         "documents/library.html",
         {
             "dialogue": dialogue,
             "page": page,
-            "rows": queries.document_rows(page.object_list),  # type: ignore[arg-type]  # a page of a QuerySet
+            "rows": queries.document_rows(page.object_list),  # type: ignore[arg-type]  # a page of a QuerySet or of hits
+            "searched_inside": isinstance(found, queries.Results),
             "meetings": meetings,
+            "bodies": sorted(bodies.values(), key=lambda body: str(body.name)),
             "kinds": DocumentKind.choices,
             "language_choices": Language.choices,
-            "markings": Marking.choices,
+            "markings": [(value, label) for value, label in Marking.choices if value in markings],
             "params": get,
             "query_string": _without_page(request),
             "can_manage": permissions.can_manage_documents(request.user, dialogue),

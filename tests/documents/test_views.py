@@ -126,10 +126,10 @@ def test_library_costs_the_same_queries_at_1_and_50_documents(
     for n in range(49):
         add(marking=["public", "participants", "member_states"][n % 3])
     many = _queries(client, path)
-    # session, person, standing, the dialogue, its meetings, the count, the page of documents,
-    # their revisions, the unread count (anonymous: the dialogue, meetings, count, page,
-    # revisions).
-    expected = {"anonymous": 5, "delegate_a": 9, "secretariat_staff": 9}[role]
+    # session, person, standing, the dialogue, its meetings, the page of hits with the count
+    # of all, their snippets, the documents, their revisions, the unread count (anonymous: the
+    # dialogue, meetings, hits, snippets, documents, revisions).
+    expected = {"anonymous": 6, "delegate_a": 10, "secretariat_staff": 10}[role]
     assert (few, many) == (expected, expected)
 
 

@@ -284,6 +284,7 @@ def build_documents(world: World, built: Scene) -> dict[str, Any]:
     meeting, a member-states one of the dialogue, a withdrawn one; the participants' paper
     circulated to the registered participants. Ids as ``document_<name>`` and
     ``circulation_participants``; their events under the same names."""
+    from documents import extraction
     from documents import services as documents
 
     staff = world.person("secretariat_staff")
@@ -305,6 +306,15 @@ def build_documents(world: World, built: Scene) -> dict[str, Any]:
                 shared_with_chair=bool(extra.get("chair")),
                 language="en",
                 upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
+            )
+            # What its file says, as the text reader would have stored it: a word found only
+            # inside this document ("innerword" and its name), for the search rows.
+            extraction.store_text(
+                revision=document.revisions.get(),
+                extracted=extraction.Extracted(
+                    "done",
+                    text=f"The text of this paper mentions innerword{name.replace('_', '')}.",
+                ),
             )
             if extra.get("withdrawn"):
                 document = documents.withdraw_document(

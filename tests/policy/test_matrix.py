@@ -227,8 +227,9 @@ def _fill(world: World, text: str, *, always: bool = False) -> str:
         return text
     built = scene.build(world)
     ids = dict(built.ids)
-    if "document" in text or "circulation" in text:  # documents' pages: build them (and
-        ids.update(_documents(world, built)["ids"])  # the registration they stand on)
+    if any(word in text for word in ("document", "circulation", "knowledge")):
+        ids.update(_documents(world, built)["ids"])  # documents' pages: build them (and the
+        # registration they stand on)
     if "{outcome_" in text or "{action_point_" in text:
         ids.update(scene.build_outcomes(world, built))
     if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):

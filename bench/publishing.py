@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -86,7 +85,7 @@ def cmd_worker(slug: str, fan_out: bool, seconds: float) -> None:
     from dialogue.models import Dialogue, User
 
     if not fan_out:
-        notifications.publishing._fan_out = lambda *args, **kwargs: []  # type: ignore[assignment]
+        notifications.publishing._who_hears = lambda *args, **kwargs: {}  # type: ignore[assignment]
     dialogue = Dialogue.objects.get(slug=slug)
     staff = User.objects.get(email=SECRETARIAT)
     post_announcement(by=staff, dialogue=dialogue, title="warm-up", body="warm-up")
@@ -100,7 +99,7 @@ def cmd_worker(slug: str, fan_out: bool, seconds: float) -> None:
         committed: list[float] = []
         t0 = time.perf_counter()
         with transaction.atomic():
-            transaction.on_commit(lambda: committed.append(time.perf_counter()))
+            transaction.on_commit(lambda c=committed: c.append(time.perf_counter()))
             post_announcement(
                 by=staff, dialogue=dialogue, title=f"Bench {done}", body="A bench announcement."
             )
@@ -122,18 +121,16 @@ def run_phase(env: dict[str, str], slug: str, processes: int, fan_out: bool, sec
         for _ in range(processes)
     ]
     for proc in procs:  # every worker set up and warmed up
-        assert proc.stdout is not None
-        if proc.stdout.readline().strip() != "ready":
+        if proc.stdout is None or proc.stdout.readline().strip() != "ready":
             raise RuntimeError("a publishing worker failed to start")
     start_at = f"{time.time() + 0.2}\n"
     for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write(start_at)
-        proc.stdin.close()
+        if proc.stdin is not None:
+            proc.stdin.write(start_at)
+            proc.stdin.close()
     results = []
     for proc in procs:
-        assert proc.stdout is not None
-        out = proc.stdout.read()
+        out = proc.stdout.read() if proc.stdout is not None else ""
         proc.wait(timeout=60)
         results.append(json.loads(out.strip().splitlines()[-1]))
     done = sum(r["done"] for r in results)
@@ -186,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in counts:
                 on = run_phase(env, slug, n, True, seconds)
                 off = run_phase(env, slug, n, False, seconds)
-                log(f"{slug} x{n}: {on['per_second']:.1f}/s (fan-out off {off['per_second']:.1f}/s)")
+                log(f"{slug} x{n}: {on['per_second']:.1f}/s, fan-out off {off['per_second']:.1f}/s")
                 rows.append(
                     [
                         f"{SIZES[slug]} followers",

@@ -12,6 +12,9 @@
                                                   minutes; options of ``bench/downloads.py``)
     .venv/bin/python bench/run.py --recovery-only   only the reconnect storm and the Redis restart
                                                   (about 2 minutes; ``bench/recovery.py``)
+    .venv/bin/python bench/run.py --publishing-only  announcements per second from 1, 2 and 4
+                                                  publishing processes, against fan-out off
+                                                  (about 3 minutes; ``bench/publishing.py``)
 
 Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
 that follows takes only ``--quick`` from them.
@@ -27,10 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import downloads
 import live
 import pages
+import publishing
 import recovery
 
 
 def main(argv: list[str]) -> int:
+    if "--publishing-only" in argv:
+        return publishing.main([a for a in argv if a != "--publishing-only"])
     if "--recovery-only" in argv:
         return recovery.main([a for a in argv if a != "--recovery-only"])
     if "--documents-only" in argv:
@@ -61,7 +67,8 @@ def main(argv: list[str]) -> int:
     pages_code = pages.main(quick)
     documents_code = downloads.main(quick)
     recovery_code = recovery.main(quick)
-    return code or floor_code or pages_code or documents_code or recovery_code
+    publishing_code = publishing.main(quick)
+    return code or floor_code or pages_code or documents_code or recovery_code or publishing_code
 
 
 if __name__ == "__main__":

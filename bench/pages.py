@@ -168,6 +168,111 @@ def _count(client: Any, url: str, **headers: Any) -> tuple[int, int, str]:
     return len(ctx.captured_queries), response.status_code, response.get("ETag", "")
 
 
+def _profile(paths: dict[str, str], etag: str, top: int) -> str:
+    """Where a request's CPU goes, in this process: each request through the ASGI application
+    (as Daphne calls it, without the sockets) and through the same middleware in sync mode (as
+    under WSGI: the difference is the handler's thread hops), then a cProfile of the sync path
+    by function, cumulative."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from config.asgi import application
+
+    wsgi = WSGIHandler()
+    loop = asyncio.new_event_loop()
+
+    def environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
+        route, _, query = path.partition("?")
+        env = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": route,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "HTTP_HOST": "127.0.0.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+        }
+        env.update({"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()})
+        return env
+
+    def sync_call(path: str, headers: dict[str, str]) -> None:
+        b"".join(wsgi(environ(path, headers), lambda status, headers: None))
+
+    async def asgi_call(path: str, headers: dict[str, str]) -> None:
+        route, _, query = path.partition("?")
+        given = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            pass
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": route,
+            "raw_path": route.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": [(b"host", b"127.0.0.1")]
+            + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+        await application(scope, receive, send)
+
+    def cpu_ms(call: Any, n: int = 100) -> float:
+        for _ in range(10):
+            call()
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            for _ in range(n):
+                call()
+            best = min(best, (time.process_time() - start) * 1000 / n)
+        return best
+
+    lines = ["request                   ASGI ms   sync ms   handler's hops ms"]
+    profiles = []
+    for name, path in paths.items():
+        headers = {"If-None-Match": etag} if name == "ics 304" else {}
+        a = cpu_ms(lambda p=path, h=headers: loop.run_until_complete(asgi_call(p, h)))
+        w = cpu_ms(lambda p=path, h=headers: sync_call(p, h))
+        lines.append(f"{name:<24} {a:8.2f}  {w:8.2f}  {a - w:8.2f}")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(50):
+            sync_call(path, headers)
+        profiler.disable()
+        buffer = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buffer)
+        stats.sort_stats("cumulative").print_stats(
+            r"/work/|site-packages/(django|csp|allauth|whitenoise|psycopg)", top
+        )
+        profiles.append(
+            f"--- {name}: {path} (50 requests, sync path, cumulative)\n" + buffer.getvalue()
+        )
+    loop.close()
+    return "\n".join(
+        ["CPU per request (best of 3 x 100, in the helper process):", *lines, "", *profiles]
+    )
+
+
 def cmd_helper() -> None:
     """Set up the data, then answer commands on stdin (one JSON line each)."""
     _django()
@@ -203,6 +308,8 @@ def cmd_helper() -> None:
                 description={"en": f"Two days of sessions on the action plan (change {counter})."},
             )
             out({"ok": True})
+        elif cmd["cmd"] == "profile":
+            out({"profile": _profile(cmd["paths"], cmd["etag"], cmd["top"])})
         elif cmd["cmd"] == "queries":
             counts: dict[str, Any] = {}
             for label, pk in (("100", big.pk), ("1", small.pk)):
@@ -237,7 +344,11 @@ class Environment:
             if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DIALOGUE_ENV")
         }
         self.env.update(
-            DJANGO_SETTINGS_MODULE=os.environ.get("BENCH_DJANGO_SETTINGS", "config.settings"),
+            # pages_settings: the product's settings and the floor page's URL (pages_urls.py).
+            DJANGO_SETTINGS_MODULE=os.environ.get("BENCH_DJANGO_SETTINGS", "pages_settings"),
+            PYTHONPATH=os.pathsep.join(
+                [str(ROOT / "bench"), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
             DIALOGUE_ENV="development",
             DJANGO_DEBUG="0",
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -601,6 +712,14 @@ def print_report(results: dict[str, Any]) -> None:
         ],
         rows,
     )
+    floors = {s["concurrency"]: s for s in results["scenarios"] if s["name"] == "floor"}
+    for s in results["scenarios"]:
+        if s["name"] in ("page", "ics cached", "ics 304") and s["concurrency"] in floors:
+            ref = floors[s["concurrency"]]["cpu_ms_per_req"]
+            print(
+                f"  {s['name']} at c={s['concurrency']}: {s['cpu_ms_per_req'] / ref:.2f}x the "
+                f"floor page's CPU ({ref:.2f} ms: base template, same process and middleware)"
+            )
     print()
     print("Queries per request (Django test client, same database), at 100 and at 1 agenda rows:")
     _table(
@@ -643,6 +762,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold", type=int, default=20, help="cold requests per URL")
     parser.add_argument("--quick", action="store_true", help="3 s phases, 5 cold requests")
     parser.add_argument("--sqlite", action="store_true", help="SQLite + locmem even if PG/Redis")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print where a request's CPU goes (in-process: ASGI against sync, cProfile)",
+    )
+    parser.add_argument("--profile-top", type=int, default=25, help="functions per profile")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.cold = 3.0, 5
@@ -691,6 +816,11 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         pid = daphne.pid
+        floor = "/bench/floor/"
+        has_floor = asyncio.run(_load(port, floor, {}, 1, 0.3))["statuses"].keys() == {200}
+        if has_floor:
+            for c in levels:
+                add("floor", run_load(pid, port, floor, {}, c, args.seconds), "-")
         r = run_cold(pid, port, helper, page, args.cold)
         add("page (change)", r, counts["page@100"][0])
         for c in levels:
@@ -712,6 +842,15 @@ def main(argv: list[str] | None = None) -> int:
             )
         if daphne.poll() is not None:
             raise RuntimeError("daphne exited:\n" + logfile.read_text()[-2000:])
+        profile = ""
+        if args.profile:
+            paths = {"page": page, "ics cached": ics, "ics 304": ics}
+            if has_floor:
+                paths = {"floor": floor, **paths}
+            profile = helper.ask(
+                {"cmd": "profile", "paths": paths, "etag": tag, "top": args.profile_top},
+                timeout=600,
+            )["profile"]
 
         results = {
             "benchmark": "pages",
@@ -729,6 +868,9 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_count": os.cpu_count(),
         }
         print_report(results)
+        if profile:
+            print()
+            print(profile)
         out_dir = ROOT / "bench" / "results"
         out_dir.mkdir(exist_ok=True)
         out = out_dir / f"pages-{time.strftime('%Y%m%d-%H%M%S')}.json"

@@ -16,6 +16,9 @@
                                                   over 10,000 documents, with and without the
                                                   policy filter (about 3 minutes;
                                                   ``bench/search.py``)
+    .venv/bin/python bench/run.py --publishing-only  announcements per second from 1, 2 and 4
+                                                  publishing processes, against fan-out off
+                                                  (about 3 minutes; ``bench/publishing.py``)
 
 Without ``--pages-only`` the options are those of ``bench/live.py`` (``--help``); the pages run
 that follows takes only ``--quick`` from them.
@@ -31,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import downloads
 import live
 import pages
+import publishing
 import recovery
 import search
 
@@ -38,6 +42,8 @@ import search
 def main(argv: list[str]) -> int:
     if "--search-only" in argv:
         return search.main([a for a in argv if a != "--search-only"])
+    if "--publishing-only" in argv:
+        return publishing.main([a for a in argv if a != "--publishing-only"])
     if "--recovery-only" in argv:
         return recovery.main([a for a in argv if a != "--recovery-only"])
     if "--documents-only" in argv:
@@ -69,7 +75,16 @@ def main(argv: list[str]) -> int:
     documents_code = downloads.main(quick)
     recovery_code = recovery.main(quick)
     search_code = search.main(quick)
-    return code or floor_code or pages_code or documents_code or recovery_code or search_code
+    publishing_code = publishing.main(quick)
+    return (
+        code
+        or floor_code
+        or pages_code
+        or documents_code
+        or recovery_code
+        or search_code
+        or publishing_code
+    )
 
 
 if __name__ == "__main__":

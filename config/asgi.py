@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSockets pass the origin check (scheme, host and port; a missing Origin is refused) and carry
-the Django session.
+HTTP goes through Django's handler, a sync view's request served in one hop to its thread
+(``config/one_hop.py``). WebSockets pass the origin check (scheme, host and port; a missing
+Origin is refused) and carry the Django session.
 HTTP requests pass the body-size cap and streamed responses are paced to the client
 (``config/request_limits.py``).
 """
@@ -10,10 +11,15 @@ import gc
 import os
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as get_asgi_application() does
+
+from config.one_hop import OneHopASGIHandler  # noqa: E402 - needs Django set up
+
+# Django's handler, with a sync view served in one hop to its thread (config/one_hop.py).
+django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs Django set up
 from channels.security.websocket import OriginValidator  # noqa: E402

@@ -12,7 +12,7 @@ import datetime
 import json
 import logging
 import zoneinfo
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -74,6 +74,9 @@ def publish(
     if not connection.in_atomic_block:
         raise RuntimeError("publish() must be called inside the service's transaction")
     kind = registry.event_type(type)
+    # Who hears of it is read before the log's lock: the lock (held until commit) covers only
+    # what orders the log, the event's row and the rows that point at it.
+    hearers = _who_hears(stream, parent_stream, audience, kind, actor_id) if kind.in_inbox else {}
     if connection.vendor == "postgresql":
         # Serialise publishers until commit, so ids become visible in increasing order and a
         # client resuming after id N can never miss an event numbered below N.
@@ -86,44 +89,67 @@ def publish(
         audience=dict(audience),
         data=dict(data),
     )
-    recipients = _fan_out(event, kind, actor_id) if kind.in_inbox else []
+    recipients = _fan_out(event, hearers) if hearers else []
     transaction.on_commit(lambda: relay([event], recipients={event.id: recipients}))
     return event
 
 
-def _fan_out(event: Event, kind: registry.EventType, actor_id: int | None) -> list[int]:
-    """Inbox lines and e-mails for everyone who follows the stream and may see the event."""
+def _who_hears(
+    stream: str,
+    parent_stream: str,
+    audience: Audience,
+    kind: registry.EventType,
+    actor_id: int | None,
+) -> dict[int, str]:
+    """Everyone who follows the stream and may see the event, with the way each wants to hear
+    of its category (``Channel``): reads only, so no lock is needed."""
     policy = get_policy()
-    streams = [s for s in (event.stream, event.parent_stream) if s]
+    streams = [s for s in (stream, parent_stream) if s]
     choices = dict(Follow.objects.filter(stream__in=streams).values_list("user_id", "following"))
-    user_ids = {
-        uid for uid in policy.recipients(event.stream, event.audience) if choices.get(uid, True)
-    }
+    user_ids = {uid for uid in policy.recipients(stream, audience) if choices.get(uid, True)}
     extra = {uid for uid, following in choices.items() if following and uid not in user_ids}
     if extra:
         fresh = policy.reload(extra)
-        user_ids |= {user.pk for user in policy.receivers(event.audience, fresh.values())}
+        user_ids |= {user.pk for user in policy.receivers(audience, fresh.values())}
     user_ids.discard(actor_id)  # type: ignore[arg-type]  # discarding None is harmless
     if not user_ids:
-        return []
-    emails = _outbox_emails(event, kind, user_ids)
-    Notification.objects.bulk_create(
-        [Notification(user_id=uid, event=event, email=emails.get(uid)) for uid in sorted(user_ids)]
-    )
-    return sorted(user_ids)
-
-
-def _outbox_emails(
-    event: Event, kind: registry.EventType, user_ids: Collection[int]
-) -> dict[int, OutboxEmail]:
+        return {}
     chosen = dict(
         DeliveryPreference.objects.filter(
             user_id__in=user_ids, category=kind.category.key
         ).values_list("user_id", "channel")
     )
+    return {uid: chosen.get(uid, kind.category.default_channel) for uid in sorted(user_ids)}
+
+
+def _fan_out(event: Event, hearers: Mapping[int, str]) -> list[int]:
+    """The inbox lines and e-mails of ``hearers`` for ``event``: one statement for the lines
+    whatever their number (this runs under the log's lock)."""
+    emails = _outbox_emails(event, hearers)
+    user_ids = list(hearers)
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_create(
+            [
+                Notification(user_id=uid, event=event, email=emails.get(uid), created_at=now)
+                for uid in user_ids
+            ]
+        )
+        return user_ids
+    meta, q = Notification._meta, connection.ops.quote_name
+    column = {field.name: field.column for field in meta.concrete_fields}
+    columns = ", ".join(q(column[name]) for name in ("user", "event", "created_at", "email"))
+    sql = f"INSERT INTO {q(meta.db_table)} ({columns}) "
+    sql += "SELECT u, %s, %s, e FROM unnest(%s::bigint[], %s::bigint[]) AS t(u, e)"
+    email_ids = [emails[uid].pk if uid in emails else None for uid in user_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk, now, user_ids, email_ids])
+    return user_ids
+
+
+def _outbox_emails(event: Event, hearers: Mapping[int, str]) -> dict[int, OutboxEmail]:
     by_key: dict[str, list[int]] = {}
-    for uid in user_ids:
-        channel = chosen.get(uid, kind.category.default_channel)
+    for uid, channel in hearers.items():
         if channel == Channel.EMAIL_NOW:
             by_key.setdefault(f"now:{event.stream}", []).append(uid)
         elif channel == Channel.EMAIL_DIGEST:

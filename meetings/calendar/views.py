@@ -9,6 +9,7 @@ what each requester may see; a meeting they may not see answers 404, like a miss
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 from collections.abc import Callable, Sequence
@@ -140,7 +141,6 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
         meetings = meetings.annotate(
             release_number=Subquery(latest.values("number")[:1]),
             release_at=Subquery(latest.values("released_at")[:1]),
-            release_items=Subquery(latest.values("items")[:1]),
         )
     meeting = meetings.first()
     if (
@@ -155,11 +155,8 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     number = getattr(meeting, "release_number", None)
     if include_agenda and number is not None:
         released_at: datetime.datetime = getattr(meeting, "release_at")  # noqa: B009 (annotation)
-        agendas[meeting.pk] = ical.ReleasedAgenda(
-            number,
-            released_at,
-            getattr(meeting, "release_items"),  # noqa: B009 (annotation)
-        )
+        # The items are read only to build the feed: a 304 or a cached feed needs the version.
+        agendas[meeting.pk] = ical.ReleasedAgenda(number, released_at, items=[])
         last_modified = max(last_modified, released_at)
     name = _in(language, lambda: meeting.title)
     silences = _silence_deadlines(request, meeting, language)
@@ -181,7 +178,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
         build=lambda: ical.meeting_calendar(
             [meeting],
             include_agenda=include_agenda,
-            agendas=agendas,
+            agendas=_with_items(meeting.pk, agendas),
             language=language,
             name=name,
             silences=silences,
@@ -227,6 +224,21 @@ def _silence_deadlines(
             )
         )
     return found
+
+
+def _with_items(
+    meeting_id: int, agendas: dict[int, ical.ReleasedAgenda]
+) -> dict[int, ical.ReleasedAgenda]:
+    """The release's items, read when the feed is built (one query, on a cache miss only)."""
+    agenda = agendas.get(meeting_id)
+    if agenda is None:
+        return agendas
+    items = (
+        AgendaRelease.objects.filter(meeting_id=meeting_id, number=agenda.number)
+        .values_list("items", flat=True)
+        .first()
+    )
+    return {meeting_id: dataclasses.replace(agenda, items=items or [])}
 
 
 def _in(language: str, text: Callable[[], str]) -> str:

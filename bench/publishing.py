@@ -1,0 +1,231 @@
+"""Publishing benchmark: announcements posted at once by 1, 2 and 4 processes (each a loop of
+``post_announcement``, the secretariat's action) on PostgreSQL, on a dialogue with 307 followers
+and on one with a handful, with events committed per second and the commit latency (p50/p99,
+from the start of the service's transaction to its COMMIT), against the same actions with the
+fan-out (inbox lines and e-mails) turned off in the same run.
+
+    .venv/bin/python bench/publishing.py              (about 1.5 minutes)
+    .venv/bin/python bench/publishing.py --quick      (shorter phases)
+    .venv/bin/python bench/run.py --publishing-only   the same, through `make bench`'s entry point
+
+Needs PostgreSQL on 127.0.0.1 (a throwaway database ``bench_pub_<pid>``, dropped at the end) and
+Redis (db 11, flushed; the relay after commit is part of each action). Figures are for reading
+(see ../shared/QUALITY.md), never pass/fail. This module is also the script of its Django
+worker processes (``publishing.py setup|worker``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from live import PG_ADMIN_URL, PY, REDIS_BASE, ROOT, describe_load, log, percentile
+
+REDIS_DB = 11  # live.py uses 9, pages.py 10
+SIZES = {"many": 307, "few": 5}
+SECRETARIAT = "secretariat@pub.invalid"
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def cmd_setup() -> None:
+    """Two dialogues (``many``: 307 delegates following, ``few``: 5), their secretariat."""
+    _django()
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from dialogue.models import Dialogue, Role, RoleKind, State, User
+
+    staff = User.objects.create(email=SECRETARIAT, full_name="Bench Secretariat")
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=True, primary=True)
+    TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")  # required of the secretariat
+    state = State.objects.create(code="QQ", name_i18n={"en": "Bench state"})
+    for slug, followers in SIZES.items():
+        dialogue = Dialogue.objects.create(
+            slug=slug, name_i18n={"en": f"Bench {slug}"}, acronym=slug.upper(), languages=["en"]
+        )
+        Role.objects.create(user=staff, dialogue=dialogue, kind=RoleKind.SECRETARIAT_STAFF)
+        people = User.objects.bulk_create(
+            [
+                User(email=f"{slug}{n}@pub.invalid", full_name=f"Delegate {n}")
+                for n in range(followers)
+            ]
+        )
+        EmailAddress.objects.bulk_create(
+            [EmailAddress(user=p, email=p.email, verified=True, primary=True) for p in people]
+        )
+        Role.objects.bulk_create(
+            [Role(user=p, dialogue=dialogue, kind=RoleKind.DELEGATE, state=state) for p in people]
+        )
+    print("ok")
+
+
+def cmd_worker(slug: str, fan_out: bool, seconds: float) -> None:
+    """Once told to start (a line on stdin), post announcements for ``seconds``; print the
+    commit latencies."""
+    _django()
+    from django.db import transaction
+
+    import notifications.publishing
+    from dialogue.announcements import post_announcement
+    from dialogue.models import Dialogue, User
+
+    if not fan_out:
+        notifications.publishing._who_hears = lambda *args, **kwargs: {}  # type: ignore[assignment]
+    dialogue = Dialogue.objects.get(slug=slug)
+    staff = User.objects.get(email=SECRETARIAT)
+    post_announcement(by=staff, dialogue=dialogue, title="warm-up", body="warm-up")
+    latencies: list[float] = []
+    done = 0
+    print("ready", flush=True)
+    start_at = float(sys.stdin.readline())
+    time.sleep(max(0.0, start_at - time.time()))
+    end = start_at + seconds
+    while time.time() < end:
+        committed: list[float] = []
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            transaction.on_commit(lambda c=committed: c.append(time.perf_counter()))
+            post_announcement(
+                by=staff, dialogue=dialogue, title=f"Bench {done}", body="A bench announcement."
+            )
+        latencies.append(committed[0] - t0)
+        done += 1
+    print(json.dumps({"done": done, "latencies": latencies, "seconds": time.time() - start_at}))
+
+
+def run_phase(env: dict[str, str], slug: str, processes: int, fan_out: bool, seconds: float):
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own argv, no shell
+            [PY, __file__, "worker", slug, "1" if fan_out else "0", str(seconds)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    for proc in procs:  # every worker set up and warmed up
+        if proc.stdout is None or proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("a publishing worker failed to start")
+    start_at = f"{time.time() + 0.2}\n"
+    for proc in procs:
+        if proc.stdin is not None:
+            proc.stdin.write(start_at)
+            proc.stdin.close()
+    results = []
+    for proc in procs:
+        out = proc.stdout.read() if proc.stdout is not None else ""
+        proc.wait(timeout=60)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    done = sum(r["done"] for r in results)
+    elapsed = max(r["seconds"] for r in results)
+    latencies = sorted(x for r in results for x in r["latencies"])
+    return {
+        "per_second": done / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+        "events": done,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 s phases instead of 8 s")
+    parser.add_argument("--seconds", type=float, default=None, help="length of each phase")
+    parser.add_argument("--processes", default="1,2,4", help="publishing processes per phase")
+    args = parser.parse_args(argv)
+    seconds = args.seconds or (3.0 if args.quick else 8.0)
+    counts = [int(n) for n in args.processes.split(",") if n]
+    dbname = f"bench_pub_{os.getpid()}"
+    import psycopg
+    import redis
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}", socket_timeout=3).flushdb()
+    except Exception as exc:
+        log(f"publishing bench needs PostgreSQL and Redis ({type(exc).__name__}: {exc})")
+        return 0
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    env.update(
+        DJANGO_SETTINGS_MODULE=os.environ.get("BENCH_DJANGO_SETTINGS", "config.settings"),
+        DJANGO_DEBUG="false",
+        LOG_LEVEL="WARNING",
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{dbname}",
+        REDIS_URL=f"{REDIS_BASE}/{REDIS_DB}",
+        CHANNEL_LAYER_PREFIX=f"benchpub{os.getpid()}",
+        CACHE_KEY_PREFIX=f"benchpub{os.getpid()}",
+    )
+    rows: list[list[str]] = []
+    try:
+        before = describe_load("before")
+        for argv_ in (["manage.py", "migrate", "--noinput", "-v", "0"], [__file__, "setup"]):
+            subprocess.run([PY, *argv_], cwd=ROOT, env=env, check=True, timeout=300)  # noqa: S603
+        for slug in SIZES:
+            for n in counts:
+                on = run_phase(env, slug, n, True, seconds)
+                off = run_phase(env, slug, n, False, seconds)
+                log(f"{slug} x{n}: {on['per_second']:.1f}/s, fan-out off {off['per_second']:.1f}/s")
+                rows.append(
+                    [
+                        f"{SIZES[slug]} followers",
+                        str(n),
+                        f"{on['per_second']:.1f}",
+                        f"{on['p50_ms']:.0f} / {on['p99_ms']:.0f}",
+                        f"{off['per_second']:.1f}",
+                        f"{off['p50_ms']:.0f} / {off['p99_ms']:.0f}",
+                        f"{on['per_second'] / off['per_second']:.2f}",
+                    ]
+                )
+        after = describe_load("after")
+    finally:
+        with contextlib.suppress(Exception), psycopg.connect(PG_ADMIN_URL, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        with contextlib.suppress(Exception):
+            redis.Redis.from_url(f"{REDIS_BASE}/{REDIS_DB}", socket_timeout=3).flushdb()
+    header = [
+        "dialogue",
+        "publishers",
+        "events/s",
+        "p50 / p99 ms",
+        "fan-out off: events/s",
+        "p50 / p99 ms",
+        "ratio",
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print(f"\nPublishing: post_announcement, {seconds:.0f} s per phase, PostgreSQL")
+    for row in [header, *rows]:
+        print("  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print(
+        f"  machine busy before: {before['busy_share'] * 100:.0f} %, "
+        f"after: {after['busy_share'] * 100:.0f} % (of {100 * (os.cpu_count() or 1)}); "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "setup":
+        cmd_setup()
+    elif len(sys.argv) > 1 and sys.argv[1] == "worker":
+        cmd_worker(sys.argv[2], sys.argv[3] == "1", float(sys.argv[4]))
+    else:
+        sys.exit(main(sys.argv[1:]))

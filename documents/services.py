@@ -21,7 +21,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import audiences, live, permissions
-from dialogue.models import Body, Dialogue, Organisation, Role, RoleKind, State, User
+from dialogue.audit import trail
+from dialogue.models import (
+    AuditAction,
+    Body,
+    Dialogue,
+    Organisation,
+    Role,
+    RoleKind,
+    State,
+    User,
+)
 from dialogue.translations import Translations, missing_first
 from dialogue.uploads import DOCUMENT_TYPES, check_upload
 from meetings.models import AgendaItem, Delegation, Meeting
@@ -226,6 +236,15 @@ def create_document(
             revision.document = document
             _store(revision, upload, checked.name)
             revision.save()
+            _record(
+                AuditAction.DOCUMENT_MARKED,
+                document,
+                by=by,
+                details={
+                    "from": None,
+                    **_distribution(document, named_states, named_organisations),
+                },
+            )
             _publish_change(document, by=by, what="added", language=language)
     except IntegrityError:
         _forget_file(revision)
@@ -272,6 +291,17 @@ def add_revision(
             revision.save()
             locked.updated_at = timezone.now()
             locked.save(update_fields=["updated_at"])
+            _record(
+                AuditAction.DOCUMENT_REVISED,
+                locked,
+                by=by,
+                details={
+                    "language": language,
+                    "revision": revision.number,
+                    "sha256": revision.sha256,
+                    "size": revision.size,
+                },
+            )
             _publish_change(
                 locked, by=by, what="revised", language=language, revision=revision.number
             )
@@ -310,6 +340,7 @@ def change_document(
             raise ValidationError(_("The agenda item belongs to another meeting."))
         _validate_marking(marking, locked.meeting, named_states, named_organisations)
         before, old_item = events.document_audience(locked), locked.agenda_item_id
+        was = _distribution(locked, locked.named_states.all(), locked.named_organisations.all())
         locked.kind, locked.title_i18n = kind, titles
         locked.marking = marking
         locked.shared_with_chair = shared_with_chair and marking == Marking.INTERNAL
@@ -321,6 +352,9 @@ def change_document(
             named_organisations if marking == Marking.DELEGATIONS else []
         )
         after = events.document_audience(locked)
+        now = _distribution(locked, named_states, named_organisations)
+        if now != was:
+            _record(AuditAction.DOCUMENT_MARKED, locked, by=by, details={"from": was, **now})
         if before != after:
             # Data about the document only for those who may see it now; the others learn
             # only that the list changed, which their re-fetched page then shows.
@@ -360,6 +394,63 @@ def withdraw_document(*, by: User, document: Document, reason: str) -> Document:
         locked.save(update_fields=["withdrawn_at", "withdrawn_reason", "updated_at"])
         _publish_change(locked, by=by, what="withdrawn")
     return locked
+
+
+def _distribution(
+    document: Document,
+    states: Iterable[State],
+    organisations: Iterable[Organisation],
+) -> dict[str, Any]:
+    """A document's marking as the permanent record keeps it."""
+    named = document.marking == Marking.DELEGATIONS
+    return {
+        "marking": document.marking,
+        "shared_with_chair": document.shared_with_chair,
+        "states": sorted(s.code for s in states) if named else [],
+        "organisations": sorted(o.slug for o in organisations) if named else [],
+    }
+
+
+def _record(
+    action: AuditAction, document: Document, *, by: User | None, details: Mapping[str, Any]
+) -> None:
+    trail.record(
+        action,
+        by=by,
+        dialogue=document.dialogue_id,
+        meeting_id=document.meeting_id,
+        object_type="document",
+        object_id=document.pk,
+        label=document.symbol,
+        details=details,
+    )
+
+
+# Markings above "participants": a download of such a document is recorded.
+RECORDED_MARKINGS = frozenset({Marking.MEMBER_STATES, Marking.DELEGATIONS, Marking.INTERNAL})
+
+
+def record_downloads(*, user: Any, revisions: Iterable[Revision]) -> int:
+    """Write in the permanent record each file of a document marked above "participants"
+    (member states only, named delegations, internal) that ``user`` (whom the caller let see
+    it) downloads. Returns how many entries were written (no query when none)."""
+    restricted = [r for r in revisions if r.document.marking in RECORDED_MARKINGS]
+    if not restricted:
+        return 0
+    by = user if permissions.standing(user).authenticated else None
+    with transaction.atomic():
+        for revision in restricted:
+            _record(
+                AuditAction.DOCUMENT_DOWNLOADED,
+                revision.document,
+                by=by,
+                details={
+                    "marking": revision.document.marking,
+                    "language": revision.language,
+                    "revision": revision.number,
+                },
+            )
+    return len(restricted)
 
 
 def _lock(document: Document) -> Document:
@@ -556,6 +647,22 @@ def circulate(
                     )
                     for uid in recipients
                 ]
+            )
+            trail.record(
+                AuditAction.DOCUMENT_CIRCULATED,
+                by=by,
+                dialogue=dialogue,
+                meeting_id=first.meeting_id,
+                object_type="circulation",
+                object_id=circulation.pk,
+                label=", ".join(d.symbol for d in documents),
+                details={
+                    "documents": [d.pk for d in documents],
+                    "audience": audience,
+                    "recipients": len(recipients),
+                    "left_out": circulation.left_out,
+                    "comments_until": comments_until.isoformat() if comments_until else None,
+                },
             )
             _publish_circulation(
                 circulation, events.DOCUMENTS_CIRCULATED, documents, recipients, facts, by=by

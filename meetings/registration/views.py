@@ -347,6 +347,7 @@ def letter_file(request: AuthenticatedRequest, letter_pk: int) -> FileResponse:
         handle = letter.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    nomination_letters.record_letter_download(by=request.user, letter=letter)
     response = FileResponse(
         handle,
         as_attachment=True,

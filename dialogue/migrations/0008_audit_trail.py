@@ -32,7 +32,7 @@ DROP FUNCTION IF EXISTS dialogue_auditentry_append_only();
 def _on_postgresql(sql: str):  # type: ignore[no-untyped-def]
     def run(apps, schema_editor):  # type: ignore[no-untyped-def]
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # no parameters: its '%' is PL/pgSQL's
 
     return run
 

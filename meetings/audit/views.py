@@ -8,7 +8,6 @@ the record is append-only (``dialogue.audit``).
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,10 +110,25 @@ def audited_dialogue(request: HttpRequest, slug: str) -> Dialogue:
     return dialogue
 
 
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{name}={_value_text(inner)}"
+            for name, inner in value.items()
+            if inner not in (None, "", [], {})
+        )
+    if isinstance(value, list):
+        return ", ".join(_value_text(inner) for inner in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def details_text(details: dict[str, Any]) -> str:
-    """An entry's details on one line: ``to: approved; reason: …``."""
+    """An entry's details on one line: ``to: approved; reason: …``; nested facts as
+    ``set: seats=3, categories=delegate, head_of_delegation``."""
     return "; ".join(
-        f"{name}: {value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)}"
+        f"{name}: {_value_text(value)}"
         for name, value in details.items()
         if value not in (None, "", [], {})
     )

@@ -9,6 +9,8 @@ SITE_URL ?= http://$(HOST):$(PORT)
 # Where `make test` finds the real services for its second pass.
 SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Test processes per pass (pytest-xdist); `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-embedded test-services check bench totp messages clean
 
@@ -44,13 +46,13 @@ test: $(VENV)/.dev
 
 test-embedded: $(VENV)/.dev
 	@echo "== Tests, embedded (SQLite, in-memory channel layer)"
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not services and not browser" $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n $(TEST_WORKERS) -m "not services and not browser" $(PYTEST_ARGS)
 
 test-services: $(VENV)/.dev
 	@if $(BIN)/python tests/services_available.py "$(SERVICES_DATABASE_URL)" "$(SERVICES_REDIS_URL)"; then \
 	  echo "== Tests, with PostgreSQL and Redis (all tests, browser included)"; \
 	  DATABASE_URL="$(SERVICES_DATABASE_URL)" REDIS_URL="$(SERVICES_REDIS_URL)" DB_POOL_MAX_SIZE=80 \
-	    $(BIN)/pytest $(PYTEST_ARGS); \
+	    $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL or Redis is not reachable: under CI that is a failure"; exit 1; \
 	else \

@@ -171,6 +171,10 @@ REDIS_MAX_CONNECTIONS = int(env("REDIS_MAX_CONNECTIONS", "1000"))
 REDIS_SOCKET_TIMEOUT = float(env("REDIS_SOCKET_TIMEOUT", "15"))
 REDIS_CONNECT_TIMEOUT = float(env("REDIS_CONNECT_TIMEOUT", "2"))
 
+# Parallel test processes (pytest-xdist, `make test`) share one Redis database: each keeps its
+# own channel and cache keys, as each has its own test database.
+_TEST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -185,7 +189,7 @@ if REDIS_URL:
                         "retry_on_timeout": True,
                     }
                 ],
-                "prefix": env("CHANNEL_LAYER_PREFIX", "dialogue"),
+                "prefix": env("CHANNEL_LAYER_PREFIX", "dialogue") + _TEST_WORKER,
                 "capacity": 1000,
                 "expiry": 30,
             },
@@ -195,7 +199,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "dialogue"),
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "dialogue") + _TEST_WORKER,
             "OPTIONS": {
                 "max_connections": REDIS_MAX_CONNECTIONS,
                 "socket_timeout": REDIS_SOCKET_TIMEOUT,

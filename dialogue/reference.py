@@ -48,6 +48,7 @@ DIALOGUE_DETAILS = {
     "prague-process": {
         "acronym": "PP",
         "name_ru": "Пражский процесс",
+        "name_ar": "عملية براغ",
         "description": (
             "A migration dialogue of some fifty states of the European Union, the Schengen "
             "area, the Eastern Partnership, the Western Balkans, Central Asia, the Russian "
@@ -58,10 +59,16 @@ DIALOGUE_DETAILS = {
             "Шенгенской зоны, Восточного партнёрства, Западных Балкан, Центральной Азии, "
             "Российской Федерации и Турции, начатый на Пражской министерской конференции 2009 года."
         ),
+        "description_in_arabic": (
+            "حوار بشأن الهجرة يضم نحو خمسين دولة من الاتحاد الأوروبي ومنطقة شنغن والشراكة "
+            "الشرقية وغرب البلقان وآسيا الوسطى والاتحاد الروسي وتركيا، أُطلق في المؤتمر "
+            "الوزاري في براغ عام 2009."
+        ),
     },
     "budapest-process": {
         "acronym": "BP",
         "name_ru": "Будапештский процесс",
+        "name_ar": "عملية بودابست",
         "description": (
             "A consultative forum of more than fifty governments and international "
             "organisations on orderly migration, from Europe to the Silk Routes region, "
@@ -71,6 +78,10 @@ DIALOGUE_DETAILS = {
             "Консультативный форум более пятидесяти правительств и международных организаций "
             "по вопросам упорядоченной миграции, от Европы до региона Шёлкового пути, "
             "действующий с 1993 года; председательствует Турция."
+        ),
+        "description_in_arabic": (
+            "منتدى تشاوري يضم أكثر من خمسين حكومة ومنظمة دولية بشأن الهجرة المنظمة، من أوروبا "
+            "إلى منطقة طرق الحرير، ناشط منذ عام 1993؛ وتتولى تركيا رئاسته."
         ),
     },
 }
@@ -86,6 +97,28 @@ BODY_NAMES_RU = {
     "Working Group on the Silk Routes Region": "Рабочая группа по региону Шёлкового пути",
     "Reference Group": "Референтная группа",
     "Friends of the Chair": "Друзья председателя",
+}
+
+BODY_NAMES_AR = {
+    "Ministerial Conference": "المؤتمر الوزاري",
+    "Senior Officials' Meeting": "اجتماع كبار المسؤولين",
+    "Senior Officials' Meeting (Budapest Group)": "اجتماع كبار المسؤولين (مجموعة بودابست)",
+    "Strategic Group": "المجموعة الاستراتيجية",
+    "National Contact Points network": "شبكة نقاط الاتصال الوطنية",
+    "Working Group on South Eastern Europe": "الفريق العامل المعني بجنوب شرق أوروبا",
+    "Working Group on the Black Sea Region": "الفريق العامل المعني بمنطقة البحر الأسود",
+    "Working Group on the Silk Routes Region": "الفريق العامل المعني بمنطقة طرق الحرير",
+    "Reference Group": "الفريق المرجعي",
+    "Friends of the Chair": "أصدقاء الرئيس",
+}
+
+THEMATIC_AREAS_AR = {
+    "Preventing and fighting irregular migration": "منع الهجرة غير النظامية ومكافحتها",
+    "Integration": "الإدماج",
+    "Readmission, return and reintegration": "إعادة القبول والعودة وإعادة الإدماج",
+    "Migration, mobility and development": "الهجرة والتنقل والتنمية",
+    "Legal and labour migration": "الهجرة القانونية وهجرة اليد العاملة",
+    "Asylum and international protection": "اللجوء والحماية الدولية",
 }
 
 THEMATIC_AREAS_RU = {
@@ -110,13 +143,24 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value)
 
 
+def _names(row: dict[str, str]) -> Translations:
+    """A state's or organisation's name in each language the data gives it in."""
+    return Translations(
+        {
+            language: row[f"name_{language}"]
+            for language in ("en", "ru", "ar")
+            if row.get(f"name_{language}")
+        }
+    )
+
+
 @transaction.atomic
 def load_reference_data() -> None:
     """Create or refresh states, organisations, dialogues, bodies, memberships and offices."""
     for row in _read("states.json"):
         State.objects.update_or_create(
             code=row["code"],
-            defaults={"name_i18n": Translations({"en": row["name_en"], "ru": row["name_ru"]})},
+            defaults={"name_i18n": _names(row)},
         )
     for row in _read("organisations.json"):
         Organisation.objects.update_or_create(
@@ -124,7 +168,7 @@ def load_reference_data() -> None:
             defaults={
                 "short": row["short"],
                 "kind": row["kind"],
-                "name_i18n": Translations({"en": row["name_en"], "ru": row["name_ru"]}),
+                "name_i18n": _names(row),
             },
         )
     states = {s.code: s for s in State.objects.all()}
@@ -135,9 +179,15 @@ def load_reference_data() -> None:
         dialogue, _created = Dialogue.objects.update_or_create(
             slug=data["slug"],
             defaults={
-                "name_i18n": Translations({"en": data["name"], "ru": details["name_ru"]}),
+                "name_i18n": Translations(
+                    {"en": data["name"], "ru": details["name_ru"], "ar": details["name_ar"]}
+                ),
                 "description_i18n": Translations(
-                    {"en": details["description"], "ru": details["description_in_russian"]}
+                    {
+                        "en": details["description"],
+                        "ru": details["description_in_russian"],
+                        "ar": details["description_in_arabic"],
+                    }
                 ),
                 "acronym": details["acronym"],
                 "founded": data["founded"],
@@ -151,7 +201,13 @@ def load_reference_data() -> None:
                 dialogue=dialogue,
                 name_i18n__en=name,
                 defaults={
-                    "name_i18n": Translations({"en": name, "ru": THEMATIC_AREAS_RU.get(name, "")}),
+                    "name_i18n": Translations(
+                        {
+                            "en": name,
+                            "ru": THEMATIC_AREAS_RU.get(name, ""),
+                            "ar": THEMATIC_AREAS_AR.get(name, ""),
+                        }
+                    ),
                     "position": position,
                 },
             )
@@ -162,7 +218,11 @@ def load_reference_data() -> None:
                 defaults={
                     "kind": BODY_KINDS[body_data["kind"]],
                     "name_i18n": Translations(
-                        {"en": body_data["name"], "ru": BODY_NAMES_RU.get(body_data["name"], "")}
+                        {
+                            "en": body_data["name"],
+                            "ru": BODY_NAMES_RU.get(body_data["name"], ""),
+                            "ar": BODY_NAMES_AR.get(body_data["name"], ""),
+                        }
                     ),
                     "note": _body_note(body_data),
                     "position": position,

@@ -73,3 +73,19 @@ def test_ltr_filter_isolates_symbols_and_escapes() -> None:
     assert shown == 'الوثيقة <bdi dir="ltr">BP/SOM/2026/3&lt;b&gt;</bdi> —'
     plain = Template("{% load bidi %}{{ symbol|ltr_text }}").render(Context({"symbol": "BP/1"}))
     assert plain == "\u2066BP/1\u2069"
+
+
+def test_reference_data_names_everything_in_arabic_and_the_arabic_page_reads_it(db: None) -> None:
+    from dialogue.models import Body, Dialogue, Organisation, State, ThematicArea
+    from dialogue.reference import load_reference_data
+
+    load_reference_data()
+    for model in (State, Organisation, Dialogue, Body, ThematicArea):
+        unnamed = [str(row) for row in model.objects.all() if not row.name_i18n.get("ar")]
+        assert not unnamed, f"{model.__name__} without an Arabic name: {unnamed}"
+    budapest = Dialogue.objects.get(slug="budapest-process")
+    page = Client(headers={"cookie": "django_language=ar"}).get("/dialogues/budapest-process/")
+    text = page.content.decode()
+    assert "عملية بودابست" in text
+    assert "اجتماع كبار المسؤولين (مجموعة بودابست)" in text
+    assert budapest.description_i18n["ar"] in text

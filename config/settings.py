@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "dialogue.middleware.UserPreferencesMiddleware",
     "dialogue.middleware.SecretariatTwoFactorMiddleware",
+    "dialogue.middleware.AuditClientMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -297,6 +298,11 @@ REGISTRATION_RETENTION_DAYS = {
     "full_name": int(env("RETAIN_PARTICIPANTS_DAYS", "1825")),
     "email": int(env("RETAIN_PARTICIPANTS_DAYS", "1825")),
 }
+
+# The permanent record (dialogue/audit/): how many years each entry is kept, then purged by
+# `purge_audit_trail`; far beyond the event log's EVENT_RETENTION_DAYS (the secretariat's rules
+# keep decisions ten years).
+AUDIT_RETENTION_YEARS = int(env("AUDIT_RETENTION_YEARS", "10"))
 
 # --- Internationalisation --------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import permissions
+from .audit import trail
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -58,3 +59,15 @@ class SecretariatTwoFactorMiddleware:
         ):
             return redirect(reverse("mfa_index"))
         return self.get_response(request)
+
+
+class AuditClientMiddleware:
+    """Entries of the permanent record written while serving a request say where it came from:
+    the client's address, as ``config/client_address.py`` has set it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with trail.client(request.META.get("REMOTE_ADDR")):
+            return self.get_response(request)

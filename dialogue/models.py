@@ -529,3 +529,7 @@ class Announcement(models.Model):
 # API tokens live beside the API's door (``dialogue/api/``); named here so Django finds them.
 from .api.models import ApiToken as ApiToken  # noqa: E402  (after the models its keys name)
 from .api.models import Scope as Scope  # noqa: E402
+
+# The permanent record lives beside its helper (``dialogue/audit/``); named here for Django.
+from .audit.models import AuditAction as AuditAction  # noqa: E402
+from .audit.models import AuditEntry as AuditEntry  # noqa: E402

@@ -183,6 +183,12 @@ def is_secretariat_admin(user: AnyUser | None, dialogue: Dialogue | None = None)
     )
 
 
+def can_read_audit_trail(user: AnyUser | None, dialogue: Dialogue) -> bool:
+    """The permanent record of a dialogue (who decided what, who read whose personal data) is
+    its secretariat admin's to read and export; nobody may change it."""
+    return is_secretariat_admin(user, dialogue)
+
+
 def is_member_of(user: AnyUser | None, dialogue: Dialogue) -> bool:
     """Has any active role in the dialogue (delegate, focal point, observer, chair, secretariat)."""
     return is_member_of_dialogue_id(user, dialogue.pk)
@@ -359,6 +365,7 @@ ACTIONS: dict[str, Predicate] = {
     ),
     "session.open_online_link": lambda user, link: can_open_online_link(user, link),
     "meeting.prepare_next": lambda user, meeting: can_prepare_next_meeting(user, meeting),
+    "audit.read": can_read_audit_trail,
 }
 
 

@@ -21,7 +21,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import permissions
+from .audit import trail
 from .models import (
+    AuditAction,
     Dialogue,
     Invitation,
     Membership,
@@ -221,6 +223,7 @@ def _grant(
         existing.revoked_at = timezone.now()
         existing.revoked_by = by
         existing.save(update_fields=["revoked_at", "revoked_by"])
+        _record_role(AuditAction.ROLE_REVOKED, existing, by=by, why="replaced")
     role = Role.objects.create(
         user=user,
         dialogue=dialogue,
@@ -229,6 +232,7 @@ def _grant(
         organisation=organisation,
         granted_by=by,
     )
+    _record_role(AuditAction.ROLE_GRANTED, role, by=by)
     if kind in (RoleKind.SECRETARIAT_ADMIN, RoleKind.SECRETARIAT_STAFF) and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
@@ -267,7 +271,22 @@ def revoke_role(*, by: User | None, role: Role) -> None:
             locked.revoked_at = timezone.now()
             locked.revoked_by = by
             locked.save(update_fields=["revoked_at", "revoked_by"])
+            _record_role(AuditAction.ROLE_REVOKED, locked, by=by)
     permissions.forget(role.user)
+
+
+def _record_role(action: AuditAction, role: Role, *, by: User | None, why: str = "") -> None:
+    scope = role.state.code if role.state else (role.organisation.slug if role.organisation else "")
+    trail.record(
+        action,
+        by=by,
+        dialogue=role.dialogue_id,
+        object_type="role",
+        object_id=role.pk,
+        label=f"{role.kind} {scope}".strip(),
+        person=role.user,
+        details={"kind": role.kind, "scope": scope, **({"why": why} if why else {})},
+    )
 
 
 # --- Memberships ----------------------------------------------------------------------------

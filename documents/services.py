@@ -23,7 +23,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dialogue import audiences, live, permissions
-from dialogue.models import Body, Dialogue, Organisation, Role, RoleKind, State, User
+from dialogue.audit import trail
+from dialogue.models import (
+    AuditAction,
+    Body,
+    Dialogue,
+    Organisation,
+    Role,
+    RoleKind,
+    State,
+    User,
+)
 from dialogue.translations import Translations, missing_first
 from dialogue.uploads import DOCUMENT_TYPES, check_upload
 from meetings import registration
@@ -234,6 +244,15 @@ def create_document(
             revision.save()
             extraction.expect_text(revision)
             search.reindex([document.pk])
+            _record(
+                AuditAction.DOCUMENT_MARKED,
+                document,
+                by=by,
+                details={
+                    "from": None,
+                    **_distribution(document, named_states, named_organisations),
+                },
+            )
             _publish_change(document, by=by, what="added", language=language)
     except IntegrityError:
         _forget_file(revision)
@@ -281,6 +300,17 @@ def add_revision(
             extraction.expect_text(revision)
             locked.updated_at = timezone.now()
             locked.save(update_fields=["updated_at"])
+            _record(
+                AuditAction.DOCUMENT_REVISED,
+                locked,
+                by=by,
+                details={
+                    "language": language,
+                    "revision": revision.number,
+                    "sha256": revision.sha256,
+                    "size": revision.size,
+                },
+            )
             _publish_change(
                 locked, by=by, what="revised", language=language, revision=revision.number
             )
@@ -319,6 +349,7 @@ def change_document(
             raise ValidationError(_("The agenda item belongs to another meeting."))
         _validate_marking(marking, locked.meeting, named_states, named_organisations)
         before, old_item = events.document_audience(locked), locked.agenda_item_id
+        was = _distribution(locked, locked.named_states.all(), locked.named_organisations.all())
         locked.kind, locked.title_i18n = kind, titles
         locked.marking = marking
         locked.shared_with_chair = shared_with_chair and marking == Marking.INTERNAL
@@ -331,6 +362,9 @@ def change_document(
         )
         search.reindex([locked.pk])
         after = events.document_audience(locked)
+        now = _distribution(locked, named_states, named_organisations)
+        if now != was:
+            _record(AuditAction.DOCUMENT_MARKED, locked, by=by, details={"from": was, **now})
         if before != after:
             # Data about the document only for those who may see it now; the others learn
             # only that the list changed, which their re-fetched page then shows.
@@ -370,6 +404,63 @@ def withdraw_document(*, by: User, document: Document, reason: str) -> Document:
         locked.save(update_fields=["withdrawn_at", "withdrawn_reason", "updated_at"])
         _publish_change(locked, by=by, what="withdrawn")
     return locked
+
+
+def _distribution(
+    document: Document,
+    states: Iterable[State],
+    organisations: Iterable[Organisation],
+) -> dict[str, Any]:
+    """A document's marking as the permanent record keeps it."""
+    named = document.marking == Marking.DELEGATIONS
+    return {
+        "marking": document.marking,
+        "shared_with_chair": document.shared_with_chair,
+        "states": sorted(s.code for s in states) if named else [],
+        "organisations": sorted(o.slug for o in organisations) if named else [],
+    }
+
+
+def _record(
+    action: AuditAction, document: Document, *, by: User | None, details: Mapping[str, Any]
+) -> None:
+    trail.record(
+        action,
+        by=by,
+        dialogue=document.dialogue_id,
+        meeting_id=document.meeting_id,
+        object_type="document",
+        object_id=document.pk,
+        label=document.symbol,
+        details=details,
+    )
+
+
+# Markings above "participants": a download of such a document is recorded.
+RECORDED_MARKINGS = frozenset({Marking.MEMBER_STATES, Marking.DELEGATIONS, Marking.INTERNAL})
+
+
+def record_downloads(*, user: Any, revisions: Iterable[Revision]) -> int:
+    """Write in the permanent record each file of a document marked above "participants"
+    (member states only, named delegations, internal) that ``user`` (whom the caller let see
+    it) downloads. Returns how many entries were written (no query when none)."""
+    restricted = [r for r in revisions if r.document.marking in RECORDED_MARKINGS]
+    if not restricted:
+        return 0
+    by = user if permissions.standing(user).authenticated else None
+    with transaction.atomic():
+        for revision in restricted:
+            _record(
+                AuditAction.DOCUMENT_DOWNLOADED,
+                revision.document,
+                by=by,
+                details={
+                    "marking": revision.document.marking,
+                    "language": revision.language,
+                    "revision": revision.number,
+                },
+            )
+    return len(restricted)
 
 
 def _lock(document: Document) -> Document:
@@ -570,6 +661,23 @@ def circulate(
             )
             _write_to_participants_without_account(
                 circulation, documents, audience_reach.by_email, by=by
+            )
+            trail.record(
+                AuditAction.DOCUMENT_CIRCULATED,
+                by=by,
+                dialogue=dialogue,
+                meeting_id=first.meeting_id,
+                object_type="circulation",
+                object_id=circulation.pk,
+                label=", ".join(d.symbol for d in documents),
+                details={
+                    "documents": [d.pk for d in documents],
+                    "audience": audience,
+                    "recipients": len(recipients),
+                    "by_email": len(audience_reach.by_email),
+                    "left_out": circulation.left_out,
+                    "comments_until": comments_until.isoformat() if comments_until else None,
+                },
             )
             if recipients:
                 _publish_circulation(

@@ -210,6 +210,7 @@ def download_latest(request: HttpRequest, pk: int, language: str) -> HttpRespons
         raise Http404
     revision.document = document
     services.record_opened(user=request.user, documents=[document])
+    services.record_downloads(user=request.user, revisions=[revision])
     return downloads.serve(request, revision)
 
 
@@ -221,6 +222,7 @@ def download_revision(
     revision = get_object_or_404(Revision, document=document, language=language, number=number)
     revision.document = document
     services.record_opened(user=request.user, documents=[document])
+    services.record_downloads(user=request.user, revisions=[revision])
     return downloads.serve(request, revision)
 
 
@@ -239,6 +241,7 @@ def meeting_zip(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not revisions:
         raise Http404
     services.record_opened(user=request.user, documents=[r.document for r in rows])
+    services.record_downloads(user=request.user, revisions=revisions)
     name = f"{meeting.dialogue.acronym}-{meeting.starts_at:%Y-%m-%d}-documents.zip"
     return downloads.serve_zip(revisions, name)
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import embed, views
+from .audit.views import urlpatterns as audit_urls
 from .calendar.views import urlpatterns as calendar_urls
 from .next_meeting.views import urlpatterns as next_meeting_urls
 from .outcomes.views import urlpatterns as outcome_urls
@@ -30,6 +31,7 @@ urlpatterns = [
         name="agenda_item_edit",
     ),
     path("meetings/<int:pk>/agenda/release/", views.agenda_release, name="agenda_release"),
+    *audit_urls,
     *calendar_urls,
     *outcome_urls,
     *next_meeting_urls,

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import permissions
+from dialogue.audit import trail
 from dialogue.models import Membership, Organisation, State, User
 from dialogue.translations import Translations, missing_first, model_fields
 from meetings import events
@@ -431,6 +432,16 @@ def adopt(*, by: User, outcome: Outcome, confirm: bool = False) -> Outcome:
         locked.adopted_at = now
         locked.updated_at = now
         locked.save()
+        trail.record(
+            trail.AuditAction.OUTCOME_ADOPTED,
+            by=by,
+            dialogue=locked.meeting.dialogue_id,
+            meeting_id=locked.meeting_id,
+            object_type="outcome",
+            object_id=locked.pk,
+            label=str(locked.title_i18n.pick(settings.LANGUAGE_CODE)),
+            details={"kind": locked.kind},
+        )
         _publish(
             locked,
             events.OUTCOME_ADOPTED,

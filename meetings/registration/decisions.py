@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dialogue import confirmation, permissions
-from dialogue.models import User
+from dialogue.models import AuditAction, User
 from meetings import events
 from meetings.models import Funding, Meeting, Nomination, NominationStatus, RegistrationSettings
 
-from . import access, locks, notify
+from . import access, audit, locks, notify
 from .nominations import decide_funding
 
 S = NominationStatus
@@ -52,6 +52,7 @@ def decide(
                 % {"from": locked.get_status_display(), "to": S(to).label}
             )
         freed = 1 if locked.status == S.APPROVED else 0
+        before = locked.status
         if to == S.APPROVED:
             _check_capacity(reg)
         locked.status = to
@@ -65,6 +66,12 @@ def decide(
         locked.updated_at = timezone.now()
         locked.save()
         promoted = promote_into_free_seats(reg, freed=freed) if freed else []
+        audit.record_nomination(
+            AuditAction.NOMINATION_DECIDED,
+            locked,
+            by=by,
+            details={"from": before, "to": to, "reason": reason},
+        )
         notify.publish_nomination(locked, event_type, by=by, reason=reason)
         publish_promotions(promoted)
         notify.write_to_nominee(locked, to)
@@ -118,6 +125,12 @@ def promote_into_free_seats(reg: RegistrationSettings, *, freed: int) -> list[No
         nomination.decided_at = timezone.now()
         nomination.updated_at = timezone.now()
         nomination.save()
+        audit.record_nomination(
+            AuditAction.NOMINATION_DECIDED,
+            nomination,
+            by=None,
+            details={"from": S.WAITLISTED, "to": S.APPROVED, "reason": "promoted"},
+        )
     return promoted
 
 

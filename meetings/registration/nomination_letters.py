@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.members import Member
-from dialogue.models import User
+from dialogue.models import AuditAction, User
 from dialogue.uploads import JPEG, PDF, PNG, check_upload
 from meetings import events
 from meetings.models import Meeting, NominationLetter
 
-from . import access, locks, notify
+from . import access, audit, locks, notify
 
 LETTER_TYPES = (PDF, JPEG, PNG)
 
@@ -74,3 +74,19 @@ def verify_letter(*, by: User, letter: NominationLetter) -> NominationLetter:
                 delegation, events.LETTER_VERIFIED, by=by, version=locked.version
             )
     return locked
+
+
+def record_letter_download(*, by: User, letter: NominationLetter) -> None:
+    """Write in the permanent record that ``by`` (whom the caller let see the letter) took the
+    delegation's nomination letter: it names the delegates."""
+    delegation = letter.delegation
+    with transaction.atomic():
+        audit.record_meeting(
+            AuditAction.LETTER_DOWNLOADED,
+            delegation.meeting,
+            by=by,
+            object_type="nomination_letter",
+            object_id=letter.pk,
+            label=f"{delegation.key} · {letter.original_name}",
+            details={"letter": "nomination_letter", "version": letter.version},
+        )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from dialogue import permissions
 from dialogue import services as dialogue_services
 from dialogue.members import Member
-from dialogue.models import RoleKind, State, User
+from dialogue.models import AuditAction, RoleKind, State, User
 from dialogue.text import one_line
 from meetings import events
 from meetings.models import (
@@ -34,7 +34,7 @@ from meetings.models import (
     RegistrationSettings,
 )
 
-from . import access, locks, notify, quotas
+from . import access, audit, locks, notify, quotas
 
 S = NominationStatus
 
@@ -401,9 +401,16 @@ def decide_funding(*, by: User, nomination: Nomination, granted: bool) -> Nomina
                         _("All %(n)d funded seats of %(member)s are granted.")
                         % {"n": line.rule.funded_seats, "member": delegation.member.name}
                     )
+        before = locked.funding
         locked.funding = Funding.GRANTED if granted else Funding.DECLINED
         locked.updated_at = timezone.now()
         locked.save(update_fields=["funding", "updated_at"])
+        audit.record_nomination(
+            AuditAction.FUNDING_DECIDED,
+            locked,
+            by=by,
+            details={"from": before, "to": locked.funding},
+        )
         notify.publish_nomination(locked, events.NOMINATION_UPDATED, by=by, changed=["funding"])
     return locked
 

@@ -10,16 +10,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import permissions
-from dialogue.models import User
+from dialogue.audit import trail
+from dialogue.models import AuditAction, User
 from meetings import events
 from meetings.models import RUNNING, FollowUpAnswer, Nomination, NominationLetter, NominationStatus
 
-from . import access, decisions
+from . import access, audit, decisions
 from .nominations import DETAIL_FIELDS
 
 S = NominationStatus
@@ -66,11 +67,26 @@ def erase_person(*, by: User, nomination: Nomination) -> int:
             event_type=events.NOMINATION_WITHDRAWN,
         )
     with transaction.atomic():
-        ids = list(targets.select_for_update().values_list("pk", flat=True))
+        erased = list(
+            targets.select_for_update(of=("self",)).select_related(
+                "meeting", "delegation__state", "delegation__organisation"
+            )
+        )
+        ids = [n.pk for n in erased]
         FollowUpAnswer.objects.filter(nomination_id__in=ids).delete()
-        return Nomination.objects.filter(pk__in=ids).update(
+        count = Nomination.objects.filter(pk__in=ids).update(
             **ERASED_VALUES, person=None, listed_publicly=False, erased_at=now, updated_at=now
         )
+        for nomination in erased:
+            # Which nomination, by whom and what went; never who it was (that is what went).
+            nomination.person, nomination.email = None, ""
+            audit.record_nomination(
+                AuditAction.PERSONAL_DATA_ERASED,
+                nomination,
+                by=by,
+                details={"on_request": True, "fields": sorted(ERASED_VALUES)},
+            )
+        return count
 
 
 def erase_expired(*, now: datetime.datetime | None = None) -> dict[str, int]:
@@ -92,12 +108,28 @@ def erase_expired(*, now: datetime.datetime | None = None) -> dict[str, int]:
         expired = Nomination.objects.filter(meeting__ends_at__lt=ended_before).exclude(
             **{name: ERASED_VALUES[name]}
         )
-        if name in ("email", "full_name"):
-            done[name] = expired.update(
-                **{name: ERASED_VALUES[name]}, person=None, listed_publicly=False, erased_at=now
+        with transaction.atomic():
+            per_meeting = list(
+                expired.values("meeting_id", "meeting__dialogue_id")
+                .annotate(n=Count("id"))
+                .order_by("meeting_id")
             )
-        else:
-            done[name] = expired.update(**{name: ERASED_VALUES[name]})
+            if name in ("email", "full_name"):
+                done[name] = expired.update(
+                    **{name: ERASED_VALUES[name]}, person=None, listed_publicly=False, erased_at=now
+                )
+            else:
+                done[name] = expired.update(**{name: ERASED_VALUES[name]})
+            for row in per_meeting:
+                trail.record(
+                    AuditAction.PERSONAL_DATA_ERASED,
+                    by=None,
+                    dialogue=row["meeting__dialogue_id"],
+                    meeting_id=row["meeting_id"],
+                    object_type="meeting",
+                    object_id=row["meeting_id"],
+                    details={"on_request": False, "fields": [name], "nominations": row["n"]},
+                )
     answers = FollowUpAnswer.objects.filter(question__meeting__ends_at__lt=now).select_related(
         "question__meeting"
     )

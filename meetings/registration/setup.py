@@ -13,11 +13,11 @@ from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from dialogue.models import Membership, Organisation, State, User
+from dialogue.models import AuditAction, Membership, Organisation, State, User
 from dialogue.translations import Translations, missing_first
 from meetings.models import Category, FollowUpQuestion, Meeting, QuotaRule, RegistrationSettings
 
-from . import access, decisions, locks, notify
+from . import access, audit, decisions, locks, notify
 
 
 def configure_registration(
@@ -53,6 +53,13 @@ def configure_registration(
             },
         )
         current = locks.lock_settings(meeting)
+        before = {
+            "nomination_deadline": None if _created else current.nomination_deadline.isoformat(),
+            "confirmation_deadline": (
+                None if _created else current.confirmation_deadline.isoformat()
+            ),
+            "capacity": None if _created else current.capacity,
+        }
         current.nomination_deadline = nomination_deadline
         current.confirmation_deadline = confirmation_deadline
         current.capacity = capacity
@@ -60,6 +67,19 @@ def configure_registration(
         current.updated_at = timezone.now()
         current.save()
         promoted = decisions.promote_into_free_seats(current, freed=0)
+        audit.record_meeting(
+            AuditAction.REGISTRATION_CHANGED,
+            meeting,
+            by=by,
+            details={
+                "before": before,
+                "after": {
+                    "nomination_deadline": nomination_deadline.isoformat(),
+                    "confirmation_deadline": confirmation_deadline.isoformat(),
+                    "capacity": capacity,
+                },
+            },
+        )
         notify.registration_changed(meeting, by, "settings")
         decisions.publish_promotions(promoted)
     return current
@@ -146,6 +166,15 @@ def set_quota(
         rule = QuotaRule.objects.create(
             **scope, categories=chosen, seats=seats, funded_seats=funded_seats
         )
+        audit.record_meeting(
+            AuditAction.QUOTA_CHANGED,
+            meeting,
+            by=by,
+            object_type="quota",
+            object_id=rule.pk,
+            label=_quota_label(rule),
+            details={"set": _quota_facts(rule)},
+        )
         notify.registration_changed(meeting, by, "quotas")
     return rule
 
@@ -155,7 +184,34 @@ def remove_quota(*, by: User, rule: QuotaRule) -> None:
     access.check_manager(by, rule.meeting)
     with transaction.atomic():
         QuotaRule.objects.filter(pk=rule.pk).delete()
+        audit.record_meeting(
+            AuditAction.QUOTA_CHANGED,
+            rule.meeting,
+            by=by,
+            object_type="quota",
+            object_id=rule.pk,
+            label=_quota_label(rule),
+            details={"removed": _quota_facts(rule)},
+        )
         notify.registration_changed(rule.meeting, by, "quotas")
+
+
+def _quota_facts(rule: QuotaRule) -> dict[str, object]:
+    return {
+        "member_kind": rule.member_kind,
+        "state": rule.state.code if rule.state else None,
+        "organisation": rule.organisation.slug if rule.organisation else None,
+        "categories": list(rule.categories),
+        "seats": rule.seats,
+        "funded_seats": rule.funded_seats,
+    }
+
+
+def _quota_label(rule: QuotaRule) -> str:
+    scope = rule.member_kind or (
+        rule.state.code if rule.state else (rule.organisation.slug if rule.organisation else "")
+    )
+    return f"{scope}: {rule.seats} ({rule.funded_seats} funded) · {', '.join(rule.categories)}"
 
 
 def add_question(

@@ -9,12 +9,14 @@ the page the person was on, with what they typed kept where a form allows it.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -38,12 +40,13 @@ from meetings.models import (
     NominationStatus,
     QuotaRule,
 )
-from meetings.views import managed_meeting, visible_meeting
+from meetings.views import managed_meeting, registration_meeting, visible_meeting
 
 from . import (
     access,
     attendance,
     decisions,
+    imports,
     nomination_letters,
     nominations,
     personal_data,
@@ -375,6 +378,7 @@ def letter_file(request: AuthenticatedRequest, letter_pk: int) -> FileResponse:
         handle = letter.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    nomination_letters.record_letter_download(by=request.user, letter=letter)
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -807,6 +811,80 @@ def my_personal_data(request: AuthenticatedRequest) -> HttpResponse:
     return response
 
 
+# --- Importing a delegation's list -----------------------------------------------------------
+
+# The file checked by a dry run waits in the session for the import (a browser cannot keep a
+# chosen file across pages); keyed by meeting, it names the delegation it was checked for.
+IMPORT_SESSION_KEY = "nomination_import"
+
+
+def _import_members(meeting: Meeting) -> list[Member]:
+    members = Membership.objects.current().filter(dialogue_id=meeting.dialogue_id)
+    states: list[Member] = list(State.objects.filter(pk__in=members.values("state_id")))
+    organisations = Organisation.objects.filter(pk__in=members.values("organisation_id"))
+    return [*states, *organisations]
+
+
+def _member_key(member: Member) -> str:
+    return member.code if isinstance(member, State) else member.slug
+
+
+@login_required
+def nomination_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The secretariat imports a delegation's list (CSV or XLSX): a dry run first, whose report
+    says row by row what would be accepted or refused and why; then the import."""
+    meeting = registration_meeting(request, pk)
+    members = _import_members(meeting)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "members": [(_member_key(m), m.name) for m in members],
+        "columns": imports.COLUMNS,
+        "max_rows": imports.MAX_ROWS,
+        "chosen": request.POST.get("delegation", ""),
+    }
+    if request.method != "POST":
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        return render(request, "meetings/nomination_import.html", context)
+    kept = request.session.get(IMPORT_SESSION_KEY) or {}
+    confirming = "import" in request.POST and kept.get("meeting") == meeting.pk
+    key = kept.get("delegation", "") if confirming else request.POST.get("delegation", "")
+    member = queries.member_for_key(meeting, key) if key else None
+    upload: UploadedFile | None
+    if confirming:
+        upload = SimpleUploadedFile(kept["name"], base64.b64decode(kept["data"]))
+    else:
+        upload = request.FILES.get("file")
+    problem = ""
+    if member is None:
+        problem = _("Choose the delegation whose list this is.")
+    elif upload is None:
+        problem = _("Choose the file of the list (CSV or XLSX).")
+    if problem:
+        context["problem"] = problem
+        return render(request, "meetings/nomination_import.html", context, status=400)
+    assert member is not None  # noqa: S101 - checked just above
+    assert upload is not None  # noqa: S101 - checked just above
+    try:
+        report = imports.import_nominations(
+            by=request.user, meeting=meeting, member=member, upload=upload, dry_run=not confirming
+        )
+    except ValidationError as error:
+        context["problem"] = " ".join(error.messages)
+        return render(request, "meetings/nomination_import.html", context, status=400)
+    if confirming:
+        request.session.pop(IMPORT_SESSION_KEY, None)
+    elif report.accepted:
+        upload.seek(0)
+        request.session[IMPORT_SESSION_KEY] = {
+            "meeting": meeting.pk,
+            "delegation": key,
+            "name": upload.name,
+            "data": base64.b64encode(upload.read()).decode("ascii"),
+        }
+    context.update({"report": report, "member": member, "chosen": key})
+    return render(request, "meetings/nomination_import.html", context)
+
+
 urlpatterns: list[URLPattern] = [
     path(
         "meetings/<int:pk>/registration-status/",
@@ -839,6 +917,7 @@ urlpatterns: list[URLPattern] = [
     ),
     path("meetings/<int:pk>/nominations/", nomination_queue, name="nomination_queue"),
     path("meetings/<int:pk>/nominations/bulk/", nomination_bulk, name="nomination_bulk"),
+    path("meetings/<int:pk>/nominations/import/", nomination_import, name="nomination_import"),
     path("nominations/<int:pk>/", nomination_detail, name="nomination_detail"),
     path("nominations/<int:pk>/edit/", nomination_edit, name="nomination_edit"),
     path("nominations/<int:pk>/decide/", nomination_decide, name="nomination_decide"),

@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.utils import formats, timezone
 from django.utils.translation import get_language_bidi, ngettext
 from django.utils.translation import gettext as _
 
 from dialogue import permissions
-from dialogue.models import Dialogue
+from dialogue.models import AuditAction, Dialogue, User
 from dialogue.translations import Translations
 from meetings.models import (
     AttendanceDay,
@@ -49,6 +50,7 @@ from meetings.models import (
     NominationStatus,
     RegistrationSettings,
 )
+from meetings.registration import audit
 
 from .exports import Cell, Table, TableGroup
 
@@ -604,6 +606,29 @@ def participant_cells(person: ListedParticipant, meeting: Meeting, *, full: bool
             _yes(person.listed_publicly),
         ]
     return cells
+
+
+def participant_list_for_export(
+    *, by: permissions.AnyUser, meeting: Meeting, full: bool, fmt: str
+) -> Table:
+    """The list of participants as a table to leave the platform in ``fmt``: the public list,
+    or the full one (``full``, the secretariat's: the caller asked the policy), whose export
+    is recorded in the permanent record (who took whose personal data, when, from where)."""
+    delegations = participant_list(meeting, full=full)
+    table = participant_table(meeting, delegations, full=full)
+    if full:
+        with transaction.atomic():
+            audit.record_meeting(
+                AuditAction.PERSONAL_DATA_EXPORTED,
+                meeting,
+                by=by if isinstance(by, User) else None,
+                object_type="participant_list",
+                details={
+                    "format": fmt,
+                    "people": sum(len(d.participants) for d in delegations),
+                },
+            )
+    return table
 
 
 def participant_table(

@@ -144,8 +144,9 @@ def participant_list_export(request: HttpRequest, pk: int, fmt: str) -> HttpResp
         raise Http404
     meeting = visible_meeting(request, pk)
     _manager, full = _wants_full(request, meeting)
-    delegations = reports.participant_list(meeting, full=full)
-    table = reports.participant_table(meeting, delegations, full=full)
+    table = reports.participant_list_for_export(
+        by=request.user, meeting=meeting, full=full, fmt=fmt
+    )
     what = "participants-full" if full else "participants"
     return _download(table, fmt, export_filename(meeting, what, fmt))
 

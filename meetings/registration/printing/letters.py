@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dialogue import permissions
-from dialogue.models import Dialogue, State, User
+from dialogue.models import AuditAction, Dialogue, State, User
 from meetings.models import (
     Category,
     LetterKind,
@@ -49,6 +49,7 @@ from meetings.models import (
     NominationStatus,
     ParticipationMode,
 )
+from meetings.registration import audit
 
 from . import pdf, shaped
 
@@ -738,6 +739,18 @@ def letter_for(nomination: Nomination, kind: str) -> bytes:
     return render(compose(text, values, kind=kind, language=language, dialogue=dialogue))
 
 
+def issue_letter(*, by: User, nomination: Nomination, kind: str) -> bytes:
+    """``letter_for``, handed to ``by`` (who may view the nomination: the caller asked the
+    policy), recorded in the permanent record: a letter carries personal data (a visa letter,
+    the passport number). Raises ``ValidationError`` as ``letter_for`` does (nothing recorded)."""
+    data = letter_for(nomination, kind)  # rendered first: no transaction held while it prints
+    with transaction.atomic():
+        audit.record_nomination(
+            AuditAction.LETTER_DOWNLOADED, nomination, by=by, details={"letter": kind}
+        )
+    return data
+
+
 def render(letter: pdf.Letter) -> bytes:
     """The PDF of ``letter``: through ReportLab, or through WeasyPrint when its language or any
     of its text needs shaping (Arabic; see ``shaped``)."""
@@ -815,6 +828,24 @@ def badge_order(nominations: Iterable[Nomination], language: str) -> list[Nomina
 
     with translation.override(language):
         return sorted(nominations, key=key)
+
+
+def issue_badges(
+    *, by: User, meeting: Meeting, nominations: Iterable[Nomination], delegation: str = ""
+) -> bytes:
+    """``badges_for``, handed to ``by`` (the secretariat: the caller asked the policy) and
+    recorded in the permanent record: badges print names and the check-in code."""
+    people = list(nominations)
+    data = badges_for(meeting, people)
+    with transaction.atomic():
+        audit.record_meeting(
+            AuditAction.PERSONAL_DATA_EXPORTED,
+            meeting,
+            by=by,
+            object_type="badges",
+            details={"delegation": delegation, "people": len(people), "format": "pdf"},
+        )
+    return data
 
 
 def badges_for(meeting: Meeting, nominations: Iterable[Nomination]) -> bytes:

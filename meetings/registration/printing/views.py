@@ -73,7 +73,7 @@ def nomination_letter_pdf(request: AuthenticatedRequest, pk: int, kind: str) -> 
     )
     nomination = visible_or_404(request, nominations, pk, permissions.can_view_nomination)
     try:
-        data = letters.letter_for(nomination, kind)
+        data = letters.issue_letter(by=request.user, nomination=nomination, kind=kind)
     except ValidationError as error:
         return _unavailable(
             request,
@@ -103,7 +103,9 @@ def meeting_badges(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             Q(delegation__state__code=key.upper()) | Q(delegation__organisation__slug=key)
         )
     try:
-        data = letters.badges_for(meeting, approved)
+        data = letters.issue_badges(
+            by=request.user, meeting=meeting, nominations=approved, delegation=key
+        )
     except ValidationError as error:
         return _unavailable(request, heading=_("Badges"), error=error, meeting=meeting)
     first_year = meeting.starts_at.astimezone(meeting.zone).year

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import permissions
+from dialogue.audit import trail
 from dialogue.models import State, User
 from meetings import events
 from meetings.models import (
@@ -320,6 +321,20 @@ def conclude_due(*, now: datetime.datetime | None = None) -> int:
                     outcome.adopted_at = silence.deadline
                     outcome.updated_at = now
                     outcome.save()
+                    trail.record(
+                        trail.AuditAction.OUTCOME_ADOPTED,
+                        by=None,
+                        dialogue=outcome.meeting.dialogue_id,
+                        meeting_id=outcome.meeting_id,
+                        object_type="outcome",
+                        object_id=outcome.pk,
+                        label=str(outcome.title_i18n.pick(settings.LANGUAGE_CODE)),
+                        details={
+                            "kind": outcome.kind,
+                            "by_silence": silence.pk,
+                            "revision": silence.revision.number,
+                        },
+                    )
             silence.concluded_at = now
             silence.updated_at = now
             silence.save(update_fields=["status", "concluded_at", "updated_at"])

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from dialogue.models import Body, User
+from dialogue.models import AuditAction, AuditEntry, Body, User
 from meetings import services
 from meetings.models import (
     Meeting,
@@ -466,6 +466,13 @@ def test_silence_without_objection_is_adopted_when_the_time_passes(
     assert event.audience["kind"] == "meeting"
     page = client_for(world.people["delegate_a"]).get(f"/outcomes/{outcome.pk}/")
     assert "Adopted by silence" in page.content.decode()
+    # The permanent record has the adoption, by the platform (no actor), with its silence.
+    (entry,) = AuditEntry.objects.filter(action=AuditAction.OUTCOME_ADOPTED)
+    assert (entry.actor, entry.object_id, entry.details["by_silence"]) == (
+        None,
+        str(outcome.pk),
+        running.pk,
+    )
 
 
 def test_objection_one_second_late_is_refused_with_the_time(world: World, meeting: Meeting) -> None:

@@ -6,6 +6,8 @@ distribution admits them; the approved participants of the meeting who have no a
 receive the links by e-mail (the outbox), under the same rule applied to their delegation; the
 others are listed with the reason. "Check their distribution" is said only when a marking is
 the reason.
+The reasons, their sentences and ``Addressee`` are ``meetings.registration.reach``'s, shared
+with the reminders' reach.
 """
 
 from __future__ import annotations
@@ -18,40 +20,30 @@ from django.utils.translation import gettext as _
 from dialogue import audiences, permissions
 from dialogue.models import Dialogue, Organisation, State, User
 from meetings.models import Meeting
-from meetings.registration.reach import Participant, approved_participants
+from meetings.registration.reach import (
+    DEACTIVATED,
+    MARKING,
+    NO_ADDRESS,
+    NOT_VERIFIED,
+    Addressee,
+    Participant,
+    approved_participants,
+    why,
+)
 
 from . import events, queries
 from .models import Audience, Document, Marking
 
-# Why someone of the audience is not reached.
-MARKING = "marking"
-NO_ADDRESS = "no_address"
-DEACTIVATED = "deactivated"
-NOT_VERIFIED = "not_verified"
-
-
-def why(reason: str) -> str:
-    """The sentence for a reason someone is left out (kept as a code with the circulation)."""
-    sentences = {
-        MARKING: _("a document's distribution does not admit them"),
-        NO_ADDRESS: _("no e-mail address (their personal data was erased)"),
-        DEACTIVATED: _("their account is deactivated"),
-        NOT_VERIFIED: _("they have not verified their e-mail address yet"),
-    }
-    return sentences.get(reason, reason)
-
-
-@dataclass(frozen=True)
-class Addressee:
-    """One person of the audience: reached (how) or not (why)."""
-
-    name: str
-    email: str
-    delegation: str
-    how: str = ""  # "account" or "email"; empty when not reached
-    why: str = ""  # a sentence when not reached
-    reason: str = ""  # MARKING, NO_ADDRESS or DEACTIVATED
-
+__all__ = [
+    "DEACTIVATED",
+    "MARKING",
+    "NOT_VERIFIED",
+    "NO_ADDRESS",
+    "Addressee",
+    "Reach",
+    "reach_of",
+    "why",
+]
 
 @dataclass
 class Reach:

@@ -1,5 +1,7 @@
 """Reminders before a meeting. A reminder belongs to a start time: after a reschedule the
-old one is stale and a new one is due two days before the new start."""
+old one is stale and a new one is due two days before the new start. It reaches the approved
+participants through the platform (an account) or by e-mail (none yet); who it reached, how, and
+who not and why is kept with it (``ReminderSent``) and previewed before (``reminder_reach``)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from django.utils.translation import gettext as _
 from notifications.mail import queue_message
 
 from . import events
-from .models import Meeting, MeetingStatus
-from .registration.reach import approved_participants
+from .models import Meeting, MeetingStatus, ReminderSent
+from .registration.reach import Participant, ParticipantsReach, participants_reach
 
 REMIND_BEFORE = datetime.timedelta(days=2)
 REMINDED_STATUSES = (
@@ -53,18 +55,40 @@ def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
                 summary=f"{meeting.starts_at.astimezone(meeting.zone):%d.%m.%Y %H:%M} "
                 f"({meeting.time_zone})",
             )
-            remind_participants_without_account(meeting)
+            reach = participants_reach(meeting)
+            _write(meeting, reach.by_email)
+            reached, left_out = reach.record()
+            ReminderSent.objects.create(
+                meeting=meeting,
+                starts_at=meeting.starts_at,
+                sent_at=now,
+                reached=reached,
+                left_out=left_out,
+            )
             sent += 1
     return sent
 
 
-def remind_participants_without_account(meeting: Meeting) -> int:
+def due_at(meeting: Meeting) -> datetime.datetime:
+    """When the reminder of the meeting's current start goes (the worker's next pass after)."""
+    return meeting.starts_at - REMIND_BEFORE
+
+
+def will_remind(meeting: Meeting) -> bool:
+    """Whether a reminder is still to go for the meeting's current start."""
+    return meeting.status in REMINDED_STATUSES and meeting.reminded_for != meeting.starts_at
+
+
+def reminder_reach(meeting: Meeting) -> ParticipantsReach:
+    """Whom the reminder would reach if it went now, and who not and why (the preview)."""
+    return participants_reach(meeting)
+
+
+def _write(meeting: Meeting, participants: list[Participant]) -> int:
     """The reminder, by e-mail, to the approved participants without an account (those with
     one hear through the platform), in their letters' language; returns how many."""
     written = 0
-    for participant in approved_participants(meeting):
-        if not participant.reachable_by_email:
-            continue
+    for participant in participants:
         nomination = participant.nomination
         with translation.override(nomination.language or settings.LANGUAGE_CODE):
             local = meeting.starts_at.astimezone(meeting.zone)

@@ -16,6 +16,7 @@ from .meeting import (
     OutcomeComment,
     OutcomeKind,
     OutcomeStatus,
+    ReminderSent,
 )
 from .negotiation import (
     OutcomeRevision,
@@ -99,6 +100,7 @@ __all__ = [
     "ProtocolOrder",
     "QuotaRule",
     "RegistrationSettings",
+    "ReminderSent",
     "Silence",
     "SilenceLogEntry",
     "SilenceObjection",

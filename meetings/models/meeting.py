@@ -171,6 +171,26 @@ class Meeting(SentencedConstraints):
         return ", ".join(p for p in parts if p)
 
 
+class ReminderSent(models.Model):
+    """A reminder as it went (``meetings.reminders``): for which start, when, who it reached and
+    how (``[{"name", "delegation", "how"}]``, how being "account" or "email") and who it did not
+    reach and why (``[{"name", "delegation", "reason"}]``), for the secretariat."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders_sent")
+    starts_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    reached = models.JSONField(default=list, blank=True)
+    left_out = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+
+    def __str__(self) -> str:
+        return f"reminder of meeting {self.meeting_id} for {self.starts_at:%Y-%m-%d %H:%M}"
+
+
 class AgendaItem(SentencedConstraints):
     """An item of a meeting's working draft agenda; nothing here is seen until released."""
 

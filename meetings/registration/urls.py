@@ -1,5 +1,5 @@
 """The addresses of registration's pages: set-up, delegations and nominations, the check-in
-desk, lists of participants and statistics, letters and badges."""
+desk, lists of participants and statistics, letters and badges, reminders."""
 
 from django.urls import URLPattern
 
@@ -7,6 +7,7 @@ from .check_in_desk import urlpatterns as check_in_desk_urls
 from .live_desk import urlpatterns as live_desk_urls
 from .participants.views import urlpatterns as participant_urls
 from .printing.views import urlpatterns as printing_urls
+from .reminders import urlpatterns as reminder_urls
 from .views import urlpatterns as registration_urls
 
 urlpatterns: list[URLPattern] = [
@@ -14,5 +15,6 @@ urlpatterns: list[URLPattern] = [
     *check_in_desk_urls,
     *live_desk_urls,
     *participant_urls,
+    *reminder_urls,
     *registration_urls,
 ]

@@ -45,6 +45,7 @@ __all__ = [
     "why",
 ]
 
+
 @dataclass
 class Reach:
     """A circulation's audience: the accounts that get receipts, the participants written to

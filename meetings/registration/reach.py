@@ -138,7 +138,9 @@ def participants_reach(meeting: Meeting) -> ParticipantsReach:
     from meetings.events import audience_meeting
 
     participants = approved_participants(meeting)
-    users = permissions.load_users({p.nomination.person_id for p in participants} - {None})
+    users = permissions.load_users(
+        {p.nomination.person_id for p in participants if p.nomination.person_id is not None}
+    )
     audience = audience_meeting(meeting)
     admitted = {u.pk for u in audiences.receivers(audience, list(users.values()))}
     result = ParticipantsReach(reached=[], left_out=[], by_email=[])

@@ -9,6 +9,7 @@ with the permission policy's live answers (who may follow ``meeting:<id>``).
 from __future__ import annotations
 
 import datetime
+from itertools import zip_longest
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from dialogue import audiences, live, permissions
 from dialogue.models import Role, User
-from dialogue.translations import from_data
+from dialogue.translations import Translations, from_data
 from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
@@ -148,7 +149,8 @@ class OutcomeFacts(MeetingFacts):
     outcome_i18n: dict[str, str]
     kind: OutcomeKind
     outcome_status: OutcomeStatus
-    state: str
+    state: str  # the state commenting or objecting, in the site's first language; else empty
+    state_i18n: dict[str, str]  # its name per language (read in each reader's); else empty
     deadline: str  # for comments, as the meeting's local time; empty when none
     deadline_at: str | None
 
@@ -184,7 +186,8 @@ class SilenceObjected(SilenceFacts):
 @dataclass(frozen=True)
 class SilenceConcluded(SilenceFacts):
     result: Literal["adopted", "broken"]
-    objected_by: list[str]  # the states that objected, by name
+    objected_by: list[str]  # the states that objected, by name in the site's first language
+    objected_by_i18n: list[dict[str, str]]  # the same, each name per language
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,14 @@ def _describe_agenda(event: Event) -> registry.Description:
     )
 
 
+def _state_name(names: Mapping[str, str] | None, name: str | None) -> str:
+    """A state's name in the reader's language, from an event's names per language; events
+    published before they carried them hold the name in the site's first language only."""
+    if names:
+        return str(Translations.of(names).pick())
+    return name or ""
+
+
 def _describe_outcome(event: Event) -> registry.Description:
     data = event.data
     texts = {
@@ -336,7 +347,7 @@ def _describe_outcome(event: Event) -> registry.Description:
     values = {
         "outcome": from_data(data, "outcome").pick(),
         "title": _title(event),
-        "state": data.get("state", ""),
+        "state": _state_name(data.get("state_i18n"), data.get("state", "")),
         "revision": data.get("revision", ""),
         "deadline": data.get("deadline", ""),
     }
@@ -345,7 +356,12 @@ def _describe_outcome(event: Event) -> registry.Description:
     elif event.type == SILENCE_CONCLUDED:
         title = _("Silence broken by %(states)s: %(outcome)s") % {
             **values,
-            "states": ", ".join(data.get("objected_by", [])),
+            "states": ", ".join(
+                _state_name(names, name)
+                for names, name in zip_longest(
+                    data.get("objected_by_i18n") or [], data.get("objected_by", [])
+                )
+            ),
         }
     else:
         title = texts[event.type] % values

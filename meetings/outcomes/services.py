@@ -117,6 +117,7 @@ def _publish(
         "kind": outcome.kind,
         "outcome_status": outcome.status,
         "state": "",
+        "state_i18n": {},
         "deadline": deadline_label(outcome),
         "deadline_at": outcome.comment_deadline.isoformat() if outcome.comment_deadline else None,
     }
@@ -369,6 +370,7 @@ def comment(
                 locked.meeting, state.pk, shared=revision.comments_shared
             ),
             state=state.name_i18n.pick(settings.LANGUAGE_CODE),
+            state_i18n=state.name_i18n.as_dict(),
             state_code=state.code,
             no_objection=no_objection,
             revision=revision.number,

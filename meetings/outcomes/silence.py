@@ -212,6 +212,7 @@ def object_to(*, by: User, silence: Silence, state: State, text: str) -> Silence
             by=by,
             audience=events.audience_outcome_objection(outcome.meeting, state.pk),
             state=state.name_i18n.pick(settings.LANGUAGE_CODE),
+            state_i18n=state.name_i18n.as_dict(),
             state_code=state.code,
         )
     return objection
@@ -348,6 +349,7 @@ def conclude_due(*, now: datetime.datetime | None = None) -> int:
                 else events.audience_outcome_draft(outcome.meeting),
                 result="broken" if objections else "adopted",
                 objected_by=[o.state.name_i18n.pick(settings.LANGUAGE_CODE) for o in objections],
+                objected_by_i18n=[o.state.name_i18n.as_dict() for o in objections],
             )
             concluded += 1
     return concluded

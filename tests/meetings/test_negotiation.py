@@ -577,5 +577,11 @@ def test_silence_result_is_emailed_at_once_in_each_recipients_language(
     send_due(now=deadline + datetime.timedelta(minutes=10))
     body = {m.to[0]: m.subject + m.body for m in mail.outbox}
     # the silence's news is e-mailed at once by default (the "silence" category)
-    assert "Молчание нарушено (Georgia)" in body["focal_point_a@example.org"]
+    # the objecting state by its name in the reader's language (Arabic has none: English)
+    assert "Молчание нарушено (Грузия)" in body["focal_point_a@example.org"]
+    assert "Georgia" not in body["focal_point_a@example.org"]
     assert "كسرت الصمت Georgia" in body["focal_point_b@example.org"]
+    # and so is the inbox line
+    inbox = client_for(russian).get("/inbox/").content.decode()
+    assert "Молчание нарушено (Грузия)" in inbox
+    assert "(Georgia)" not in inbox

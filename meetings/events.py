@@ -9,9 +9,9 @@ with the permission policy's live answers (who may follow ``meeting:<id>``).
 from __future__ import annotations
 
 import datetime
-from itertools import zip_longest
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any, Literal
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from .models import (
     Meeting,
     MeetingStatus,
     NominationStatus,
+    Outcome,
     OutcomeKind,
     OutcomeStatus,
 )
@@ -510,26 +511,43 @@ def audience_meeting(meeting: Meeting) -> audiences.MeetingAudience:
     }
 
 
-def audience_outcome_draft(meeting: Meeting) -> audiences.OutcomeDraftAudience:
-    """Those a draft shared for comment is for: focal points, the chair, the secretariat."""
-    return {"kind": "outcome_draft", "dialogue": meeting.dialogue_id}
+def audience_outcome_draft(
+    meeting: Meeting, outcome: Outcome | None = None
+) -> audiences.OutcomeDraftAudience:
+    """Those a draft shared for comment is for: focal points, the chair, the secretariat, and
+    the heads of delegation the secretariat lets comment on ``outcome``."""
+    audience: audiences.OutcomeDraftAudience = {
+        "kind": "outcome_draft",
+        "dialogue": meeting.dialogue_id,
+    }
+    if outcome is not None:
+        audience["heads"] = permissions.outcome_heads(outcome)
+    return audience
 
 
 def audience_outcome_comment(
-    meeting: Meeting, state_id: int, *, shared: bool
+    outcome: Outcome, state_id: int, *, shared: bool
 ) -> audiences.OutcomeCommentAudience:
+    """A state's comment: the secretariat and that state (its focal point, its head of
+    delegation when heads comment); every state and the chair when ``shared``."""
     return {
         "kind": "outcome_comment",
-        "dialogue": meeting.dialogue_id,
+        "dialogue": outcome.meeting.dialogue_id,
         "state": state_id,
         "shared": shared,
+        "heads": permissions.outcome_heads(outcome, None if shared else state_id),
     }
 
 
 def audience_outcome_objection(
-    meeting: Meeting, state_id: int
+    outcome: Outcome, state_id: int
 ) -> audiences.OutcomeObjectionAudience:
-    return {"kind": "outcome_objection", "dialogue": meeting.dialogue_id, "state": state_id}
+    return {
+        "kind": "outcome_objection",
+        "dialogue": outcome.meeting.dialogue_id,
+        "state": state_id,
+        "heads": permissions.outcome_heads(outcome, state_id),
+    }
 
 
 def publish_meeting_event(

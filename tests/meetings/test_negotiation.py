@@ -710,3 +710,20 @@ def test_only_the_secretariat_lets_heads_of_delegation_comment(
     assert outcome.heads_may_comment
     page = client_for(world.people["secretariat_staff"]).get(f"/outcomes/{outcome.pk}/")
     assert "comments and objects on behalf of their state" in page.content.decode()
+
+
+def test_head_of_delegation_finds_the_draft_on_their_desk_when_allowed(
+    world: World, meeting: Meeting
+) -> None:
+    from dialogue import desk
+
+    head = _head_of_delegation_a(world, meeting)
+    outcome = _rev1(world, meeting)
+    assert not [n for n in desk.needs_of(head) if n.kind == "comment"]
+    negotiation.set_heads_may_comment(by=_staff(world), outcome=outcome, allowed=True)
+    head = User.objects.get(pk=head.pk)  # a new request
+    (need,) = [n for n in desk.needs_of(head) if n.kind == "comment"]
+    assert need.url == f"/outcomes/{outcome.pk}/"
+    outcomes.comment(by=head, outcome=outcome, state=world.state_a, text="Done")
+    head = User.objects.get(pk=head.pk)
+    assert not [n for n in desk.needs_of(head) if n.kind == "comment"]

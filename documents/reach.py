@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dialogue import audiences, permissions
-from dialogue.models import Dialogue, Organisation, State, User
+from dialogue.models import Dialogue, Organisation, Role, RoleKind, State, User
 from meetings.models import Meeting
 from meetings.registration.reach import Participant, approved_participants
 
@@ -109,6 +111,49 @@ def _delegation_name(state: State | None, organisation: Organisation | None) -> 
     return str(member.name) if member is not None else ""
 
 
+def audience_candidates(
+    *,
+    dialogue: Dialogue,
+    meeting: Meeting | None,
+    audience: str,
+    states: Iterable[State] = (),
+    organisations: Iterable[Organisation] = (),
+) -> set[int]:
+    """The people an audience names, before the documents' markings are applied."""
+    if audience == Audience.PARTICIPANTS:
+        if meeting is None:
+            raise ValidationError(_("Only a meeting has registered participants."))
+        return set(permissions.registered_participants(meeting).values_list("pk", flat=True))
+    roles = Role.objects.active().filter(dialogue=dialogue, user__is_active=True)
+    if audience == Audience.FOCAL_POINTS:
+        return set(roles.filter(kind=RoleKind.FOCAL_POINT).values_list("user_id", flat=True))
+    if audience != Audience.DELEGATIONS:
+        raise ValidationError(_("Choose whom to send the documents to."))
+    state_ids = [s.pk for s in states]
+    organisation_ids = [o.pk for o in organisations]
+    if not state_ids and not organisation_ids:
+        raise ValidationError(_("Name the delegations to send the documents to."))
+    people = set(
+        roles.filter(
+            Q(kind__in=[RoleKind.FOCAL_POINT, RoleKind.DELEGATE], state_id__in=state_ids)
+            | Q(kind=RoleKind.OBSERVER, organisation_id__in=organisation_ids)
+        ).values_list("user_id", flat=True)
+    )
+    if meeting is not None:
+        people |= set(
+            permissions.registered_participants(meeting)
+            .filter(
+                Q(nominations__meeting=meeting, nominations__delegation__state_id__in=state_ids)
+                | Q(
+                    nominations__meeting=meeting,
+                    nominations__delegation__organisation_id__in=organisation_ids,
+                )
+            )
+            .values_list("pk", flat=True)
+        )
+    return people
+
+
 def reach_of(
     *,
     by: User,
@@ -121,8 +166,6 @@ def reach_of(
 ) -> Reach:
     """Whom sending ``documents`` to ``audience`` reaches, and who is left out and why (the
     sender is never counted). Raises ``ValidationError`` for an audience that names nobody."""
-    from .services import audience_candidates
-
     states, organisations = list(states), list(organisations)
     candidates = audience_candidates(
         dialogue=dialogue,

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,8 +29,6 @@ from dialogue.models import (
     Body,
     Dialogue,
     Organisation,
-    Role,
-    RoleKind,
     State,
     User,
 )
@@ -535,49 +533,6 @@ def _entitled(users: Iterable[User], facts: Iterable[audiences.DocumentAudience]
     for document in facts:
         entitled = audiences.receivers(document, entitled)
     return sorted(user.pk for user in entitled)
-
-
-def audience_candidates(
-    *,
-    dialogue: Dialogue,
-    meeting: Meeting | None,
-    audience: str,
-    states: Iterable[State] = (),
-    organisations: Iterable[Organisation] = (),
-) -> set[int]:
-    """The people an audience names, before the documents' markings are applied."""
-    if audience == Audience.PARTICIPANTS:
-        if meeting is None:
-            raise ValidationError(_("Only a meeting has registered participants."))
-        return set(permissions.registered_participants(meeting).values_list("pk", flat=True))
-    roles = Role.objects.active().filter(dialogue=dialogue, user__is_active=True)
-    if audience == Audience.FOCAL_POINTS:
-        return set(roles.filter(kind=RoleKind.FOCAL_POINT).values_list("user_id", flat=True))
-    if audience != Audience.DELEGATIONS:
-        raise ValidationError(_("Choose whom to send the documents to."))
-    state_ids = [s.pk for s in states]
-    organisation_ids = [o.pk for o in organisations]
-    if not state_ids and not organisation_ids:
-        raise ValidationError(_("Name the delegations to send the documents to."))
-    people = set(
-        roles.filter(
-            Q(kind__in=[RoleKind.FOCAL_POINT, RoleKind.DELEGATE], state_id__in=state_ids)
-            | Q(kind=RoleKind.OBSERVER, organisation_id__in=organisation_ids)
-        ).values_list("user_id", flat=True)
-    )
-    if meeting is not None:
-        people |= set(
-            permissions.registered_participants(meeting)
-            .filter(
-                Q(nominations__meeting=meeting, nominations__delegation__state_id__in=state_ids)
-                | Q(
-                    nominations__meeting=meeting,
-                    nominations__delegation__organisation_id__in=organisation_ids,
-                )
-            )
-            .values_list("pk", flat=True)
-        )
-    return people
 
 
 def circulate(

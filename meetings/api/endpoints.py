@@ -11,6 +11,7 @@ meeting the reader may not see answers 404 like one that does not exist.
 import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -20,10 +21,11 @@ from ninja.pagination import paginate
 from dialogue import permissions
 from dialogue.api.reading import Reader, reader_of
 from dialogue.api.schemas import Cursor, answers, in_each_language, languages
-from dialogue.models import Dialogue, Scope
+from dialogue.models import AuditAction, Dialogue, Scope
 from dialogue.translations import Translations, from_data
 from meetings import agenda
 from meetings.models import AgendaRelease, Meeting, MeetingStatus, Nomination, Outcome
+from meetings.registration import audit
 from meetings.registration.participants import reports
 from meetings.registration.participants.views import FIRST_YEAR, LAST_YEAR
 
@@ -392,7 +394,21 @@ def list_registrations(request: HttpRequest, meeting_id: int) -> QuerySet[Nomina
             )
         )
         nominations = nominations.filter(own)
+    _record_read(reader, meeting, "registrations")
     return nominations.select_related("delegation__state", "delegation__organisation")
+
+
+def _record_read(reader: Reader, meeting: Meeting, what: str, **details: Any) -> None:
+    """A read of personal data through the API goes into the permanent record, as an export
+    from the pages does: who (the token's holder), when, from where, which list."""
+    with transaction.atomic():
+        audit.record_meeting(
+            AuditAction.PERSONAL_DATA_EXPORTED,
+            meeting,
+            by=reader.person,
+            object_type=what,
+            details={"via": "api", **details},
+        )
 
 
 class ParticipantOut(Schema):
@@ -439,6 +455,14 @@ def get_participants(request: HttpRequest, meeting_id: int, full: bool = False) 
     full = manager and full
     viewer = reader.person if reader.reads(Scope.DELEGATION) and not manager else None
     delegations = reports.participant_list(meeting, full=full, viewer=viewer)
+    if full or viewer is not None:
+        _record_read(
+            reader,
+            meeting,
+            "participant_list",
+            full=full,
+            people=sum(len(d.participants) for d in delegations),
+        )
     return {"full": full, "delegations": delegations}
 
 

@@ -152,6 +152,26 @@ def test_registrations_need_a_scope_that_reads_them(world: World, meeting: Meeti
     assert _get(path).status_code == 404
 
 
+def test_reads_of_personal_data_through_the_api_are_in_the_permanent_record(
+    world: World, meeting: Meeting
+) -> None:
+    from dialogue.models import AuditAction, AuditEntry
+
+    focal_point: User = world.person("focal_point_a")
+    staff: User = world.person("secretariat_staff")
+    base = f"/api/v1/meetings/{meeting.pk}"
+    assert _get(f"{base}/participants/").status_code == 200  # the public list: no entry
+    assert not AuditEntry.objects.exists()
+    _get(f"{base}/registrations/", api_headers(focal_point, "delegation"))
+    _get(f"{base}/participants/", api_headers(staff, "secretariat"), full="true")
+    entries = AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_EXPORTED).order_by("pk")
+    assert [(e.actor, e.object_type, e.details["via"]) for e in entries] == [
+        (focal_point, "registrations", "api"),
+        (staff, "participant_list", "api"),
+    ]
+    assert entries[1].details["full"] is True
+
+
 def test_a_role_taken_from_the_holder_is_taken_from_the_token_at_once(world: World) -> None:
     from dialogue import services
     from dialogue.models import Role

@@ -382,7 +382,9 @@ def test_ics_query_count_is_small_and_the_same_at_1_and_100_items(
         assert response.status_code == 200
         assert response.content.count(b"BEGIN:VEVENT") == size + 1
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 5
+    # Building the feed (a cache miss): the session and person, the meeting with its release's
+    # number, the silences the reader may see (none asked for a visitor), the release's items.
+    assert counts[0] == counts[1] <= (6 if role == "delegate_a" else 5)
 
 
 def test_feeds_cost_a_few_queries_whatever_their_size(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 from django.db.models import Q
 
@@ -63,6 +63,9 @@ class OutcomeDraftAudience(TypedDict):
 
     kind: Literal["outcome_draft"]
     dialogue: int
+    # The heads of delegation the secretariat lets comment on the outcome, as they were
+    # (``permissions.outcome_heads``); events published before they existed lack it.
+    heads: NotRequired[list[int]]
 
 
 class OutcomeCommentAudience(TypedDict):
@@ -73,6 +76,7 @@ class OutcomeCommentAudience(TypedDict):
     dialogue: int
     state: int
     shared: bool
+    heads: NotRequired[list[int]]  # that state's heads of delegation (every state's if shared)
 
 
 class OutcomeObjectionAudience(TypedDict):
@@ -81,6 +85,7 @@ class OutcomeObjectionAudience(TypedDict):
     kind: Literal["outcome_objection"]
     dialogue: int
     state: int
+    heads: NotRequired[list[int]]  # the objecting state's heads of delegation, when they speak
 
 
 class DelegationAudience(TypedDict):
@@ -157,10 +162,29 @@ def receives_meeting_event(user: AnyUser | None, audience: MeetingAudience) -> b
     return audience["public"] or permissions.is_member_of_dialogue_id(user, audience["dialogue"])
 
 
+def _is_named_head(
+    user: AnyUser | None,
+    audience: OutcomeDraftAudience | OutcomeCommentAudience | OutcomeObjectionAudience,
+) -> bool:
+    """One of the heads of delegation the audience names (``permissions.outcome_heads``)."""
+    heads = audience.get("heads") or ()
+    return (
+        bool(heads)
+        and user is not None
+        and permissions.standing(user).authenticated
+        and user.pk in heads
+    )
+
+
 def receives_outcome_draft_event(user: AnyUser | None, audience: OutcomeDraftAudience) -> bool:
-    """Those who act for the dialogue's meetings: the secretariat, focal points, the chair."""
+    """Those who act for the dialogue's meetings: the secretariat, focal points, the chair;
+    and the heads of delegation the secretariat lets comment."""
     s = permissions.standing(user)
-    return s.superuser or s.has(permissions.ACTING_ROLES, dialogue_id=audience["dialogue"])
+    return (
+        s.superuser
+        or s.has(permissions.ACTING_ROLES, dialogue_id=audience["dialogue"])
+        or _is_named_head(user, audience)
+    )
 
 
 def receives_outcome_comment_event(user: AnyUser | None, audience: OutcomeCommentAudience) -> bool:
@@ -171,6 +195,8 @@ def receives_outcome_comment_event(user: AnyUser | None, audience: OutcomeCommen
         return True
     s = permissions.standing(user)
     if s.has([RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]):
+        return True
+    if _is_named_head(user, audience):
         return True
     return audience["shared"] and s.has(
         [RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=dialogue_id
@@ -184,8 +210,10 @@ def receives_outcome_objection_event(
     if permissions.is_secretariat_of_dialogue_id(user, dialogue_id):
         return True
     s = permissions.standing(user)
-    return s.has([RoleKind.CHAIR], dialogue_id=dialogue_id) or s.has(
-        [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]
+    return (
+        s.has([RoleKind.CHAIR], dialogue_id=dialogue_id)
+        or s.has([RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"])
+        or _is_named_head(user, audience)
     )
 
 
@@ -197,6 +225,7 @@ def outcome_objection_candidates(audience: OutcomeObjectionAudience) -> Q:
         | permissions.role_holders(
             [RoleKind.FOCAL_POINT], dialogue_id=dialogue_id, state_id=audience["state"]
         )
+        | Q(pk__in=audience.get("heads") or [])
     )
 
 

@@ -589,23 +589,72 @@ def can_view_outcome(user: AnyUser | None, outcome: Outcome) -> bool:
     s = standing(user)
     if outcome.shared_with_chair and s.has([RoleKind.CHAIR], dialogue_id=meeting.dialogue_id):
         return True
-    return outcome.status == OutcomeStatus.FOR_COMMENT and s.has(
-        [RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=meeting.dialogue_id
+    if outcome.status != OutcomeStatus.FOR_COMMENT:
+        return False
+    return s.has([RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=meeting.dialogue_id) or bool(
+        outcome.heads_may_comment and headed_states(user, meeting.pk)
     )
 
 
-def states_commenting_for(user: AnyUser | None, outcome: Outcome) -> set[int]:
-    """The states on whose behalf ``user`` may comment on a draft shared for comment."""
-    from meetings.models import OutcomeStatus
+def headed_states(user: AnyUser | None, meeting_id: int) -> set[int]:
+    """The states whose delegation to the meeting ``user`` heads: an approved nomination as
+    head of delegation (read with the person's nominations, once per request)."""
+    from meetings.models import Category, NominationStatus
 
-    if outcome.status != OutcomeStatus.FOR_COMMENT:
-        return set()
-    dialogue_id = outcome.meeting.dialogue_id
     return {
+        p.state_id
+        for p in participations(user)
+        if p.meeting_id == meeting_id
+        and p.status == NominationStatus.APPROVED
+        and p.category == Category.HEAD_OF_DELEGATION
+        and p.state_id is not None
+    }
+
+
+def states_speaking_for(user: AnyUser | None, outcome: Outcome) -> set[int]:
+    """The states ``user`` speaks for on an outcome, whatever its step: as their focal point
+    in the dialogue; as the head of their delegation to the meeting when the secretariat lets
+    heads of delegation comment (``Outcome.heads_may_comment``). Their comments and
+    objections are the state's, seen as a focal point sees them."""
+    dialogue_id = outcome.meeting.dialogue_id
+    states = {
         g.state_id
         for g in standing(user).grants
         if g.kind == RoleKind.FOCAL_POINT and g.dialogue_id == dialogue_id and g.state_id
     }
+    if outcome.heads_may_comment:
+        states |= headed_states(user, outcome.meeting_id)
+    return states
+
+
+def states_commenting_for(user: AnyUser | None, outcome: Outcome) -> set[int]:
+    """The states on whose behalf ``user`` may comment on a draft shared for comment (or
+    object to its silence): ``states_speaking_for`` while it is out for comment."""
+    from meetings.models import OutcomeStatus
+
+    if outcome.status != OutcomeStatus.FOR_COMMENT:
+        return set()
+    return states_speaking_for(user, outcome)
+
+
+def outcome_heads(outcome: Outcome, state_id: int | None = None) -> list[int]:
+    """The people who speak for a state (``state_id``, or any) on ``outcome`` as heads of
+    delegation: none unless the secretariat lets heads comment. Carried in the audience of
+    the outcome's events, so deciding per socket never reads the database."""
+    from meetings.models import Category, Nomination, NominationStatus
+
+    if not outcome.heads_may_comment:
+        return []
+    heads = Nomination.objects.filter(
+        meeting_id=outcome.meeting_id,
+        status=NominationStatus.APPROVED,
+        category=Category.HEAD_OF_DELEGATION,
+        person__isnull=False,
+        delegation__state__isnull=False,
+    )
+    if state_id is not None:
+        heads = heads.filter(delegation__state_id=state_id)
+    return sorted(set(heads.values_list("person_id", flat=True)))
 
 
 # --- Registration of delegations ------------------------------------------------------------
@@ -691,6 +740,7 @@ class Participation:
     nomination_id: int
     status: str
     category: str
+    state_id: int | None  # the state of its delegation (None for an organisation's)
 
 
 def participations(user: AnyUser | None) -> tuple[Participation, ...]:
@@ -706,7 +756,7 @@ def participations(user: AnyUser | None) -> tuple[Participation, ...]:
             Participation(*row)
             for row in Nomination.objects.filter(person_id=user.pk)
             .order_by("nominated_at")
-            .values_list("meeting_id", "pk", "status", "category")
+            .values_list("meeting_id", "pk", "status", "category", "delegation__state_id")
         )
         setattr(user, _PARTICIPANT_ATTRIBUTE, cached)
     return cached

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any, Literal
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from dialogue import audiences, live, permissions
 from dialogue.models import Role, User
-from dialogue.translations import from_data
+from dialogue.translations import Translations, from_data
 from notifications import registry
 from notifications.models import Channel, Event
 from notifications.publishing import publish
@@ -33,6 +34,7 @@ from .models import (
     Meeting,
     MeetingStatus,
     NominationStatus,
+    Outcome,
     OutcomeKind,
     OutcomeStatus,
 )
@@ -148,7 +150,8 @@ class OutcomeFacts(MeetingFacts):
     outcome_i18n: dict[str, str]
     kind: OutcomeKind
     outcome_status: OutcomeStatus
-    state: str
+    state: str  # the state commenting or objecting, in the site's first language; else empty
+    state_i18n: dict[str, str]  # its name per language (read in each reader's); else empty
     deadline: str  # for comments, as the meeting's local time; empty when none
     deadline_at: str | None
 
@@ -184,7 +187,8 @@ class SilenceObjected(SilenceFacts):
 @dataclass(frozen=True)
 class SilenceConcluded(SilenceFacts):
     result: Literal["adopted", "broken"]
-    objected_by: list[str]  # the states that objected, by name
+    objected_by: list[str]  # the states that objected, by name in the site's first language
+    objected_by_i18n: list[dict[str, str]]  # the same, each name per language
 
 
 @dataclass(frozen=True)
@@ -321,6 +325,14 @@ def _describe_agenda(event: Event) -> registry.Description:
     )
 
 
+def _state_name(names: Mapping[str, str] | None, name: str | None) -> str:
+    """A state's name in the reader's language, from an event's names per language; events
+    published before they carried them hold the name in the site's first language only."""
+    if names:
+        return str(Translations.of(names).pick())
+    return name or ""
+
+
 def _describe_outcome(event: Event) -> registry.Description:
     data = event.data
     texts = {
@@ -336,7 +348,7 @@ def _describe_outcome(event: Event) -> registry.Description:
     values = {
         "outcome": from_data(data, "outcome").pick(),
         "title": _title(event),
-        "state": data.get("state", ""),
+        "state": _state_name(data.get("state_i18n"), data.get("state", "")),
         "revision": data.get("revision", ""),
         "deadline": data.get("deadline", ""),
     }
@@ -345,7 +357,12 @@ def _describe_outcome(event: Event) -> registry.Description:
     elif event.type == SILENCE_CONCLUDED:
         title = _("Silence broken by %(states)s: %(outcome)s") % {
             **values,
-            "states": ", ".join(data.get("objected_by", [])),
+            "states": ", ".join(
+                _state_name(names, name)
+                for names, name in zip_longest(
+                    data.get("objected_by_i18n") or [], data.get("objected_by", [])
+                )
+            ),
         }
     else:
         title = texts[event.type] % values
@@ -494,26 +511,43 @@ def audience_meeting(meeting: Meeting) -> audiences.MeetingAudience:
     }
 
 
-def audience_outcome_draft(meeting: Meeting) -> audiences.OutcomeDraftAudience:
-    """Those a draft shared for comment is for: focal points, the chair, the secretariat."""
-    return {"kind": "outcome_draft", "dialogue": meeting.dialogue_id}
+def audience_outcome_draft(
+    meeting: Meeting, outcome: Outcome | None = None
+) -> audiences.OutcomeDraftAudience:
+    """Those a draft shared for comment is for: focal points, the chair, the secretariat, and
+    the heads of delegation the secretariat lets comment on ``outcome``."""
+    audience: audiences.OutcomeDraftAudience = {
+        "kind": "outcome_draft",
+        "dialogue": meeting.dialogue_id,
+    }
+    if outcome is not None:
+        audience["heads"] = permissions.outcome_heads(outcome)
+    return audience
 
 
 def audience_outcome_comment(
-    meeting: Meeting, state_id: int, *, shared: bool
+    outcome: Outcome, state_id: int, *, shared: bool
 ) -> audiences.OutcomeCommentAudience:
+    """A state's comment: the secretariat and that state (its focal point, its head of
+    delegation when heads comment); every state and the chair when ``shared``."""
     return {
         "kind": "outcome_comment",
-        "dialogue": meeting.dialogue_id,
+        "dialogue": outcome.meeting.dialogue_id,
         "state": state_id,
         "shared": shared,
+        "heads": permissions.outcome_heads(outcome, None if shared else state_id),
     }
 
 
 def audience_outcome_objection(
-    meeting: Meeting, state_id: int
+    outcome: Outcome, state_id: int
 ) -> audiences.OutcomeObjectionAudience:
-    return {"kind": "outcome_objection", "dialogue": meeting.dialogue_id, "state": state_id}
+    return {
+        "kind": "outcome_objection",
+        "dialogue": outcome.meeting.dialogue_id,
+        "state": state_id,
+        "heads": permissions.outcome_heads(outcome, state_id),
+    }
 
 
 def publish_meeting_event(

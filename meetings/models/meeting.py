@@ -311,6 +311,9 @@ class Outcome(models.Model):
     )
     comment_deadline = models.DateTimeField(_("comments until"), null=True, blank=True)
     shared_with_chair = models.BooleanField(_("shared with the chair"), default=False)
+    # The approved head of a state's delegation to the meeting comments, answers "no
+    # objection" and objects under silence on behalf of their state, like its focal point.
+    heads_may_comment = models.BooleanField(_("heads of delegation may comment"), default=False)
     shared_at = models.DateTimeField(null=True, blank=True)
     adopted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")

@@ -1,5 +1,6 @@
 """Outcomes' part of the focal point's desk (``dialogue.desk``): each draft shared for comment
-on which one of their states has not answered yet, with the deadline for comments."""
+on which one of their states has not answered yet, with the deadline for comments; the same
+for a head of delegation where the secretariat lets heads comment."""
 
 from __future__ import annotations
 
@@ -19,10 +20,19 @@ def comment_needs(user: Any) -> list[Need]:
     dialogues = {
         g.dialogue_id for g in permissions.standing(user).grants if g.kind == "focal_point"
     }
-    if not dialogues:
+    # meetings where they may head their state's delegation (the outcome's setting decides)
+    headed = {
+        p.meeting_id
+        for p in permissions.participations(user)
+        if p.category == "head_of_delegation" and p.status == "approved" and p.state_id
+    }
+    if not dialogues and not headed:
         return []
     outcomes = (
-        Outcome.objects.filter(status=OutcomeStatus.FOR_COMMENT, meeting__dialogue_id__in=dialogues)
+        Outcome.objects.filter(status=OutcomeStatus.FOR_COMMENT)
+        .filter(
+            Q(meeting__dialogue_id__in=dialogues) | Q(heads_may_comment=True, meeting_id__in=headed)
+        )
         .filter(Q(comment_deadline__isnull=True) | Q(comment_deadline__gt=timezone.now()))
         .select_related("meeting", "meeting__dialogue")
     )

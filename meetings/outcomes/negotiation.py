@@ -92,7 +92,7 @@ def release_revision(
             locked,
             events.OUTCOME_REVISION_RELEASED,
             by=by,
-            audience=events.audience_outcome_draft(locked.meeting),
+            audience=events.audience_outcome_draft(locked.meeting, locked),
             revision=revision.number,
             note=note,
             taken_up=len(taken_up),
@@ -110,6 +110,23 @@ def set_comments_shared(*, by: User, revision: OutcomeRevision, shared: bool) ->
         if locked.comments_shared != shared:
             locked.comments_shared = shared
             locked.save(update_fields=["comments_shared"])
+    return locked
+
+
+def set_heads_may_comment(*, by: User, outcome: Outcome, allowed: bool) -> Outcome:
+    """Let the approved head of each state's delegation to the meeting comment, answer "no
+    objection" and object under silence on behalf of their state, like its focal point (and
+    see what that focal point sees of the negotiation), or stop it. Earlier comments and
+    objections stay the state's. Publishes nothing. Raises ``PermissionDenied`` or
+    ``ValidationError`` (adopted)."""
+    _check_manager(by, outcome.meeting)
+    with transaction.atomic():
+        locked = _lock(outcome)
+        if locked.status == OutcomeStatus.ADOPTED:
+            raise ValidationError(_("This outcome is already adopted."))
+        if locked.heads_may_comment != allowed:
+            locked.heads_may_comment = allowed
+            locked.save(update_fields=["heads_may_comment"])
     return locked
 
 
@@ -135,23 +152,20 @@ def set_compilation_order(*, by: User, outcome: Outcome, codes: Iterable[str]) -
 
 def comments_visible_to(user: AnyUser | None, outcome: Outcome) -> QuerySet[OutcomeComment]:
     """The comments on ``outcome`` that ``user`` may read: the secretariat all; a focal point
-    their own states'; focal points and the chair the others' on revisions whose comments the
-    secretariat shared. Every door (page, compilation, export) asks this."""
+    (or a head of delegation the secretariat lets comment) their own states'; they and the
+    chair the others' on revisions whose comments the secretariat shared. Every door (page,
+    compilation, export) asks this."""
     comments = outcome.comments.select_related("state", "author", "revision")
     if permissions.can_manage_meeting(user, outcome.meeting):
         return comments
     if not permissions.can_view_outcome(user, outcome):
         return comments.none()
     s = permissions.standing(user)
-    dialogue_id = outcome.meeting.dialogue_id
-    own = {
-        g.state_id
-        for g in s.grants
-        if g.kind == RoleKind.FOCAL_POINT and g.dialogue_id == dialogue_id and g.state_id
-    }
+    own = permissions.states_speaking_for(user, outcome)
     shared = (
         Q(revision__comments_shared=True)
-        if s.has([RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=dialogue_id)
+        if own
+        or s.has([RoleKind.FOCAL_POINT, RoleKind.CHAIR], dialogue_id=outcome.meeting.dialogue_id)
         else Q(pk__in=[])
     )
     return comments.filter(Q(state_id__in=own) | shared)

@@ -117,6 +117,7 @@ def _publish(
         "kind": outcome.kind,
         "outcome_status": outcome.status,
         "state": "",
+        "state_i18n": {},
         "deadline": deadline_label(outcome),
         "deadline_at": outcome.comment_deadline.isoformat() if outcome.comment_deadline else None,
     }
@@ -276,7 +277,7 @@ def share_for_comment(*, by: User, outcome: Outcome, deadline: datetime.datetime
             locked,
             events.OUTCOME_SHARED,
             by=by,
-            audience=events.audience_outcome_draft(locked.meeting),
+            audience=events.audience_outcome_draft(locked.meeting, locked),
         )
     return locked
 
@@ -292,7 +293,7 @@ def comment(
     proposed_text: str = "",
 ) -> OutcomeComment:
     """Record a comment on the latest revision of a draft shared for comment, on behalf of
-    ``state`` (``by`` must be that state's focal point in the meeting's dialogue), before the
+    ``state`` (``by`` must speak for it: ``permissions.states_commenting_for``), before the
     deadline: on ``paragraph`` (its number in that revision) or on the whole, with a
     replacement wording (``proposed_text``) for the paragraph, or "no objection" to the whole
     revision. A state may comment more than once; every comment is kept. The same comment by
@@ -366,9 +367,10 @@ def comment(
             by=by,
             # Between a state and the secretariat, unless the revision's comments are shared.
             audience=events.audience_outcome_comment(
-                locked.meeting, state.pk, shared=revision.comments_shared
+                locked, state.pk, shared=revision.comments_shared
             ),
             state=state.name_i18n.pick(settings.LANGUAGE_CODE),
+            state_i18n=state.name_i18n.as_dict(),
             state_code=state.code,
             no_objection=no_objection,
             revision=revision.number,

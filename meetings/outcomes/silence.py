@@ -155,15 +155,16 @@ def start(
             silence,
             events.SILENCE_STARTED,
             by=by,
-            audience=events.audience_outcome_draft(locked.meeting),
+            audience=events.audience_outcome_draft(locked.meeting, locked),
         )
     return silence
 
 
 def object_to(*, by: User, silence: Silence, state: State, text: str) -> SilenceObjection:
     """Break the silence by a written objection on behalf of ``state`` (``by`` its focal
-    point), strictly before the deadline. Publishes ``outcome.silence_objected`` at once to
-    the secretariat, the chair and the objecting state. Raises ``PermissionDenied`` or
+    point, or its head of delegation when heads comment), strictly before the deadline.
+    Publishes ``outcome.silence_objected`` at once to the secretariat, the chair and the
+    objecting state. Raises ``PermissionDenied`` or
     ``ValidationError`` (no text, the silence over or withdrawn, the deadline passed, with
     the time; the state already objected)."""
     text = text.strip()
@@ -210,8 +211,9 @@ def object_to(*, by: User, silence: Silence, state: State, text: str) -> Silence
             locked,
             events.SILENCE_OBJECTED,
             by=by,
-            audience=events.audience_outcome_objection(outcome.meeting, state.pk),
+            audience=events.audience_outcome_objection(outcome, state.pk),
             state=state.name_i18n.pick(settings.LANGUAGE_CODE),
+            state_i18n=state.name_i18n.as_dict(),
             state_code=state.code,
         )
     return objection
@@ -248,7 +250,7 @@ def extend(*, by: User, silence: Silence, deadline: datetime.datetime, reason: s
             locked,
             events.SILENCE_EXTENDED,
             by=by,
-            audience=events.audience_outcome_draft(locked.outcome.meeting),
+            audience=events.audience_outcome_draft(locked.outcome.meeting, locked.outcome),
             reason=reason,
         )
     return locked
@@ -277,7 +279,7 @@ def withdraw(*, by: User, silence: Silence, reason: str) -> Silence:
             locked,
             events.SILENCE_WITHDRAWN,
             by=by,
-            audience=events.audience_outcome_draft(locked.outcome.meeting),
+            audience=events.audience_outcome_draft(locked.outcome.meeting, locked.outcome),
             reason=reason,
         )
     return locked
@@ -345,9 +347,10 @@ def conclude_due(*, now: datetime.datetime | None = None) -> int:
                 by=None,
                 audience=events.audience_meeting(outcome.meeting)
                 if not objections
-                else events.audience_outcome_draft(outcome.meeting),
+                else events.audience_outcome_draft(outcome.meeting, outcome),
                 result="broken" if objections else "adopted",
                 objected_by=[o.state.name_i18n.pick(settings.LANGUAGE_CODE) for o in objections],
+                objected_by_i18n=[o.state.name_i18n.as_dict() for o in objections],
             )
             concluded += 1
     return concluded

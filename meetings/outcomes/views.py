@@ -285,6 +285,26 @@ def outcome_share_comments(request: AuthenticatedRequest, pk: int, number: int) 
 
 @login_required
 @require_POST
+def outcome_heads(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Let heads of delegation speak for their states on the outcome, or stop it."""
+    outcome = _managed_outcome(request, pk)
+    allowed = request.POST.get("allowed") == "1"
+    try:
+        negotiation.set_heads_may_comment(by=request.user, outcome=outcome, allowed=allowed)
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(
+            request,
+            _("Heads of delegation may now comment and object on behalf of their states.")
+            if allowed
+            else _("Only focal points comment and object on behalf of their states now."),
+        )
+    return redirect("outcome_detail", pk=outcome.pk)
+
+
+@login_required
+@require_POST
 def outcome_compilation_order(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     form = CompilationOrderForm(request.POST)
@@ -603,6 +623,7 @@ urlpatterns: list[URLPattern] = [
         outcome_compilation_order,
         name="outcome_compilation_order",
     ),
+    path("outcomes/<int:pk>/heads/", outcome_heads, name="outcome_heads"),
     path("outcomes/<int:pk>/silence/", outcome_silence, name="outcome_silence"),
     path(
         "outcomes/<int:pk>/silence/extend/", outcome_silence_extend, name="outcome_silence_extend"

@@ -153,7 +153,7 @@ def test_release_revision_freezes_the_text_and_numbers_it(world: World, meeting:
     assert (rev2.label, rev2.text_i18n["en"], rev2.note) == ("Rev.2", TEXT_2, "Moved 4 up")
     event = Event.objects.filter(type="outcome.revision_released").latest("id")
     assert (event.data["revision"], event.data["note"]) == (2, "Moved 4 up")
-    assert event.audience == {"kind": "outcome_draft", "dialogue": world.dialogue.pk}
+    assert event.audience == {"kind": "outcome_draft", "dialogue": world.dialogue.pk, "heads": []}
 
 
 def test_release_revision_without_a_change_is_refused(world: World, meeting: Meeting) -> None:
@@ -577,5 +577,153 @@ def test_silence_result_is_emailed_at_once_in_each_recipients_language(
     send_due(now=deadline + datetime.timedelta(minutes=10))
     body = {m.to[0]: m.subject + m.body for m in mail.outbox}
     # the silence's news is e-mailed at once by default (the "silence" category)
-    assert "Молчание нарушено (Georgia)" in body["focal_point_a@example.org"]
+    # the objecting state by its name in the reader's language (Arabic has none: English)
+    assert "Молчание нарушено (Грузия)" in body["focal_point_a@example.org"]
+    assert "Georgia" not in body["focal_point_a@example.org"]
     assert "كسرت الصمت Georgia" in body["focal_point_b@example.org"]
+    # and so is the inbox line
+    inbox = client_for(russian).get("/inbox/").content.decode()
+    assert "Молчание нарушено (Грузия)" in inbox
+    assert "(Georgia)" not in inbox
+
+
+# --- Heads of delegation, when the secretariat lets them speak for their states ----------------
+
+
+def _head_of_delegation_a(world: World, meeting: Meeting) -> User:
+    """Delegate A, approved as head of Georgia's delegation to the meeting."""
+    from meetings import registration
+    from tests.meetings.conftest import set_up_registration
+
+    staff = _staff(world)
+    set_up_registration(
+        meeting,
+        staff,
+        nominations_close=meeting.starts_at - datetime.timedelta(days=10),
+        confirmations_close=meeting.starts_at - datetime.timedelta(days=5),
+    )
+    services.transition(by=staff, meeting=meeting, to="registration_open")
+    nomination = registration.nominate(
+        by=world.person("focal_point_a"),
+        meeting=meeting,
+        member=world.state_a,
+        email="delegate_a@example.org",
+        category="head_of_delegation",
+        full_name="Delegate A",
+    )
+    registration.approve(by=staff, nomination=nomination)
+    return world.person("delegate_a")
+
+
+def test_head_of_delegation_comments_for_their_state_only_when_the_secretariat_allows(
+    world: World, meeting: Meeting
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from dialogue.live import policy
+
+    head = _head_of_delegation_a(world, meeting)
+    outcome = _rev1(world, meeting)
+    with pytest.raises(PermissionDenied):
+        outcomes.comment(by=head, outcome=outcome, state=world.state_a, text="Too early")
+    page = client_for(head).get(f"/outcomes/{outcome.pk}/")
+    assert "They welcome the work" not in page.content.decode()
+
+    outcome = negotiation.set_heads_may_comment(by=_staff(world), outcome=outcome, allowed=True)
+    page = client_for(head).get(f"/outcomes/{outcome.pk}/").content.decode()
+    assert "They welcome the work" in page
+    assert 'id="comment-form-heading"' in page
+    mine = outcomes.comment(
+        by=head, outcome=outcome, state=world.state_a, text="Georgia's head", paragraph=2
+    )
+    assert (mine.state, mine.author) == (world.state_a, head)
+    with pytest.raises(PermissionDenied):  # for their own state only
+        outcomes.comment(by=head, outcome=outcome, state=world.state_b, text="Moldova?")
+    # The head sees what Georgia's focal point sees; Moldova does not see Georgia's comment.
+    focal_point_a, focal_point_b = world.person("focal_point_a"), world.person("focal_point_b")
+    assert mine in negotiation.comments_visible_to(focal_point_a, outcome)
+    assert mine not in negotiation.comments_visible_to(focal_point_b, outcome)
+    theirs = outcomes.comment(
+        by=focal_point_b, outcome=outcome, state=world.state_b, text="Moldova's view"
+    )
+    assert theirs not in negotiation.comments_visible_to(head, outcome)
+    # live, replay and inbox ask the same audience: Georgia's comments reach the head (the
+    # focal point's one too), Moldova's do not
+    from_focal_point = outcomes.comment(
+        by=focal_point_a, outcome=outcome, state=world.state_a, text="Georgia's focal point"
+    )
+    assert from_focal_point in negotiation.comments_visible_to(head, outcome)
+    commented = list(Event.objects.filter(type="outcome.commented").order_by("id"))
+    reached = [bool(policy.receivers(e.audience, [head])) for e in commented]
+    assert reached == [True, False, True]
+    assert Notification.objects.filter(event=commented[-1], user=head).exists()
+    assert not Notification.objects.filter(event=commented[1], user=head).exists()
+
+    # Taken back: the head no longer speaks for Georgia (Georgia's comments stay).
+    negotiation.set_heads_may_comment(by=_staff(world), outcome=outcome, allowed=False)
+    outcome.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        outcomes.comment(by=head, outcome=outcome, state=world.state_a, text="Again")
+    assert mine in negotiation.comments_visible_to(focal_point_a, outcome)
+
+
+def test_head_of_delegation_objects_under_silence_when_allowed(
+    world: World, meeting: Meeting
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    head = _head_of_delegation_a(world, meeting)
+    outcome = _rev1(world, meeting)
+    deadline = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    running = silence.start(by=_staff(world), outcome=outcome, deadline=deadline)
+    with pytest.raises(PermissionDenied):
+        silence.object_to(by=head, silence=running, state=world.state_a, text="No.")
+    negotiation.set_heads_may_comment(by=_staff(world), outcome=outcome, allowed=True)
+    objection = silence.object_to(by=head, silence=running, state=world.state_a, text="No.")
+    assert (objection.state, objection.author) == (world.state_a, head)
+    event = Event.objects.get(type="outcome.silence_objected")
+    inbox = set(Notification.objects.filter(event=event).values_list("user__email", flat=True))
+    assert {"secretariat_staff@example.org", "chair@example.org"} <= inbox
+    assert "focal_point_a@example.org" in inbox  # the state's focal point hears of it
+    assert "focal_point_b@example.org" not in inbox
+    with at(deadline + datetime.timedelta(seconds=1)):
+        silence.conclude_due()
+    running.refresh_from_db()
+    assert running.status == SilenceStatus.BROKEN
+
+
+def test_only_the_secretariat_lets_heads_of_delegation_comment(
+    world: World, meeting: Meeting
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    outcome = _rev1(world, meeting)
+    with pytest.raises(PermissionDenied):
+        negotiation.set_heads_may_comment(
+            by=world.person("focal_point_a"), outcome=outcome, allowed=True
+        )
+    response = client_for(world.people["secretariat_staff"]).post(
+        f"/outcomes/{outcome.pk}/heads/", {"allowed": "1"}
+    )
+    assert response.status_code == 302
+    outcome.refresh_from_db()
+    assert outcome.heads_may_comment
+    page = client_for(world.people["secretariat_staff"]).get(f"/outcomes/{outcome.pk}/")
+    assert "comments and objects on behalf of their state" in page.content.decode()
+
+
+def test_head_of_delegation_finds_the_draft_on_their_desk_when_allowed(
+    world: World, meeting: Meeting
+) -> None:
+    from dialogue import desk
+
+    head = _head_of_delegation_a(world, meeting)
+    outcome = _rev1(world, meeting)
+    assert not [n for n in desk.needs_of(head) if n.kind == "comment"]
+    negotiation.set_heads_may_comment(by=_staff(world), outcome=outcome, allowed=True)
+    head = User.objects.get(pk=head.pk)  # a new request
+    (need,) = [n for n in desk.needs_of(head) if n.kind == "comment"]
+    assert need.url == f"/outcomes/{outcome.pk}/"
+    outcomes.comment(by=head, outcome=outcome, state=world.state_a, text="Done")
+    head = User.objects.get(pk=head.pk)
+    assert not [n for n in desk.needs_of(head) if n.kind == "comment"]

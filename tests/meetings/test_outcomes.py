@@ -237,7 +237,7 @@ def test_share_for_comment_publishes_to_focal_points_chair_and_secretariat(
     assert (event.stream, event.parent_stream, event.audience) == (
         f"meeting:{meeting.pk}",
         "dialogue:budapest-process",
-        {"kind": "outcome_draft", "dialogue": world.dialogue.pk},
+        {"kind": "outcome_draft", "dialogue": world.dialogue.pk, "heads": []},
     )
     assert event.data["outcome"] == "Draft conclusions"
     assert event.data["title"] == "SOM Istanbul"
@@ -300,6 +300,7 @@ def test_comment_by_a_focal_point_is_kept_and_told_to_the_secretariat(
             "dialogue": world.dialogue.pk,
             "state": world.state_a.pk,
             "shared": False,
+            "heads": [],
         },
     )
     assert (event.data["state"], event.data["outcome"]) == ("Georgia", "Draft conclusions")

@@ -382,8 +382,10 @@ def _build_outcomes(world: World, built: Scene) -> dict[str, int]:
         by=staff, meeting=public, text={"en": "Map the routes", "ru": ""}
     )
     negotiated = _negotiation(world, built, public)
+    heads = _heads(world, built, public)
     return {
         **negotiated,
+        **heads,
         "outcome_meeting": public.pk,
         "outcome_in_draft": in_draft.pk,
         "outcome_with_chair": with_chair.pk,
@@ -472,6 +474,51 @@ def _negotiation(world: World, built: Scene, public: Meeting) -> dict[str, int]:
     with built.publishing("meeting_public"), at(now + datetime.timedelta(hours=4)):
         silence.conclude_due()
     return {"outcome_negotiated": negotiated.pk}
+
+
+def _heads(world: World, built: Scene, public: Meeting) -> dict[str, int]:
+    """``{outcome_heads}``: an outcome whose secretariat lets heads of delegation speak for
+    their states. Delegate A, approved head of Georgia's delegation to the meeting (the
+    registration scene), comments on its Rev.1 for Georgia; ``{outcome_heads_silence}``: under
+    silence, broken by delegate A's objection for Georgia. Elsewhere (``{outcome_for_comment}``,
+    ``{outcome_negotiated}``) heads are not let: delegate A is refused there. Events:
+    ``outcome_draft_heads`` (revisions, silence started), ``outcome_comment_heads``,
+    ``outcome_objection_heads``."""
+    build_registration(world, built)
+    staff = world.person("secretariat_staff")
+    head = world.person("delegate_a")
+
+    def draft(title: str) -> Outcome:
+        made = outcomes.draft_outcome(
+            by=staff,
+            meeting=public,
+            kind="conclusions",
+            title={"en": title, "ru": ""},
+            text={"en": f"{title}: paragraph one.\n\nParagraph two.", "ru": ""},
+        )
+        return negotiation.set_heads_may_comment(by=staff, outcome=made, allowed=True)
+
+    heads, under_silence = draft("Heads may comment"), draft("Heads under silence")
+    with built.publishing("outcome_draft_heads"):
+        negotiation.release_revision(by=staff, outcome=heads, note="Zero draft")
+        negotiation.release_revision(by=staff, outcome=under_silence)
+        running = silence.start(
+            by=staff,
+            outcome=under_silence,
+            deadline=timezone.now() + datetime.timedelta(days=2),
+        )
+    heads.refresh_from_db()
+    with built.publishing("outcome_comment_heads"):
+        outcomes.comment(
+            by=head,
+            outcome=heads,
+            state=world.state_a,
+            text="Head of Georgia on paragraph one",
+            paragraph=1,
+        )
+    with built.publishing("outcome_objection_heads"):
+        silence.object_to(by=head, silence=running, state=world.state_a, text="Georgia objects")
+    return {"outcome_heads": heads.pk, "outcome_heads_silence": under_silence.pk}
 
 
 # --- Every event type, published by the services -----------------------------------------------

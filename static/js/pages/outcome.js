@@ -30,7 +30,8 @@ on("outcome.commented", async (data) => {
   const row = document.getElementById(`comments-${data.state_code}`)
     || document.getElementById(`no-objection-${data.state_code}`);
   if (row) highlight(row);
-  announce(data.state || "");
+  const names = data.state_i18n || {};
+  announce(names[document.documentElement.lang] || data.state || "");
 });
 for (const type of [
   "outcome.revision_released",

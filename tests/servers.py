@@ -43,7 +43,13 @@ def server_env(*, redis_url: str, prefix: str, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "PYTEST_CURRENT_TEST"}
+        if key
+        not in {
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DATABASE_URL",
+            "PYTEST_CURRENT_TEST",
+            "PYTEST_XDIST_WORKER",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",

@@ -75,7 +75,7 @@ def test_import_beside_focal_point_nominations_keeps_the_rules(world: World) -> 
     for round_ in range(ROUNDS):
         # Each round starts from an empty delegation: last round's nominees withdrawn.
         for running in Nomination.objects.filter(meeting=open_meeting, status__in=RUNNING):
-            registration.withdraw(by=staff, nomination=running)
+            registration.withdraw(by=staff, nomination=running, confirm=True)
 
         def nominating(email: str) -> Callable[[], Any]:
             return lambda: registration.nominate(

@@ -525,6 +525,7 @@ def test_approvals_at_once_never_exceed_the_capacity(
                 meeting=meeting,
                 nomination_ids=ids,
                 action="approve",
+                confirm=True,
             )
         ] * 2
         random.Random(round_number).shuffle(calls)
@@ -571,10 +572,10 @@ def test_withdrawals_at_once_promote_the_waitlist_in_order_one_per_freed_seat(
         gone_from_waitlist = [waiting[1], waiting[4]]  # withdrawn by their focal point
         calls: list[Callable[[], Any]] = []
         for n in leaving[:3]:
-            calls.append(partial(registration.withdraw, by=staff, nomination=n))
+            calls.append(partial(registration.withdraw, by=staff, nomination=n, confirm=True))
         for n in leaving[3:] + gone_from_waitlist:
             by = delegations.focal_points[n.delegation.state.pk]
-            calls.append(partial(registration.withdraw, by=by, nomination=n))
+            calls.append(partial(registration.withdraw, by=by, nomination=n, confirm=True))
         for n in rejected:
             reason = "Not a government official"
             calls.append(partial(registration.reject, by=staff, nomination=n, reason=reason))

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -262,7 +263,8 @@ def _profile(paths: dict[str, str], etag: str, top: int) -> str:
         buffer = io.StringIO()
         stats = pstats.Stats(profiler, stream=buffer)
         stats.sort_stats("cumulative").print_stats(
-            r"/work/|site-packages/(django|csp|allauth|whitenoise|psycopg)", top
+            rf"{re.escape(str(ROOT))}/|site-packages/(django|csp|allauth|whitenoise|psycopg)",
+            top,
         )
         profiles.append(
             f"--- {name}: {path} (50 requests, sync path, cumulative)\n" + buffer.getvalue()

@@ -140,6 +140,7 @@ async function swapFragment(section) {
   const before = new Set(ids(current));
   const focused = current.contains(document.activeElement) ? document.activeElement.id : "";
   const replacement = document.importNode(incoming, true);
+  carryInputs(current, replacement);
   current.replaceWith(replacement);
   // Highlights still running on the old elements go on on their replacements.
   for (const old of [current, ...current.querySelectorAll(".live-changed[id]")]) {
@@ -148,6 +149,34 @@ async function swapFragment(section) {
   }
   if (focused) document.getElementById(focused)?.focus();
   return new Set(ids(replacement).filter((id) => !before.has(id)));
+}
+
+// What the reader ticked, chose or typed and has not sent yet survives a swap: read at the moment
+// of the swap (not when the fetch started), so a tick given while the list was on its way counts.
+// Fields the reader left alone take the server's new value.
+function carryInputs(from, to) {
+  for (const el of from.querySelectorAll("input, textarea, select")) {
+    if (el.type === "hidden" || el.type === "file" || el.type === "submit") continue;
+    const twin = el.id
+      ? to.querySelector(`#${CSS.escape(el.id)}`)
+      : el.name && to.querySelector(
+        ["checkbox", "radio"].includes(el.type)
+          ? `[name="${CSS.escape(el.name)}"][value="${CSS.escape(el.value)}"]`
+          : `[name="${CSS.escape(el.name)}"]`,
+      );
+    if (!twin) continue;
+    if (el.type === "checkbox") {
+      if (el.checked !== el.defaultChecked) twin.checked = el.checked;
+    } else if (el.type === "radio") {
+      if (el.checked && !el.defaultChecked) twin.checked = true;
+    } else if (el.tagName === "SELECT") {
+      if ([...el.options].some((option) => option.selected !== option.defaultSelected)) {
+        twin.value = el.value;
+      }
+    } else if (el.value !== el.defaultValue) {
+      twin.value = el.value;
+    }
+  }
 }
 
 // --- Status banner ---------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Publishing benchmark: announcements posted at once by 1, 2 and 4 processes (each a loop of
 ``post_announcement``, the secretariat's action) on PostgreSQL, on a dialogue with 307 followers
 and on one with a handful, with events committed per second and the commit latency (p50/p99,
-from the start of the service's transaction to its COMMIT), against the same actions with the
-fan-out (inbox lines and e-mails) turned off in the same run.
+from the start of the service's transaction to its COMMIT), three ways in the same run: the
+inbox lines and e-mails written in the publishing transaction, under the log's lock; written by
+the fan-out worker (``fan_out_events``, running beside the publishers, with how long after the
+last commit it had written every line); and the fan-out turned off (the reference).
 
     .venv/bin/python bench/publishing.py              (about 1.5 minutes)
     .venv/bin/python bench/publishing.py --quick      (shorter phases)
@@ -74,7 +76,10 @@ def cmd_setup() -> None:
     print("ok")
 
 
-def cmd_worker(slug: str, fan_out: bool, seconds: float) -> None:
+MODES = ("transaction", "worker", "off")
+
+
+def cmd_worker(slug: str, mode: str, seconds: float) -> None:
     """Once told to start (a line on stdin), post announcements for ``seconds``; print the
     commit latencies."""
     _django()
@@ -84,7 +89,7 @@ def cmd_worker(slug: str, fan_out: bool, seconds: float) -> None:
     from dialogue.announcements import post_announcement
     from dialogue.models import Dialogue, User
 
-    if not fan_out:
+    if mode == "off":
         notifications.publishing._who_hears = lambda *args, **kwargs: {}  # type: ignore[assignment]
     dialogue = Dialogue.objects.get(slug=slug)
     staff = User.objects.get(email=SECRETARIAT)
@@ -108,10 +113,29 @@ def cmd_worker(slug: str, fan_out: bool, seconds: float) -> None:
     print(json.dumps({"done": done, "latencies": latencies, "seconds": time.time() - start_at}))
 
 
-def run_phase(env: dict[str, str], slug: str, processes: int, fan_out: bool, seconds: float):
+def _pending(env: dict[str, str]) -> int:
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM notifications_event WHERE fan_out_in_worker AND id > "
+            "(SELECT coalesce(max(through), 0) FROM notifications_fanoutmark)"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+
+def run_phase(env: dict[str, str], slug: str, processes: int, mode: str, seconds: float):
+    env = {**env, "NOTIFICATIONS_FAN_OUT_WORKER": "true" if mode == "worker" else "false"}
+    fan_out_worker = (
+        subprocess.Popen(  # noqa: S603 - our own argv, no shell
+            [PY, "manage.py", "fan_out_events"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
+        if mode == "worker"
+        else None
+    )
     procs = [
         subprocess.Popen(  # noqa: S603 - our own argv, no shell
-            [PY, __file__, "worker", slug, "1" if fan_out else "0", str(seconds)],
+            [PY, __file__, "worker", slug, mode, str(seconds)],
             cwd=ROOT,
             env=env,
             stdin=subprocess.PIPE,
@@ -133,6 +157,14 @@ def run_phase(env: dict[str, str], slug: str, processes: int, fan_out: bool, sec
         out = proc.stdout.read() if proc.stdout is not None else ""
         proc.wait(timeout=60)
         results.append(json.loads(out.strip().splitlines()[-1]))
+    drained = 0.0
+    if fan_out_worker is not None:
+        last_commit = time.time()
+        while _pending(env) and time.time() - last_commit < 120:
+            time.sleep(0.05)
+        drained = time.time() - last_commit
+        fan_out_worker.terminate()
+        fan_out_worker.wait(timeout=30)
     done = sum(r["done"] for r in results)
     elapsed = max(r["seconds"] for r in results)
     latencies = sorted(x for r in results for x in r["latencies"])
@@ -141,6 +173,7 @@ def run_phase(env: dict[str, str], slug: str, processes: int, fan_out: bool, sec
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "events": done,
+        "drained_s": drained,
     }
 
 
@@ -181,18 +214,24 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run([PY, *argv_], cwd=ROOT, env=env, check=True, timeout=300)  # noqa: S603
         for slug in SIZES:
             for n in counts:
-                on = run_phase(env, slug, n, True, seconds)
-                off = run_phase(env, slug, n, False, seconds)
-                log(f"{slug} x{n}: {on['per_second']:.1f}/s, fan-out off {off['per_second']:.1f}/s")
+                tx, worker, off = (run_phase(env, slug, n, mode, seconds) for mode in MODES)
+                log(
+                    f"{slug} x{n}: in the transaction {tx['per_second']:.1f}/s, worker "
+                    f"{worker['per_second']:.1f}/s, fan-out off {off['per_second']:.1f}/s"
+                )
                 rows.append(
                     [
                         f"{SIZES[slug]} followers",
                         str(n),
-                        f"{on['per_second']:.1f}",
-                        f"{on['p50_ms']:.0f} / {on['p99_ms']:.0f}",
+                        f"{tx['per_second']:.1f}",
+                        f"{tx['p50_ms']:.0f} / {tx['p99_ms']:.0f}",
+                        f"{worker['per_second']:.1f}",
+                        f"{worker['p50_ms']:.0f} / {worker['p99_ms']:.0f}",
+                        f"+{worker['drained_s']:.1f}",
                         f"{off['per_second']:.1f}",
                         f"{off['p50_ms']:.0f} / {off['p99_ms']:.0f}",
-                        f"{on['per_second'] / off['per_second']:.2f}",
+                        f"{worker['per_second'] / off['per_second']:.2f}",
+                        f"{worker['p99_ms'] / off['p99_ms']:.2f}",
                     ]
                 )
         after = describe_load("after")
@@ -204,14 +243,22 @@ def main(argv: list[str] | None = None) -> int:
     header = [
         "dialogue",
         "publishers",
-        "events/s",
+        "in tx: events/s",
         "p50 / p99 ms",
-        "fan-out off: events/s",
+        "worker: events/s",
         "p50 / p99 ms",
-        "ratio",
+        "lines done s",
+        "off: events/s",
+        "p50 / p99 ms",
+        "worker/off",
+        "p99 worker/off",
     ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print(f"\nPublishing: post_announcement, {seconds:.0f} s per phase, PostgreSQL")
+    print(
+        f"\nPublishing: post_announcement, {seconds:.0f} s per phase, PostgreSQL; fan-out in the "
+        "transaction (in tx), by the worker (lines done: seconds after the last commit until "
+        "the worker had written every inbox line), off (the reference)"
+    )
     for row in [header, *rows]:
         print("  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
     print(
@@ -226,6 +273,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "setup":
         cmd_setup()
     elif len(sys.argv) > 1 and sys.argv[1] == "worker":
-        cmd_worker(sys.argv[2], sys.argv[3] == "1", float(sys.argv[4]))
+        cmd_worker(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         sys.exit(main(sys.argv[1:]))

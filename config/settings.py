@@ -407,6 +407,10 @@ LOGGING = {
 NOTIFICATIONS_POLICY = "dialogue.live.policy"
 EVENT_RETENTION_DAYS = int(env("EVENT_RETENTION_DAYS", "30"))
 EMAIL_COALESCE_SECONDS = int(env("EMAIL_COALESCE_SECONDS", "120"))
+# Inbox lines and e-mails of an event written by the fan-out worker (`fan_out_events`, started
+# by bin/serve, which turns this on) rather than in the publishing transaction under the log's
+# lock: publishers then wait for each other only for the event's row. Off, `publish` writes them.
+NOTIFICATIONS_FAN_OUT_WORKER = env_bool("NOTIFICATIONS_FAN_OUT_WORKER", False)
 EMAIL_DIGEST_HOUR = int(env("EMAIL_DIGEST_HOUR", "7"))
 # Absolute links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")

@@ -26,6 +26,12 @@ class Event(models.Model):
     data = models.JSONField(default=dict)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     relayed_at = models.DateTimeField(null=True, blank=True)
+    # Who made the change (no inbox line for them); a plain number: the log outlives accounts.
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    # Its inbox lines and e-mails are left to the fan-out worker (``NOTIFICATIONS_FAN_OUT_WORKER``),
+    # which has written them once the event is at or below ``FanOutMark``; false when
+    # ``publish`` wrote them. Set once, never updated: the worker does not lock the log's rows.
+    fan_out_in_worker = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -33,6 +39,9 @@ class Event(models.Model):
             models.Index(fields=["stream", "id"], name="event_stream_id"),
             models.Index(
                 fields=["id"], condition=Q(relayed_at__isnull=True), name="event_not_relayed"
+            ),
+            models.Index(
+                fields=["id"], condition=Q(fan_out_in_worker=True), name="event_fan_out_in_worker"
             ),
         ]
 
@@ -48,6 +57,18 @@ class PruneMark(models.Model):
 
     def __str__(self) -> str:
         return f"pruned through #{self.pruned_through}"
+
+
+class FanOutMark(models.Model):
+    """The highest event id the fan-out worker has handled: ids become visible in increasing
+    order (the log's lock), so every event left to the worker above it is still to do. Its row
+    lock lets one pass run at a time."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"fanned out through #{self.through}"
 
 
 class Channel(models.TextChoices):

@@ -1,5 +1,7 @@
-"""``publish``: record an event in the log, in the caller's transaction, and derive the inbox
-lines and e-mails; after commit, relay it to the channel layer (the fast path).
+"""``publish``: record an event in the log, in the caller's transaction; after commit, relay it
+to the channel layer (the fast path). Its inbox lines and e-mails are written either in the same
+transaction or, with ``NOTIFICATIONS_FAN_OUT_WORKER``, by the fan-out worker from the log
+(``fan_out_pending``, ``python manage.py fan_out_events``): once per event and person.
 
 Events committed but not relayed (a crash, Redis down) are relayed by the sweeper
 (``python manage.py relay_events``): delivery is at least once, and clients de-duplicate by id.
@@ -23,7 +25,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from . import registry
-from .models import Channel, DeliveryPreference, Event, Follow, Notification, OutboxEmail
+from .models import (
+    Channel,
+    DeliveryPreference,
+    Event,
+    FanOutMark,
+    Follow,
+    Notification,
+    OutboxEmail,
+)
 from .policy import Audience, get_policy
 
 logger = logging.getLogger(__name__)
@@ -67,16 +77,22 @@ def publish(
     """Append an event to the log inside the caller's transaction.
 
     Writes the inbox notifications and outbox e-mails of the people who should hear of it in
-    the same transaction, and relays the event to live sockets once the transaction commits.
-    The person who made the change (``actor_id``) gets no inbox line about it. Raises
-    ``RuntimeError`` outside a transaction: an event must never exist without its change.
+    the same transaction, or leaves them to the fan-out worker (``NOTIFICATIONS_FAN_OUT_WORKER``),
+    and relays the event to live sockets once the transaction commits. The person who made the
+    change (``actor_id``) gets no inbox line about it. Raises ``RuntimeError`` outside a
+    transaction: an event must never exist without its change.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("publish() must be called inside the service's transaction")
     kind = registry.event_type(type)
+    in_worker = kind.in_inbox and settings.NOTIFICATIONS_FAN_OUT_WORKER
     # Who hears of it is read before the log's lock: the lock (held until commit) covers only
     # what orders the log, the event's row and the rows that point at it.
-    hearers = _who_hears(stream, parent_stream, audience, kind, actor_id) if kind.in_inbox else {}
+    hearers = (
+        _who_hears(stream, parent_stream, audience, kind, actor_id)
+        if kind.in_inbox and not in_worker
+        else {}
+    )
     if connection.vendor == "postgresql":
         # Serialise publishers until commit, so ids become visible in increasing order and a
         # client resuming after id N can never miss an event numbered below N.
@@ -88,6 +104,8 @@ def publish(
         type=type,
         audience=dict(audience),
         data=dict(data),
+        actor_id=actor_id,
+        fan_out_in_worker=in_worker,
     )
     recipients = _fan_out(event, hearers) if hearers else []
     transaction.on_commit(lambda: relay([event], recipients={event.id: recipients}))
@@ -124,27 +142,109 @@ def _who_hears(
 
 def _fan_out(event: Event, hearers: Mapping[int, str]) -> list[int]:
     """The inbox lines and e-mails of ``hearers`` for ``event``: one statement for the lines
-    whatever their number (this runs under the log's lock)."""
+    whatever their number (in ``publish`` this runs under the log's lock). A person who already
+    has the event's line keeps it and is not counted again (the fan-out worker's redo after a
+    crash); returns who got a new line."""
     emails = _outbox_emails(event, hearers)
     user_ids = list(hearers)
     now = timezone.now()
     if connection.vendor != "postgresql":
+        had = set(
+            Notification.objects.filter(event=event, user_id__in=user_ids).values_list(
+                "user_id", flat=True
+            )
+        )
+        fresh = [uid for uid in user_ids if uid not in had]
         Notification.objects.bulk_create(
             [
                 Notification(user_id=uid, event=event, email=emails.get(uid), created_at=now)
-                for uid in user_ids
+                for uid in fresh
             ]
         )
-        return user_ids
+        return fresh
     meta, q = Notification._meta, connection.ops.quote_name
     column = {field.name: field.column for field in meta.concrete_fields}
     columns = ", ".join(q(column[name]) for name in ("user", "event", "created_at", "email"))
     sql = f"INSERT INTO {q(meta.db_table)} ({columns}) "
-    sql += "SELECT u, %s, %s, e FROM unnest(%s::bigint[], %s::bigint[]) AS t(u, e)"
+    sql += "SELECT u, %s, %s, e FROM unnest(%s::bigint[], %s::bigint[]) AS t(u, e) "
+    sql += f"ON CONFLICT ({q(column['user'])}, {q(column['event'])}) DO NOTHING "
+    sql += f"RETURNING {q(column['user'])}"
     email_ids = [emails[uid].pk if uid in emails else None for uid in user_ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, [event.pk, now, user_ids, email_ids])
-    return user_ids
+        return [row[0] for row in cursor.fetchall()]
+
+
+def fan_out_pending(*, limit: int = 500) -> int:
+    """The fan-out worker's pass: write the inbox lines and e-mails of the events published
+    with ``NOTIFICATIONS_FAN_OUT_WORKER`` above the mark, oldest first, in one transaction that
+    moves the mark past them; then tell the live sockets of the new lines. Returns how many
+    events were fanned out.
+
+    Who hears of an event is asked when the worker reaches it (the policy as it is then), once
+    for all the events of a batch that share a stream, audience and type. Exactly once per
+    event and person: the lines and the mark's move commit together, so a pass that dies leaves
+    its batch to the next, and a line already there is kept (the unique (person, event)
+    constraint, ``ON CONFLICT DO NOTHING``). The mark's row lock lets one pass run at a time:
+    two would race to open the same coalescing e-mail. The log's rows are only read: the relay
+    marking them relayed never waits for a pass."""
+    new_lines: dict[int, list[int]] = {}
+    with transaction.atomic():
+        FanOutMark.objects.bulk_create([FanOutMark()], ignore_conflicts=True)
+        mark = FanOutMark.objects.select_for_update().get()
+        events = list(
+            Event.objects.filter(fan_out_in_worker=True, id__gt=mark.through).order_by("id")[
+                :limit
+            ]
+        )
+        if not events:
+            return 0
+        asked: dict[tuple[str, str, str, str], dict[int, str]] = {}
+        for event in events:
+            try:
+                kind = registry.event_type(event.type)
+            except KeyError:  # a type no longer registered: nobody to tell
+                continue
+            key = (event.stream, event.parent_stream, json.dumps(event.audience), event.type)
+            if key not in asked:
+                asked[key] = _who_hears(
+                    event.stream, event.parent_stream, event.audience, kind, None
+                )
+            hearers = {u: c for u, c in asked[key].items() if u != event.actor_id}
+            if hearers:
+                new_lines[event.id] = _fan_out(event, hearers)
+        mark.through = events[-1].id
+        mark.save(update_fields=["through"])
+    if any(new_lines.values()):
+        _tell_inboxes(new_lines)
+    return len(events)
+
+
+def fan_out_backlog() -> int:
+    """How many events wait for the fan-out worker."""
+    through = FanOutMark.objects.values_list("through", flat=True).first() or 0
+    return Event.objects.filter(fan_out_in_worker=True, id__gt=through).count()
+
+
+def _tell_inboxes(new_lines: Mapping[int, list[int]]) -> None:
+    """The fast path for lines written after the event was relayed: each person's open pages
+    update their unread count (a failure only delays that until the next page)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send() -> None:
+        async with asyncio.timeout(RELAY_TIMEOUT):
+            for event_id, users in new_lines.items():
+                if users:
+                    await layer.group_send(
+                        INBOX_GROUP, {"type": "live.inbox", "id": event_id, "users": users}
+                    )
+
+    try:
+        async_to_sync(send)()
+    except Exception:
+        logger.warning("telling the inboxes failed; they catch up on the next page", exc_info=True)
 
 
 def _outbox_emails(event: Event, hearers: Mapping[int, str]) -> dict[int, OutboxEmail]:

@@ -8,19 +8,23 @@ dialogues at once, each transaction lingering a random moment after its event be
 (as a service does work after ``publish``); a reader resumes over and over with one ``since``
 for both streams, as the hub's backstop does, and another per stream, as a subscription
 replays; each moves its cursor to the highest id it was given. Whatever the interleaving,
-the reader ends with every event of both streams, each once, in order."""
+the reader ends with every event of both streams, each once, in order. The same holds with the
+inbox lines left to the fan-out worker (``NOTIFICATIONS_FAN_OUT_WORKER``), the event's row then
+the only thing written under the lock."""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import connections, transaction
 
 from dialogue.announcements import post_announcement
 from notifications.models import Event, Notification
+from notifications.publishing import fan_out_pending
 from notifications.replay import missed
 from tests.conftest import World
 
@@ -30,7 +34,11 @@ PUBLISHERS = 8
 EACH = 12
 
 
-def test_a_resuming_reader_misses_nothing_while_many_publish_at_once(world: World) -> None:
+@pytest.mark.parametrize("fan_out_worker", [False, True], ids=["in_transaction", "worker"])
+def test_a_resuming_reader_misses_nothing_while_many_publish_at_once(
+    world: World, settings: Any, fan_out_worker: bool
+) -> None:
+    settings.NOTIFICATIONS_FAN_OUT_WORKER = fan_out_worker
     staff = world.person("secretariat_staff")
     other_staff = world.person("secretariat_staff_other")
     reader = world.person("delegate_a")
@@ -104,7 +112,11 @@ def test_a_resuming_reader_misses_nothing_while_many_publish_at_once(world: Worl
     for stream in streams:
         on_stream = Event.objects.filter(stream=stream).order_by("id").values_list("id", flat=True)
         assert seen_per_stream[stream] == list(on_stream)
-    # The fan-out still happened in each event's transaction: the reader (a member of the
-    # first dialogue) has an inbox line for each of its announcements.
+    # The fan-out happened, in each event's transaction or by the worker's pass: the reader (a
+    # member of the first dialogue) has an inbox line for each of its announcements.
+    if fan_out_worker:
+        assert Notification.objects.filter(user=reader).count() == 0
+        while fan_out_pending():
+            pass
     lines = Notification.objects.filter(user=reader, event__stream=streams[0]).count()
     assert lines == PUBLISHERS // 2 * EACH

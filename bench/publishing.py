@@ -19,6 +19,7 @@ worker processes (``publishing.py setup|worker``).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -81,8 +82,10 @@ MODES = ("transaction", "worker", "off")
 
 def cmd_worker(slug: str, mode: str, seconds: float) -> None:
     """Once told to start (a line on stdin), post announcements for ``seconds``; print the
-    commit latencies."""
+    commit latencies. Each action runs as a view's does under Daphne: in a thread of an event
+    loop, so the relay after commit goes out on that loop's open Redis connections."""
     _django()
+    from asgiref.sync import sync_to_async
     from django.db import transaction
 
     import notifications.publishing
@@ -93,23 +96,29 @@ def cmd_worker(slug: str, mode: str, seconds: float) -> None:
         notifications.publishing._who_hears = lambda *args, **kwargs: {}  # type: ignore[assignment]
     dialogue = Dialogue.objects.get(slug=slug)
     staff = User.objects.get(email=SECRETARIAT)
-    post_announcement(by=staff, dialogue=dialogue, title="warm-up", body="warm-up")
-    latencies: list[float] = []
-    done = 0
-    print("ready", flush=True)
-    start_at = float(sys.stdin.readline())
-    time.sleep(max(0.0, start_at - time.time()))
-    end = start_at + seconds
-    while time.time() < end:
+
+    def action(title: str) -> float:
         committed: list[float] = []
         t0 = time.perf_counter()
         with transaction.atomic():
             transaction.on_commit(lambda c=committed: c.append(time.perf_counter()))
-            post_announcement(
-                by=staff, dialogue=dialogue, title=f"Bench {done}", body="A bench announcement."
-            )
-        latencies.append(committed[0] - t0)
-        done += 1
+            post_announcement(by=staff, dialogue=dialogue, title=title, body="A bench text.")
+        return committed[0] - t0
+
+    async def loop() -> tuple[int, list[float]]:
+        view = sync_to_async(action, thread_sensitive=True)
+        await view("warm-up")
+        print("ready", flush=True)
+        start_at = float(await asyncio.to_thread(sys.stdin.readline))
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        latencies: list[float] = []
+        end = start_at + seconds
+        while time.time() < end:
+            latencies.append(await view(f"Bench {len(latencies)}"))
+        return start_at, latencies
+
+    start_at, latencies = asyncio.run(loop())
+    done = len(latencies)
     print(json.dumps({"done": done, "latencies": latencies, "seconds": time.time() - start_at}))
 
 

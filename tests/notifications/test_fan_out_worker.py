@@ -42,9 +42,7 @@ def _lines(title: str) -> list[int]:
     )
 
 
-def test_worker_reaches_the_people_the_transaction_would_have(
-    world: World, settings: Any
-) -> None:
+def test_worker_reaches_the_people_the_transaction_would_have(world: World, settings: Any) -> None:
     _post(world, "Written at once")
     settings.NOTIFICATIONS_FAN_OUT_WORKER = True
     _post(world, "Written by the worker")

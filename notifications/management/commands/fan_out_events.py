@@ -15,10 +15,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--once", action="store_true", help="until nothing is pending, then exit")
         parser.add_argument(
-            "--interval", type=float, default=0.2, help="seconds between passes when idle"
+            "--once", action="store_true", help="until nothing is pending, then exit"
         )
+        parser.add_argument("--interval", type=float, default=0.2, help="seconds between passes")
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:

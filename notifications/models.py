@@ -167,14 +167,25 @@ class OutboxEmail(models.Model):
 class Notification(models.Model):
     """A line in a person's inbox, derived from an event."""
 
+    # Every line of every follower is written per event: each index here is paid that often,
+    # so the person's lines are found by the unique (person, event) index rather than one of
+    # their own, and only the lines that went by e-mail are indexed by it.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     email = models.ForeignKey(
-        OutboxEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        OutboxEmail,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        db_index=False,
     )
 
     class Meta:
@@ -185,7 +196,10 @@ class Notification(models.Model):
         indexes = [
             models.Index(
                 fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
-            )
+            ),
+            models.Index(
+                fields=["email"], condition=Q(email__isnull=False), name="notification_email"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -190,8 +190,7 @@ def fan_out_pending(*, limit: int = 500) -> int:
     marking them relayed never waits for a pass."""
     new_lines: dict[int, list[int]] = {}
     with transaction.atomic():
-        FanOutMark.objects.bulk_create([FanOutMark()], ignore_conflicts=True)
-        mark = FanOutMark.objects.select_for_update().get()
+        mark = _locked_mark()
         events = list(
             Event.objects.filter(fan_out_in_worker=True, id__gt=mark.through).order_by("id")[:limit]
         )
@@ -216,6 +215,29 @@ def fan_out_pending(*, limit: int = 500) -> int:
     if any(new_lines.values()):
         _tell_inboxes(new_lines)
     return len(events)
+
+
+def _locked_mark() -> FanOutMark:
+    FanOutMark.objects.bulk_create([FanOutMark()], ignore_conflicts=True)
+    return FanOutMark.objects.select_for_update().get()
+
+
+def skip_next_fan_out() -> int | None:
+    """Move the mark past the next event waiting for the worker, its lines unwritten: the
+    worker's last resort for an event whose fan-out fails at every attempt, so that it does not
+    hold up every inbox after it. Returns the event's id (None when nothing waits)."""
+    with transaction.atomic():
+        mark = _locked_mark()
+        event_id = (
+            Event.objects.filter(fan_out_in_worker=True, id__gt=mark.through)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if event_id is not None:
+            mark.through = event_id
+            mark.save(update_fields=["through"])
+        return event_id
 
 
 def fan_out_backlog() -> int:

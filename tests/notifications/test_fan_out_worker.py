@@ -135,3 +135,24 @@ def test_worker_tells_the_open_pages_of_the_people_with_a_new_line(
     assert message["type"] == "live.inbox"
     assert message["id"] == Event.objects.get().id
     assert sorted(message["users"]) == _lines("News")
+
+
+def test_an_event_whose_fan_out_always_fails_is_skipped_and_the_rest_go_on(
+    world: World, in_worker: None, monkeypatch: Any
+) -> None:
+    for title in ("Before", "Poisoned", "After"):
+        _post(world, title)
+    real_fan_out = publishing._fan_out
+
+    def fails_for_one_event(event: Event, hearers: Any) -> list[int]:
+        if event.data["title"] == "Poisoned":
+            raise ValueError("the policy cannot answer for this event")
+        return real_fan_out(event, hearers)
+
+    monkeypatch.setattr(publishing, "_fan_out", fails_for_one_event)
+    call_command("fan_out_events", "--once", "--interval", "0")
+    delegate = world.person("delegate_a")
+    assert sorted(
+        Notification.objects.filter(user=delegate).values_list("event__data__title", flat=True)
+    ) == ["After", "Before"]
+    assert publishing.fan_out_backlog() == 0

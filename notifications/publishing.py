@@ -188,6 +188,8 @@ def fan_out_pending(*, limit: int = 500) -> int:
     constraint, ``ON CONFLICT DO NOTHING``). The mark's row lock lets one pass run at a time:
     two would race to open the same coalescing e-mail. The log's rows are only read: the relay
     marking them relayed never waits for a pass."""
+    if not fan_out_backlog():
+        return 0  # idle passes only read: no lock, no write, nothing for the disk
     new_lines: dict[int, list[int]] = {}
     with transaction.atomic():
         mark = _locked_mark()
@@ -242,8 +244,8 @@ def skip_next_fan_out() -> int | None:
 
 def fan_out_backlog() -> int:
     """How many events wait for the fan-out worker."""
-    through = FanOutMark.objects.values_list("through", flat=True).first() or 0
-    return Event.objects.filter(fan_out_in_worker=True, id__gt=through).count()
+    through = FanOutMark.objects.values_list("through", flat=True).first()
+    return Event.objects.filter(fan_out_in_worker=True, id__gt=through or 0).count()
 
 
 def _tell_inboxes(new_lines: Mapping[int, list[int]]) -> None:

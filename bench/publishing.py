@@ -133,6 +133,15 @@ def _pending(env: dict[str, str]) -> int:
         return int(row[0]) if row else 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_phase(env: dict[str, str], slug: str, processes: int, mode: str, seconds: float):
     env = {**env, "NOTIFICATIONS_FAN_OUT_WORKER": "true" if mode == "worker" else "false"}
     fan_out_worker = (
@@ -166,12 +175,13 @@ def run_phase(env: dict[str, str], slug: str, processes: int, mode: str, seconds
         out = proc.stdout.read() if proc.stdout is not None else ""
         proc.wait(timeout=60)
         results.append(json.loads(out.strip().splitlines()[-1]))
-    drained = 0.0
+    drained = worker_cpu = 0.0
     if fan_out_worker is not None:
         last_commit = time.time()
         while _pending(env) and time.time() - last_commit < 120:
             time.sleep(0.05)
         drained = time.time() - last_commit
+        worker_cpu = _cpu_seconds(fan_out_worker.pid)
         fan_out_worker.terminate()
         fan_out_worker.wait(timeout=30)
     done = sum(r["done"] for r in results)
@@ -183,6 +193,7 @@ def run_phase(env: dict[str, str], slug: str, processes: int, mode: str, seconds
         "p99_ms": percentile(latencies, 99) * 1000,
         "events": done,
         "drained_s": drained,
+        "worker_cpu_s": worker_cpu,
     }
 
 
@@ -236,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{tx['p50_ms']:.0f} / {tx['p99_ms']:.0f}",
                         f"{worker['per_second']:.1f}",
                         f"{worker['p50_ms']:.0f} / {worker['p99_ms']:.0f}",
-                        f"+{worker['drained_s']:.1f}",
+                        f"+{worker['drained_s']:.1f} / {worker['worker_cpu_s']:.1f}",
                         f"{off['per_second']:.1f}",
                         f"{off['p50_ms']:.0f} / {off['p99_ms']:.0f}",
                         f"{worker['per_second'] / off['per_second']:.2f}",
@@ -256,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "p50 / p99 ms",
         "worker: events/s",
         "p50 / p99 ms",
-        "lines done s",
+        "lines done s / worker CPU s",
         "off: events/s",
         "p50 / p99 ms",
         "worker/off",
@@ -266,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nPublishing: post_announcement, {seconds:.0f} s per phase, PostgreSQL; fan-out in the "
         "transaction (in tx), by the worker (lines done: seconds after the last commit until "
-        "the worker had written every inbox line), off (the reference)"
+        "the worker had written every inbox line; CPU seconds the worker used in the phase), "
+        "off (the reference)"
     )
     for row in [header, *rows]:
         print("  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))

@@ -143,25 +143,22 @@ def _who_hears(
 def _fan_out(event: Event, hearers: Mapping[int, str]) -> list[int]:
     """The inbox lines and e-mails of ``hearers`` for ``event``: one statement for the lines
     whatever their number (in ``publish`` this runs under the log's lock). A person who already
-    has the event's line keeps it and is not counted again (the fan-out worker's redo after a
-    crash); returns who got a new line."""
+    has the event's line keeps it (the unique person-and-event constraint); returns who got a
+    new line (on PostgreSQL; elsewhere everyone)."""
     emails = _outbox_emails(event, hearers)
     user_ids = list(hearers)
     now = timezone.now()
     if connection.vendor != "postgresql":
-        had = set(
-            Notification.objects.filter(event=event, user_id__in=user_ids).values_list(
-                "user_id", flat=True
-            )
-        )
-        fresh = [uid for uid in user_ids if uid not in had]
+        # Without RETURNING for the rows an ignored conflict skipped: everyone is told (a page
+        # that re-reads its unread count once more is the whole cost).
         Notification.objects.bulk_create(
             [
                 Notification(user_id=uid, event=event, email=emails.get(uid), created_at=now)
-                for uid in fresh
-            ]
+                for uid in user_ids
+            ],
+            ignore_conflicts=True,
         )
-        return fresh
+        return user_ids
     meta, q = Notification._meta, connection.ops.quote_name
     column = {field.name: field.column for field in meta.concrete_fields}
     columns = ", ".join(q(column[name]) for name in ("user", "event", "created_at", "email"))
@@ -204,7 +201,12 @@ def fan_out_pending(*, limit: int = 500) -> int:
                 kind = registry.event_type(event.type)
             except KeyError:  # a type no longer registered: nobody to tell
                 continue
-            key = (event.stream, event.parent_stream, json.dumps(event.audience), event.type)
+            key = (
+                event.stream,
+                event.parent_stream,
+                json.dumps(event.audience, sort_keys=True),
+                event.type,
+            )
             if key not in asked:
                 asked[key] = _who_hears(
                     event.stream, event.parent_stream, event.audience, kind, None

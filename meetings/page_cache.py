@@ -1,0 +1,160 @@
+"""The meeting page's body (facts, session, registration, agenda, documents, outcomes), rendered
+once per version of the meeting and per viewer, and kept in Django's cache.
+
+Rendering the body costs five times the rest of the page (bench/pages.py --profile); a repeat
+view of an unchanged meeting only has to find it. What an entry's key holds:
+
+- **what the meeting is now**: its row's ``updated_at``, its status, and the newest event of
+  the event log on ``meeting:<id>`` or under its dialogue (``dialogue:<slug>`` and every stream
+  under it). Every change the page shows is published there (agenda releases, reschedules,
+  documents and circulations, outcomes and silences, registration and check-in, the session),
+  because the open pages rely on the same events to refresh; so a new event is a new key. Which
+  side of each of the meeting's dates and deadlines it is (an entry also carries the next
+  deadline its content depends on and is dropped when it passes): the page changes when a
+  deadline passes, never merely because time went by.
+- **who looks**: anonymous, or the person themself (their id: the body has their follow choice,
+  their nominations, their delegation's requests for the floor) with a digest of their standing
+  (roles with dialogue, state and organisation, superuser, verified, the two-factor wall: what
+  decides the markings they may read) and their own nominations at this meeting; the language,
+  the time zone and the path asked. A person's entry is theirs alone: nobody is ever served a
+  page made for someone else.
+- Not cached at all: the secretariat's page (the draft agenda and the transitions offered change
+  without an event or with the clock) and a meeting in session (the floor changes by the
+  second).
+
+The cached HTML holds a placeholder where a form's CSRF token goes; each response gets the
+request's own token. The event log keeps ``EVENT_RETENTION_DAYS``: entries live a day at most,
+so a key can never meet an entry made before the events that count for it were pruned.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from dialogue import permissions
+from notifications.models import Event
+
+from .models import Meeting, MeetingStatus
+
+logger = logging.getLogger(__name__)
+
+# Bounds memory (and stays far below the event log's retention); never what makes a page fresh.
+CACHE_SECONDS = 24 * 60 * 60
+# Stands for the CSRF token in a cached body: not a token (the form would be refused).
+TOKEN_PLACEHOLDER = "csrf-token-of-the-request-7f3a9c"
+
+_HEAD_SQL = (
+    f"SELECT max(id) FROM {Event._meta.db_table} "  # noqa: S608 - our own table name, no input
+    "WHERE stream = %s OR stream = %s OR parent_stream = %s"
+)
+
+
+def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
+    """The key of this meeting's body as ``request``'s viewer sees it now; ``None`` when the
+    body is not cached for them (the secretariat, a meeting in session)."""
+    user = request.user
+    if meeting.status == MeetingStatus.IN_SESSION or permissions.can_manage_meeting(
+        user, meeting
+    ):
+        return None
+    dialogue = f"dialogue:{meeting.dialogue.slug}"
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_SQL, [meeting.stream, dialogue, dialogue])
+        row = cursor.fetchone()
+    head = row[0] if row else None
+    now = timezone.now()
+    passed = "".join("1" if moment <= now else "0" for moment in meeting_dates(meeting))
+    parts: list[Any] = [
+        meeting.pk,
+        meeting.updated_at.isoformat(),
+        meeting.status,
+        head,
+        passed,
+        _viewer(request, meeting),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        request.get_full_path(),
+    ]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"meeting-page:{meeting.pk}:{digest}"
+
+
+def _viewer(request: HttpRequest, meeting: Meeting) -> tuple[Any, ...]:
+    user = request.user
+    if not user.is_authenticated:
+        return ("anonymous",)
+    standing = permissions.standing(user)
+    own = tuple(p for p in permissions.participations(user) if p.meeting_id == meeting.pk)
+    return (
+        user.pk,
+        user.is_active,
+        standing.authenticated,
+        standing.superuser,
+        standing.needs_two_factor,
+        tuple(sorted(standing.grants, key=repr)),
+        own,
+        getattr(meeting, "follow_choice", None),
+    )
+
+
+def meeting_dates(meeting: Meeting) -> list[datetime.datetime]:
+    """The moments at which the body changes by itself: the meeting's start and end, the
+    hours before it when the session may open, registration's deadlines."""
+    moments = [
+        meeting.starts_at - datetime.timedelta(hours=settings.SESSION_OPENS_HOURS_BEFORE),
+        meeting.starts_at,
+        meeting.ends_at,
+    ]
+    try:
+        registration = meeting.registration_settings
+    except Meeting.registration_settings.RelatedObjectDoesNotExist:
+        registration = None
+    if registration is not None:
+        moments += [registration.nomination_deadline, registration.confirmation_deadline]
+    return moments
+
+
+def cached_body(
+    key: str | None,
+    render: Callable[[], str],
+    deadlines: Callable[[], Iterable[datetime.datetime | None]] = tuple,
+) -> str:
+    """The body under ``key``, else ``render()`` kept under it until the first of
+    ``deadlines()`` still to come (a comment period closing). A cache that is down only costs
+    time."""
+    now = timezone.now()
+    if key is not None:
+        try:
+            found = cache.get(key)
+        except Exception:  # the cache is an optimisation: Redis being down must not fail a page
+            logger.warning("meeting page cache unavailable", exc_info=True)
+            found = None
+        if isinstance(found, tuple) and (found[0] is None or now < found[0]):
+            return str(found[1])
+    body = render()
+    if key is not None:
+        until = min((d for d in deadlines() if d is not None and d > now), default=None)
+        try:
+            cache.set(key, (until, body), CACHE_SECONDS)
+        except Exception:  # as above
+            logger.warning("meeting page cache unavailable", exc_info=True)
+    return body
+
+
+def with_token(request: HttpRequest, body: str) -> SafeString:
+    """The body with the request's own CSRF token in its forms."""
+    if TOKEN_PLACEHOLDER in body:
+        body = body.replace(TOKEN_PLACEHOLDER, get_token(request))
+    return mark_safe(body)  # noqa: S308 - rendered by our templates, escaped there

@@ -37,7 +37,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db.models import BigIntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Greatest
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
@@ -55,10 +56,27 @@ CACHE_SECONDS = 24 * 60 * 60
 # Stands for the CSRF token in a cached body: not a token (the form would be refused).
 TOKEN_PLACEHOLDER = "csrf-token-of-the-request-7f3a9c"
 
-_HEAD_SQL = (
-    f"SELECT max(id) FROM {Event._meta.db_table} "  # noqa: S608 - our own table name, no input
-    "WHERE stream = %s OR stream = %s OR parent_stream = %s"
-)
+
+
+def with_page_head(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """``page_head`` on each meeting: the newest event on its dialogue's stream or under it
+    (which holds ``meeting:<id>`` and the dialogue's other meetings), in the meeting's query."""
+    dialogue = Concat(Value("dialogue:"), OuterRef("dialogue__slug"))
+    on_dialogue = Event.objects.filter(stream=dialogue).order_by("-id").values("id")[:1]
+    under_dialogue = (
+        Event.objects.filter(parent_stream=dialogue)
+        .order_by()
+        .values("parent_stream")
+        .annotate(newest=Max("id"))
+        .values("newest")
+    )
+    return meetings.annotate(
+        page_head=Greatest(
+            Coalesce(Subquery(on_dialogue), 0),
+            Coalesce(Subquery(under_dialogue), 0),
+            output_field=BigIntegerField(),
+        )
+    )
 
 
 def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
@@ -69,11 +87,9 @@ def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
         user, meeting
     ):
         return None
-    dialogue = f"dialogue:{meeting.dialogue.slug}"
-    with connection.cursor() as cursor:
-        cursor.execute(_HEAD_SQL, [meeting.stream, dialogue, dialogue])
-        row = cursor.fetchone()
-    head = row[0] if row else None
+    head = getattr(meeting, "page_head", None)
+    if head is None:  # a meeting read without ``with_page_head``: not cached
+        return None
     now = timezone.now()
     passed = "".join("1" if moment <= now else "0" for moment in meeting_dates(meeting))
     parts: list[Any] = [

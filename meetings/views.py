@@ -78,7 +78,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.is_authenticated:
         stream = Concat(Value("meeting:"), Cast(OuterRef("pk"), CharField()))
         meetings = meetings.annotate(follow_choice=follow_choice_of(request.user, stream))
-    meeting = visible_meeting(request, pk, meetings)
+    meeting = visible_meeting(request, pk, page_cache.with_page_head(meetings))
     context: dict[str, Any] = {}
 
     def render_body() -> str:

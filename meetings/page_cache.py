@@ -37,17 +37,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Max, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, Greatest
+from django.db import connection
+from django.db.models import BigIntegerField, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from dialogue import permissions
+from dialogue.models import Dialogue
 from notifications.models import Event
 
-from .models import Meeting, MeetingStatus
+from .models import ActionPoint, Meeting, MeetingStatus, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -59,24 +61,45 @@ TOKEN_PLACEHOLDER = "csrf-token-of-the-request-7f3a9c"
 
 
 def with_page_head(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """``page_head`` on each meeting: the newest event on its dialogue's stream or under it
-    (which holds ``meeting:<id>`` and the dialogue's other meetings), in the meeting's query."""
-    dialogue = Concat(Value("dialogue:"), OuterRef("dialogue__slug"))
-    on_dialogue = Event.objects.filter(stream=dialogue).order_by("-id").values("id")[:1]
-    under_dialogue = (
-        Event.objects.filter(parent_stream=dialogue)
-        .order_by()
-        .values("parent_stream")
-        .annotate(newest=Max("id"))
-        .values("newest")
-    )
+    """The versions of what the body reads, in the meeting's query (no query of their own):
+    ``page_head``, the newest event on its dialogue's stream or under it (which holds
+    ``meeting:<id>`` and the dialogue's other meetings); ``page_outcomes`` and
+    ``page_action_points`` for the writes that publish nothing (a draft shared with the chair,
+    an action point added or closed, carried over from the body's earlier meetings). Written as
+    SQL: the same subqueries built from expressions cost 1.3 ms of compiling per request, more
+    than the rest of the query."""
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
     return meetings.annotate(
-        page_head=Greatest(
-            Coalesce(Subquery(on_dialogue), 0),
-            Coalesce(Subquery(under_dialogue), 0),
-            output_field=BigIntegerField(),
-        )
+        page_head=RawSQL(_HEAD_SQL, (), output_field=BigIntegerField()),
+        page_outcomes=RawSQL(_OUTCOMES_SQL, (), output_field=TextField()),
+        page_action_points=RawSQL(_ACTION_POINTS_SQL[vendor], (), output_field=TextField()),
     )
+
+
+_MEETING = f'"{Meeting._meta.db_table}"'
+# Table and column names from the models, no input (S608).
+_HEAD_SQL = (
+    f"SELECT coalesce(max(e.id), 0) FROM {Event._meta.db_table} e, {Dialogue._meta.db_table} d"
+    f" WHERE d.id = {_MEETING}.dialogue_id"
+    " AND (e.stream = 'dialogue:' || d.slug OR e.parent_stream = 'dialogue:' || d.slug)"
+)
+_OUTCOMES_SQL = (
+    "SELECT count(*) || ':' || coalesce(max(o.updated_at), '')"  # noqa: S608 - as above
+    f" FROM {Outcome._meta.db_table} o WHERE o.meeting_id = {_MEETING}.id"
+)
+_ACTION_POINTS_SQL = {
+    "postgresql": (
+        "SELECT md5(coalesce(string_agg(concat_ws('|', a.id, a.status, a.due_on,"  # noqa: S608
+        " a.owner_state_id, a.owner_organisation_id, a.text_i18n::text), ',' ORDER BY a.id),"
+        f" '')) FROM {ActionPoint._meta.db_table} a WHERE a.body_id = {_MEETING}.body_id"
+    ),
+    "sqlite": (
+        "SELECT coalesce(group_concat(a.id || '|' || a.status || '|' || coalesce(a.due_on, '')"  # noqa: S608
+        " || '|' || coalesce(a.owner_state_id, '') || '|' || coalesce(a.owner_organisation_id,"
+        " '') || '|' || a.text_i18n, ','), '')"
+        f" FROM {ActionPoint._meta.db_table} a WHERE a.body_id = {_MEETING}.body_id"
+    ),
+}
 
 
 def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
@@ -97,7 +120,11 @@ def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
         meeting.updated_at.isoformat(),
         meeting.status,
         head,
+        getattr(meeting, "page_outcomes", None),
+        getattr(meeting, "page_action_points", None),
         passed,
+        # Reference data renamed without an event (the place names the country).
+        repr(meeting.country.name_i18n) if meeting.country_id else "",
         _viewer(request, meeting),
         translation.get_language(),
         timezone.get_current_timezone_name(),

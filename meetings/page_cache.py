@@ -84,7 +84,7 @@ _HEAD_SQL = (
     " AND (e.stream = 'dialogue:' || d.slug OR e.parent_stream = 'dialogue:' || d.slug)"
 )
 _OUTCOMES_SQL = (
-    "SELECT count(*) || ':' || coalesce(max(o.updated_at), '')"  # noqa: S608 - as above
+    "SELECT count(*) || ':' || coalesce(CAST(max(o.updated_at) AS TEXT), '')"  # noqa: S608
     f" FROM {Outcome._meta.db_table} o WHERE o.meeting_id = {_MEETING}.id"
 )
 _ACTION_POINTS_SQL = {

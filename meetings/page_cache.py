@@ -59,7 +59,6 @@ CACHE_SECONDS = 24 * 60 * 60
 TOKEN_PLACEHOLDER = "csrf-token-of-the-request-7f3a9c"
 
 
-
 def with_page_head(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     """The versions of what the body reads, in the meeting's query (no query of their own):
     ``page_head``, the newest event on its dialogue's stream or under it (which holds
@@ -106,9 +105,7 @@ def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
     """The key of this meeting's body as ``request``'s viewer sees it now; ``None`` when the
     body is not cached for them (the secretariat, a meeting in session)."""
     user = request.user
-    if meeting.status == MeetingStatus.IN_SESSION or permissions.can_manage_meeting(
-        user, meeting
-    ):
+    if meeting.status == MeetingStatus.IN_SESSION or permissions.can_manage_meeting(user, meeting):
         return None
     head = getattr(meeting, "page_head", None)
     if head is None:  # a meeting read without ``with_page_head``: not cached

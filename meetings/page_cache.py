@@ -121,7 +121,7 @@ def body_key(request: HttpRequest, meeting: Meeting) -> str | None:
         getattr(meeting, "page_action_points", None),
         passed,
         # Reference data renamed without an event (the place names the country).
-        repr(meeting.country.name_i18n) if meeting.country_id else "",
+        repr(meeting.country.name_i18n) if meeting.country is not None else "",
         _viewer(request, meeting),
         translation.get_language(),
         timezone.get_current_timezone_name(),

@@ -5,6 +5,7 @@ person's own feed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -30,8 +31,8 @@ def _asgi_get(path: str, *headers: tuple[bytes, bytes]) -> tuple[int, dict[str, 
         await asyncio.Event().wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: Mapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     scope = {
         "type": "http",

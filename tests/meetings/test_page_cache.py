@@ -34,9 +34,11 @@ def _page(client: Client, path: str) -> tuple[int, str]:
     """Status and page, less what differs between two requests of one person (the masked CSRF
     token, the CSP nonce)."""
     response = client.get(path)
-    text = response.content.decode() if response.status_code == 200 else response.get("Location")
+    text = (
+        response.content.decode() if response.status_code == 200 else response.get("Location", "")
+    )
     for pattern, same in _PER_REQUEST:
-        text = pattern.sub(same, text or "")
+        text = pattern.sub(same, text)
     return response.status_code, text
 
 

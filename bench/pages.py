@@ -11,7 +11,8 @@ Scenarios:
            middleware: the reference the others are divided by
   page     ``/meetings/<id>/`` anonymous; its body comes from the cache while the meeting does
            not change (meetings/page_cache.py); ``page (change)`` is the first view after a change
-  page (signed in)  the same for a focal point of the dialogue with a session cookie
+  page (signed in)  the same for a focal point of the dialogue with a session cookie, against
+           ``floor (signed in)``, the floor page with the same cookie
   ics      ``/meetings/<id>/calendar.ics?agenda=1`` repeated without ``If-None-Match`` (the
            bytes come from Django's cache under the ETag; the view still reads the meeting)
   ics 304  the same with ``If-None-Match: <ETag>``
@@ -60,6 +61,7 @@ from live import (
 REDIS_DB = 10  # live.py uses 9
 READER = "fp.moldova@demo.example.org"  # a focal point of the bench meeting's dialogue
 SIGNED_IN = "page (signed in)"
+SIGNED_IN_FLOOR = "floor (signed in)"
 ITEMS = 100
 # The peers, as measured in ../shared/QUALITY.md (CPU per request).
 PEERS = {
@@ -258,7 +260,7 @@ def _profile(paths: dict[str, str], etag: str, cookie: str, top: int) -> str:
     profiles = []
     for name, path in paths.items():
         headers = {"If-None-Match": etag} if name == "ics 304" else {}
-        if name == SIGNED_IN:
+        if name in (SIGNED_IN, SIGNED_IN_FLOOR):
             headers = {"Cookie": cookie}
         a = cpu_ms(lambda p=path, h=headers: loop.run_until_complete(asgi_call(p, h)))
         w = cpu_ms(lambda p=path, h=headers: sync_call(p, h))
@@ -735,13 +737,24 @@ def print_report(results: dict[str, Any]) -> None:
         ],
         rows,
     )
-    floors = {s["concurrency"]: s for s in results["scenarios"] if s["name"] == "floor"}
+    floors = {
+        (s["name"], s["concurrency"]): s
+        for s in results["scenarios"]
+        if s["name"] in ("floor", SIGNED_IN_FLOOR)
+    }
     for s in results["scenarios"]:
-        if s["name"] in ("page", SIGNED_IN, "ics cached", "ics 304") and s["concurrency"] in floors:
-            ref = floors[s["concurrency"]]["cpu_ms_per_req"]
+        if s["name"] not in ("page", SIGNED_IN, "ics cached", "ics 304"):
+            continue
+        # The signed-in page against the floor page signed in (the same session, user and
+        # inbox count); the rest against the anonymous floor.
+        for name in (SIGNED_IN_FLOOR, "floor") if s["name"] == SIGNED_IN else ("floor",):
+            floor = floors.get((name, s["concurrency"]))
+            if floor is None:
+                continue
+            ref = floor["cpu_ms_per_req"]
             print(
                 f"  {s['name']} at c={s['concurrency']}: {s['cpu_ms_per_req'] / ref:.2f}x the "
-                f"floor page's CPU ({ref:.2f} ms: base template, same process and middleware)"
+                f"{name} page's CPU ({ref:.2f} ms: base template, same process and middleware)"
             )
     print()
     print(
@@ -852,16 +865,18 @@ def main(argv: list[str] | None = None) -> int:
         pid = daphne.pid
         floor = "/bench/floor/"
         has_floor = asyncio.run(_load(port, floor, {}, 1, 0.3))["statuses"].keys() == {200}
+        reader = {"Cookie": ready["cookie"]}
         if has_floor:
             for c in levels:
                 add("floor", run_load(pid, port, floor, {}, c, args.seconds), "-")
+            for c in levels:
+                add(SIGNED_IN_FLOOR, run_load(pid, port, floor, reader, c, args.seconds), "-")
         r = run_cold(pid, port, helper, page, args.cold)
         add("page (change)", r, counts["page@100"][0])
         for c in levels:
             add(
                 "page", run_load(pid, port, page, {}, c, args.seconds), counts["page cached@100"][0]
             )
-        reader = {"Cookie": ready["cookie"]}
         for c in levels:
             add(
                 SIGNED_IN,
@@ -889,7 +904,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             paths = {"page": page, SIGNED_IN: page, "ics cached": ics, "ics 304": ics}
             if has_floor:
-                paths = {"floor": floor, **paths}
+                paths = {"floor": floor, SIGNED_IN_FLOOR: floor, **paths}
             profile = helper.ask(
                 {"cmd": "profile", "paths": paths, "etag": tag, "top": args.profile_top},
                 timeout=600,

@@ -29,9 +29,11 @@ so a key can never meet an entry made before the events that count for it were p
 
 from __future__ import annotations
 
+import collections
 import datetime
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -180,12 +182,14 @@ def cached_body(
     time."""
     now = timezone.now()
     if key is not None:
-        try:
-            found = cache.get(key)
-        except Exception:  # the cache is an optimisation: Redis being down must not fail a page
-            logger.warning("meeting page cache unavailable", exc_info=True)
-            found = None
+        found = RECENT.get(key)
+        if found is None:
+            try:
+                found = cache.get(key)
+            except Exception:  # an optimisation: Redis being down must not fail a page
+                logger.warning("meeting page cache unavailable", exc_info=True)
         if isinstance(found, tuple) and (found[0] is None or now < found[0]):
+            RECENT.put(key, found)
             return str(found[1])
     body = render()
     if key is not None:
@@ -194,7 +198,40 @@ def cached_body(
             cache.set(key, (until, body), CACHE_SECONDS)
         except Exception:  # as above
             logger.warning("meeting page cache unavailable", exc_info=True)
+        RECENT.put(key, (until, body))
     return body
+
+
+class _Recent:
+    """The bodies this process served last, by key. A key names one version of the meeting
+    for one viewer, so a copy here is as good as the shared cache's (and is checked against
+    its deadline the same way); it saves the trip to Redis. Bounded in entries."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: collections.OrderedDict[str, tuple[Any, str]] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[Any, str] | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, entry: tuple[Any, str]) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+RECENT = _Recent(size=200)
 
 
 def with_token(request: HttpRequest, body: str) -> SafeString:

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dialogue.models import User
 from documents import services as documents
-from meetings import agenda, outcomes, services
+from meetings import agenda, outcomes, page_cache, services
 from meetings.models import Meeting
 from tests.conftest import ROLE_NAMES, World, at, client_for
 from tests.meetings.conftest import NOMINATIONS_CLOSE, START, open_registration
@@ -42,6 +42,12 @@ def _page(client: Client, path: str) -> tuple[int, str]:
     return response.status_code, text
 
 
+def _forget() -> None:
+    """Nothing cached anywhere: the shared cache and this process's recent bodies."""
+    cache.clear()
+    page_cache.RECENT.clear()
+
+
 def _queries(client: Client, path: str) -> int:
     with CaptureQueriesContext(connection) as ctx:
         client.get(path)
@@ -51,7 +57,7 @@ def _queries(client: Client, path: str) -> int:
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings: Any) -> None:
     settings.SECRETARIAT_REQUIRES_2FA = True  # as in the permission table
-    cache.clear()
+    _forget()
 
 
 @pytest.mark.parametrize("meeting_name", ["public", "members"])
@@ -65,9 +71,9 @@ def test_cached_meeting_page_gives_every_role_only_its_own_page(
     clients = {role: client_for(world.people[role]) for role in ROLE_NAMES}
     made_for: dict[str, tuple[int, str]] = {}
     for role in ROLE_NAMES:
-        cache.clear()
+        _forget()
         made_for[role] = _page(clients[role], path)
-    cache.clear()
+    _forget()
     # Those who may see most look first, so that each later viewer finds their pages cached.
     for role in reversed(ROLE_NAMES):
         _page(clients[role], path)
@@ -77,7 +83,7 @@ def test_cached_meeting_page_gives_every_role_only_its_own_page(
     cached = [role for role in ROLE_NAMES if made_for[role][0] == 200]
     assert "delegate_a" in cached
     assert ("anonymous" in cached) == (meeting_name == "public")
-    cache.clear()
+    _forget()
     first = _queries(clients["delegate_a"], path)
     assert _queries(clients["delegate_a"], path) < first
 
@@ -164,7 +170,7 @@ def test_meeting_page_shows_each_change_on_the_next_view(
     assert _page(client, path) == before  # cached now
     CHANGES[change](meeting, staff)
     after = _page(client, path)
-    cache.clear()
+    _forget()
     assert after == _page(client, path)
     assert after != before
 
@@ -198,7 +204,7 @@ def test_meeting_page_shows_registration_changes_and_deadlines(
     assert opened != before
     with at(NOMINATIONS_CLOSE + datetime.timedelta(hours=1)):
         closed = _page(client, path)
-        cache.clear()
+        _forget()
         assert closed == _page(client, path)
     assert closed != opened
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
 
 from config.one_hop import OneHopASGIHandler
@@ -48,7 +50,14 @@ def _asgi_get(path: str, *headers: tuple[bytes, bytes]) -> tuple[int, dict[str, 
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    async_to_sync(OneHopASGIHandler())(scope, receive, send)
+    # As Django's test client does: the test's transaction is the connection to keep.
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        async_to_sync(OneHopASGIHandler())(scope, receive, send)
+    finally:
+        for signal in (signals.request_started, signals.request_finished):
+            signal.connect(close_old_connections)
     start = sent[0]
     head = {k.decode().lower(): v.decode() for k, v in start["headers"]}
     body = b"".join(m.get("body", b"") for m in sent[1:])

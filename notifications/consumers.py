@@ -23,7 +23,6 @@ from .database import in_database
 from .hub import get_hub
 from .policy import get_policy
 from .publishing import encode_frame
-from .replay import Replay, missed
 
 MAX_MESSAGE_BYTES = 4096
 MAX_STREAMS = 20
@@ -56,13 +55,6 @@ class Subscription:
         self.sent_order.append(event_id)
         if len(self.sent_order) > SENT_MEMORY:
             self.sent.discard(self.sent_order.popleft())
-
-
-def _follow_and_replay(user: Any, stream: str, since: int | None) -> Replay | None:
-    """None when ``user`` may not follow ``stream``; else what they missed on it."""
-    if not get_policy().can_follow(user, stream):
-        return None
-    return missed(stream, since, user)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -187,9 +179,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         subscription = self.streams[stream] = Subscription()
         # Join before reading the log, so nothing committed in between is missed; what
         # arrives live meanwhile is held back and sent after the replay (or dropped if the
-        # stream is refused). One trip to the database thread answers both questions.
-        await get_hub().join(self, stream)
-        replay = await in_database(_follow_and_replay)(self.user, stream, since)
+        # stream is refused). One trip to the database answers both questions, shared with the
+        # sockets subscribing at the same time (``notifications.admission``).
+        hub = get_hub()
+        await hub.join(self, stream)
+        replay = await hub.admissions.admit(self.user, stream, since)
         if replay is None:
             self.streams.pop(stream, None)
             await get_hub().leave(self, stream)

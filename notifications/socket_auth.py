@@ -56,7 +56,10 @@ class LiveAuthMiddleware:
             user, session = AnonymousUser(), None
         else:
             user, session = await in_database(_person)(key)
-        return await self.inner({**scope, "user": user, "session": session}, receive, send)
+        # The scope is this connection's own (``ClientAddress`` copied it): filled in place
+        # rather than copied again for every socket's lifetime.
+        scope["user"], scope["session"] = user, session
+        return await self.inner(scope, receive, send)
 
 
 def LiveAuthStack(inner: Any) -> Any:

@@ -27,6 +27,7 @@ from live import Environment, Load, Servers, log
 
 WAVE = 100
 
+
 def _owner(stack: list[str]) -> str:
     """The package of the innermost frame that is not the standard library."""
     for site in reversed(stack):

@@ -2,16 +2,16 @@
 
 SIGUSR1 starts tracing (the start-up of Django is not slowed down by it); SIGUSR2 writes what
 was allocated since then and is still alive, by allocation site (with its stack), to the JSON
-file named by ``TRACED_DAPHNE_OUT`` (after a full collection when ``TRACED_DAPHNE_COLLECT`` is set). The signals are handled between the event loop's steps,
-in the main thread.
+file named by ``TRACED_DAPHNE_OUT`` (after a full collection when ``TRACED_DAPHNE_COLLECT`` is
+set). The signals are handled between the event loop's steps, in the main thread.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import re
 import os
+import re
 import signal
 import sys
 import tracemalloc

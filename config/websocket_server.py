@@ -11,6 +11,8 @@ frame, trimmed. Each change keeps the behaviour and was measured with ``bench/li
   ``epoll_ctl`` calls and a trip through the loop per frame and socket, a fifth of a fan-out's
   CPU. A write to a plain TCP connection with nothing queued is tried at once, as asyncio's
   own transports do; what the kernel does not take is queued as before.
+- Daphne tests every header value for forbidden bytes by building a set of its bytes
+  (``ForbiddenBytes`` asks one compiled pattern instead), HTTP requests included.
 - Memory kept for every open socket, most of them idle: Daphne feeds each application
   instance through an ``asyncio.Queue`` (three deques and an Event: ``ApplicationQueue`` is
   what Daphne uses of it), and the HTTP channel of the upgrade request stays attached to the
@@ -22,6 +24,7 @@ frame, trimmed. Each change keeps the behaviour and was measured with ``bench/li
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from functools import partial
 from pprint import pformat
@@ -70,6 +73,7 @@ def install() -> None:
     install_upgrade_release()
     install_shared_options()
     install_handshake_release()
+    install_header_check()
 
 
 def install_eager_writes() -> None:
@@ -248,3 +252,26 @@ def install_handshake_release() -> None:
 
     succeed_handshake.releases_handshake = True  # type: ignore[attr-defined]  # a mark against re-wrapping
     protocol.WebSocketServerProtocol.succeedHandshake = succeed_handshake
+
+
+class ForbiddenBytes:
+    """Daphne's test of a header value for bytes RFC 9110 forbids
+    (``INVALID_HEADER_VALUE_BYTES.intersection(value)``), by one compiled pattern instead of a
+    set built from every byte of every value: a tenth of a connect's CPU for a browser's
+    headers (cookies, user agent)."""
+
+    def __init__(self, forbidden: frozenset[int]) -> None:
+        self.forbidden = forbidden
+        escaped = b"".join(re.escape(bytes([byte])) for byte in sorted(forbidden))
+        self.pattern = re.compile(b"[" + escaped + b"]")
+
+    def intersection(self, value: bytes) -> bool:
+        return self.pattern.search(value) is not None
+
+
+def install_header_check() -> None:
+    from daphne import http_protocol
+
+    current = http_protocol.INVALID_HEADER_VALUE_BYTES
+    if isinstance(current, frozenset):
+        http_protocol.INVALID_HEADER_VALUE_BYTES = ForbiddenBytes(current)

@@ -47,7 +47,7 @@ class Subscription:
     came, or the backstop has read the log past them since (a relay later still brings a
     duplicate, which clients drop by id). Nothing is allocated for a stream without a replay."""
 
-    __slots__ = ("replaying", "held", "replayed", "replayed_through", "replayed_mark")
+    __slots__ = ("held", "replayed", "replayed_mark", "replayed_through", "replaying")
 
     def __init__(self) -> None:
         self.replaying = True

@@ -224,7 +224,9 @@ def install_shared_options() -> None:
         if factory.isServer:
             if "_options_of" not in cls.__dict__:
                 for name in connection.CONFIG_ATTRS:
-                    setattr(cls, name, getattr(factory, name))
+                    value = getattr(factory, name)
+                    # A function on a class would be bound to each connection as a method.
+                    setattr(cls, name, staticmethod(value) if callable(value) else value)
                 cls._options_of = factory
             if cls._options_of is not factory:
                 for name in connection.CONFIG_ATTRS:

@@ -105,7 +105,7 @@ def install_eager_writes() -> None:
         original(connection, data)
 
     write.eager = True  # type: ignore[attr-defined]  # a mark against re-wrapping
-    tcp.Server.write = write
+    tcp.Server.write = write  # type: ignore[method-assign]  # the point of this module
 
 
 class ApplicationQueue:
@@ -235,7 +235,7 @@ def install_shared_options() -> None:
         original(connection)
 
     connection_made.shares_options = True  # type: ignore[attr-defined]  # a mark against re-wrapping
-    protocol.WebSocketProtocol._connectionMade = connection_made
+    protocol.WebSocketProtocol._connectionMade = connection_made  # type: ignore[method-assign,assignment]  # the point of this module
 
 
 def install_handshake_release() -> None:
@@ -253,7 +253,7 @@ def install_handshake_release() -> None:
         return result
 
     succeed_handshake.releases_handshake = True  # type: ignore[attr-defined]  # a mark against re-wrapping
-    protocol.WebSocketServerProtocol.succeedHandshake = succeed_handshake
+    protocol.WebSocketServerProtocol.succeedHandshake = succeed_handshake  # type: ignore[method-assign,assignment]  # the point of this module
 
 
 class ForbiddenBytes:

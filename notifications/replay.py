@@ -93,12 +93,12 @@ def missed_by_many(resumes: Sequence[Resume]) -> list[Replay]:
             out.append(Replay([], True, max(last_id, mark)))
         elif last_id <= r.since:
             out.append(Replay([], False, last_id))
-        elif (rows := logs[r.stream, r.since]) is None:
+        elif (log := logs[r.stream, r.since]) is None:
             out.append(Replay([], True, last_id))
         else:
             reader = reader_key(r.user)
             seen = []
-            for event in rows:
+            for event in log:
                 allowed = visible.get((reader, event.id))
                 if allowed is None:
                     allowed = visible[reader, event.id] = bool(

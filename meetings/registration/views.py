@@ -838,7 +838,7 @@ def nomination_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "meeting": meeting,
         "members": [(_member_key(m), m.name) for m in members],
-        "columns": imports.COLUMNS,
+        "columns": imports.column_headers(),
         "max_rows": imports.MAX_ROWS,
         "chosen": request.POST.get("delegation", ""),
     }

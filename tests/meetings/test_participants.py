@@ -21,7 +21,7 @@ from django.utils import translation
 from dialogue.models import Organisation, State, User
 from dialogue.translations import Translations
 from meetings import registration, services
-from meetings.models import Meeting, Nomination
+from meetings.models import AttendanceDay, Meeting, Nomination
 from meetings.registration.participants import reports as participants
 from meetings.registration.participants.views import export_filename
 from tests.conftest import World, at, client_for
@@ -540,12 +540,34 @@ def test_statistics_page_and_exports_are_the_secretariats(world: World, scene: S
         "Confirmed their participation",
         "Arrived (checked in)",
         "Attendance rate (per cent of approved who arrived)",
+        "Participant-days in the room",
+        "Participant-days online",
     ]
     assert len(set(rows[0])) == len(rows[0])
-    assert rows[1] == ["Total", "All", "10", "6", "2", "2", "2", "4", "66.7"]
-    assert ["By gender", "Not given", "1", "0", "0", "0", "0", "0", ""] in rows
+    assert rows[1] == ["Total", "All", "10", "6", "2", "2", "2", "4", "66.7", "0", "0"]
+    assert ["By gender", "Not given", "1", "0", "0", "0", "0", "0", "", "", ""] in rows
+    assert not [row for row in rows if row[0] == "Attendance by day"]
+
+    # Once days are recorded, a row a day: who was present, in the room and online.
+    first = scene.meeting.starts_at.astimezone(scene.meeting.zone).date()
+    second = first + datetime.timedelta(days=1)
+    for name, day, mode in [
+        ("nino", first, "in_person"),
+        ("ion", first, "in_person"),
+        ("olga", first, "online"),
+        ("nino", second, "in_person"),
+    ]:
+        AttendanceDay.objects.create(nomination=scene.people[name], day=day, mode=mode)
+    rows = read_csv(client.get(f"/meetings/{scene.meeting.pk}/statistics.csv").content)
+    assert rows[1] == ["Total", "All", "10", "6", "2", "2", "2", "4", "66.7", "3", "1"]
+    assert [row for row in rows if row[0] == "Attendance by day"] == [
+        ["Attendance by day", first.isoformat(), "", "6", "", "", "", "3", "50.0", "2", "1"],
+        ["Attendance by day", second.isoformat(), "", "6", "", "", "", "1", "16.7", "1", "0"],
+    ]
     sheet = _xlsx_rows(client.get(f"/meetings/{scene.meeting.pk}/statistics.xlsx").content)
-    assert sheet[1] == ["Total", "All", 10, 6, 2, 2, 2, 4, 66.7]
+    assert sheet[1] == ["Total", "All", 10, 6, 2, 2, 2, 4, 66.7, 3, 1]
+    assert sheet[-1][0] == "Attendance by day"
+    assert sheet[-1][2:] == [None, 6, None, None, None, 1, 16.7, 1, 0]
     pdf = flat(
         " ".join(page_texts(client.get(f"/meetings/{scene.meeting.pk}/statistics.pdf").content))
     )

@@ -696,26 +696,77 @@ def statistics_groups(stats: RegistrationStatistics) -> list[tuple[str, tuple[St
     return groups
 
 
+def day_columns() -> list[str]:
+    """Participant-days (``AttendanceDay``), counted for the meeting as a whole and per day only:
+    a breakdown's row leaves them empty."""
+    return [_("Participant-days in the room"), _("Participant-days online")]
+
+
 def _statistics_table(title: str, subtitle: str, stats: RegistrationStatistics) -> Table:
+    groups = [
+        TableGroup(
+            heading,
+            [
+                [
+                    row.label,
+                    *_figure_cells(row.figures),
+                    *(
+                        (stats.days_in_person, stats.days_online)
+                        if row.figures is stats.total
+                        else (None, None)
+                    ),
+                ]
+                for row in rows
+            ],
+        )
+        for heading, rows in statistics_groups(stats)
+    ]
     return Table(
         title=title,
         subtitle=subtitle,
-        columns=[_("Group"), *figure_columns()],
+        columns=[_("Group"), *figure_columns(), *day_columns()],
         group_label=_("Breakdown"),
         right_to_left=get_language_bidi(),
-        groups=[
-            TableGroup(heading, [[row.label, *_figure_cells(row.figures)] for row in rows])
-            for heading, rows in statistics_groups(stats)
-        ],
+        groups=groups,
     )
 
 
+def _day_rows(stats: RegistrationStatistics) -> list[Sequence[Cell]]:
+    """A row a day of the meeting with anyone present: the approved participants, those present
+    that day (in the room or online) and their rate, then the two kinds of presence."""
+    rows: list[Sequence[Cell]] = []
+    for day in stats.by_day:
+        present = Figures(participants=stats.total.participants, attended=day.present)
+        rows.append(
+            [
+                day.day,
+                None,
+                present.participants,
+                None,
+                None,
+                None,
+                present.attended,
+                present.attendance_rate,
+                day.in_person,
+                day.online,
+            ]
+        )
+    return rows
+
+
 def statistics_table(meeting: Meeting, stats: RegistrationStatistics) -> Table:
-    """A meeting's statistics as a table to export, one group a breakdown."""
-    return _statistics_table(
+    """A meeting's statistics as a table to export, one group a breakdown, then attendance by
+    day once days are recorded (the arrivals and rate of a day's row count those present that
+    day)."""
+    table = _statistics_table(
         _("Registration statistics"),
         _lines(_about_meeting(meeting), _erased_note(stats), _as_of(meeting)),
         stats,
+    )
+    if not stats.by_day:
+        return table
+    return dataclasses.replace(
+        table, groups=[*table.groups, TableGroup(_("Attendance by day"), _day_rows(stats))]
     )
 
 
@@ -737,6 +788,8 @@ def dialogue_statistics_table(report: DialogueStatistics) -> Table:
             f"{entry.meeting.starts_at.astimezone(entry.meeting.zone):%Y-%m-%d} "
             f"{entry.meeting.title}",
             *_figure_cells(entry.figures),
+            None,
+            None,
         ]
         for entry in report.meetings
     ]

@@ -42,6 +42,9 @@ th, td { border-bottom: 0.4pt solid #9aa3ab; padding: 1mm 1.5mm; text-align: sta
 thead th { background: #e0e0e0; }
 td.number, th.number { text-align: end; }
 tr.group th { background: #f0f0f0; }
+@page wide { size: A4 landscape; }
+section.wide { page: wide; }
+table.full { font-size: 8.5pt; }
 """
 
 
@@ -93,7 +96,12 @@ def render_report(
                 _row([bar.label, *map(str, bar.values)], numbers=[False, True, True, True])
             )
         parts.append("</tbody></table></figure>")
-    parts.append(f"<h2>{escape(_printable(chart_heading))}</h2><table><thead>")
+    # Every figure in one table, on pages of their own in landscape: its ten columns fit the
+    # width in every language (Russian headers are long).
+    parts.append(
+        f'<section class="wide"><h2>{escape(_printable(chart_heading))}</h2>'
+        '<table class="full"><thead>'
+    )
     parts.append(_row(columns, header=True, numbers=right_aligned))
     parts.append("</thead><tbody>")
     for heading, rows in groups:
@@ -102,5 +110,5 @@ def render_report(
             parts.append(f'<tr class="group"><th colspan="{len(columns)}">{cell}</th></tr>')
         for row in rows:
             parts.append(_row(row, numbers=right_aligned))
-    parts.append("</tbody></table></body></html>")
+    parts.append("</tbody></table></section></body></html>")
     return _pdf("".join(parts), _REPORT_CSS)

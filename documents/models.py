@@ -167,10 +167,10 @@ class Document(SentencedConstraints):
 
     # Django's own get_FOO_display hashes every choice's lazy label (translating each) to find
     # one: a library page of 20 documents spent some 500 translations on them.
-    def get_kind_display(self) -> str:
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]  # replaces Django's, see above
         return _label(DocumentKind, self.kind)
 
-    def get_marking_display(self) -> str:
+    def get_marking_display(self) -> str:  # type: ignore[no-redef]  # replaces Django's, see above
         return _label(Marking, self.marking)
 
     @property

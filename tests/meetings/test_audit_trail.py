@@ -419,9 +419,7 @@ def test_a_persons_download_of_their_own_data_is_recorded(
 ) -> None:
     delegate = world.person("delegate_a")
     nomination = _nominate(world, open_meeting, delegate.email, passport_number="P-77")
-    response = client_for(delegate).get(
-        "/registrations/my-data.json", REMOTE_ADDR="203.0.113.9"
-    )
+    response = client_for(delegate).get("/registrations/my-data.json", REMOTE_ADDR="203.0.113.9")
     assert response.status_code == 200
     (entry,) = _entries(AuditAction.PERSONAL_DATA_DOWNLOADED)
     assert (entry.actor, entry.person) == (delegate, delegate)
@@ -464,4 +462,3 @@ def test_deactivating_and_reactivating_an_account_is_recorded(world: World) -> N
         assert (entry.object_type, entry.object_id) == ("account", str(person.pk))
     assert {e.details["active"] for e in off} == {False}
     assert {e.details["active"] for e in on} == {True}
-

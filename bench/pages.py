@@ -7,7 +7,12 @@ latency, the server's CPU per request and the number of database queries per req
     .venv/bin/python bench/run.py --pages-only   the same, through `make bench`'s entry point
 
 Scenarios:
-  page     ``/meetings/<id>/``, server-rendered, never cached
+  floor    ``/bench/floor/``: the base template with an empty block, the same process and
+           middleware: the reference the others are divided by
+  page     ``/meetings/<id>/`` anonymous; its body comes from the cache while the meeting does
+           not change (meetings/page_cache.py); ``page (change)`` is the first view after a change
+  page (signed in)  the same for a focal point of the dialogue with a session cookie, against
+           ``floor (signed in)``, the floor page with the same cookie
   ics      ``/meetings/<id>/calendar.ics?agenda=1`` repeated without ``If-None-Match`` (the
            bytes come from Django's cache under the ETag; the view still reads the meeting)
   ics 304  the same with ``If-None-Match: <ETag>``
@@ -54,6 +59,9 @@ from live import (
 )
 
 REDIS_DB = 10  # live.py uses 9
+READER = "fp.moldova@demo.example.org"  # a focal point of the bench meeting's dialogue
+SIGNED_IN = "page (signed in)"
+SIGNED_IN_FLOOR = "floor (signed in)"
 ITEMS = 100
 # The peers, as measured in ../shared/QUALITY.md (CPU per request).
 PEERS = {
@@ -169,7 +177,7 @@ def _count(client: Any, url: str, **headers: Any) -> tuple[int, int, str]:
     return len(ctx.captured_queries), response.status_code, response.get("ETag", "")
 
 
-def _profile(paths: dict[str, str], etag: str, top: int) -> str:
+def _profile(paths: dict[str, str], etag: str, cookie: str, top: int) -> str:
     """Where a request's CPU goes, in this process: each request through the ASGI application
     (as Daphne calls it, without the sockets) and through the same middleware in sync mode (as
     under WSGI: the difference is the handler's thread hops), then a cProfile of the sync path
@@ -252,6 +260,8 @@ def _profile(paths: dict[str, str], etag: str, top: int) -> str:
     profiles = []
     for name, path in paths.items():
         headers = {"If-None-Match": etag} if name == "ics 304" else {}
+        if name in (SIGNED_IN, SIGNED_IN_FLOOR):
+            headers = {"Cookie": cookie}
         a = cpu_ms(lambda p=path, h=headers: loop.run_until_complete(asgi_call(p, h)))
         w = cpu_ms(lambda p=path, h=headers: sync_call(p, h))
         lines.append(f"{name:<24} {a:8.2f}  {w:8.2f}  {a - w:8.2f}")
@@ -278,6 +288,7 @@ def _profile(paths: dict[str, str], etag: str, top: int) -> str:
 def cmd_helper() -> None:
     """Set up the data, then answer commands on stdin (one JSON line each)."""
     _django()
+    from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
 
@@ -295,7 +306,15 @@ def cmd_helper() -> None:
     big = _make_meeting(user, dialogue, body, ITEMS, "Senior officials' meeting (bench)")
     small = _make_meeting(user, dialogue, body, 1, "Senior officials' meeting (bench, 1 item)")
     rows = AgendaItem.objects.filter(meeting=big).count()
-    out({"ready": True, "meeting": big.pk, "small": small.pk, "rows": rows})
+    # The signed-in reader: a focal point of the dialogue (not its secretariat, whose page is
+    # made afresh each time), with a session as a browser has it.
+    reader = User.objects.get(email=READER)
+    signed_in = Client(HTTP_HOST="127.0.0.1")
+    signed_in.force_login(reader)
+    cookie = (
+        f"{settings.SESSION_COOKIE_NAME}={signed_in.cookies[settings.SESSION_COOKIE_NAME].value}"
+    )
+    out({"ready": True, "meeting": big.pk, "small": small.pk, "rows": rows, "cookie": cookie})
     client = Client(HTTP_HOST="127.0.0.1")
     counter = 0
     for line in sys.stdin:
@@ -311,7 +330,7 @@ def cmd_helper() -> None:
             )
             out({"ok": True})
         elif cmd["cmd"] == "profile":
-            out({"profile": _profile(cmd["paths"], cmd["etag"], cmd["top"])})
+            out({"profile": _profile(cmd["paths"], cmd["etag"], cookie, cmd["top"])})
         elif cmd["cmd"] == "queries":
             counts: dict[str, Any] = {}
             for label, pk in (("100", big.pk), ("1", small.pk)):
@@ -321,6 +340,9 @@ def cmd_helper() -> None:
                     by=user, meeting=services.Meeting.objects.get(pk=pk), room=f"Room {label}"
                 )
                 counts[f"page@{label}"] = _count(client, page)[:2]
+                counts[f"page signed in@{label}"] = _count(signed_in, page)[:2]
+                counts[f"page cached@{label}"] = _count(client, page)[:2]
+                counts[f"page signed in cached@{label}"] = _count(signed_in, page)[:2]
                 counts[f"ics cold@{label}"] = _count(client, ics)[:2]
                 n, status, etag = _count(client, ics)
                 counts[f"ics cached@{label}"] = (n, status)
@@ -680,7 +702,8 @@ def print_report(results: dict[str, Any]) -> None:
     print()
     print(
         f"Meeting page and .ics, meeting with {results['rows']} agenda rows over 2 days, "
-        f"one Daphne process, {results['database']}, DEBUG off, anonymous requests"
+        f"one Daphne process, {results['database']}, DEBUG off, anonymous requests but "
+        f"'{SIGNED_IN}'"
     )
     rows = []
     for s in results["scenarios"]:
@@ -714,21 +737,43 @@ def print_report(results: dict[str, Any]) -> None:
         ],
         rows,
     )
-    floors = {s["concurrency"]: s for s in results["scenarios"] if s["name"] == "floor"}
+    floors = {
+        (s["name"], s["concurrency"]): s
+        for s in results["scenarios"]
+        if s["name"] in ("floor", SIGNED_IN_FLOOR)
+    }
     for s in results["scenarios"]:
-        if s["name"] in ("page", "ics cached", "ics 304") and s["concurrency"] in floors:
-            ref = floors[s["concurrency"]]["cpu_ms_per_req"]
+        if s["name"] not in ("page", SIGNED_IN, "ics cached", "ics 304"):
+            continue
+        # The signed-in page against the floor page signed in (the same session, user and
+        # inbox count); the rest against the anonymous floor.
+        for name in (SIGNED_IN_FLOOR, "floor") if s["name"] == SIGNED_IN else ("floor",):
+            floor = floors.get((name, s["concurrency"]))
+            if floor is None:
+                continue
+            ref = floor["cpu_ms_per_req"]
             print(
                 f"  {s['name']} at c={s['concurrency']}: {s['cpu_ms_per_req'] / ref:.2f}x the "
-                f"floor page's CPU ({ref:.2f} ms: base template, same process and middleware)"
+                f"{name} page's CPU ({ref:.2f} ms: base template, same process and middleware)"
             )
     print()
-    print("Queries per request (Django test client, same database), at 100 and at 1 agenda rows:")
+    print(
+        "Queries per request (Django test client, same database), at 100 and at 1 agenda rows "
+        "(the page after a change of the meeting, then again from the cache):"
+    )
     _table(
         ["request", "100 items", "1 item"],
         [
             [name, f"{counts[name + '@100'][0]}", f"{counts[name + '@1'][0]}"]
-            for name in ("page", "ics cold", "ics cached", "ics 304")
+            for name in (
+                "page",
+                "page cached",
+                "page signed in",
+                "page signed in cached",
+                "ics cold",
+                "ics cached",
+                "ics 304",
+            )
         ],
     )
     print()
@@ -820,13 +865,24 @@ def main(argv: list[str] | None = None) -> int:
         pid = daphne.pid
         floor = "/bench/floor/"
         has_floor = asyncio.run(_load(port, floor, {}, 1, 0.3))["statuses"].keys() == {200}
+        reader = {"Cookie": ready["cookie"]}
         if has_floor:
             for c in levels:
                 add("floor", run_load(pid, port, floor, {}, c, args.seconds), "-")
+            for c in levels:
+                add(SIGNED_IN_FLOOR, run_load(pid, port, floor, reader, c, args.seconds), "-")
         r = run_cold(pid, port, helper, page, args.cold)
         add("page (change)", r, counts["page@100"][0])
         for c in levels:
-            add("page", run_load(pid, port, page, {}, c, args.seconds), counts["page@100"][0])
+            add(
+                "page", run_load(pid, port, page, {}, c, args.seconds), counts["page cached@100"][0]
+            )
+        for c in levels:
+            add(
+                SIGNED_IN,
+                run_load(pid, port, page, reader, c, args.seconds),
+                counts["page signed in cached@100"][0],
+            )
         r = run_cold(pid, port, helper, ics, args.cold)
         add("ics cold", r, counts["ics cold@100"][0])
         tag = asyncio.run(etag())
@@ -846,9 +902,9 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError("daphne exited:\n" + logfile.read_text()[-2000:])
         profile = ""
         if args.profile:
-            paths = {"page": page, "ics cached": ics, "ics 304": ics}
+            paths = {"page": page, SIGNED_IN: page, "ics cached": ics, "ics 304": ics}
             if has_floor:
-                paths = {"floor": floor, **paths}
+                paths = {"floor": floor, SIGNED_IN_FLOOR: floor, **paths}
             profile = helper.ask(
                 {"cmd": "profile", "paths": paths, "etag": tag, "top": args.profile_top},
                 timeout=600,

@@ -16,6 +16,9 @@
                                                   over 10,000 documents, with and without the
                                                   policy filter (about 3 minutes;
                                                   ``bench/search.py``)
+    .venv/bin/python bench/run.py --memory-only   where the memory of an idle live connection goes
+                                                  (tracemalloc in one Daphne, 1,000 clients;
+                                                  about 1 minute; ``bench/memory.py``)
     .venv/bin/python bench/run.py --publishing-only  announcements per second from 1, 2 and 4
                                                   publishing processes, against fan-out off
                                                   (about 3 minutes; ``bench/publishing.py``)
@@ -33,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import downloads
 import live
+import memory
 import pages
 import publishing
 import recovery
@@ -44,6 +48,8 @@ def main(argv: list[str]) -> int:
         return search.main([a for a in argv if a != "--search-only"])
     if "--publishing-only" in argv:
         return publishing.main([a for a in argv if a != "--publishing-only"])
+    if "--memory-only" in argv:
+        return memory.main([a for a in argv if a != "--memory-only"])
     if "--recovery-only" in argv:
         return recovery.main([a for a in argv if a != "--recovery-only"])
     if "--documents-only" in argv:

@@ -85,13 +85,14 @@ class ClientAddress:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        headers: list[tuple[bytes, bytes]] = list(scope.get("headers", ()))
+        headers: list[tuple[bytes, bytes]] = scope.get("headers") or []
         forwarded = [v.decode("latin-1") for k, v in headers if k.lower() == b"x-forwarded-for"]
         client: Any = scope.get("client")
         peer = client[0] if client else None
         address = client_address(peer, forwarded, self.proxies)
         scope = dict(scope)
-        scope["headers"] = [(k, v) for k, v in headers if k.lower() not in _FORWARDED_HEADERS]
+        if any(k.lower() in _FORWARDED_HEADERS for k, _ in headers):
+            scope["headers"] = [(k, v) for k, v in headers if k.lower() not in _FORWARDED_HEADERS]
         if address is not None:
             scope["client"] = (address, client[1] if client and address == peer else 0)
         await self.app(scope, receive, send)

@@ -12,6 +12,12 @@ Here a request whose view is a plain function runs, from ``request_started`` to 
 mode: as under WSGI. A view that is a coroutine (the long poll, the health check) takes
 Django's own path, unchanged. Streamed responses are sent as Django sends them, watching for
 the client going away, and closed in the request's thread.
+
+A ``GET`` of a view named in ``SESSIONLESS_VIEWS`` (the calendar feeds: calendar clients send
+no cookies) that brings no session cookie goes through the chain without the middleware of
+sessions, users, CSRF, messages and the two-factor wall: the request is an anonymous visitor's
+(``Visitor``), which is what those middleware would have found, at a fraction of their cost.
+With a session cookie it takes the full chain, so a signed-in person gets their own feed.
 """
 
 from __future__ import annotations
@@ -19,51 +25,116 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from importlib import import_module
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.http import FileResponse, HttpResponseBadRequest, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponseBadRequest, HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
+from django.utils.cache import patch_vary_headers
+
+# Middleware a request without a session does not need: it would only find there is none.
+SESSION_MIDDLEWARE = frozenset(
+    {
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "dialogue.middleware.UserPreferencesMiddleware",
+        "dialogue.middleware.SecretariatTwoFactorMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "allauth.account.middleware.AccountMiddleware",
+    }
+)
+
+
+class Visitor:
+    """In the chain without sessions: the request is an anonymous visitor's (it brought no
+    session cookie), with an empty session, and its response varies on cookies as the full
+    chain's does."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        request.session = self.session_store(None)
+        request.user = AnonymousUser()
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        return response
 
 
 class _SyncChain(BaseHandler):
-    def __init__(self) -> None:
+    def __init__(self, *, sessionless: bool = False) -> None:
         super().__init__()
-        self.load_middleware(is_async=False)
+        if not sessionless:
+            self.load_middleware(is_async=False)
+            return
+        full = list(settings.MIDDLEWARE)
+        light = [m for m in full if m not in SESSION_MIDDLEWARE]
+        light.insert(light.index("django.middleware.locale.LocaleMiddleware") + 1, VISITOR)
+        # load_middleware reads the setting; this runs once, when the process starts.
+        settings.MIDDLEWARE = light
+        try:
+            self.load_middleware(is_async=False)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+VISITOR = f"{__name__}.Visitor"
 
 
 @functools.lru_cache(maxsize=4096)
-def _view_is_async(path: str) -> bool:
+def _route(path: str) -> tuple[bool, str]:
+    """Whether the view is a coroutine, and its URL name."""
     try:
         match = get_resolver().resolve(path)
     except Resolver404:
-        return False
-    return iscoroutinefunction(match.func)
+        return False, ""
+    return iscoroutinefunction(match.func), match.url_name or ""
+
+
+def _has_session_cookie(scope: Any) -> bool:
+    name = settings.SESSION_COOKIE_NAME.encode() + b"="
+    return any(key == b"cookie" and name in value for key, value in scope.get("headers", ()))
 
 
 class OneHopASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self._sync = _SyncChain()
+        self._sessionless = _SyncChain(sessionless=True)
 
     async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         root = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        if _view_is_async(path):
+        is_async, name = _route(path)
+        if is_async:
             await super().handle(scope, receive, send)
             return
+        chain = self._sync
+        if (
+            name in settings.SESSIONLESS_VIEWS
+            and scope.get("method") in ("GET", "HEAD")
+            and not _has_session_cookie(scope)
+        ):
+            chain = self._sessionless
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
         try:
-            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            response = await sync_to_async(self._respond, thread_sensitive=True)(
+                scope, body_file, chain
+            )
             if not response.streaming:
                 await self.send_response(response, send)
                 return
@@ -71,7 +142,7 @@ class OneHopASGIHandler(ASGIHandler):
         finally:
             body_file.close()
 
-    def _respond(self, scope: Any, body_file: Any) -> HttpResponseBase:
+    def _respond(self, scope: Any, body_file: Any, chain: _SyncChain) -> HttpResponseBase:
         """From ``request_started`` to the response, in the request's thread."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
@@ -79,7 +150,7 @@ class OneHopASGIHandler(ASGIHandler):
         if request is None:
             response: HttpResponseBase = error_response or HttpResponseBadRequest()
         else:
-            response = self._sync.get_response(request)
+            response = chain.get_response(request)
             response._handler_class = self.__class__  # type: ignore[attr-defined]  # as Django's own handler marks it
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size

@@ -111,6 +111,10 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "config.error_pages.ProductNotFound",
 ]
+# Views a request without a session cookie reaches without the session, user, CSRF, messages
+# and two-factor middleware (config/one_hop.py): the calendar feeds, which calendar clients ask
+# for without cookies. Such a view must treat the request as an anonymous visitor's.
+SESSIONLESS_VIEWS = frozenset({"meeting_calendar", "dialogue_calendar", "personal_calendar"})
 # The product's error pages even with DEBUG on; tracebacks only in the console
 # (config/error_pages.py). DJANGO_TECHNICAL_ERROR_PAGES=1 shows Django's instead (they list every
 # URL pattern and the settings): only on a developer's own machine.

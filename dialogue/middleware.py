@@ -34,6 +34,9 @@ class UserPreferencesMiddleware:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
+        else:
+            # The thread served someone else before: a visitor gets the default zone, not theirs.
+            timezone.deactivate()
         return self.get_response(request)
 
 

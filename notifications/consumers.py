@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -23,7 +21,6 @@ from .database import in_database
 from .hub import get_hub
 from .policy import get_policy
 from .publishing import encode_frame
-from .replay import Replay, missed
 
 MAX_MESSAGE_BYTES = 4096
 MAX_STREAMS = 20
@@ -31,7 +28,6 @@ RATE_PER_SECOND = 20.0
 RATE_BURST = 40.0
 MAX_UNACKED_FRAMES = 1000
 MAX_UNACKED_BYTES = 1_000_000
-SENT_MEMORY = 512
 
 
 class CloseCode:
@@ -44,25 +40,42 @@ class CloseCode:
     TOO_FAST = 4429
 
 
-@dataclass
 class Subscription:
-    replaying: bool = True
-    held: list[tuple[int, str]] = field(default_factory=list)
-    sent: set[int] = field(default_factory=set)
-    sent_order: deque[int] = field(default_factory=deque)
+    """One stream of a socket. While its replay is read and written, live frames are held back.
+    Afterwards the ids the replay wrote are kept, as the hub hands each id to a socket once but
+    an event the replay wrote may still come by the fast path or the log backstop: until it
+    came, or the backstop has read the log past them since (a relay later still brings a
+    duplicate, which clients drop by id). Nothing is allocated for a stream without a replay."""
 
-    def remember(self, event_id: int) -> None:
-        self.sent.add(event_id)
-        self.sent_order.append(event_id)
-        if len(self.sent_order) > SENT_MEMORY:
-            self.sent.discard(self.sent_order.popleft())
+    __slots__ = ("held", "replayed", "replayed_mark", "replayed_through", "replaying")
 
+    def __init__(self) -> None:
+        self.replaying = True
+        self.held: list[tuple[int, str]] | None = None
+        self.replayed: set[int] | None = None
+        self.replayed_through = 0  # the highest id the replay wrote
+        self.replayed_mark = 0  # where the hub's backstop stood when the replay was written
 
-def _follow_and_replay(user: Any, stream: str, since: int | None) -> Replay | None:
-    """None when ``user`` may not follow ``stream``; else what they missed on it."""
-    if not get_policy().can_follow(user, stream):
-        return None
-    return missed(stream, since, user)
+    def replay_written(self, ids: set[int], log_mark: int) -> None:
+        if ids:
+            self.replayed, self.replayed_through, self.replayed_mark = ids, max(ids), log_mark
+
+    def hold(self, event_id: int, frame: str) -> None:
+        if self.held is None:
+            self.held = []
+        self.held.append((event_id, frame))
+
+    def already_sent(self, event_id: int, log_mark: int) -> bool:
+        """Whether the replay wrote ``event_id`` (the hub's backstop now at ``log_mark``)."""
+        replayed = self.replayed
+        if replayed is None:
+            return False
+        found = event_id in replayed
+        if found:
+            replayed.discard(event_id)  # the hub hands an id to a socket once
+        if not replayed or self.replayed_mark < log_mark >= self.replayed_through:
+            self.replayed = None
+        return found
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -70,16 +83,37 @@ class LiveConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        # Set when the connection is over (the hub waits for it when the server goes away).
-        self.finished = asyncio.Event()
+        """As Channels' own without a channel layer, minus its task and ``asyncio.wait`` per
+        message received: the one source of messages is the client, awaited directly (a
+        kilobyte and a half less for every idle socket)."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        self._finished: asyncio.Event | None = None
+        self._over = False
         try:
-            await super().__call__(scope, receive, send)
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
         finally:
             # Also when the server cancels the consumer (a close that took too long) and
             # disconnect() never runs: the hub must not keep writing to a dead socket.
             self.closing = True
-            self.finished.set()
+            self._over = True
+            if self._finished is not None:
+                self._finished.set()
             get_hub().forget(self)
+
+    @property
+    def finished(self) -> asyncio.Event:
+        """Set once the connection is over (the hub waits for it when the server goes away);
+        made when first asked for."""
+        if self._finished is None:
+            self._finished = asyncio.Event()
+            if self._over:
+                self._finished.set()
+        return self._finished
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, without its trip to the database thread before every message to
@@ -187,9 +221,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         subscription = self.streams[stream] = Subscription()
         # Join before reading the log, so nothing committed in between is missed; what
         # arrives live meanwhile is held back and sent after the replay (or dropped if the
-        # stream is refused). One trip to the database thread answers both questions.
-        await get_hub().join(self, stream)
-        replay = await in_database(_follow_and_replay)(self.user, stream, since)
+        # stream is refused). One trip to the database answers both questions, shared with the
+        # sockets subscribing at the same time (``notifications.admission``).
+        hub = get_hub()
+        await hub.join(self, stream)
+        replay = await hub.admissions.admit(self.user, stream, since)
         if replay is None:
             self.streams.pop(stream, None)
             await get_hub().leave(self, stream)
@@ -199,13 +235,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.send(
                 text_data=json.dumps({"type": "reset", "stream": stream, "last_id": replay.last_id})
             )
+        replayed: set[int] = set()
         for event in replay.events:
-            await self._write(subscription, event.id, encode_frame(event))
+            await self._write(event.id, encode_frame(event))
+            replayed.add(event.id)
         subscription.replaying = False
-        for event_id, frame in sorted(subscription.held):
-            await self._write(subscription, event_id, frame)
-        subscription.held.clear()
-        last_id = max([replay.last_id, *subscription.sent]) if subscription.sent else replay.last_id
+        last_id = replay.last_id
+        if subscription.held:
+            for event_id, frame in sorted(subscription.held):
+                if event_id not in replayed:
+                    await self._write(event_id, frame)
+                    last_id = max(last_id, event_id)
+        subscription.held = None
+        subscription.replay_written(replayed, hub.log_mark)
         await self.send(
             text_data=json.dumps({"type": "subscribed", "stream": stream, "last_id": last_id})
         )
@@ -217,9 +259,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if subscription is None or self.closing:
             return
         if subscription.replaying:
-            subscription.held.append((event_id, frame))
+            subscription.hold(event_id, frame)
             return
-        await self._write(subscription, event_id, frame)
+        if subscription.replayed is not None and subscription.already_sent(
+            event_id, get_hub().log_mark
+        ):
+            return
+        await self._write(event_id, frame)
 
     async def inbox_changed(self, event_id: int) -> None:
         if not self.closing:
@@ -244,10 +290,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def go_away(self) -> None:
         await self._close(CloseCode.GOING_AWAY)
 
-    async def _write(self, subscription: Subscription, event_id: int, frame: str) -> None:
-        if event_id in subscription.sent or self.closing:
+    async def _write(self, event_id: int, frame: str) -> None:
+        if self.closing:
             return
-        subscription.remember(event_id)
         self.unacked_frames += 1
         self.unacked_bytes += len(frame)
         if self.unacked_frames > MAX_UNACKED_FRAMES or self.unacked_bytes > MAX_UNACKED_BYTES:

@@ -22,6 +22,7 @@ from django.contrib.sessions.models import Session
 from django.db.models import Max
 from django.utils import timezone
 
+from .admission import Admissions
 from .models import Event
 from .policy import get_policy
 from .publishing import INBOX_GROUP, encode_frame, group_for
@@ -53,6 +54,7 @@ class LiveHub:
         self._start_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self.going_away = False
+        self.admissions = Admissions()
 
     # --- life cycle ---------------------------------------------------------------------
 

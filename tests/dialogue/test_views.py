@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from dialogue.models import Body, Office, RoleKind
 from tests.conftest import World, client_for
@@ -80,6 +82,17 @@ def test_signed_in_person_sees_times_in_their_own_zone(world: World, settings: A
     person.save()
     page = client_for(person).get("/").content.decode()
     assert "Asia/Tbilisi" in page
+
+
+def test_visitor_after_a_signed_in_person_sees_the_default_zone(world: World) -> None:
+    """One thread serves every sync request under Daphne: a visitor's page is not in the zone
+    of whoever came before."""
+    person = world.person("delegate_a")
+    person.time_zone = "Asia/Tbilisi"
+    person.save()
+    client_for(person).get("/")
+    Client().get("/")  # served in this thread, as Daphne serves it in its one sync thread
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
 
 
 def test_focal_point_home_shows_their_state_and_pending_invitations(world: World) -> None:

@@ -320,3 +320,32 @@ async def _hub_running() -> WebsocketCommunicator:
     await running.send_to(text_data=json.dumps({"type": "ping"}))
     assert json.loads(await running.receive_from()) == {"type": "pong"}
     return running
+
+
+async def test_an_event_replayed_then_relayed_late_is_sent_once(world: World) -> None:
+    """The replay wrote it; the fast path brings it again afterwards (a relay that came late):
+    the socket does not send it twice, and the next event comes as usual."""
+    stream = f"dialogue:{world.dialogue.slug}"
+    since = await sync_to_async(_newest_event_id)()
+    await post(world, "Missed")
+    missed_event = await sync_to_async(lambda: Event.objects.order_by("-id").first())()
+    assert missed_event is not None
+    ws = await socket(world.people["delegate_a"])
+    assert (await ws.connect())[0]
+    frames = await subscribe(ws, stream, since=since)
+    assert [f["data"]["title"] for f in frames if f["type"] == "event"] == ["Missed"]
+
+    await get_hub().dispatch(
+        missed_event.id, stream, missed_event.audience, await sync_to_async(_frame)(missed_event)
+    )
+    await post(world, "Next")
+
+    frame = await next_event(ws)
+    assert frame["data"]["title"] == "Next"
+    await ws.disconnect()
+
+
+def _frame(event: Event) -> str:
+    from notifications.publishing import encode_frame
+
+    return encode_frame(event)

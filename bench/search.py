@@ -136,9 +136,20 @@ QUERIES = [
 
 
 def cpu_seconds(pid: int) -> float:
+    """A process's CPU time: from ``schedstat`` in nanoseconds where the kernel keeps it (``stat``
+    counts in ticks of 10 ms, coarser than a query)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def log(text: str) -> None:
@@ -309,7 +320,9 @@ def child(database: str, count: int, repeat: int) -> int:
 
     call_command("migrate", verbosity=0)
     generate(count)
+    before = load()
     rows = measure(repeat)
+    after = load()
     name = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite (FTS5)"
     print(f"\nLibrary search, {count:,} generated documents, {name}: a focal point's request")
     print(
@@ -332,6 +345,7 @@ def child(database: str, count: int, repeat: int) -> int:
         "CPU ms: the median of the requests, Django's process plus the database backend; "
         "bar: under 50 ms with the policy, the same number of queries for every query."
     )
+    print(f"load average (1, 5, 15 min) before: {before}, after: {after} ({os.cpu_count()} CPUs)")
     return 0
 
 

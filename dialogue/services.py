@@ -374,10 +374,39 @@ def update_profile(*, user: User, **changes: str) -> User:
 
 def set_account_active(*, by: User | None, user: User, active: bool) -> None:
     """Deactivate or reactivate an account (secretariat admins only). A deactivated person can
-    no longer sign in, and the policy grants them nothing, open sockets included."""
+    no longer sign in, and the policy grants them nothing, open sockets included. A change is
+    recorded in the permanent record of each dialogue where the person holds or held a role and
+    of each the acting admin administers; changing nothing records nothing."""
     if by is not None and not permissions.is_secretariat_admin(by):
         raise PermissionDenied
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=active)
+        was = User.objects.select_for_update().values_list("is_active", flat=True).get(pk=user.pk)
+        if was != active:
+            User.objects.filter(pk=user.pk).update(is_active=active)
+            for dialogue_id in _dialogues_knowing(user, by):
+                trail.record(
+                    AuditAction.ACCOUNT_REACTIVATED if active else AuditAction.ACCOUNT_DEACTIVATED,
+                    by=by,
+                    dialogue=dialogue_id,
+                    object_type="account",
+                    object_id=user.pk,
+                    label=user.full_name or "",
+                    person=user,
+                    details={"active": active},
+                )
     user.is_active = active
     permissions.forget(user)
+
+
+def _dialogues_knowing(user: User, by: User | None) -> list[int]:
+    """Where an account's change belongs in the record: the dialogues where the person holds or
+    held a role and those the acting admin administers; every dialogue when none (a superuser
+    acting on a stranger: the record is never skipped)."""
+    ids = set(Role.objects.filter(user=user).values_list("dialogue_id", flat=True))
+    if by is not None:
+        ids |= set(
+            Role.objects.filter(
+                user=by, kind=RoleKind.SECRETARIAT_ADMIN, revoked_at__isnull=True
+            ).values_list("dialogue_id", flat=True)
+        )
+    return sorted(ids) or list(Dialogue.objects.order_by("pk").values_list("pk", flat=True))

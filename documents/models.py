@@ -88,6 +88,14 @@ class SymbolCounter(SentencedConstraints):
         return f"{self.series}/{self.year}: {self.last_number}"
 
 
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """The label of one choice (the value itself when it is not, or no longer, a choice)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class Document(SentencedConstraints):
     dialogue = models.ForeignKey(Dialogue, on_delete=models.PROTECT, related_name="documents")
     meeting = models.ForeignKey(
@@ -156,6 +164,14 @@ class Document(SentencedConstraints):
     def title(self) -> Localized:
         owner = owner_languages(self, "meeting") or owner_languages(self, "dialogue")
         return self.title_i18n.pick(languages=owner)
+
+    # Django's own get_FOO_display hashes every choice's lazy label (translating each) to find
+    # one: a library page of 20 documents spent some 500 translations on them.
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]  # replaces Django's, see above
+        return _label(DocumentKind, self.kind)
+
+    def get_marking_display(self) -> str:  # type: ignore[no-redef]  # replaces Django's, see above
+        return _label(Marking, self.marking)
 
     @property
     def is_withdrawn(self) -> bool:

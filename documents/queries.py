@@ -116,6 +116,19 @@ def meeting_documents_cached(
     return cache[meeting.pk]
 
 
+HIT_ROW_FIELDS = (
+    *(
+        f.name
+        for f in Document._meta.concrete_fields
+        if f.name not in ("delegation", "withdrawn_reason", "created_by", "updated_at")
+    ),
+    "meeting__title_i18n",
+    "meeting__languages",
+    "dialogue__slug",
+    "dialogue__languages",
+)
+
+
 def document_rows(documents: QuerySet[Document] | Sequence[Hit]) -> list[DocumentRow]:
     """Rows for a page of documents, or of a search's hits in their order: the documents, then
     all their revisions (two queries)."""
@@ -124,8 +137,12 @@ def document_rows(documents: QuerySet[Document] | Sequence[Hit]) -> list[Documen
         hits: dict[int, Hit] = {}
     else:
         hits = {hit.document_id: hit for hit in documents}
-        found = Document.objects.filter(pk__in=list(hits)).select_related(
-            "meeting", "dialogue", "agenda_item"
+        # A search's page shows the table only: the fields it reads, not every text of the
+        # meeting and the dialogue (their translations cost more to load than the query).
+        found = (
+            Document.objects.filter(pk__in=list(hits))
+            .select_related("meeting", "dialogue")
+            .only(*HIT_ROW_FIELDS)
         )
         by_id = {document.pk: document for document in found}
         listed = [by_id[pk] for pk in hits if pk in by_id]

@@ -3,17 +3,22 @@ kept by the write actions, and the search over it, ranked, with highlighted snip
 
 The index has one row per document, in the table ``documents_search``:
 
-- on PostgreSQL, two ``tsvector`` columns with GIN indexes: ``titles`` (the symbol and every
-  title, weight A) and ``everything`` (those and the text of each language version, weight D).
-  Each text is read with its language's configuration (``CONFIGS``: English, Russian and
-  Arabic stem their words), the symbol and titles also with "simple" (prefixes of any word);
+- on PostgreSQL, three ``tsvector`` columns: ``titles`` (the symbol and every title, weight
+  A), ``everything`` (those and the text of each language version, weight D; read to rank the
+  hits of one page) and ``words`` (``everything`` without positions or weights: what a search
+  matches, small enough to scan). ``titles`` and ``words`` have GIN indexes without a pending
+  list (migration 0007). Each text is read with its language's configuration (``CONFIGS``:
+  English, Russian and Arabic stem their words), the symbol and titles also with "simple"
+  (prefixes of any word);
 - on SQLite (the embedded default), an FTS5 virtual table (``unicode61``, diacritics removed)
-  with the columns ``titles`` and ``body``.
+  with the columns ``titles`` and ``body``, whose rowid is the document's id.
 
 The text of a language version is the newest revision's whose text was read
 (``documents.extraction``). A search asks every language's reading of the words at once
 (across languages), puts a document whose symbol or title matches above one matched only in a
-text, then orders by rank (``ts_rank`` or ``bm25``). Who may see what is decided before
+text, then orders by rank (``ts_rank`` or ``bm25``; on PostgreSQL a title hit by its title
+vector, and the texts are ranked only when the page reaches past the title hits; the count is
+taken without ranking). Who may see what is decided before
 anything is counted: the search runs only over the documents the caller passes (already
 ``permissions.documents_visible_to`` and the filters), so a document the reader may not see
 contributes no hit, no count and no snippet.
@@ -50,6 +55,9 @@ CONFIGS = {
 # What of a text is indexed (a tsvector holds at most 1 MB) and read for a snippet.
 INDEXED_CHARS = 200_000
 SNIPPET_SOURCE_CHARS = 50_000
+# The window of it a snippet is made from, starting this far before the first match.
+SNIPPET_WINDOW_CHARS = 800
+SNIPPET_BEFORE_CHARS = 200
 MAX_WORDS = 12
 # Snippet marks: control characters, which extracted text never contains (extractors.py), so
 # the text can be escaped whole and the marks turned into <mark> afterwards.
@@ -104,10 +112,11 @@ def _write_postgresql(
     title_sql = " || ".join(title_parts)
     everything_sql = " || ".join([f"({title_sql})", *body_parts])
     cursor.execute(
-        f"INSERT INTO {TABLE} (document_id, titles, everything) "  # noqa: S608 - no input in it
-        f"VALUES (%s, {title_sql}, {everything_sql}) "
-        "ON CONFLICT (document_id) DO UPDATE "
-        "SET titles = EXCLUDED.titles, everything = EXCLUDED.everything",
+        f"INSERT INTO {TABLE} (document_id, titles, everything, words) "  # noqa: S608
+        "SELECT %s, titles, everything, strip(everything) FROM "
+        f"(SELECT {title_sql} AS titles, {everything_sql} AS everything) AS made "
+        "ON CONFLICT (document_id) DO UPDATE SET titles = EXCLUDED.titles, "
+        "everything = EXCLUDED.everything, words = EXCLUDED.words",
         [document_id, *title_params, *title_params, *body_params],
     )
 
@@ -115,10 +124,18 @@ def _write_postgresql(
 def _write_sqlite(
     cursor: Any, document_id: int, symbol: str, titles: dict[str, str], bodies: dict[str, str]
 ) -> None:
-    cursor.execute(f"DELETE FROM {TABLE} WHERE document_id = %s", [document_id])  # noqa: S608
+    # The row's rowid is the document's id: FTS5 reads a rowid from its index, an UNINDEXED
+    # column from its content table, row by row (16 ms for the 5,000 hits of a common word).
+    cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [document_id])  # noqa: S608
     cursor.execute(
-        f"INSERT INTO {TABLE} (document_id, titles, body) VALUES (%s, %s, %s)",  # noqa: S608
-        [document_id, "\n".join([symbol, *titles.values()]), "\n\n".join(bodies.values())],
+        f"INSERT INTO {TABLE} (rowid, document_id, titles, body) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s)",
+        [
+            document_id,
+            document_id,
+            "\n".join([symbol, *titles.values()]),
+            "\n\n".join(bodies.values()),
+        ],
     )
 
 
@@ -140,10 +157,11 @@ def missing(limit: int = 500) -> list[int]:
     """Documents without an index row (stored before the index existed): the worker adds them."""
     if connection.vendor not in ("postgresql", "sqlite"):
         return []
+    key = "document_id" if connection.vendor == "postgresql" else "rowid"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT d.id FROM documents_document d WHERE NOT EXISTS "  # noqa: S608
-            f"(SELECT 1 FROM {TABLE} s WHERE s.document_id = d.id) ORDER BY d.id LIMIT %s",
+            f"(SELECT 1 FROM {TABLE} s WHERE s.{key} = d.id) ORDER BY d.id LIMIT %s",
             [limit],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -214,14 +232,14 @@ class Results:
             if self.postgresql:
                 q, q_params = self._tsquery()
                 cursor.execute(
-                    f"SELECT count(*) FROM {TABLE} s WHERE s.everything @@ {q} "  # noqa: S608
+                    f"SELECT count(*) FROM {TABLE} s WHERE s.words @@ {q} "  # noqa: S608
                     f"AND s.document_id IN ({self.visible_sql})",
                     [*q_params, *self.visible_params],
                 )
             else:
                 cursor.execute(
                     f"SELECT count(*) FROM {TABLE} WHERE {TABLE} MATCH %s "  # noqa: S608
-                    f"AND document_id IN ({self.visible_sql})",
+                    f"AND +rowid IN ({self.visible_sql})",
                     [self._match(), *self.visible_params],
                 )
             return int(cursor.fetchone()[0])
@@ -251,21 +269,48 @@ class Results:
         with connection.cursor() as cursor:
             if self.postgresql:
                 q, q_params = self._tsquery()
+                # The hits the viewer may see, counted without ranking; a title hit ranked on its
+                # small title vector as it is found. The page then takes the title hits first and
+                # ranks the text of the others only when the page reaches past the title hits
+                # (an Append under a Limit never starts the branch it does not need).
                 cursor.execute(
-                    f"SELECT s.document_id, s.titles @@ {q} AS title_hit, "  # noqa: S608
-                    f"ts_rank(s.everything, {q}) AS rank, count(*) OVER () FROM {TABLE} s "
-                    f"WHERE s.everything @@ {q} AND s.document_id IN ({self.visible_sql}) "
-                    "ORDER BY title_hit DESC, rank DESC, s.document_id DESC LIMIT %s OFFSET %s",
-                    [*q_params, *q_params, *q_params, *self.visible_params, limit, offset],
+                    "WITH hits AS MATERIALIZED (SELECT s.document_id, "  # noqa: S608 - no input in it
+                    f"CASE WHEN s.titles @@ {q} THEN ts_rank(s.titles, {q}) END AS title_rank "
+                    f"FROM {TABLE} s WHERE s.words @@ {q} "
+                    f"AND s.document_id IN ({self.visible_sql})) "
+                    "SELECT page.document_id, page.title_hit, page.rank, "
+                    "(SELECT count(*) FROM hits) FROM ("
+                    "(SELECT h.document_id, true AS title_hit, h.title_rank AS rank FROM hits h "
+                    "WHERE h.title_rank IS NOT NULL "
+                    "ORDER BY h.title_rank DESC, h.document_id DESC LIMIT %s) "
+                    "UNION ALL "
+                    f"(SELECT h.document_id, false, (SELECT ts_rank(b.everything, {q}) "
+                    f"FROM {TABLE} b WHERE b.document_id = h.document_id) AS rank "
+                    "FROM hits h WHERE h.title_rank IS NULL "
+                    "ORDER BY rank DESC, h.document_id DESC LIMIT %s)"
+                    ") AS page LIMIT %s OFFSET %s",
+                    [
+                        *q_params,
+                        *q_params,
+                        *q_params,
+                        *self.visible_params,
+                        offset + limit,
+                        *q_params,
+                        offset + limit,
+                        limit,
+                        offset,
+                    ],
                 )
             else:
                 match = self._match()
-                # bm25() is not allowed beside a window function: ranked in a subquery.
+                # bm25() is not allowed beside a window function: ranked in a subquery. The
+                # rowid is the document's id; "+rowid" keeps FTS5 from being asked once per
+                # visible document (the policy's set is read once, as a list to look up).
                 cursor.execute(
                     "SELECT document_id, title_hit, rank, count(*) OVER () FROM ("  # noqa: S608
-                    f"SELECT document_id, document_id IN (SELECT document_id FROM {TABLE} "
+                    f"SELECT rowid AS document_id, rowid IN (SELECT rowid FROM {TABLE} "
                     f"WHERE {TABLE} MATCH %s) AS title_hit, bm25({TABLE}, 0.0, 10.0, 1.0) AS rank "
-                    f"FROM {TABLE} WHERE {TABLE} MATCH %s AND document_id IN ({self.visible_sql})"
+                    f"FROM {TABLE} WHERE {TABLE} MATCH %s AND +rowid IN ({self.visible_sql})"
                     ") ORDER BY title_hit DESC, rank ASC, document_id DESC LIMIT %s OFFSET %s",
                     [f"titles : ({match})", match, *self.visible_params, limit, offset],
                 )
@@ -287,9 +332,15 @@ class Results:
                 configs = " ".join(
                     f"WHEN '{code}' THEN '{name}'::regconfig" for code, name in CONFIGS.items()
                 )
+                # ts_headline parses and stems every word it is given (some 0.6 ms for 300
+                # words): it reads only a window of the text around the first place where a
+                # searched word's stem appears as written (the start when none does).
+                stems = [w.lower()[: max(4, len(w) - 3)] for w in self.words]
+                first = ", ".join(["NULLIF(strpos(lower(body), %s), 0)"] * len(stems))
                 cursor.execute(
                     "SELECT document_id, language, ts_headline("  # noqa: S608 - no input in it
-                    f"CASE language {configs} ELSE 'simple'::regconfig END, body, {q}, %s) "
+                    f"CASE language {configs} ELSE 'simple'::regconfig END, "
+                    f"substr(body, greatest(1, coalesce(least({first}), 1) - %s), %s), {q}, %s) "
                     "FROM (SELECT DISTINCT ON (r.document_id, r.language) r.document_id, "
                     "r.language, left(t.text, %s) AS body "
                     "FROM documents_revisiontext t "
@@ -298,6 +349,9 @@ class Results:
                     "AND t.text <> '' "
                     "ORDER BY r.document_id, r.language, r.number DESC) AS current",
                     [
+                        *stems,
+                        SNIPPET_BEFORE_CHARS,
+                        SNIPPET_WINDOW_CHARS,
                         *q_params,
                         f'StartSel="{START}", StopSel="{STOP}", MaxWords=24, MinWords=8, '
                         'MaxFragments=2, FragmentDelimiter=" … "',
@@ -309,9 +363,9 @@ class Results:
                     found.setdefault(document_id, {})[language] = text
             else:
                 cursor.execute(
-                    f"SELECT document_id, snippet({TABLE}, 2, %s, %s, '…', 24) "  # noqa: S608
+                    f"SELECT rowid, snippet({TABLE}, 2, %s, %s, '…', 24) "  # noqa: S608
                     f"FROM {TABLE} WHERE {TABLE} MATCH %s "
-                    f"AND document_id IN ({placeholders})",
+                    f"AND +rowid IN ({placeholders})",
                     [START, STOP, self._match(), *ids],
                 )
                 for document_id, text in cursor.fetchall():

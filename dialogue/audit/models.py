@@ -36,6 +36,9 @@ class AuditAction(models.TextChoices):
     LETTER_DOWNLOADED = "letter.downloaded", _("Letter downloaded")
     DOCUMENT_DOWNLOADED = "document.downloaded", _("Restricted document downloaded")
     PERSONAL_DATA_ERASED = "personal_data.erased", _("Personal data erased")
+    PERSONAL_DATA_DOWNLOADED = "personal_data.downloaded", _("Own personal data downloaded")
+    ACCOUNT_DEACTIVATED = "account.deactivated", _("Account deactivated")
+    ACCOUNT_REACTIVATED = "account.reactivated", _("Account reactivated")
 
 
 class AppendOnly(Exception):

@@ -8,7 +8,12 @@ import hashlib
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from dialogue import permissions
 
@@ -71,3 +76,61 @@ def documents_key(context: Any, meeting: Any) -> str:
         )
         digest.update(repr(facts).encode())
     return digest.hexdigest()[:16]
+
+
+# The language versions and the distribution of a document, on every list of documents (the
+# library, a meeting's documents, an agenda item, a circulation). Built here rather than by a
+# template included per row: the two includes were three fifths of a library page's table.
+
+
+@register.simple_tag
+def document_versions(row: queries.DocumentRow) -> SafeString:
+    """Each language version: a link to its current revision (with its number when past the
+    first), or "translation pending"."""
+    parts = []
+    for version in row.versions:
+        code = version.language
+        current = version.current
+        if current is None:
+            parts.append(
+                format_html(
+                    '<span class="pending" title="{}">{}: {}</span>',
+                    version.label,
+                    code.upper(),
+                    _("translation pending"),
+                )
+            )
+            continue
+        title = ", ".join(
+            [
+                version.label,
+                _("revision %(number)s") % {"number": current.number},
+                str(filesizeformat(current.size)),
+            ]
+        )
+        link = format_html(
+            '<a href="{}" lang="{}" title="{}">{}</a>',
+            reverse("document_download", args=[row.document.pk, code]),
+            code,
+            title,
+            code.upper(),
+        )
+        if current.number > 1:
+            link += format_html('<span class="muted"> r{}</span>', current.number)
+        parts.append(link)
+    return mark_safe(" · ".join(parts))  # noqa: S308 - each part built by format_html
+
+
+@register.simple_tag
+def document_marking(document: Any) -> SafeString:
+    """Its distribution, and whether it is shared with the chair or withdrawn."""
+    html = format_html(
+        '<span class="marking marking-{}">{}</span>',
+        document.marking,
+        document.get_marking_display(),
+    )
+    if document.marking == "internal" and document.shared_with_chair:
+        html += format_html(' <span class="badge">{}</span>', _("shared with the chair"))
+    if document.is_withdrawn:
+        html += format_html(' <span class="badge badge-withdrawn">{}</span>', _("withdrawn"))
+    return html

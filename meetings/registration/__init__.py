@@ -32,7 +32,13 @@ from .nominations import (
     request_funding,
     update_details,
 )
-from .personal_data import erase_expired, erase_person, link_to_account, personal_data_of
+from .personal_data import (
+    download_personal_data,
+    erase_expired,
+    erase_person,
+    link_to_account,
+    personal_data_of,
+)
 from .quotas import quota_lines
 from .reach import Participant, approved_participants
 from .setup import add_question, configure_registration, remove_question, remove_quota, set_quota
@@ -50,6 +56,7 @@ __all__ = [
     "confirm_participation",
     "decide_funding",
     "designate_head",
+    "download_personal_data",
     "erase_expired",
     "erase_person",
     "invitation_for",

@@ -28,6 +28,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,23 +45,84 @@ from .nominations import nominate
 MAX_BYTES = 512 * 1024
 MAX_ROWS = 500
 
-# Columns, by the names a header may give them (lower case, spaces or underscores).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e-mail", "e-mail address", "email address"),
-    "full_name": ("full name", "name"),
-    "category": ("category",),
-    "title": ("title", "position", "title or position"),
-    "affiliation": ("affiliation", "ministry", "organisation", "ministry or organisation"),
-    "gender": ("gender",),
-    "language": ("language", "language of letters"),
-    "phone": ("phone", "telephone"),
-    "nationality": ("nationality",),
-    "citizenship": ("citizenship",),
-    "date_of_birth": ("date of birth", "born"),
-    "passport_number": ("passport number", "passport"),
-    "passport_expires": ("passport expires", "passport valid until", "passport expiry"),
-    "funding": ("travel support", "funding", "funded"),
+# Columns, by the headers a file may give them, in English, Russian and Arabic: a delegation
+# fills its list in its own working language. The first header of each language is the one
+# the import page shows; the others are what lists are seen to use. Headers are compared
+# after ``_header_key`` (case, spaces and underscores, Arabic short vowels and tatweel, the
+# forms of alef, ё), so "ФИО", "фио" and "Ф. И. О." are one header.
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "email": {
+        "en": ("E-mail", "email", "e-mail address", "email address"),
+        "ru": ("Эл. почта", "электронная почта", "адрес электронной почты", "e-mail"),
+        "ar": ("البريد الإلكتروني", "عنوان البريد الإلكتروني", "البريد"),
+    },
+    "full_name": {
+        "en": ("Full name", "name"),
+        "ru": ("ФИО", "Ф.И.О.", "полное имя", "имя и фамилия", "фамилия и имя", "имя"),
+        "ar": ("الاسم الكامل", "الاسم"),
+    },
+    "category": {
+        "en": ("Category",),
+        "ru": ("Категория",),
+        "ar": ("الفئة",),
+    },
+    "title": {
+        "en": ("Title", "position", "title or position"),
+        "ru": ("Должность", "звание"),
+        "ar": ("المنصب", "الوظيفة", "اللقب"),
+    },
+    "affiliation": {
+        "en": ("Affiliation", "ministry", "organisation", "ministry or organisation"),
+        "ru": ("Организация", "министерство", "ведомство", "министерство или организация"),
+        "ar": ("الجهة", "الوزارة", "المنظمة", "الوزارة أو المنظمة"),
+    },
+    "gender": {
+        "en": ("Gender",),
+        "ru": ("Пол",),
+        "ar": ("الجنس", "النوع"),
+    },
+    "language": {
+        "en": ("Language", "language of letters"),
+        "ru": ("Язык", "язык писем"),
+        "ar": ("اللغة", "لغة الرسائل"),
+    },
+    "phone": {
+        "en": ("Phone", "telephone"),
+        "ru": ("Телефон",),
+        "ar": ("الهاتف", "رقم الهاتف"),
+    },
+    "nationality": {
+        "en": ("Nationality",),
+        "ru": ("Национальность",),
+        "ar": ("الجنسية",),
+    },
+    "citizenship": {
+        "en": ("Citizenship",),
+        "ru": ("Гражданство",),
+        "ar": ("المواطنة", "بلد الجنسية"),
+    },
+    "date_of_birth": {
+        "en": ("Date of birth", "born"),
+        "ru": ("Дата рождения",),
+        "ar": ("تاريخ الميلاد",),
+    },
+    "passport_number": {
+        "en": ("Passport number", "passport"),
+        "ru": ("Номер паспорта", "паспорт"),
+        "ar": ("رقم جواز السفر", "جواز السفر"),
+    },
+    "passport_expires": {
+        "en": ("Passport expires", "passport valid until", "passport expiry"),
+        "ru": ("Паспорт действителен до", "срок действия паспорта"),
+        "ar": ("جواز السفر صالح حتى", "تاريخ انتهاء جواز السفر"),
+    },
+    "funding": {
+        "en": ("Travel support", "funding", "funded"),
+        "ru": ("Оплата поездки", "оплата расходов на поездку", "финансирование"),
+        "ar": ("دعم السفر", "التمويل"),
+    },
 }
+HEADER_LANGUAGES = ("en", "ru", "ar")
 REQUIRED = ("email", "full_name", "category")
 DATE_COLUMNS = ("date_of_birth", "passport_expires")
 YES = {"yes", "y", "1", "true", "x", "да", "نعم"}
@@ -74,6 +136,12 @@ LABELS = {
     "date_of_birth": gettext_lazy("date of birth"),
     "passport_expires": gettext_lazy("passport valid until"),
     "funding": gettext_lazy("travel support"),
+    "title": gettext_lazy("title or position"),
+    "affiliation": gettext_lazy("ministry or organisation"),
+    "phone": gettext_lazy("phone"),
+    "nationality": gettext_lazy("nationality"),
+    "citizenship": gettext_lazy("citizenship (country code)"),
+    "passport_number": gettext_lazy("passport number"),
 }
 
 
@@ -110,14 +178,55 @@ class _DryRun(Exception):
     """Raised at the end of a dry run to roll its transaction back."""
 
 
+# Arabic short vowels, shadda, sukun and the dagger alef (U+064B-U+0652, U+0670) and the
+# tatweel (U+0640) change how a word looks, not which word it is.
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640]")
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ё": "е"})
+
+
 def _header_key(text: str) -> str:
-    return re.sub(r"[\s_]+", " ", str(text or "").strip().lower())
+    """A header as it is compared: lower case, Arabic marks and alef forms and ё evened out,
+    a required-field star or a closing colon dropped, dots, spaces and underscores as one
+    space."""
+    key = _ARABIC_MARKS.sub("", str(text or "").strip().lower()).translate(_ALEF)
+    key = key.rstrip("*:： ").strip()
+    return re.sub(r"[\s_.]+", " ", key).strip()
+
+
+@dataclass(frozen=True)
+class ColumnHeaders:
+    """A column as the import page explains it: what it holds, whether it is required, and
+    its header in English, Russian and Arabic."""
+
+    name: str
+    label: str
+    required: bool
+    en: str
+    ru: str
+    ar: str
+
+
+def column_headers() -> list[ColumnHeaders]:
+    return [
+        ColumnHeaders(
+            name=name,
+            label=str(LABELS[name]),
+            required=name in REQUIRED,
+            **{code: by_language[code][0] for code in HEADER_LANGUAGES},
+        )
+        for name, by_language in HEADERS.items()
+    ]
 
 
 def _columns(header: list[Any]) -> dict[int, str]:
     """Which field each column holds; raises ``ValidationError`` when a required one is
     missing."""
-    by_name = {alias: name for name, aliases in COLUMNS.items() for alias in aliases}
+    by_name = {
+        _header_key(alias): name
+        for name, by_language in HEADERS.items()
+        for aliases in by_language.values()
+        for alias in aliases
+    }
     found = {
         i: by_name[_header_key(cell)]
         for i, cell in enumerate(header)
@@ -191,9 +300,13 @@ def read_rows(upload: UploadedFile) -> list[tuple[int, dict[str, str]]]:
 
 def _choice(value: str, choices: Any, name: str) -> str:
     """A value of ``choices`` given as its code or its label, in any case."""
-    wanted = value.strip().lower()
+    wanted = _header_key(value)
     for code, label in choices.choices:
-        if wanted in (str(code).lower(), str(label).lower(), str(code).replace("_", " ")):
+        names = {str(code).lower(), str(code).replace("_", " ")}
+        for language in HEADER_LANGUAGES:  # a Russian list says "Делегат", an Arabic one "مندوب"
+            with translation.override(language):
+                names.add(str(label))
+        if wanted in {_header_key(name) for name in names}:
             return str(code)
     raise ValidationError(
         _("“%(value)s” is not a %(column)s; one of: %(choices)s.")

@@ -142,8 +142,38 @@ def erase_expired(*, now: datetime.datetime | None = None) -> dict[str, int]:
     return done
 
 
+def download_personal_data(*, user: User) -> dict[str, Any]:
+    """Everything registration holds about ``user`` (``personal_data_of``), for them to
+    download, the download recorded in the permanent record of each dialogue whose
+    nominations it holds (which nominations, never their data). A download that holds no
+    dialogue's data records nothing: it holds only the account's own name and address."""
+    with transaction.atomic():
+        data, nominations = _personal_data(user)
+        by_dialogue: dict[int, list[Nomination]] = {}
+        for nomination in nominations:
+            by_dialogue.setdefault(nomination.meeting.dialogue_id, []).append(nomination)
+        for dialogue_id, held in sorted(by_dialogue.items()):
+            meetings = sorted({n.meeting_id for n in held})
+            trail.record(
+                AuditAction.PERSONAL_DATA_DOWNLOADED,
+                by=user,
+                dialogue=dialogue_id,
+                meeting_id=meetings[0] if len(meetings) == 1 else None,
+                object_type="account",
+                object_id=user.pk,
+                label=user.full_name or "",
+                person=user,
+                details={"nominations": [n.pk for n in held], "meetings": meetings},
+            )
+    return data
+
+
 def personal_data_of(user: User) -> dict[str, Any]:
     """Everything registration holds about ``user``, for them to download."""
+    return _personal_data(user)[0]
+
+
+def _personal_data(user: User) -> tuple[dict[str, Any], list[Nomination]]:
     nominations = (
         Nomination.objects.filter(Q(person=user) | Q(person__isnull=True, email__iexact=user.email))
         .filter(erased_at__isnull=True)
@@ -151,6 +181,7 @@ def personal_data_of(user: User) -> dict[str, Any]:
         .prefetch_related("follow_up_answers__question")
         .order_by("nominated_at")
     )
+    held = list(nominations)
     return {
         "person": {"email": user.email, "full_name": user.full_name},
         "nominations": [
@@ -175,9 +206,9 @@ def personal_data_of(user: User) -> dict[str, Any]:
                     for a in n.follow_up_answers.all()
                 ],
             }
-            for n in nominations
+            for n in held
         ],
-    }
+    }, held
 
 
 def link_to_account(*, email: str, user_id: int) -> int:

@@ -801,8 +801,9 @@ def my_registrations(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def my_personal_data(request: AuthenticatedRequest) -> HttpResponse:
-    """Everything registration holds about the signed-in person, as JSON to keep."""
-    data = personal_data.personal_data_of(request.user)
+    """Everything registration holds about the signed-in person, as JSON to keep (the download
+    is recorded in the permanent record)."""
+    data = personal_data.download_personal_data(user=request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
     )
@@ -838,7 +839,7 @@ def nomination_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "meeting": meeting,
         "members": [(_member_key(m), m.name) for m in members],
-        "columns": imports.COLUMNS,
+        "columns": imports.column_headers(),
         "max_rows": imports.MAX_ROWS,
         "chosen": request.POST.get("delegation", ""),
     }

@@ -126,6 +126,31 @@ def test_results_come_a_page_at_a_time_with_the_count_of_all(
     assert not set(_listed(first)) & set(_listed(second))
 
 
+def test_title_hits_come_first_on_every_page_then_text_hits_best_first(
+    world: World, add_text: Callable[..., Document]
+) -> None:
+    titled = [add_text("Nothing here.", title={"en": f"Tunis pilot {n}"}) for n in range(3)]
+    # Text hits, each with the word more often than the one before: the last ranks first.
+    in_text = [
+        add_text("Tunis cooperation. " * (n + 1) + "Other words " * 40, title={"en": f"Note {n}"})
+        for n in range(19)
+    ]
+    first, second = _search(None, "tunis"), _search(None, "tunis", page=2)
+    assert "22 documents" in first
+    assert set(_listed(first)[:3]) == {str(d.pk) for d in titled}
+    assert _listed(first)[3:] + _listed(second) == [str(d.pk) for d in reversed(in_text)]
+
+
+def test_a_word_deep_inside_a_long_text_gets_its_snippet(
+    world: World, add_text: Callable[..., Document]
+) -> None:
+    filler = "The meeting reviewed the budget and the calendar of the next year. " * 150
+    add_text(filler + "Delegations welcomed the new readmissions framework of Tbilisi. " + filler)
+    page = _search(None, "readmission tbilisi")
+    assert "1 document" in page
+    assert re.search(r"<mark>readmissions</mark> framework of <mark>Tbilisi</mark>", page)
+
+
 def test_filters_narrow_the_search(
     world: World, staff: User, meeting: Meeting, add_text: Callable[..., Document]
 ) -> None:

@@ -412,3 +412,53 @@ def test_retention_is_configurable(
 
 def test_meeting_fixture_start_is_in_the_future() -> None:
     assert timezone.now() < START
+
+
+def test_a_persons_download_of_their_own_data_is_recorded(
+    world: World, open_meeting: Meeting
+) -> None:
+    delegate = world.person("delegate_a")
+    nomination = _nominate(world, open_meeting, delegate.email, passport_number="P-77")
+    response = client_for(delegate).get("/registrations/my-data.json", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 200
+    (entry,) = _entries(AuditAction.PERSONAL_DATA_DOWNLOADED)
+    assert (entry.actor, entry.person) == (delegate, delegate)
+    assert entry.dialogue == world.dialogue
+    assert entry.meeting_id == open_meeting.pk
+    assert entry.client_address == "203.0.113.9"
+    assert entry.details == {"nominations": [nomination.pk], "meetings": [open_meeting.pk]}
+    assert "P-77" not in str(AuditEntry.objects.filter(pk=entry.pk).values().get())
+    # The admin finds it among the entries about that person.
+    page = client_for(world.person("secretariat_admin")).get(
+        f"/dialogues/{world.dialogue.slug}/audit/", {"person": delegate.email}
+    )
+    assert "Own personal data downloaded" in page.content.decode()
+
+
+def test_a_download_holding_no_registration_data_records_nothing(world: World) -> None:
+    response = client_for(world.person("observer")).get("/registrations/my-data.json")
+    assert response.status_code == 200
+    assert not _entries(AuditAction.PERSONAL_DATA_DOWNLOADED)
+
+
+def test_deactivating_and_reactivating_an_account_is_recorded(world: World) -> None:
+    admin = world.person("secretariat_admin")
+    person = world.person("focal_point_a")
+    dialogue_services.set_account_active(by=admin, user=person, active=False)
+    dialogue_services.set_account_active(by=admin, user=person, active=False)  # no change
+    dialogue_services.set_account_active(by=admin, user=person, active=True)
+    off = _entries(AuditAction.ACCOUNT_DEACTIVATED)
+    on = _entries(AuditAction.ACCOUNT_REACTIVATED)
+    # One entry per dialogue where the person has a role or the admin administers; the second
+    # deactivation changed nothing and left none.
+    dialogues = {role.dialogue_id for role in person.roles.all()} | {
+        role.dialogue_id for role in admin.roles.filter(kind=RoleKind.SECRETARIAT_ADMIN)
+    }
+    assert sorted(e.dialogue_id for e in off) == sorted(e.dialogue_id for e in on)
+    assert {e.dialogue_id for e in off} == dialogues
+    assert world.dialogue.pk in dialogues
+    for entry in off + on:
+        assert (entry.actor, entry.person) == (admin, person)
+        assert (entry.object_type, entry.object_id) == ("account", str(person.pk))
+    assert {e.details["active"] for e in off} == {False}
+    assert {e.details["active"] for e in on} == {True}

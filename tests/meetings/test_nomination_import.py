@@ -182,3 +182,71 @@ def test_import_page_dry_run_then_import(world: World, open_meeting: Meeting, st
     again = client.post(url, {"import": "1"})
     assert again.status_code == 400
     assert Nomination.objects.filter(meeting=open_meeting).count() == 3
+
+
+def test_russian_headers_and_values_are_read(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    upload = _csv(
+        "Эл. почта;Ф.И.О.;Категория;Дата рождения;Должность;Оплата поездки\n"
+        "head@gov.ge;Нино Беридзе;Глава делегации;17.05.1984;Министр;да\n"
+        "giorgi@gov.ge;Гиорги Капанадзе;делегат;;;нет\n"
+    )
+    report = imports.import_nominations(
+        by=staff, meeting=open_meeting, member=world.state_a, upload=upload, dry_run=False
+    )
+    assert _outcomes(report) == [(2, True), (3, True)]
+    head, delegate = Nomination.objects.filter(meeting=open_meeting).order_by("id")
+    assert (head.email, head.full_name, head.category) == (
+        "head@gov.ge",
+        "Нино Беридзе",
+        "head_of_delegation",
+    )
+    assert (str(head.date_of_birth), head.title, head.funding) == (
+        "1984-05-17",
+        "Министр",
+        "requested",
+    )
+    assert (delegate.category, delegate.funding) == ("delegate", "none")
+
+
+def test_arabic_headers_are_read_written_with_or_without_marks(
+    world: World, open_meeting: Meeting, staff: User
+) -> None:
+    upload = _xlsx(
+        [
+            # "الفئة" with a tatweel, "البريد الإلكتروني" with its hamza on a plain alef.
+            ["الاسم الكامل", "البريد الالكتروني", "الفئـة", "رقم جواز السفر", "دعم السفر"],
+            ["نينو بيريدزه", "head@gov.ge", "رئيس الوفد", "13AB45678", "نعم"],
+            ["جيورجي", "giorgi@gov.ge", "مندوب", "", "لا"],
+        ]
+    )
+    report = imports.import_nominations(
+        by=staff, meeting=open_meeting, member=world.state_a, upload=upload, dry_run=False
+    )
+    assert _outcomes(report) == [(2, True), (3, True)]
+    made = Nomination.objects.filter(meeting=open_meeting).order_by("id")
+    assert [(n.email, n.full_name, n.category, n.passport_number) for n in made] == [
+        ("head@gov.ge", "نينو بيريدزه", "head_of_delegation", "13AB45678"),
+        ("giorgi@gov.ge", "جيورجي", "delegate", ""),
+    ]
+    assert made[0].funding == "requested"
+
+
+def test_a_header_names_one_column_in_every_language() -> None:
+    seen: dict[str, str] = {}
+    for name, by_language in imports.HEADERS.items():
+        assert set(by_language) == set(imports.HEADER_LANGUAGES), name
+        for aliases in by_language.values():
+            for alias in aliases:
+                key = imports._header_key(alias)
+                assert seen.setdefault(key, name) == name, f"{alias!r}: {seen[key]} and {name}"
+
+
+def test_import_page_shows_the_headers_in_english_russian_and_arabic(
+    open_meeting: Meeting, staff: User
+) -> None:
+    page = client_for(staff).get(f"/meetings/{open_meeting.pk}/nominations/import/")
+    text = page.content.decode()
+    for header in ("Full name", "ФИО", "الاسم الكامل", "Passport expires", "Дата рождения"):
+        assert f">{header}</td>" in text

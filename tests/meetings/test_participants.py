@@ -707,11 +707,12 @@ def _queries(client: Client, path: str) -> int:
     return len(captured)
 
 
-# Signed in: the user, the meeting, the roles (3; the session comes from the cache). Then the nominations (1); a page
-# adds the unread count of the header (1), the secretariat's public page the number approved
-# (1); statistics read whether gender is asked (1) and the participant-days (1). Anonymous:
-# the meeting and the nominations. A full export writes its entry in the permanent record:
-# the insert inside its own transaction (a savepoint and its release here), 3 more.
+# Signed in: the user, the meeting, the roles (3; the session comes from the cache). Then the
+# nominations (1); a page adds the unread count of the header (1), the secretariat's public
+# page the number approved (1); statistics read whether gender is asked (1) and the
+# participant-days (1). Anonymous: the meeting and the nominations. A full export writes its
+# entry in the permanent record: the insert inside its own transaction (a savepoint and its
+# release here), 3 more.
 EXPECTED_QUERIES = {
     ("anonymous", "/meetings/{pk}/participants/"): 2,
     ("focal_point_a", "/meetings/{pk}/participants/"): 5,

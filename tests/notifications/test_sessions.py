@@ -27,7 +27,7 @@ from tests.notifications.conftest import ORIGIN, subscribe
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
 
-PASSWORD = "password"  # the world's people's  # noqa: S105
+PASSWORD = "password"  # the test world's people have it
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from dialogue import permissions
 from dialogue.http import QueryFilters, choice, search_text
@@ -226,6 +227,9 @@ class MeetingRegistration:
     status_counts: list[tuple[str, str, int]] | None  # for the secretariat
     nominates: bool  # a focal point of a member state
     own_nominations: list[OwnNomination]
+    # Open, but past the nominations deadline: focal points nominate no more (participants still
+    # confirm); the page says so rather than "Registration open".
+    nominations_closed: bool = False
 
 
 def meeting_registration(user: Any, meeting: Meeting) -> MeetingRegistration:
@@ -239,9 +243,11 @@ def meeting_registration(user: Any, meeting: Meeting) -> MeetingRegistration:
             (value, str(label), getattr(meeting, f"count_{value}", None) or 0)
             for value, label in NominationStatus.choices
         ]
+    is_open = meeting.status == MeetingStatus.REGISTRATION_OPEN and not is_closed(meeting)
     return MeetingRegistration(
         settings=reg,
-        is_open=meeting.status == MeetingStatus.REGISTRATION_OPEN and not is_closed(meeting),
+        is_open=is_open,
+        nominations_closed=is_open and reg is not None and timezone.now() > reg.nomination_deadline,
         is_closed=is_closed(meeting),
         status_counts=counts,
         nominates=reg is not None

@@ -362,12 +362,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security --------------------------------------------------------------------------------
 
-# Sessions are read from the cache and written through to the database: a signed-in request
-# pays no query for its session (the cache is Redis, shared by every Daphne process, when
-# REDIS_URL is set; the process's own memory in the embedded default, one process). Logout,
-# password change and sign-in delete or rotate the key in both (Django's ``cached_db``), and
-# the database stays the truth that the live hub re-reads for revocation.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -6,8 +6,8 @@ a visitor without a session too (its ``SessionMiddleware`` builds the session st
 wraps every frame the socket sends afterwards to see whether the session needs saving, which a
 socket never does. Here the session cookie is read from the handshake's headers: a visitor
 without one costs no trip and no query, a signed-in person one trip, in a thread of the pool
-(reads only; the session through the configured session engine, so from the cache as a
-request's is, and Django's ``get_user`` checks it as it does for a request), and frames go
+(reads only; the session through the configured session engine, as a request's is, and
+Django's ``get_user`` checks it as it does for a request), and frames go
 straight to the server.
 """
 

@@ -256,15 +256,15 @@ def _newest_event_id() -> int:
 
 
 @pytest.mark.parametrize("missed_events", [1, 50])
-async def test_reconnect_costs_the_person_and_one_replay_query(
+async def test_reconnect_costs_a_session_lookup_and_one_replay_query(
     world: World,
     queries: Callable[[], list[str]],
     monkeypatch: pytest.MonkeyPatch,
     missed_events: int,
 ) -> None:
-    """What 1,000 clients pay at once after a restart: the session's person (the session
-    itself comes from the cache), their roles, the stream's check, then the log: one query for
-    where it stands, one for what was missed, whatever its length."""
+    """What 1,000 clients pay at once after a restart: the session and its person, their
+    roles, the stream's check, then the log: one query for where it stands, one for what was
+    missed, whatever its length."""
     monkeypatch.setattr("notifications.hub.BACKSTOP_INTERVAL", 3600)  # the hub's own reads
     monkeypatch.setattr("notifications.hub.REFRESH_INTERVAL", 3600)  # stay out of the count
     stream = f"dialogue:{world.dialogue.slug}"
@@ -281,6 +281,7 @@ async def test_reconnect_costs_the_person_and_one_replay_query(
 
     assert len([f for f in frames if f["type"] == "event"]) == missed_events
     assert [_table_read(sql) for sql in sent] == [
+        "django_session",
         "dialogue_user",  # with the verified address and TOTP, in subqueries
         "dialogue_role",
         "dialogue_dialogue",

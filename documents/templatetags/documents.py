@@ -108,6 +108,16 @@ def document_table_rows(
     """The ``<tr>`` of each row: the symbol linked to the document, the title (with the search's
     snippet, and "agenda item" where asked), the type, the distribution, the language versions
     and, where asked, the meeting."""
+    # Each cell names its column (on a phone a row stands as a block, each cell after its
+    # column's name: .stack in site.css); the roles keep it a table for screen readers.
+    symbol_label, title_label, type_label, distribution_label, languages_label, meeting_label = (
+        _("Symbol"),
+        _("Title"),
+        _("Type"),
+        _("Distribution"),
+        _("Languages"),
+        _("Meeting"),
+    )
     detail = _address("document_detail")
     meeting_page = _address("meeting_detail")
     downloads = _Downloads()
@@ -128,32 +138,38 @@ def document_table_rows(
             title += format_html('<p class="search-snippet"{}>{}</p>', language, hit.snippet)
         meeting = ""
         if show_meeting:
-            meeting = "<td>—</td>"
+            meeting = format_html('<td role="cell" data-label="{}">—</td>', meeting_label)
             if document.meeting_id and document.meeting is not None:
                 meeting = format_html(
-                    '<td><a href="{}">{}</a></td>',
+                    '<td role="cell" data-label="{}"><a href="{}">{}</a></td>',
+                    meeting_label,
                     meeting_page(document.meeting_id),
                     document.meeting.title,
                 )
         html.append(
             format_html(
-                '\n    <tr id="document-{}"{}>'
-                '\n      <td class="symbol"><a href="{}">{}</a></td>'
-                "\n      <td>{}</td>"
-                "\n      <td>{}</td>"
-                "\n      <td>{}</td>"
-                "\n      <td>{}</td>"
+                '\n    <tr id="document-{}" role="row"{}>'
+                '\n      <td role="cell" class="symbol" data-label="{}"><a href="{}">{}</a></td>'
+                '\n      <td role="cell" data-label="{}">{}</td>'
+                '\n      <td role="cell" data-label="{}">{}</td>'
+                '\n      <td role="cell" data-label="{}">{}</td>'
+                '\n      <td role="cell" data-label="{}">{}</td>'
                 "\n      {}"
                 "\n    </tr>",
                 document.pk,
                 mark_safe(' class="withdrawn"') if document.is_withdrawn else "",
+                symbol_label,
                 detail(document.pk),
                 ltr(document.symbol),
+                title_label,
                 title,
+                type_label,
                 document.get_kind_display(),
+                distribution_label,
                 document_marking(document),
+                languages_label,
                 _versions(row, downloads),
-                mark_safe(meeting),  # noqa: S308 - built by format_html or a constant
+                meeting,
             )
         )
     return mark_safe("".join(html))  # noqa: S308 - each row built by format_html

@@ -130,12 +130,13 @@ def document_table_rows(
             title += item_note
         hit = row.hit
         if show_hits and hit is not None and hit.snippet:
+            # The snippet reads in its own direction (an English text in an Arabic page).
             language = (
-                format_html(' lang="{}" dir="auto"', hit.snippet_language)
-                if hit.snippet_language
-                else ""
+                format_html(' lang="{}"', hit.snippet_language) if hit.snippet_language else ""
             )
-            title += format_html('<p class="search-snippet"{}>{}</p>', language, hit.snippet)
+            title += format_html(
+                '<p class="search-snippet"{} dir="auto">{}</p>', language, hit.snippet
+            )
         meeting = ""
         if show_meeting:
             meeting = format_html('<td role="cell" data-label="{}">—</td>', meeting_label)

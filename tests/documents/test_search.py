@@ -112,6 +112,8 @@ def test_a_snippet_is_text_never_markup(world: World, add_text: Callable[..., Do
     assert "<img src=x" not in page
     # Whatever of the file's text the snippet shows is escaped: no "<" before the mark.
     assert re.search(r'<p class="search-snippet"[^>]*>[^<]*&gt;[^<]*<mark>marrakesh</mark>', page)
+    # and takes its own direction: an English text reads left to right in an Arabic page
+    assert re.search(r'<p class="search-snippet"[^>]* dir="auto">', page)
 
 
 def test_results_come_a_page_at_a_time_with_the_count_of_all(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .members import Member, OfMember, ids_of
 from .models import (
@@ -832,6 +832,13 @@ def documents_visible_to(user: AnyUser | None) -> QuerySet[Document]:
     return documents.filter(Q(dialogue_id__in=served) | (meeting_seen & marking))
 
 
+def documents_policy_key(user: AnyUser | None) -> tuple[Standing, int | None]:
+    """All that ``documents_visible_to(user)`` is built from: two users with equal keys get the
+    same query (its rows are read when it runs), so its compiled SQL may be kept by this key."""
+    s = standing(user)
+    return s, (user.pk or 0) if s.authenticated and user is not None else None
+
+
 def _restricted_markings(s: Standing, user_id: int) -> Q:
     from documents.models import Document, Marking
     from meetings.models import Nomination, NominationStatus
@@ -846,24 +853,22 @@ def _restricted_markings(s: Standing, user_id: int) -> Q:
     )
     by_state = Document.named_states.through.objects
     by_organisation = Document.named_organisations.through.objects
+    # The documents naming a state or organisation whose delegation to the document's own
+    # meeting has the user's approved nomination. Asked as one list of ids (not correlated with
+    # each document): PostgreSQL hashes it once, where a correlated EXISTS ran its join again
+    # for every document marked for delegations (4 ms of a 2,000-hit search).
     named = Q(
-        Exists(
-            by_state.filter(
-                document_id=OuterRef("pk"),
-                state__delegations__meeting_id=OuterRef("meeting_id"),
-                state__delegations__nominations__person_id=user_id,
-                state__delegations__nominations__status=NominationStatus.APPROVED,
-            )
-        )
+        pk__in=by_state.filter(
+            state__delegations__meeting_id=F("document__meeting_id"),
+            state__delegations__nominations__person_id=user_id,
+            state__delegations__nominations__status=NominationStatus.APPROVED,
+        ).values("document_id")
     ) | Q(
-        Exists(
-            by_organisation.filter(
-                document_id=OuterRef("pk"),
-                organisation__delegations__meeting_id=OuterRef("meeting_id"),
-                organisation__delegations__nominations__person_id=user_id,
-                organisation__delegations__nominations__status=NominationStatus.APPROVED,
-            )
-        )
+        pk__in=by_organisation.filter(
+            organisation__delegations__meeting_id=F("document__meeting_id"),
+            organisation__delegations__nominations__person_id=user_id,
+            organisation__delegations__nominations__status=NominationStatus.APPROVED,
+        ).values("document_id")
     )
     for g in s.grants:
         if g.kind == RoleKind.FOCAL_POINT and g.state_id:

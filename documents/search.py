@@ -188,7 +188,7 @@ class Results:
 
     def __init__(
         self,
-        documents: QuerySet[Document],
+        documents: QuerySet[Document] | tuple[str, Sequence[Any]],
         text: str,
         reader_language: str,
         *,
@@ -198,7 +198,9 @@ class Results:
         # The page that will be asked (offset, size): its hits come with the count, in one query.
         self.window = window
         self._cached: dict[int, list[Hit]] = {}  # the hits read with the count, by offset
-        sub_sql, sub_params = documents.order_by().values("pk").query.sql_with_params()
+        if isinstance(documents, QuerySet):
+            documents = documents.order_by().values("pk").query.sql_with_params()
+        sub_sql, sub_params = documents  # SQL selecting the ids of the documents searched
         self.visible_sql, self.visible_params = sub_sql, list(sub_params)
         self.reader_language = reader_language
         self.postgresql = connection.vendor == "postgresql"

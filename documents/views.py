@@ -132,8 +132,9 @@ def library(request: HttpRequest, slug: str) -> HttpResponse:
         filters = replace(filters, marking="")  # a distribution not offered: no filter
     asked = get.get("page", "")
     number = int(asked) if asked.isdecimal() and 0 < int(asked) < 10_000 else 1
-    found = queries.search(
-        permissions.documents_visible_to(request.user).filter(dialogue=dialogue),
+    found = queries.library_search(
+        request.user,
+        dialogue,
         filters,
         reader_language=get_language() or settings.LANGUAGE_CODE,
         window=((number - 1) * LIBRARY_PAGE_SIZE, LIBRARY_PAGE_SIZE),

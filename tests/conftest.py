@@ -52,6 +52,47 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         _missing(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_once() -> Iterator[None]:
+    """WhiteNoise lists every static file when its middleware is made (DEBUG is off in tests),
+    and the test client makes the middleware anew for every ``Client()``: thousands of times a
+    run, the same list. The files are found once per run (per static set-up, should a test
+    change it) and each new middleware gets that list; what it serves, and how, is unchanged."""
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    original = WhiteNoiseMiddleware.add_files_from_finders
+    found: dict[tuple[object, ...], dict[str, Any]] = {}
+
+    def add_files_from_finders(self: WhiteNoiseMiddleware) -> None:
+        key = (
+            self.static_prefix,
+            self.max_age,
+            self.allow_all_origins,
+            self.charset,
+            self.index_file,
+            _function_of(self.add_headers_function),
+            _function_of(self.immutable_file_test),
+            repr({name: getattr(settings, name) for name in dir(settings) if "WHITENOISE" in name}),
+            repr((settings.STATIC_URL, settings.STATICFILES_DIRS, settings.STORAGES)),
+            tuple(settings.STATICFILES_FINDERS),
+            tuple(settings.INSTALLED_APPS),
+        )
+        if key not in found:
+            before = dict(self.files)
+            original(self)
+            found[key] = {url: f for url, f in self.files.items() if before.get(url) is not f}
+        self.files.update(found[key])
+
+    WhiteNoiseMiddleware.add_files_from_finders = add_files_from_finders  # type: ignore[method-assign]  # restored below
+    yield
+    WhiteNoiseMiddleware.add_files_from_finders = original  # type: ignore[method-assign]  # as it was
+
+
+def _function_of(method: object) -> object:
+    """The function behind a bound method (a new object for every instance), else itself."""
+    return getattr(method, "__func__", method)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A fast password hash; no 2FA wall (most tests are about something else, the 2FA tests
@@ -147,6 +188,11 @@ WORLD_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 @pytest.fixture
 def world(db: None) -> World:
+    return make_world()
+
+
+def make_world() -> World:
+    """The world of the ``world`` fixture, made in the current transaction."""
     dialogue = DialogueFactory(
         slug="budapest-process", name_i18n={"en": "Budapest Process"}, acronym="BP"
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import tomllib
+import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +19,8 @@ import pypdfium2 as pdfium
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
-from django.test import Client
+from django.db.models.signals import post_save
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from dialogue import permissions
@@ -25,7 +30,14 @@ from notifications import registry
 from notifications.models import Event
 from notifications.policy import get_policy
 from notifications.replay import missed
-from tests.conftest import ROLE_NAMES, World, api_headers, client_for
+from tests.conftest import (
+    ROLE_NAMES,
+    World,
+    api_headers,
+    client_for,
+    make_world,
+    payload_problems,
+)
 from tests.policy import scene
 from tests.responses import body_of
 
@@ -43,6 +55,130 @@ TWO_FACTOR_SETUP = "two-factor set-up"
 def _two_factor_required(settings: Any) -> None:
     """As in production: the secretariat must set up TOTP (the world's have, but one)."""
     settings.SECRETARIAT_REQUIRES_2FA = True
+
+
+# --- One world per test process, its scene built once for the tests that need the same ----------
+#
+# Building the world and its scene (meetings, registration, documents, outcomes) costs more than
+# the thirteen requests of a row. Every test asks every role inside a savepoint rolled back after
+# it (``_per_role``), so the rows that need the same parts of the scene can share them: the world
+# is built once per module in a transaction rolled back at its end, the parts a test needs first
+# are built on it (again only when they differ from the previous test's, which the collection
+# order makes rare: ``tests/policy/conftest.py``), and each test runs in a savepoint of its own
+# (the ``db`` fixture), so what it builds or changes is gone for the next. Each test gets its own
+# copy of the Python objects (a service may change an instance it is given) and its own cache
+# keys, so nothing but the database rows it would have built itself is shared.
+
+
+@dataclass
+class _SharedWorld:
+    media_root: Path
+    base: str = ""  # the savepoint after the world, before any scene
+    world: World | None = None
+    parts: tuple[str, ...] | None = None
+    built: World | None = None  # the world with ``parts`` built: copied for each test
+
+
+def scene_parts(test_name: str, row: dict[str, Any] | None) -> tuple[str, ...]:
+    """The parts of the scene a test of this module builds before it asks its first question,
+    in the order it builds them (the same parts in the same order: the same rows)."""
+    if row is None:  # test_live_events: the scene, then its own part of it
+        return ("scene",) if test_name == "test_live_events" else ()
+    if test_name == "test_policy_rule":
+        return tuple(_target_parts(row["target"]))
+    if test_name == "test_route":
+        parts = _parts(row["path"])
+        for value in row.get("data", {}).values():
+            parts += _parts(str(value))
+        return tuple(dict.fromkeys(parts))
+    if test_name in ("test_content", "test_api"):
+        return tuple(_parts(row["path"], always=True))
+    if test_name == "test_live_stream":
+        return tuple(_parts(row["stream"]))
+    return ()
+
+
+@pytest.fixture(scope="module")
+def _shared_world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[_SharedWorld]:
+    shared = _SharedWorld(media_root=tmp_path_factory.mktemp("matrix-media"))
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), _as_in_a_test(shared):
+        outer.__enter__()
+        shared.world = make_world()
+        shared.base = transaction.savepoint()
+    yield shared
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@contextmanager
+def _as_in_a_test(shared: _SharedWorld) -> Iterator[None]:
+    """The settings of the tests (``_test_settings``, ``_two_factor_required``) while the shared
+    world is built, and the check of every event it publishes (as
+    ``_events_follow_their_payloads`` does in a test)."""
+    found: list[str] = []
+
+    def check(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
+        if created:
+            found.extend(payload_problems(instance))
+
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        API_RATE_LIMIT="1000000/m",
+        API_ANONYMOUS_RATE_LIMIT="1000000/m",
+        SECRETARIAT_REQUIRES_2FA=True,
+        MEDIA_ROOT=str(shared.media_root),
+    ):
+        post_save.connect(check, sender=Event, weak=False, dispatch_uid="matrix_payloads")
+        try:
+            yield
+        finally:
+            post_save.disconnect(sender=Event, dispatch_uid="matrix_payloads")
+    if found:
+        pytest.fail("events that differ from their declared payload:\n" + "\n".join(found))
+
+
+@pytest.fixture
+def _scene_built(
+    request: pytest.FixtureRequest, _shared_world: _SharedWorld, django_db_blocker: Any
+) -> World:
+    """The shared world with the parts of the scene this test builds first, as it would have
+    built them itself (outside the test's own savepoint: ``world`` asks for ``db`` after)."""
+    shared = _shared_world
+    callspec = getattr(request.node, "callspec", None)
+    row = callspec.params.get("row") if callspec else None
+    parts = scene_parts(request.node.originalname, row)
+    if parts != shared.parts or shared.built is None:
+        with django_db_blocker.unblock(), _as_in_a_test(shared):
+            transaction.savepoint_rollback(shared.base)
+            assert shared.world is not None
+            built = copy.deepcopy(shared.world)
+            if parts:
+                _build_parts(built, list(parts))
+        shared.parts, shared.built = parts, built
+    return shared.built
+
+
+@pytest.fixture
+def world(_scene_built: World, db: None) -> World:
+    """This test's copy of the shared world (a service may change an instance it is given), in
+    the test's own savepoint (``db``, set up after ``_scene_built``)."""
+    return copy.deepcopy(_scene_built)
+
+
+@pytest.fixture(autouse=True)
+def _shared_media_and_own_cache(
+    settings: Any, _test_settings: None, _shared_world: _SharedWorld
+) -> None:
+    """The files of the shared scene are where the test looks; cache keys are the test's own
+    (pages cached by an earlier test on the same rows are not served to this one)."""
+    settings.MEDIA_ROOT = str(_shared_world.media_root)
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"matrix-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 def _behind_the_wall(path: str) -> bool:
@@ -107,9 +243,39 @@ def _targets(world: World) -> dict[str, Any]:
     }
 
 
+# The targets of ``_targets``: the world's own objects and an invitation, no scene.
+SIMPLE_TARGETS = frozenset(
+    {
+        "none",
+        "dialogue",
+        "other_dialogue",
+        "delegation_a",
+        "delegation_b",
+        "invite_delegate_a",
+        "invite_delegate_b",
+        "invite_focal_point_a",
+        "invite_secretariat",
+        "invite_delegate_a_other_dialogue",
+        "invitation_delegate_a",
+        "person_delegate_a",
+        "person_focal_point_b",
+    }
+)
+
+
+def _target_parts(name: str) -> list[str]:
+    """The parts of the scene (see ``_parts``) that ``_target`` builds for ``name``."""
+    if name in SIMPLE_TARGETS:
+        return []
+    if name.startswith(("document_", "circulation_")):
+        return ["scene", "documents"]
+    return ["scene", "registration", *(["session"] if name.startswith("online_link_") else [])]
+
+
 def _target(world: World, name: str) -> Any:
     """A target of the table by name; the registration scene is built only when one needs it."""
     targets = _targets(world)
+    assert targets.keys() == SIMPLE_TARGETS
     if name in targets:
         return targets[name]
     if name.startswith(("document_", "circulation_")):
@@ -223,27 +389,52 @@ def _shows(response: Any, text: str) -> bool:
 def _fill(world: World, text: str, *, always: bool = False) -> str:
     """``text`` with the scene's ids in its placeholders (the scene is built only if needed,
     or ``always``; the outcomes only when a placeholder names one)."""
-    if "{" not in text and not always:
+    parts = _parts(text, always=always)
+    if not parts:
         return text
-    built = scene.build(world)
-    ids = dict(built.ids)
-    if any(word in text for word in ("document", "circulation", "knowledge")):
-        ids.update(_documents(world, built)["ids"])  # documents' pages: build them (and the
-        # registration they stand on)
-    if "{outcome_" in text or "{action_point_" in text:
-        ids.update(scene.build_outcomes(world, built))
-    if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
-        ids.update(_registration_ids(world, built))
-    if "{meeting_session}" in text:
-        in_session = scene.build_session(world, built)
-        ids["meeting_session"] = in_session["meeting"].pk
-        ids["online_link_speaker"] = in_session["speaker"].pk
+    ids = _build_parts(world, parts)
     # Braces naming nothing of the scene stay as written (a letter's {full_name}).
     return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), m.group(0))), text)
 
 
 # Placeholders naming objects of the registration scene (``scene.build_registration``).
 REGISTRATION_PLACEHOLDERS = ("nomination_", "letter_", "meeting_registration")
+
+
+def _parts(text: str, *, always: bool = False) -> list[str]:
+    """The parts of the scene ``text`` names, in the order they are built: none when it has
+    no placeholder (unless ``always``), else the scene, then what its placeholders need."""
+    if "{" not in text and not always:
+        return []
+    parts = ["scene"]
+    if any(word in text for word in ("document", "circulation", "knowledge")):
+        parts.append("documents")  # documents' pages: build them (and the registration they
+        # stand on)
+    if "{outcome_" in text or "{action_point_" in text:
+        parts.append("outcomes")
+    if any(f"{{{name}" in text for name in REGISTRATION_PLACEHOLDERS):
+        parts.append("registration")
+    if "{meeting_session}" in text:
+        parts.append("session")
+    return parts
+
+
+def _build_parts(world: World, parts: list[str]) -> dict[str, Any]:
+    """Build ``parts`` (see ``_parts``) on ``world``, each once per world; the ids they name."""
+    built = scene.build(world)
+    ids = dict(built.ids)
+    for part in parts:
+        if part == "documents":
+            ids.update(_documents(world, built)["ids"])
+        elif part == "outcomes":
+            ids.update(scene.build_outcomes(world, built))
+        elif part == "registration":
+            ids.update(_registration_ids(world, built))
+        elif part == "session":
+            in_session = scene.build_session(world, built)
+            ids["meeting_session"] = in_session["meeting"].pk
+            ids["online_link_speaker"] = in_session["speaker"].pk
+    return ids
 
 
 def _registration_ids(world: World, built: scene.Scene) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "dialogues": dialogues,
         "upcoming_meetings": permissions.meetings_visible_to(request.user)
         .filter(ends_at__gte=timezone.now())
-        .select_related("dialogue")
+        .select_related("dialogue", "registration_settings")  # the status badge reads them
         .order_by("starts_at")[:6],
     }
     fp_states = permissions.focal_point_states(request.user)

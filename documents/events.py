@@ -132,9 +132,11 @@ def _describe_circulation(event: Event) -> registry.Description:
     if data.get("message"):
         lines.append(data["message"])
     if data.get("comments_until"):
-        lines.append(_("Comments until %(when)s") % {"when": data["comments_until_label"]})
+        lines.append(
+            registry.fill(_("Comments until %(when)s"), {"when": data["comments_until_label"]})
+        )
     return registry.Description(
-        title=texts[event.type] % {"symbols": _symbols(data)},
+        title=registry.fill(texts[event.type], {"symbols": _symbols(data)}),
         text="\n".join(lines),
         url=reverse("circulation_detail", args=[data["circulation"]])
         if data.get("circulation")
@@ -155,7 +157,7 @@ def _describe_change(event: Event) -> registry.Description:
     else:
         url = reverse("meeting_detail", args=[data["meeting"]]) if data.get("meeting") else "/"
     return registry.Description(
-        title=texts[event.type] % {"symbols": _symbols(data)}, text="", url=url
+        title=registry.fill(texts[event.type], {"symbols": _symbols(data)}), text="", url=url
     )
 
 

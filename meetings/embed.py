@@ -15,7 +15,7 @@ def embedded_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     meetings = (
         permissions.meetings_visible_to(None)
         .filter(dialogue=dialogue, ends_at__gte=timezone.now())
-        .select_related("country")
+        .select_related("country", "registration_settings")
         .order_by("starts_at")[: rows_asked(request)]
     )
     return embed_response(

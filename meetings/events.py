@@ -286,7 +286,7 @@ def _describe_meeting(event: Event) -> registry.Description:
     if event.type == MEETING_RESCHEDULED and data.get("times") is not None:
         text = describe_move(data["times"], data.get("place", ""))
     return registry.Description(
-        title=texts[event.type] % {"title": title, "status": status},
+        title=registry.fill(texts[event.type], {"title": title, "status": status}),
         text=text,
         url=meeting_url(data["meeting"]),
     )
@@ -309,17 +309,19 @@ def describe_move(times: list[dict[str, str]], place: str = "") -> str:
             "before": formats.date_format(before, style),
             "after": formats.date_format(after, style),
         }
-        parts.append(sentence % values)
+        parts.append(registry.fill(sentence, values))
     if place:
-        parts.append(_("Now at %(place)s") % {"place": place})
+        parts.append(registry.fill(_("Now at %(place)s"), {"place": place}))
     return "; ".join(parts)
 
 
 def _describe_agenda(event: Event) -> registry.Description:
     data = event.data
     return registry.Description(
-        title=_("Agenda v%(number)s released: %(title)s")
-        % {"number": data["number"], "title": _title(event)},
+        title=registry.fill(
+            _("Agenda v%(number)s released: %(title)s"),
+            {"number": data["number"], "title": _title(event)},
+        ),
         text=from_data(data, "note").pick(),
         url=reverse("agenda_changelog", args=[data["meeting"]]),
     )
@@ -353,19 +355,22 @@ def _describe_outcome(event: Event) -> registry.Description:
         "deadline": data.get("deadline", ""),
     }
     if event.type == SILENCE_CONCLUDED and data.get("result") == "adopted":
-        title = _("Adopted by silence: %(outcome)s (%(title)s)") % values
+        title = registry.fill(_("Adopted by silence: %(outcome)s (%(title)s)"), values)
     elif event.type == SILENCE_CONCLUDED:
-        title = _("Silence broken by %(states)s: %(outcome)s") % {
-            **values,
-            "states": ", ".join(
-                _state_name(names, name)
-                for names, name in zip_longest(
-                    data.get("objected_by_i18n") or [], data.get("objected_by", [])
-                )
-            ),
-        }
+        title = registry.fill(
+            _("Silence broken by %(states)s: %(outcome)s"),
+            {
+                **values,
+                "states": ", ".join(
+                    _state_name(names, name)
+                    for names, name in zip_longest(
+                        data.get("objected_by_i18n") or [], data.get("objected_by", [])
+                    )
+                ),
+            },
+        )
     else:
-        title = texts[event.type] % values
+        title = registry.fill(texts[event.type], values)
     text = data.get("deadline", "")
     if event.type in (SILENCE_EXTENDED, SILENCE_WITHDRAWN):
         text = data.get("reason", "")
@@ -428,12 +433,15 @@ def _describe_registration(event: Event) -> registry.Description:
         LETTER_VERIFIED: _("Nomination letter of %(delegation)s verified for %(title)s"),
     }
     delegation = from_data(data, "delegation_name").pick()
-    title = texts[event.type] % {
-        "title": _title(event),
-        "person": data.get("person", ""),
-        "delegation": delegation,
-        "version": data.get("version", ""),
-    }
+    title = registry.fill(
+        texts[event.type],
+        {
+            "title": _title(event),
+            "person": data.get("person", ""),
+            "delegation": delegation,
+            "version": data.get("version", ""),
+        },
+    )
     url = meeting_url(data["meeting"])
     if data.get("nomination_id"):
         url = reverse("nomination_detail", args=[data["nomination_id"]])

@@ -92,5 +92,5 @@ def open_action_points(meeting: Meeting) -> QuerySet[ActionPoint]:
 def upcoming_and_past(
     meetings: QuerySet[Meeting], now: datetime.datetime
 ) -> tuple[list[Meeting], list[Meeting]]:
-    rows = list(meetings.select_related("dialogue", "body", "country"))
+    rows = list(meetings.select_related("dialogue", "body", "country", "registration_settings"))
     return [m for m in rows if m.ends_at >= now], [m for m in reversed(rows) if m.ends_at < now]

@@ -8,10 +8,11 @@ active language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from django.utils import translation
 from django.utils.functional import Promise
 
 from . import payloads
@@ -25,6 +26,23 @@ class Description:
     title: str
     text: str
     url: str
+
+
+# Unicode's first strong isolate and pop directional isolate (bidi isolation in plain text).
+FSI, PDI = "\u2068", "\u2069"
+
+
+def fill(sentence: str, values: Mapping[str, Any]) -> str:
+    """``sentence % values``, where in a right-to-left language each text put into the sentence
+    is isolated (FSI ... PDI): an English title inside an Arabic sentence keeps its own
+    direction, and its brackets and full stop stay where its writer put them, in the inbox,
+    the e-mail subject and the live notice alike."""
+    if translation.get_language_bidi():
+        values = {
+            key: f"{FSI}{value}{PDI}" if isinstance(value, str | Promise) and value else value
+            for key, value in values.items()
+        }
+    return sentence % values
 
 
 @dataclass(frozen=True)

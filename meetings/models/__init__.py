@@ -3,6 +3,7 @@ outcomes, calendar feeds), ``registration`` (delegations, quotas, nominations, l
 ``session`` (the meeting in session: the item under discussion, the list of speakers)."""
 
 from .meeting import (
+    NOMINATIONS_CLOSED,
     OPEN_STATUSES,
     ActionPoint,
     AgendaItem,
@@ -60,6 +61,7 @@ from .session import (
 
 __all__ = [
     "NAME_PARTS",
+    "NOMINATIONS_CLOSED",
     "OPEN_STATUSES",
     "RUNNING",
     "ActionPoint",

@@ -7,6 +7,7 @@ Writes go through ``meetings.services``, ``meetings.agenda`` and ``meetings.outc
 from __future__ import annotations
 
 import zoneinfo
+from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
@@ -70,6 +71,20 @@ OPEN_STATUSES = frozenset(
         MeetingStatus.POSTPONED,
     }
 )
+
+
+# What the status badge says instead of "Registration open" once the nominations deadline has
+# passed: the stored status changes only when the secretariat closes registration.
+NOMINATIONS_CLOSED = "nominations_closed"
+
+
+@dataclass(frozen=True)
+class ShownStatus:
+    """The state a reader sees on the meeting's badge: ``value`` (a ``MeetingStatus`` value or
+    ``NOMINATIONS_CLOSED``, for the badge's class) and ``label`` in the reader's language."""
+
+    value: str
+    label: str
 
 
 class Meeting(SentencedConstraints):
@@ -158,6 +173,22 @@ class Meeting(SentencedConstraints):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def shown_status(self) -> ShownStatus:
+        """The status as every badge shows it, in step with the registration section: an open
+        registration reads "Nominations closed" past the nominations deadline and "Registration
+        closed" once the meeting is over; any other status as it is stored. Reads
+        ``registration_settings``: pages that list meetings join it (``select_related``)."""
+        if self.status == MeetingStatus.REGISTRATION_OPEN:
+            now = timezone.now()
+            if self.ends_at <= now:
+                closed = MeetingStatus.REGISTRATION_CLOSED
+                return ShownStatus(closed.value, str(closed.label))
+            registration = getattr(self, "registration_settings", None)
+            if registration is not None and now > registration.nomination_deadline:
+                return ShownStatus(NOMINATIONS_CLOSED, str(_("Nominations closed")))
+        return ShownStatus(self.status, str(self.get_status_display()))
 
     @property
     def city_name(self) -> Localized:

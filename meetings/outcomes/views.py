@@ -7,14 +7,15 @@ not exist. Writes go through ``meetings.outcomes``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -52,6 +53,34 @@ def _managed_outcome(request: HttpRequest, pk: int) -> Outcome:
     if not permissions.can_manage_meeting(request.user, outcome.meeting):
         raise Http404
     return outcome
+
+
+T = TypeVar("T")
+
+
+def _act(
+    request: HttpRequest, action: Callable[[], T], said: str | Callable[[T], str], back: str
+) -> HttpResponse:
+    """What every button of these pages does once its form is read: carry out ``action`` (a
+    service call), show the person its refusal or else ``said`` (the sentence, or one made from
+    what the action returned), and go ``back`` (the page the button was on)."""
+    try:
+        done = action()
+    except ValidationError as error:
+        show_refusal(request, error)
+    else:
+        messages.success(request, said(done) if callable(said) else said)
+    return redirect(back)
+
+
+def _refused(request: HttpRequest, sentence: str, back: str) -> HttpResponse:
+    """A form that could not be read: say why and go ``back``."""
+    messages.error(request, sentence)
+    return redirect(back)
+
+
+def _page_of(outcome: Outcome) -> str:
+    return reverse("outcome_detail", args=[outcome.pk])
 
 
 def _shown_language(outcome: Outcome) -> str:
@@ -250,21 +279,19 @@ def outcome_release_revision(request: AuthenticatedRequest, pk: int) -> HttpResp
     ids = [c.pk for c in negotiation.comments_visible_to(request.user, outcome)]
     form = ReleaseRevisionForm(request.POST, comments=[(i, "") for i in ids])
     if not form.is_valid():
-        messages.error(request, _("Check the note and the comments taken up."))
-        return redirect("outcome_detail", pk=outcome.pk)
-    try:
-        revision = negotiation.release_revision(
+        return _refused(request, _("Check the note and the comments taken up."), _page_of(outcome))
+    return _act(
+        request,
+        lambda: negotiation.release_revision(
             by=request.user,
             outcome=outcome,
             note=form.cleaned_data["note"],
             taken_up=[int(i) for i in form.cleaned_data["taken_up"]],
             comments_shared=form.cleaned_data["comments_shared"],
-        )
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("%(revision)s was released.") % {"revision": revision.label})
-    return redirect("outcome_detail", pk=outcome.pk)
+        ),
+        lambda revision: _("%(revision)s was released.") % {"revision": revision.label},
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -289,18 +316,16 @@ def outcome_heads(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Let heads of delegation speak for their states on the outcome, or stop it."""
     outcome = _managed_outcome(request, pk)
     allowed = request.POST.get("allowed") == "1"
-    try:
-        negotiation.set_heads_may_comment(by=request.user, outcome=outcome, allowed=allowed)
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(
-            request,
-            _("Heads of delegation may now comment and object on behalf of their states.")
-            if allowed
-            else _("Only focal points comment and object on behalf of their states now."),
-        )
-    return redirect("outcome_detail", pk=outcome.pk)
+    return _act(
+        request,
+        lambda: negotiation.set_heads_may_comment(
+            by=request.user, outcome=outcome, allowed=allowed
+        ),
+        _("Heads of delegation may now comment and object on behalf of their states.")
+        if allowed
+        else _("Only focal points comment and object on behalf of their states now."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -308,15 +333,15 @@ def outcome_heads(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def outcome_compilation_order(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     form = CompilationOrderForm(request.POST)
-    if form.is_valid():
-        codes = form.cleaned_data["order"].replace(",", " ").split()
-        try:
-            negotiation.set_compilation_order(by=request.user, outcome=outcome, codes=codes)
-        except ValidationError as error:
-            show_refusal(request, error)
-        else:
-            messages.success(request, _("The order of states was saved."))
-    return redirect("outcome_detail", pk=outcome.pk)
+    if not form.is_valid():
+        return redirect(_page_of(outcome))
+    codes = form.cleaned_data["order"].replace(",", " ").split()
+    return _act(
+        request,
+        lambda: negotiation.set_compilation_order(by=request.user, outcome=outcome, codes=codes),
+        _("The order of states was saved."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -325,24 +350,23 @@ def outcome_silence(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     form = SilenceForm(request.POST, meeting=outcome.meeting, prefix="silence")
     if not form.is_valid():
-        messages.error(request, _("Give the end of the silence as a date and time."))
-        return redirect("outcome_detail", pk=outcome.pk)
-    try:
-        started = silence.start(
-            by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
+        return _refused(
+            request, _("Give the end of the silence as a date and time."), _page_of(outcome)
         )
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(
-            request,
+    return _act(
+        request,
+        lambda: silence.start(
+            by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
+        ),
+        lambda started: (
             _("%(revision)s is under silence until %(deadline)s.")
             % {
                 "revision": started.revision.label,
                 "deadline": silence.silence_deadline_label(started),
-            },
-        )
-    return redirect("outcome_detail", pk=outcome.pk)
+            }
+        ),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -352,22 +376,22 @@ def outcome_silence_extend(request: AuthenticatedRequest, pk: int) -> HttpRespon
     running = silence.running_silence(outcome)
     form = ExtendSilenceForm(request.POST, meeting=outcome.meeting, prefix="extend")
     if running is None:
-        messages.error(request, _("This outcome is not under silence."))
-    elif not form.is_valid():
-        messages.error(request, _("Give the new end of the silence and the reason."))
-    else:
-        try:
-            silence.extend(
-                by=request.user,
-                silence=running,
-                deadline=form.cleaned_data["deadline"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            show_refusal(request, error)
-        else:
-            messages.success(request, _("The silence was extended."))
-    return redirect("outcome_detail", pk=outcome.pk)
+        return _refused(request, _("This outcome is not under silence."), _page_of(outcome))
+    if not form.is_valid():
+        return _refused(
+            request, _("Give the new end of the silence and the reason."), _page_of(outcome)
+        )
+    return _act(
+        request,
+        lambda: silence.extend(
+            by=request.user,
+            silence=running,
+            deadline=form.cleaned_data["deadline"],
+            reason=form.cleaned_data["reason"],
+        ),
+        _("The silence was extended."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -377,17 +401,17 @@ def outcome_silence_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResp
     running = silence.running_silence(outcome)
     form = WithdrawSilenceForm(request.POST, prefix="withdraw")
     if running is None:
-        messages.error(request, _("This outcome is not under silence."))
-    elif not form.is_valid():
-        messages.error(request, _("Give the reason."))
-    else:
-        try:
-            silence.withdraw(by=request.user, silence=running, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            show_refusal(request, error)
-        else:
-            messages.success(request, _("The silence was withdrawn."))
-    return redirect("outcome_detail", pk=outcome.pk)
+        return _refused(request, _("This outcome is not under silence."), _page_of(outcome))
+    if not form.is_valid():
+        return _refused(request, _("Give the reason."), _page_of(outcome))
+    return _act(
+        request,
+        lambda: silence.withdraw(
+            by=request.user, silence=running, reason=form.cleaned_data["reason"]
+        ),
+        _("The silence was withdrawn."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -402,26 +426,27 @@ def outcome_object(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         if "state" in form.errors:
             raise Http404
-        messages.error(request, _("Write the objection: the secretariat and the chair read it."))
-        return redirect("outcome_detail", pk=outcome.pk)
+        return _refused(
+            request,
+            _("Write the objection: the secretariat and the chair read it."),
+            _page_of(outcome),
+        )
     if running is None:
-        last = outcome.silences.order_by("-started_at").first()
-        if last is None:
-            messages.error(request, _("This outcome is not under silence."))
-            return redirect("outcome_detail", pk=outcome.pk)
-        running = last
-    try:
-        silence.object_to(
+        running = outcome.silences.order_by("-started_at").first()
+        if running is None:
+            return _refused(request, _("This outcome is not under silence."), _page_of(outcome))
+    objected_to = running
+    return _act(
+        request,
+        lambda: silence.object_to(
             by=request.user,
-            silence=running,
+            silence=objected_to,
             state=form.cleaned_data["state"],
             text=form.cleaned_data["text"],
-        )
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("Your objection was sent: the silence is broken."))
-    return redirect("outcome_detail", pk=outcome.pk)
+        ),
+        _("Your objection was sent: the silence is broken."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -453,33 +478,29 @@ def outcome_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
     form = ShareForCommentForm(request.POST, meeting=outcome.meeting)
     if not form.is_valid():
-        messages.error(request, _("Give the deadline for comments as a date and time."))
-        return redirect("outcome_detail", pk=outcome.pk)
-    try:
-        services.share_for_comment(
+        return _refused(
+            request, _("Give the deadline for comments as a date and time."), _page_of(outcome)
+        )
+    return _act(
+        request,
+        lambda: services.share_for_comment(
             by=request.user, outcome=outcome, deadline=form.cleaned_data["deadline"]
-        )
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(
-            request,
-            _("The draft was shared for comment with the focal points and the chair."),
-        )
-    return redirect("outcome_detail", pk=outcome.pk)
+        ),
+        _("The draft was shared for comment with the focal points and the chair."),
+        _page_of(outcome),
+    )
 
 
 @login_required
 @require_POST
 def outcome_share_with_chair(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     outcome = _managed_outcome(request, pk)
-    try:
-        services.share_with_chair(by=request.user, outcome=outcome)
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("The chair can now read the draft."))
-    return redirect("outcome_detail", pk=outcome.pk)
+    return _act(
+        request,
+        lambda: services.share_with_chair(by=request.user, outcome=outcome),
+        _("The chair can now read the draft."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -493,11 +514,15 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         if "state" in form.errors:
             raise Http404  # a state this person does not speak for
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect("outcome_detail", pk=outcome.pk)
+        return _refused(
+            request,
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            _page_of(outcome),
+        )
     data = form.cleaned_data
-    try:
-        services.comment(
+    return _act(
+        request,
+        lambda: services.comment(
             by=request.user,
             outcome=outcome,
             state=data["state"],
@@ -505,12 +530,10 @@ def outcome_comment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             no_objection=data["no_objection"],
             paragraph=data.get("paragraph"),
             proposed_text=data.get("proposed_text") or "",
-        )
-    except ValidationError as error:
-        show_refusal(request, error)
-    else:
-        messages.success(request, _("Your comment was sent to the secretariat."))
-    return redirect("outcome_detail", pk=outcome.pk)
+        ),
+        _("Your comment was sent to the secretariat."),
+        _page_of(outcome),
+    )
 
 
 @login_required
@@ -566,18 +589,17 @@ def action_point_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         raise Http404
     meeting = managed_meeting(request, point.meeting_id)
     form = ActionPointStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.set_action_point_status(
-                by=request.user, action_point=point, status=form.cleaned_data["status"]
-            )
-        except ValidationError as error:
-            show_refusal(request, error)
-        else:
-            messages.success(request, _("The action point's status was changed."))
-    else:
-        messages.error(request, _("Choose a status."))
-    return redirect(next_or(request, f"{meeting_url(meeting.pk)}#outcomes"))
+    back = next_or(request, f"{meeting_url(meeting.pk)}#outcomes")
+    if not form.is_valid():
+        return _refused(request, _("Choose a status."), back)
+    return _act(
+        request,
+        lambda: services.set_action_point_status(
+            by=request.user, action_point=point, status=form.cleaned_data["status"]
+        ),
+        _("The action point's status was changed."),
+        back,
+    )
 
 
 urlpatterns: list[URLPattern] = [

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from dialogue import permissions
 from dialogue.http import QueryFilters, choice, search_text
@@ -16,6 +15,7 @@ from dialogue.members import Member
 from dialogue.models import Membership, Organisation, State
 from dialogue.translations import in_text
 from meetings.models import (
+    NOMINATIONS_CLOSED,
     RUNNING,
     Category,
     Delegation,
@@ -228,7 +228,8 @@ class MeetingRegistration:
     nominates: bool  # a focal point of a member state
     own_nominations: list[OwnNomination]
     # Open, but past the nominations deadline: focal points nominate no more (participants still
-    # confirm); the page says so rather than "Registration open".
+    # confirm); the page says so rather than "Registration open", as the status badge does
+    # (``Meeting.shown_status``).
     nominations_closed: bool = False
 
 
@@ -247,7 +248,7 @@ def meeting_registration(user: Any, meeting: Meeting) -> MeetingRegistration:
     return MeetingRegistration(
         settings=reg,
         is_open=is_open,
-        nominations_closed=is_open and reg is not None and timezone.now() > reg.nomination_deadline,
+        nominations_closed=meeting.shown_status.value == NOMINATIONS_CLOSED,
         is_closed=is_closed(meeting),
         status_counts=counts,
         nominates=reg is not None

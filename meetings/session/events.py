@@ -100,14 +100,16 @@ def _describe(event: Event) -> registry.Description:
         ATTENDANCE_RECORDED: _("%(person)s present on %(day)s (%(delegation)s)"),
     }
     return registry.Description(
-        title=texts[event.type]
-        % {
-            "item": title,
-            "delegation": delegation,
-            "delay": data.get("delay_minutes", 0),
-            "person": data.get("person", ""),
-            "day": data.get("day", ""),
-        },
+        title=registry.fill(
+            texts[event.type],
+            {
+                "item": title,
+                "delegation": delegation,
+                "delay": data.get("delay_minutes", 0),
+                "person": data.get("person", ""),
+                "day": data.get("day", ""),
+            },
+        ),
         text="",
         url=reverse("meeting_detail", args=[data["meeting"]]) + "#session",
     )

@@ -31,7 +31,7 @@ def dialogue_meetings(context: Any, dialogue: Any) -> dict[str, Any]:
     secretariat = permissions.is_secretariat(user, dialogue)
     if secretariat:
         visible = visible.annotate(**registration_queries.nomination_counts())
-    visible = visible.select_related("dialogue", "body")
+    visible = visible.select_related("dialogue", "body", "registration_settings")
     upcoming = list(visible.filter(ends_at__gte=now).order_by("starts_at")[:UPCOMING])
     recent = list(visible.filter(ends_at__lt=now).order_by("-starts_at")[:RECENT])
     needs: dict[int, list[desk.Need]] = {}

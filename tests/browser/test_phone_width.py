@@ -10,6 +10,7 @@ The secretariat's admin pages are left out: they are a desk tool.
 from __future__ import annotations
 
 import datetime
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -242,3 +243,200 @@ def test_every_roles_pages_fit_a_phone(
                 problems.append(f"{role} {problem}")
     visitor.close()
     assert problems == []
+
+
+# --- Tables: stacked on a phone, words whole on a desktop ----------------------------------------
+
+DESKTOP = {"width": 1280, "height": 900}
+LONG_ACTION = (
+    "Share national data on return, readmission and reintegration for the annual report, "
+    "broken down by country of origin, age group and type of return, with the sources used "
+    "and the contact of the responsible unit in the ministry, before the next meeting of the "
+    "senior officials; the secretariat compiles the replies into one overview for the donors"
+)
+
+# Each stacked cell: where its label (the ``::before``) and its first element stand.
+STACKED_CELLS = """(table) => [...table.querySelectorAll("tbody tr")].map((row) =>
+  [...row.children].map((cell) => {
+    const box = cell.getBoundingClientRect();
+    const first = cell.firstElementChild ? cell.firstElementChild.getBoundingClientRect() : null;
+    return {
+      label: cell.dataset.label,
+      shown: getComputedStyle(cell, "::before").content,
+      top: box.top, bottom: box.bottom, left: box.left, right: box.right,
+      firstLeft: first ? first.left : null, firstRight: first ? first.right : null,
+    };
+  }))"""
+
+# The ordinary words (letters only, outside addresses and symbols) of the table's cells that
+# the browser split across lines.
+SPLIT_WORDS = """(table) => {
+  const split = [];
+  for (const cell of table.querySelectorAll("td")) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      // addresses and symbols are tokens: they may break anywhere
+      if (node.parentElement.closest('bdi[dir="ltr"], a[href^="mailto:"]')) continue;
+      for (const match of node.textContent.matchAll(/\\p{L}{3,}/gu)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) split.push(match[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+# Cells whose content sticks out of them, and how far the table reaches past its box.
+OVERFLOW = """(table) => {
+  const box = table.parentElement.getBoundingClientRect();
+  const cells = [...table.querySelectorAll("td")]
+    .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+    .map((cell) => cell.textContent.trim().slice(0, 40));
+  return {cells, past: Math.round(table.getBoundingClientRect().right - box.right)};
+}"""
+
+
+@dataclass
+class TableScene:
+    staff: User
+    readers: dict[str, User]  # a focal point of Georgia reading in each language
+    meeting: Meeting
+
+
+def _table_scene() -> TableScene:
+    from dialogue.models import State
+    from meetings import outcomes
+
+    budapest = budapest_with_georgia(acronym="ECE", languages=["en", "ru", "ar"])
+    staff = budapest.person("anna@example.org", RoleKind.SECRETARIAT_STAFF, full_name="Anna Weber")
+    readers = {
+        language: budapest.person(
+            f"focal.point.{language}@mfa.gov.ge",
+            RoleKind.FOCAL_POINT,
+            georgian=True,
+            full_name=f"Focal Point {language}",
+            preferred_language=language,
+        )
+        for language in ("en", "ru", "ar")
+    }
+    meeting = budapest.istanbul_som(
+        by=staff,
+        title={"en": "Senior Officials' Meeting on Return, Readmission and Reintegration"},
+        languages=["en", "ru", "ar"],
+    )
+    meeting = open_registration(meeting, by=staff)
+    for series, title in (("TRANS", "Background paper on readmission"), ("INF", "Logistics")):
+        documents.add_document(
+            by=staff,
+            dialogue=budapest.dialogue,
+            meeting=meeting,
+            series=series,
+            kind="background_paper",
+            title={"en": title},
+            marking="public",
+            language="en",
+            upload=SimpleUploadedFile("paper.pdf", PDF_BYTES),
+        )
+    for email, name in (
+        ("giorgi.tsereteli-abashidze@migration-department.mia.gov.ge", "Giorgi Tsereteli"),
+        ("ekaterine.kobakhidze-chkheidze@internal-affairs.mia.gov.ge", "Ekaterine Kobakhidze"),
+    ):
+        nominated = registration.nominate(
+            by=readers["en"],
+            meeting=meeting,
+            member=budapest.georgia,
+            email=email,
+            category="delegate",
+            full_name=name,
+            affiliation=LONG_MINISTRY,
+        )
+        registration.approve(by=staff, nomination=nominated)
+    georgia = State.objects.get(code="GE")
+    for text in (LONG_ACTION, "Host a study visit on legal migration pathways"):
+        outcomes.add_action_point(
+            by=staff,
+            meeting=meeting,
+            text={"en": text},
+            owner_state=georgia,
+            due_on=(START + datetime.timedelta(days=60)).date(),
+        )
+    return TableScene(staff, readers, meeting)
+
+
+def test_meeting_page_tables_stack_on_a_phone_in_each_language(
+    signed_in_page: Callable[..., Page],
+) -> None:
+    """At 390 px the documents and the action points stand row by row, each value after its
+    column's name (right of it in Arabic), with nothing to scroll sideways; a screen reader
+    still has a table with its column headers, and reads each value without the name again."""
+    scene = in_own_thread(_table_scene)
+    headers = {
+        "en": ["Symbol", "Title", "Type", "Distribution", "Languages"],
+        "ru": ["Обозначение", "Заголовок", "Тип", "Рассылка", "Языки"],
+        "ar": ["الرمز", "العنوان", "النوع", "التوزيع", "اللغات"],
+    }
+    for language, reader in scene.readers.items():
+        page = signed_in_page(reader, viewport=PHONE)
+        page.goto(f"/meetings/{scene.meeting.pk}/")
+        assert page.evaluate("() => document.documentElement.lang") == language
+        problem = _too_wide(page, f"/meetings/{scene.meeting.pk}/", language)
+        assert problem == ""
+        documents_table = page.locator("#documents table")
+        points_table = page.locator("#outcomes table")
+        for table in (documents_table, points_table):
+            assert table.evaluate("(t) => t.scrollWidth <= t.clientWidth")
+            rows = table.evaluate(STACKED_CELLS)
+            assert len(rows) == 2
+            for cells in rows:
+                # one below the other, each with its column's name before it
+                assert all(a["bottom"] <= b["top"] + 1 for a, b in itertools.pairwise(cells))
+                assert all(cell["shown"].startswith(f'"{cell["label"]}"') for cell in cells)
+        symbol = documents_table.evaluate(STACKED_CELLS)[0][0]
+        assert symbol["label"] == headers[language][0]
+        if language == "ar":  # the name on the right, the value to its left
+            assert symbol["firstRight"] < symbol["right"] - 20
+        else:
+            assert symbol["firstLeft"] > symbol["left"] + 20
+        # What a screen reader gets (Chromium's own accessibility tree): still a table, its
+        # column headers in the reader's language, each cell's value without the name.
+        tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+
+        def named(role: str, tree: list[dict[str, Any]] = tree) -> list[str]:
+            return [
+                n.get("name", {}).get("value", "")
+                for n in tree
+                if n.get("role", {}).get("value") == role
+            ]
+
+        assert len(named("table")) == 2
+        assert set(headers[language]) <= set(named("columnheader"))
+        assert "Host a study visit on legal migration pathways" in named("cell")
+
+
+def test_table_words_stay_whole_and_tokens_fit_on_a_desktop(
+    signed_in_page: Callable[..., Page],
+) -> None:
+    """At 1280 px a narrow column (the action point's owner beside a long action) keeps its
+    words whole, in each language; the long e-mail addresses of the list of participants and
+    the document symbols stay inside their cells and the table inside its box."""
+    scene = in_own_thread(_table_scene)
+    for language, reader in scene.readers.items():
+        page = signed_in_page(reader, viewport=DESKTOP)
+        page.goto(f"/meetings/{scene.meeting.pk}/")
+        for selector in ("#documents table", "#outcomes table"):
+            table = page.locator(selector)
+            assert table.evaluate(SPLIT_WORDS) == [], (language, selector)
+            overflow = table.evaluate(OVERFLOW)
+            assert overflow["cells"] == [], (language, selector)
+            assert overflow["past"] <= 0, (language, selector)
+    staff = signed_in_page(scene.staff, viewport=DESKTOP)
+    staff.goto(f"/meetings/{scene.meeting.pk}/participants/?full=1")
+    assert staff.get_by_text("ekaterine.kobakhidze-chkheidze@internal-affairs.mia.gov.ge").count()
+    for table in staff.locator("main table").all():
+        overflow = table.evaluate(OVERFLOW)
+        assert overflow["cells"] == []
+        assert overflow["past"] <= 0
+        assert table.evaluate(SPLIT_WORDS) == []

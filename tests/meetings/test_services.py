@@ -195,6 +195,22 @@ def test_an_end_time_change_makes_one_notice_naming_it(
     assert described.text == "Окончание перенесено с 14:00 на 15:00"
 
 
+def test_in_arabic_an_english_title_keeps_its_own_direction(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    """An Arabic sentence around an English title ("Adopted: Conclusions (SOM Istanbul)") would
+    have its brackets mirrored and its full stop moved: the title is isolated, in Arabic only."""
+    services.change_meeting(by=staff, meeting=meeting, ends_at=START + datetime.timedelta(hours=9))
+    event = Notification.objects.filter(event__type="meeting.rescheduled").first().event
+    with translation.override("ar"):
+        arabic = registry.describe(event)
+    assert "\u2068SOM Istanbul\u2069" in arabic.title
+    assert arabic.title.replace("\u2068SOM Istanbul\u2069", "").strip(": ") != ""
+    with translation.override("en"):
+        english = registry.describe(event)
+    assert english.title == "Moved: SOM Istanbul"
+
+
 def test_registration_set_up_before_opening_is_nobodys_news(
     world: World, meeting: Meeting, staff: User
 ) -> None:

@@ -2,9 +2,8 @@
 
 Django keeps a cache backend per async context (``caches`` is not thread-critical), and each
 ``RedisCache`` makes its own client with its own pool: under Daphne every request would open a
-new connection to Redis. The sessions are read from this cache on every signed-in request
-(``SESSION_ENGINE`` ``cached_db``), so the client is shared by every instance with the same
-servers and options (redis-py's pool is thread-safe)."""
+new connection to Redis. The client is shared by every instance with the same servers and
+options (redis-py's pool is thread-safe)."""
 
 from __future__ import annotations
 

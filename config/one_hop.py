@@ -44,7 +44,7 @@ SESSION_MIDDLEWARE = frozenset(
     {
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "dialogue.middleware.PersonMiddleware",
         "dialogue.middleware.UserPreferencesMiddleware",
         "dialogue.middleware.SecretariatTwoFactorMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",

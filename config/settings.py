@@ -101,7 +101,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dialogue.middleware.PersonMiddleware",
     "dialogue.middleware.UserPreferencesMiddleware",
     "dialogue.middleware.SecretariatTwoFactorMiddleware",
     "dialogue.middleware.AuditClientMiddleware",
@@ -219,6 +219,10 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions in the database, read by one statement of our own SQL (config/sessions.py): every
+# process sees a sign-out at once, and Redis being down changes nothing for a signed-in person.
+SESSION_ENGINE = "config.sessions"
 
 # --- Accounts --------------------------------------------------------------------------------
 

@@ -4,15 +4,27 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 
-from . import permissions
+from . import permissions, signed_in
 from .audit import trail
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class PersonMiddleware(AuthenticationMiddleware):
+    """Django's ``AuthenticationMiddleware``, with the signed-in person read in one query with
+    their roles and inbox count (``dialogue/signed_in.py``) rather than three. Async callers
+    (``request.auser``) keep Django's own path."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: signed_in.cached_user(request))  # type: ignore[assignment]  # as Django sets it
 
 
 class UserPreferencesMiddleware:

@@ -118,6 +118,19 @@ def standing(user: AnyUser | None) -> Standing:
     return result
 
 
+def settle(
+    user: User, grants: tuple[Grant, ...], own: tuple[Participation, ...] | None = None
+) -> None:
+    """Keep on ``user`` the standing made of ``grants`` (their active roles, read with them:
+    ``dialogue/signed_in.py``) and the address and second factor loaded with them, as
+    ``standing`` would have read it; and ``own``, their nominations, as ``participations``
+    would have read them."""
+    verified = bool(getattr(user, "email_verified", False))
+    setattr(user, _CACHE_ATTRIBUTE, _settled(user, verified, grants if verified else ()))
+    if own is not None:
+        setattr(user, _PARTICIPANT_ATTRIBUTE, own)
+
+
 def _settled(user: User, verified: bool, grants: tuple[Grant, ...]) -> Standing:
     """The standing of a loaded user; the two-factor wall is asked here, for every door."""
     if not verified:

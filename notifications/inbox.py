@@ -40,6 +40,9 @@ def describe(notifications: list[Notification]) -> list[InboxLine]:
 
 def mark_read(*, user: Any, notification_ids: list[int] | None = None) -> int:
     """Mark some (or all) of a person's notifications read; returns how many changed."""
+    # The count read with the person at the start of the request is no longer true.
+    if getattr(user, "unread_notifications", None) is not None:
+        delattr(user, "unread_notifications")
     with transaction.atomic():
         unread = Notification.objects.filter(user=user, read_at__isnull=True)
         if notification_ids is not None:

@@ -195,7 +195,8 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
                 _LATEST_RELEASE.format(column="released_at"), (), output_field=DateTimeField()
             ),
         )
-    meeting = meetings.first()
+    # One row by its key: no ORDER BY to build (``first()`` would add one).
+    meeting = next(iter(meetings.order_by()[:1]), None)
     if (
         meeting is None
         or meeting.announced_at is None  # never announced: never exported

@@ -4,16 +4,22 @@ restarted, and every client still ends with every event exactly once."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
+from dialogue.models import User
 from tests.conftest import World
-from tests.integration.conftest import Poster, ResumingClient, connect
+from tests.integration.conftest import NoRedirect, Poster, ResumingClient, connect
 from tests.servers import AsgiServer, RedisServer, server_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -85,3 +91,59 @@ def test_daphne_restart_loses_nothing(
     assert listener.disconnects >= 1
     assert len(listener.received) == 5
     assert len(set(listener.received)) == 5
+
+
+def _signed_in_status(server: AsgiServer, session: str) -> int:
+    """The status of the inbox for a browser with only this session cookie (200 signed in,
+    302 to the sign-in page otherwise)."""
+    request = urllib.request.Request(  # noqa: S310 - a loopback URL built here
+        f"{server.url}/inbox/", headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
+    )
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=20) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+def _sign_out(server: AsgiServer, session: str) -> int:
+    csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
+    request = urllib.request.Request(  # noqa: S310 - a loopback URL built here
+        f"{server.url}/accounts/logout/",
+        data=urllib.parse.urlencode({"csrfmiddlewaretoken": csrf}).encode(),
+        headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}"},
+    )
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=20) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as answer:
+        return answer.code
+
+
+def test_signing_out_through_one_process_ends_the_session_in_the_other(
+    world: World, daphnes: tuple[AsgiServer, AsgiServer]
+) -> None:
+    one, two = daphnes
+    session = Poster(world.person("delegate_a")).session
+    assert [_signed_in_status(s, session) for s in (one, two, two)] == [200, 200, 200]
+    assert _sign_out(one, session) == 302
+    assert [_signed_in_status(s, session) for s in (two, one)] == [302, 302]
+
+
+def test_signed_in_people_are_served_while_redis_is_down_and_changes_count_at_once(
+    world: World, daphnes: tuple[AsgiServer, AsgiServer], redis_server: RedisServer
+) -> None:
+    one, two = daphnes
+    person = world.person("delegate_a")
+    session = Poster(person).session
+    assert _signed_in_status(two, session) == 200
+    redis_server.kill()
+    assert [_signed_in_status(s, session) for s in (one, two)] == [200, 200]
+    User.objects.filter(pk=person.pk).update(is_active=False)  # deactivated elsewhere
+    assert [_signed_in_status(s, session) for s in (one, two)] == [302, 302]
+    User.objects.filter(pk=person.pk).update(is_active=True)
+    other = Poster(world.person("focal_point_a")).session
+    assert _sign_out(two, other) == 302  # signing out needs no Redis either
+    assert [_signed_in_status(s, other) for s in (one, two)] == [302, 302]

@@ -565,9 +565,13 @@ def test_personal_feed_address_is_shown_once_then_works_until_revoked(
 def test_revoked_personal_feed_answers_404(world: World) -> None:
     person = world.person("delegate_a")
     _feed, token = calendar_feeds.create_feed(user=person)
-    assert Client().get(f"/calendar/{token}.ics").status_code == 200
+    feed = Client().get(f"/calendar/{token}.ics")
+    assert feed.status_code == 200
     calendar_feeds.revoke_feeds(user=person)
     assert Client().get(f"/calendar/{token}.ics").status_code == 404
+    # A calendar client that kept the feed's ETag is not told "not modified" either.
+    unchanged = Client().get(f"/calendar/{token}.ics", headers={"If-None-Match": feed["ETag"]})
+    assert unchanged.status_code == 404
     assert Client().get("/calendar/never-made.ics").status_code == 404
 
 

@@ -692,7 +692,7 @@ def test_check_in_page_costs_the_same_queries_at_1_and_50_participants(
     assert "17 of 50 approved participants have arrived" in flat(response.content.decode())
     # Session, person, meeting, roles, the approved nominations, the check-ins undone, the
     # unread count.
-    assert len(one) == len(fifty) == 7
+    assert len(one) == len(fifty) == 5
 
 
 def test_check_in_page_has_the_scanner_field_the_camera_and_the_stream(

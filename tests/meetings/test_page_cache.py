@@ -232,3 +232,23 @@ def test_meeting_page_is_not_cached_for_the_secretariat(
     _page(client, path)
     agenda.add_item(by=staff, meeting=meeting, title={"en": "Drafted, not released"})
     assert "Drafted, not released" in _page(client, path)[1]
+
+
+def test_signed_in_pages_are_served_while_the_cache_is_down(world: World, settings: Any) -> None:
+    """Sessions and people come from the database: a cache that cannot be reached (Redis
+    down) costs the meeting page its cached body, never the person their session."""
+    meeting = scene.build(world).meetings["members"]
+    browser = client_for(world.person("focal_point_a"))
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.SharedRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    inbox = browser.get("/inbox/")
+    assert inbox.status_code == 200
+    assert inbox.context["user"].pk == world.person("focal_point_a").pk
+    page = browser.get(f"/meetings/{meeting.pk}/")
+    assert page.status_code == 200
+    assert page.context["user"].is_authenticated

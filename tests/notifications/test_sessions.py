@@ -1,7 +1,6 @@
-"""Sessions are read from the cache (``cached_db``): a session that signing out, a password
-change or signing in (with its two-factor step) ended is refused at both doors that read the
-cookie, the pages and the live socket (``notifications/socket_auth.py``), not only where the
-database is asked."""
+"""A session that signing out, a password change or signing in (with its two-factor step)
+ended is refused at both doors that read the cookie, the pages (``config/sessions.py`` and
+``dialogue/signed_in.py``) and the live socket (``notifications/socket_auth.py``)."""
 
 from __future__ import annotations
 

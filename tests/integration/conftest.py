@@ -63,12 +63,18 @@ class Poster:
                 "Cookie": f"{settings.SESSION_COOKIE_NAME}={self.session}; csrftoken={self.csrf}"
             },
         )
-        opener = urllib.request.build_opener(NoRedirect)
-        try:
-            with opener.open(request, timeout=20) as response:
-                return int(response.status)
-        except urllib.error.HTTPError as answer:
-            return answer.code
+        return status_of(request)
+
+
+def status_of(request: urllib.request.Request) -> int:
+    """The status ``request`` gets, redirects not followed (a 302 to the sign-in page is an
+    answer here)."""
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=20) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as answer:
+        return answer.code
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

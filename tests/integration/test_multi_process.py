@@ -19,7 +19,7 @@ from django.conf import settings
 
 from dialogue.models import User
 from tests.conftest import World
-from tests.integration.conftest import NoRedirect, Poster, ResumingClient, connect
+from tests.integration.conftest import Poster, ResumingClient, connect, status_of
 from tests.servers import AsgiServer, RedisServer, server_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -99,12 +99,7 @@ def _signed_in_status(server: AsgiServer, session: str) -> int:
     request = urllib.request.Request(  # noqa: S310 - a loopback URL built here
         f"{server.url}/inbox/", headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
     )
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(request, timeout=20) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as answer:
-        return answer.code
+    return status_of(request)
 
 
 def _sign_out(server: AsgiServer, session: str) -> int:
@@ -114,12 +109,7 @@ def _sign_out(server: AsgiServer, session: str) -> int:
         data=urllib.parse.urlencode({"csrfmiddlewaretoken": csrf}).encode(),
         headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; csrftoken={csrf}"},
     )
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(request, timeout=20) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as answer:
-        return answer.code
+    return status_of(request)
 
 
 def test_signing_out_through_one_process_ends_the_session_in_the_other(

@@ -815,7 +815,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also print where a request's CPU goes (in-process: ASGI against sync, cProfile)",
     )
     parser.add_argument("--profile-top", type=int, default=25, help="functions per profile")
+    parser.add_argument(
+        "--only",
+        default="floor,page,signed-in,ics",
+        help="comma-separated groups to run: floor (both floors), page, signed-in, ics",
+    )
     args = parser.parse_args(argv)
+    only = set(args.only.split(","))
     if args.quick:
         args.seconds, args.cold = 3.0, 5
     levels = [int(c) for c in args.concurrency.split(",") if c]
@@ -866,33 +872,35 @@ def main(argv: list[str] | None = None) -> int:
         floor = "/bench/floor/"
         has_floor = asyncio.run(_load(port, floor, {}, 1, 0.3))["statuses"].keys() == {200}
         reader = {"Cookie": ready["cookie"]}
-        if has_floor:
+        if has_floor and "floor" in only:
             for c in levels:
                 add("floor", run_load(pid, port, floor, {}, c, args.seconds), "-")
             for c in levels:
                 add(SIGNED_IN_FLOOR, run_load(pid, port, floor, reader, c, args.seconds), "-")
-        r = run_cold(pid, port, helper, page, args.cold)
-        add("page (change)", r, counts["page@100"][0])
-        for c in levels:
+        if "page" in only:
+            r = run_cold(pid, port, helper, page, args.cold)
+            add("page (change)", r, counts["page@100"][0])
+        for c in levels if "page" in only else ():
             add(
                 "page", run_load(pid, port, page, {}, c, args.seconds), counts["page cached@100"][0]
             )
-        for c in levels:
+        for c in levels if "signed-in" in only else ():
             add(
                 SIGNED_IN,
                 run_load(pid, port, page, reader, c, args.seconds),
                 counts["page signed in cached@100"][0],
             )
-        r = run_cold(pid, port, helper, ics, args.cold)
-        add("ics cold", r, counts["ics cold@100"][0])
+        if "ics" in only:
+            r = run_cold(pid, port, helper, ics, args.cold)
+            add("ics cold", r, counts["ics cold@100"][0])
         tag = asyncio.run(etag())
-        for c in levels:
+        for c in levels if "ics" in only else ():
             add(
                 "ics cached",
                 run_load(pid, port, ics, {}, c, args.seconds),
                 counts["ics cached@100"][0],
             )
-        for c in levels:
+        for c in levels if "ics" in only else ():
             add(
                 "ics 304",
                 run_load(pid, port, ics, {"If-None-Match": tag}, c, args.seconds),

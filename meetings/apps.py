@@ -13,7 +13,7 @@ class MeetingsConfig(AppConfig):
         from allauth.account.models import EmailAddress
         from django.db.models.signals import post_save
 
-        from dialogue import audiences
+        from dialogue import audiences, permissions
         from dialogue.demo import DEMO_LOADERS
 
         from . import demo, events, queries  # noqa: F401 - events registers its types and streams
@@ -29,7 +29,12 @@ class MeetingsConfig(AppConfig):
 
         desk.register(registration_needs)
         desk.register(comment_needs)
-        queries.MEETING_PAGE_COLUMNS.append(registration_queries.meeting_page_columns)
+        queries.MEETING_PAGE_COLUMNS.append(
+            queries.PageColumns(
+                shape=permissions.serves_any_dialogue,
+                columns=registration_queries.meeting_page_columns,
+            )
+        )
         DEMO_LOADERS.append(demo.load_demo_meetings)
         audiences.register_audience("meeting", rule=audiences.receives_meeting_event)
         audiences.register_audience("outcome_draft", rule=audiences.receives_outcome_draft_event)

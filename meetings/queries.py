@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,14 +18,30 @@ from .models import ActionPoint, AgendaRelease, Meeting
 # template tag (registration's nomination counts, added in ``MeetingsConfig.ready``): the page
 # asks no query per section, and neither this module nor ``meetings.views`` imports the
 # sub-package.
-MEETING_PAGE_COLUMNS: list[Callable[[Any], Mapping[str, Any]]] = []
 
 
-def meetings_for_page(user: Any) -> QuerySet[Meeting]:
-    """Meetings carrying the columns the sections of the meeting page ask for ``user``."""
+@dataclass(frozen=True)
+class PageColumns:
+    """A section's columns: ``shape(user)`` is what decides which (hashable: the page's SQL is
+    compiled once per shape), ``columns(shape)`` are they."""
+
+    shape: Callable[[Any], Hashable]
+    columns: Callable[[Any], Mapping[str, Any]]
+
+
+MEETING_PAGE_COLUMNS: list[PageColumns] = []
+
+
+def page_shape(user: Any) -> tuple[Hashable, ...]:
+    """What decides the columns the sections of the meeting page ask for ``user``."""
+    return tuple(section.shape(user) for section in MEETING_PAGE_COLUMNS)
+
+
+def meetings_for_page(shape: tuple[Hashable, ...]) -> QuerySet[Meeting]:
+    """Meetings carrying the columns of the sections of the meeting page, for a ``page_shape``."""
     meetings = Meeting.objects.all()
-    for columns in MEETING_PAGE_COLUMNS:
-        meetings = meetings.annotate(**columns(user))
+    for section, its_shape in zip(MEETING_PAGE_COLUMNS, shape, strict=True):
+        meetings = meetings.annotate(**section.columns(its_shape))
     return meetings
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.kept_queries import KeptQuery
 from dialogue import confirmation, permissions
 from dialogue.http import AuthenticatedRequest, is_fetch, show_refusal
 from dialogue.models import Dialogue
@@ -26,17 +27,43 @@ from .forms import AgendaItemForm, MeetingForm, ReleaseForm
 from .models import AgendaItem, Meeting
 
 
+def _one(meetings: QuerySet[Meeting], pk: int) -> QuerySet[Meeting]:
+    """The meeting with its dialogue, body, country and registration settings."""
+    return (
+        meetings.select_related("dialogue", "body", "country", "registration_settings")
+        .filter(pk=pk)
+        .order_by()[:1]  # one row by its key: working out an order costs a third of compiling
+    )
+
+
+def _page_meetings(
+    shape: tuple[Any, bool], *, pk: int, user_id: int = 0, stream: str = ""
+) -> QuerySet[Meeting]:
+    """The meeting page's read: the sections' columns (``queries.page_shape``), the versions of
+    what the body shows, and for a signed-in person their follow choice (``stream`` a constant:
+    built from the row, it cost more to compile than the rest of the query)."""
+    sections, signed_in = shape
+    meetings = queries.meetings_for_page(sections)
+    if signed_in:
+        meetings = meetings.annotate(follow_choice=follow_choice_of(user_id, Value(stream)))
+    return _one(page_cache.with_page_head(meetings), pk)
+
+
+# Compiled once per process and shape (config/kept_queries.py): the hottest reads of a meeting.
+_MEETING = KeptQuery(lambda shape, *, pk: _one(Meeting.objects.all(), pk))
+_PAGE_MEETING = KeptQuery(_page_meetings)
+
+
 def visible_meeting(
     request: HttpRequest, pk: int, meetings: QuerySet[Meeting] | None = None
 ) -> Meeting:
     """The meeting (with its dialogue, body, country and registration settings), or 404."""
-    found = (
-        (meetings if meetings is not None else Meeting.objects.all())
-        .select_related("dialogue", "body", "country", "registration_settings")
-        .filter(pk=pk)
-        .order_by()  # one row by its key: working out an order costs a third of compiling
-    )
-    meeting = next(iter(found[:1]), None)
+    found = _MEETING.rows(pk=pk) if meetings is None else list(_one(meetings, pk))
+    return _shown(request, found)
+
+
+def _shown(request: HttpRequest, found: list[Meeting]) -> Meeting:
+    meeting = found[0] if found else None
     if meeting is None or not permissions.can_view_meeting(request.user, meeting):
         raise Http404
     return meeting
@@ -74,13 +101,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # What the sections ask (registration's counts) and the person's follow choice come with the
     # meeting: the page asks no query for them (its budget is 10 whatever the size of the agenda).
-    meetings = queries.meetings_for_page(request.user)
-    if request.user.is_authenticated:
-        # The one meeting's stream as a constant: built from the row (Concat, Cast) it cost
-        # more to compile than the rest of the query.
-        stream = Value(f"meeting:{pk}")
-        meetings = meetings.annotate(follow_choice=follow_choice_of(request.user, stream))
-    meeting = visible_meeting(request, pk, page_cache.with_page_head(meetings))
+    user = request.user
+    shape = (queries.page_shape(user), user.is_authenticated)
+    values = {"user_id": user.pk, "stream": f"meeting:{pk}"} if user.is_authenticated else {}
+    meeting = _shown(request, _PAGE_MEETING.rows(shape, pk=pk, **values))
     context: dict[str, Any] = {}
 
     def render_body() -> str:

@@ -81,11 +81,11 @@ def follow_choice(user: Any, stream: str) -> bool | None:
     )
 
 
-def follow_choice_of(user: Any, stream: Any) -> Subquery:
+def follow_choice_of(user_id: int, stream: Any) -> Subquery:
     """``follow_choice`` as an annotation of the rows of a query: ``stream`` is an expression
     naming each row's stream (on an ``OuterRef``). The choice comes with the rows, no query of
     its own."""
     return Subquery(
-        Follow.objects.filter(user_id=user.pk, stream=stream).values("following")[:1],
+        Follow.objects.filter(user_id=user_id, stream=stream).values("following")[:1],
         output_field=BooleanField(null=True),
     )

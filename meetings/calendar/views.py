@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import DateTimeField, IntegerField
+from django.db.models import DateTimeField, IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from config.kept_queries import KeptQuery
 from dialogue import permissions
 from dialogue.http import AuthenticatedRequest
 from dialogue.models import Dialogue
@@ -181,10 +182,7 @@ _LATEST_RELEASE = (
 )
 
 
-@require_safe
-def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    """One meeting; ``?agenda=1`` adds the public items of its latest agenda release."""
-    include_agenda = request.GET.get("agenda") == "1"
+def _feed_meeting(include_agenda: bool, *, pk: int) -> QuerySet[Meeting]:
     meetings = Meeting.objects.select_related("dialogue", "country").filter(pk=pk)
     if include_agenda:
         meetings = meetings.annotate(
@@ -195,8 +193,18 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
                 _LATEST_RELEASE.format(column="released_at"), (), output_field=DateTimeField()
             ),
         )
-    # One row by its key: no ORDER BY to build (``first()`` would add one).
-    meeting = next(iter(meetings.order_by()[:1]), None)
+    return meetings.order_by()[:1]  # one row by its key: no ORDER BY to build
+
+
+# Compiled once per process (config/kept_queries.py): the read of every feed request.
+_FEED_MEETING = KeptQuery(_feed_meeting)
+
+
+@require_safe
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """One meeting; ``?agenda=1`` adds the public items of its latest agenda release."""
+    include_agenda = request.GET.get("agenda") == "1"
+    meeting = next(iter(_FEED_MEETING.rows(include_agenda, pk=pk)), None)
     if (
         meeting is None
         or meeting.announced_at is None  # never announced: never exported

@@ -196,10 +196,11 @@ def with_nomination_counts() -> QuerySet[Meeting]:
     return Meeting.objects.annotate(**nomination_counts())
 
 
-def meeting_page_columns(user: Any) -> dict[str, Subquery]:
+def meeting_page_columns(serves: bool) -> dict[str, Subquery]:
     """What the meeting page loads with the meeting for its registration section: the counts,
-    for the secretariat (``queries.MEETING_PAGE_COLUMNS``)."""
-    return nomination_counts() if permissions.serves_any_dialogue(user) else {}
+    for the secretariat (``queries.MEETING_PAGE_COLUMNS``; ``serves``: the person serves a
+    dialogue)."""
+    return nomination_counts() if serves else {}
 
 
 @dataclass(frozen=True)

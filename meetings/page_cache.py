@@ -1,8 +1,10 @@
-"""The meeting page's body (facts, session, registration, agenda, documents, outcomes), rendered
-once per version of the meeting and per viewer, and kept in Django's cache.
+"""The meeting page, rendered once per version of the meeting and per viewer, and kept in
+Django's cache at two levels: the body (facts, session, registration, agenda, documents,
+outcomes), and the whole page around it (the site's header and footer, the meeting's heading).
 
-Rendering the body costs five times the rest of the page (bench/pages.py --profile); a repeat
-view of an unchanged meeting only has to find it. What an entry's key holds:
+Rendering the body costs five times the rest of the page, and the rest as much as the site's
+base template does on any page (bench/pages.py --profile); a repeat view of an unchanged meeting
+only has to find it. What a body's key holds:
 
 - **what the meeting is now**: its row's ``updated_at``, its status, and the newest event of
   the event log on ``meeting:<id>`` or under its dialogue (``dialogue:<slug>`` and every stream
@@ -22,6 +24,11 @@ view of an unchanged meeting only has to find it. What an entry's key holds:
   without an event or with the clock) and a meeting in session (the floor changes by the
   second).
 
+The whole page's key adds what its frame shows that changes without an event: the person's
+unread count and menu, the names of the dialogue and the body. It is not kept while messages
+wait to be shown (they show once). Every key ends with a digest of the release (templates and
+static files): what the previous release kept is never served by the next.
+
 The cached HTML holds a placeholder where a form's CSRF token goes; each response gets the
 request's own token. The event log keeps ``EVENT_RETENTION_DAYS``: entries live a day at most,
 so a key can never meet an entry made before the events that count for it were pruned.
@@ -31,24 +38,30 @@ from __future__ import annotations
 
 import collections
 import datetime
+import functools
 import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.templatetags.static import static
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
-from dialogue import permissions
+from dialogue import context_processors, permissions
 from dialogue.models import Dialogue
+from notifications import context_processors as inbox_context
 from notifications.models import Event
 
 from .models import ActionPoint, Meeting, MeetingStatus, Outcome
@@ -172,16 +185,39 @@ def meeting_dates(meeting: Meeting) -> list[datetime.datetime]:
     return moments
 
 
-def cached_body(
+def page_key(
+    request: HttpRequest, meeting: Meeting, body_key: str | None, following: bool
+) -> str | None:
+    """The key of the whole page (the site's header and footer, the meeting's heading, around
+    the body under ``body_key``) as ``request``'s viewer sees it now; ``None`` when it is not
+    cached: the body is not, or messages wait to be shown."""
+    if body_key is None or len(messages.get_messages(request)):
+        return None
+    parts = [
+        body_key,
+        following,
+        # What the heading and the header show that changes without an event.
+        meeting.dialogue.slug,
+        repr(meeting.dialogue.name_i18n),
+        repr(meeting.body.name_i18n),
+        sorted(context_processors.navigation(request).items()),
+        sorted(inbox_context.inbox(request).items()),
+    ]
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"meeting-page-whole:{meeting.pk}:{digest}"
+
+
+def cached(
     key: str | None,
     render: Callable[[], str],
     deadlines: Callable[[], Iterable[datetime.datetime | None]] = tuple,
-) -> str:
-    """The body under ``key``, else ``render()`` kept under it until the first of
-    ``deadlines()`` still to come (a comment period closing). A cache that is down only costs
-    time."""
+) -> tuple[datetime.datetime | None, str]:
+    """What is kept under ``key`` and until when, else ``render()`` kept under it until the
+    first of ``deadlines()`` still to come (a comment period closing). A cache that is down only
+    costs time."""
     now = timezone.now()
     if key is not None:
+        key = f"{key}:{_release()}"
         found = RECENT.get(key)
         if found is None:
             try:
@@ -190,16 +226,37 @@ def cached_body(
                 logger.warning("meeting page cache unavailable", exc_info=True)
         if isinstance(found, tuple) and (found[0] is None or now < found[0]):
             RECENT.put(key, found)
-            return str(found[1])
-    body = render()
+            return found[0], str(found[1])
+    text = render()
+    until = min((d for d in deadlines() if d is not None and d > now), default=None)
     if key is not None:
-        until = min((d for d in deadlines() if d is not None and d > now), default=None)
         try:
-            cache.set(key, (until, body), CACHE_SECONDS)
+            cache.set(key, (until, text), CACHE_SECONDS)
         except Exception:  # as above
             logger.warning("meeting page cache unavailable", exc_info=True)
-        RECENT.put(key, (until, body))
-    return body
+        RECENT.put(key, (until, text))
+    return until, text
+
+
+@functools.cache
+def _release() -> str:
+    """A digest of the templates and the static files' names this process draws pages with: a
+    page kept by the previous release (in the shared cache, for a day) is never served by the
+    next one."""
+    digest = hashlib.sha256()
+    for folder in sorted(_template_folders()):
+        for path in sorted(folder.rglob("*.html")):
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    digest.update(static("css/site.css").encode())
+    digest.update(static("js/live.js").encode())
+    return digest.hexdigest()[:12]
+
+
+def _template_folders() -> set[Path]:
+    folders = {Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", ())}
+    folders |= {Path(app.path) / "templates" for app in apps.get_app_configs()}
+    return {folder for folder in folders if folder.is_dir()}
 
 
 class _Recent:

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -105,6 +106,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shape = (queries.page_shape(user), user.is_authenticated)
     values = {"user_id": user.pk, "stream": f"meeting:{pk}"} if user.is_authenticated else {}
     meeting = _shown(request, _PAGE_MEETING.rows(shape, pk=pk, **values))
+    following = _follows(request, meeting)
+    body_key = page_cache.body_key(request, meeting)
     context: dict[str, Any] = {}
 
     def render_body() -> str:
@@ -120,20 +123,28 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
 
-    body = page_cache.cached_body(
-        page_cache.body_key(request, meeting),
-        render_body,
-        lambda: [o.comment_deadline for o in context.get("outcomes", ())],
+    body_until: list[datetime.datetime | None] = []
+
+    def render_page() -> str:
+        until, body = page_cache.cached(
+            body_key, render_body, lambda: [o.comment_deadline for o in context.get("outcomes", ())]
+        )
+        body_until.append(until)
+        return render_to_string(
+            "meetings/meeting_detail.html",
+            {
+                "meeting": meeting,
+                "following": following,
+                "body": mark_safe(body),  # noqa: S308 - rendered by our templates, escaped there
+                "csrf_token": page_cache.TOKEN_PLACEHOLDER,
+            },
+            request,
+        )
+
+    _until, page = page_cache.cached(
+        page_cache.page_key(request, meeting, body_key, following), render_page, lambda: body_until
     )
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "following": _follows(request, meeting),
-            "body": page_cache.with_token(request, body),
-        },
-    )
+    return HttpResponse(page_cache.with_token(request, page))
 
 
 def _body_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from dialogue.models import User
 from documents import services as documents
 from meetings import agenda, outcomes, page_cache, services
 from meetings.models import Meeting
+from notifications.inbox import mark_read
 from tests.conftest import ROLE_NAMES, World, at, client_for
 from tests.meetings.conftest import NOMINATIONS_CLOSE, START, open_registration
 from tests.policy import scene
@@ -252,3 +253,38 @@ def test_signed_in_pages_are_served_while_the_cache_is_down(world: World, settin
     page = browser.get(f"/meetings/{meeting.pk}/")
     assert page.status_code == 200
     assert page.context["user"].is_authenticated
+
+
+def _unread(page: tuple[int, str]) -> str:
+    found = re.search(r'id="unread-count" data-count="(\d+)"', page[1])
+    assert found is not None
+    return found.group(1)
+
+
+def test_cached_page_shows_the_header_as_it_is_now(
+    world: World, meeting: Meeting, staff: User
+) -> None:
+    """The page is kept whole, header and heading included: what they show that changes
+    without an event on the meeting's dialogue is on the next view all the same (a line read
+    in the inbox, a message waiting after a form, the body or the dialogue renamed)."""
+    person = world.person("focal_point_a")
+    client = client_for(person)
+    path = f"/meetings/{meeting.pk}/"
+    first = _page(client, path)
+    assert _unread(first) != "0"  # the meeting's announcement
+    assert _page(client, path) == first  # kept
+    mark_read(user=person)
+    assert _unread(_page(client, path)) == "0"
+
+    # A message left by a form the person sent is shown once, on the next page.
+    saved = "Your notification settings were saved."
+    assert client.post("/notifications/settings/", {}).status_code == 302
+    assert saved in _page(client, path)[1]
+    assert saved not in _page(client, path)[1]
+
+    meeting.body.name_i18n = {"en": "Senior Officials, renamed"}
+    meeting.body.save()
+    assert "Senior Officials, renamed" in _page(client, path)[1]
+    world.dialogue.name_i18n = {"en": "Budapest Process, renamed"}
+    world.dialogue.save()
+    assert "Budapest Process, renamed" in _page(client, path)[1]

@@ -5,14 +5,19 @@ person's own feed."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
+from django.urls import path
 
 from config.one_hop import OneHopASGIHandler
 from tests.conftest import World, client_for
@@ -83,3 +88,61 @@ def test_feed_with_a_session_is_the_signed_in_persons(world: World) -> None:
     session = client_for(world.person("delegate_a")).cookies[settings.SESSION_COOKIE_NAME].value
     cookie = f"{settings.SESSION_COOKIE_NAME}={session}".encode()
     assert _asgi_get(path, (b"cookie", cookie))[0] == 200
+
+
+# --- Threads kept for requests -----------------------------------------------------------------
+
+_threads: list[int] = []
+
+
+def _where(request: HttpRequest) -> HttpResponse:
+    _threads.append(threading.get_ident())
+    if request.GET.get("slow"):
+        time.sleep(0.2)
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("one-hop-thread/", _where)]
+
+
+async def _served(handler: OneHopASGIHandler, path: str) -> int:
+    route, _, query = path.partition("?")
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Mapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": route,
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver")],
+    }
+    await handler(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+@pytest.mark.urls("tests.test_one_hop")
+def test_each_request_runs_in_a_thread_kept_for_the_next() -> None:
+    """One request per thread at a time, in a thread kept from earlier requests (not started
+    and joined per request, as in Django's handler)."""
+    handler = OneHopASGIHandler()
+    _threads.clear()
+
+    async def scenario() -> None:
+        assert await _served(handler, "/one-hop-thread/") == 200
+        assert await _served(handler, "/one-hop-thread/") == 200
+        both = await asyncio.gather(
+            _served(handler, "/one-hop-thread/?slow=1"), _served(handler, "/one-hop-thread/?slow=1")
+        )
+        assert both == [200, 200]
+
+    asyncio.run(scenario())
+    first, second, *together = _threads
+    assert first == second != threading.get_ident()  # kept, and not the event loop's
+    assert len(set(together)) == 2  # at the same time: a thread each
+    assert first in together

@@ -288,3 +288,25 @@ def test_cached_page_shows_the_header_as_it_is_now(
     world.dialogue.name_i18n = {"en": "Budapest Process, renamed"}
     world.dialogue.save()
     assert "Budapest Process, renamed" in _page(client, path)[1]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "delegate_a"])
+def test_forms_of_a_kept_page_carry_the_requests_own_token(
+    world: World, meeting: Meeting, role: str
+) -> None:
+    """The header's forms (language, sign out) come from the kept page too: each response
+    carries a token its form is accepted with."""
+    client = client_for(world.people[role])
+    client.handler.enforce_csrf_checks = True
+    path = f"/meetings/{meeting.pk}/"
+    client.get(path)
+    kept = client.get(path).content.decode()  # from the cache
+    assert page_cache.TOKEN_PLACEHOLDER not in kept
+    token = re.search(r'action="/language/"[^>]*>\s*<input[^>]*value="([^"]+)"', kept)
+    assert token is not None
+    switched = client.post(
+        "/language/",
+        {"csrfmiddlewaretoken": token.group(1), "language": "ru", "next": path},
+    )
+    assert switched.status_code == 302
+    assert "СДЛ Стамбул" in client.get(path).content.decode()

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]  # Django's own, as its ModelIterable uses it
 
 M = TypeVar("M", bound=Model)
 

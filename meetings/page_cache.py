@@ -254,7 +254,8 @@ def _release() -> str:
 
 
 def _template_folders() -> set[Path]:
-    folders = {Path(d) for engine in settings.TEMPLATES for d in engine.get("DIRS", ())}
+    engines: list[dict[str, Any]] = settings.TEMPLATES
+    folders = {Path(d) for engine in engines for d in engine.get("DIRS", ())}
     folders |= {Path(app.path) / "templates" for app in apps.get_app_configs()}
     return {folder for folder in folders if folder.is_dir()}
 

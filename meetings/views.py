@@ -104,7 +104,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # meeting: the page asks no query for them (its budget is 10 whatever the size of the agenda).
     user = request.user
     shape = (queries.page_shape(user), user.is_authenticated)
-    values = {"user_id": user.pk, "stream": f"meeting:{pk}"} if user.is_authenticated else {}
+    values: dict[str, int | str] = (
+        {"user_id": user.pk, "stream": f"meeting:{pk}"} if user.is_authenticated else {}
+    )
     meeting = _shown(request, _PAGE_MEETING.rows(shape, pk=pk, **values))
     following = _follows(request, meeting)
     body_key = page_cache.body_key(request, meeting)

@@ -440,3 +440,37 @@ def test_table_words_stay_whole_and_tokens_fit_on_a_desktop(
         assert overflow["cells"] == []
         assert overflow["past"] <= 0
         assert table.evaluate(SPLIT_WORDS) == []
+
+
+def test_delegation_and_participant_tables_stack_on_a_phone(
+    signed_in_page: Callable[..., Page],
+) -> None:
+    """The delegation's quota and nominees, and the participant list that the focal point reads
+    their own delegation's entries in full (eleven columns): on a phone each row stands as a
+    block, each value after its column's name, with nothing to scroll sideways, in a left to
+    right and a right to left language."""
+    scene = in_own_thread(_table_scene)
+    labels = {"en": ("Seats", "E-mail"), "ar": ("المقاعد", "البريد الإلكتروني")}
+    for language in ("en", "ar"):
+        page = signed_in_page(scene.readers[language], viewport=PHONE)
+        page.goto(f"/meetings/{scene.meeting.pk}/delegations/mine/")
+        delegation = page.url.split("://", 1)[1].split("/", 1)[1]
+        participants = f"/meetings/{scene.meeting.pk}/participants/"
+        for path, selector, expected_rows in (
+            (f"/{delegation}", "#quota table", 1),
+            (f"/{delegation}", "#nominations table", 2),
+            (participants, "table.participants", 2),
+        ):
+            assert _too_wide(page, path, language) == ""
+            table = page.locator(selector)
+            assert table.evaluate("(t) => t.scrollWidth <= t.clientWidth"), (path, selector)
+            rows = table.evaluate(STACKED_CELLS)
+            assert len(rows) == expected_rows, (path, selector)
+            for cells in rows:
+                shown = [c for c in cells if c["bottom"] > c["top"]]
+                assert all(a["bottom"] <= b["top"] + 1 for a, b in itertools.pairwise(shown))
+                labelled = [c for c in shown if c["label"]]
+                assert labelled, (path, selector)
+                assert all(c["shown"].startswith(f'"{c["label"]}"') for c in labelled)
+        assert labels[language][0] in page.goto(f"/{delegation}").text()
+        assert labels[language][1] in page.goto(participants).text()

@@ -5,6 +5,7 @@ latency, the server's CPU per request and the number of database queries per req
     .venv/bin/python bench/pages.py              (about 1.5 minutes)
     .venv/bin/python bench/pages.py --quick      (shorter phases)
     .venv/bin/python bench/run.py --pages-only   the same, through `make bench`'s entry point
+    .venv/bin/python bench/pages.py --only ics --profile   one group, with where the CPU goes
 
 Scenarios:
   floor    ``/bench/floor/``: the base template with an empty block, the same process and

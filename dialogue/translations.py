@@ -27,7 +27,7 @@ from django.core import exceptions
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields.json import KeyTextTransform
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from .text import multi_line, one_line
@@ -403,3 +403,9 @@ def missing_first(texts: Translations, languages: Iterable[str]) -> str | None:
     when a title is not written in it), else ``None``."""
     first = next(iter(languages), None) or settings.LANGUAGE_CODE
     return None if first in texts else language_name(first)
+
+
+def listed(items: Iterable[object]) -> str:
+    """The items, empty ones left out, joined as the active language writes a list: "a, b" in
+    English and Russian, "a، b" in Arabic."""
+    return pgettext("between the items of a list", ", ").join(s for s in map(str, items) if s)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from dialogue import confirmation, constraints, permissions
 from dialogue.models import Body, Dialogue, Office, User
-from dialogue.translations import language_name, model_fields
+from dialogue.translations import language_name, listed, model_fields
 
 from . import events
 from .models import OPEN_STATUSES, Meeting, MeetingStatus, Nomination, NominationStatus
@@ -123,7 +123,7 @@ def _validate_languages(meeting: Meeting) -> None:
     if outside:
         raise ValidationError(
             _("The dialogue does not work in %(languages)s.")
-            % {"languages": ", ".join(language_name(code) for code in outside)}
+            % {"languages": listed(language_name(code) for code in outside)}
         )
     if languages[0] not in meeting.title_i18n:
         raise ValidationError(

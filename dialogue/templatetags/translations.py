@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from dialogue.translations import Localized, from_data, language_name
+from dialogue.translations import listed as listed_text
 
 register = template.Library()
 
@@ -25,6 +26,12 @@ def text(data: Any, key: str) -> Localized:
     if not isinstance(data, dict):
         return Localized("", "")
     return from_data(data, key).pick()
+
+
+@register.filter
+def listed(items: Any) -> str:
+    """``{{ labels|listed }}``: joined as the active language writes a list."""
+    return listed_text(items)
 
 
 @register.filter

@@ -26,7 +26,7 @@ from dialogue.models import (
     State,
     User,
 )
-from dialogue.translations import Localized, TranslatedField, in_text, owner_languages
+from dialogue.translations import Localized, TranslatedField, in_text, listed, owner_languages
 
 
 class MeetingKind(models.TextChoices):
@@ -199,7 +199,7 @@ class Meeting(SentencedConstraints):
         parts = [self.room, self.venue_name, self.venue_address, self.city_name]
         if self.country_id:
             parts.append(self.country.name if self.country else "")
-        return ", ".join(p for p in parts if p)
+        return listed(parts)
 
 
 class ReminderSent(models.Model):

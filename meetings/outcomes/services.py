@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from dialogue import permissions
 from dialogue.audit import trail
 from dialogue.models import Membership, Organisation, State, User
-from dialogue.translations import Translations, missing_first, model_fields
+from dialogue.translations import Translations, listed, missing_first, model_fields
 from meetings import events
 from meetings.models import (
     ActionPoint,
@@ -396,8 +396,7 @@ def adoption_warnings(outcome: Outcome, now: datetime.datetime | None = None) ->
         waiting = not_answered(comment_table(outcome))
         if waiting:
             warnings.append(
-                _("Not answered yet: %(states)s.")
-                % {"states": ", ".join(str(s.name) for s in waiting)}
+                _("Not answered yet: %(states)s.") % {"states": listed(s.name for s in waiting)}
             )
     return warnings
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dialogue.models import Membership
+from dialogue.translations import listed
 from meetings.models import (
     RUNNING,
     Category,
@@ -171,7 +172,7 @@ def quota_counters(meeting: Meeting) -> CounterGroup:
                 if kind == rule.member_kind
                 and member_id not in (named_states if kind_name == "state" else named_organisations)
             )
-        categories = ", ".join(str(Category(c).label) for c in rule.categories)
+        categories = listed(Category(c).label for c in rule.categories)
         label = _("%(scope)s (%(categories)s): seats used") % {
             "scope": rule.scope_label,
             "categories": categories,

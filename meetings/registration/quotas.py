@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from dialogue.members import Member
 from dialogue.models import Membership, State
+from dialogue.translations import listed
 from meetings.models import RUNNING, Category, Delegation, Funding, Meeting, Nomination, QuotaRule
 
 from . import locks
@@ -104,6 +105,6 @@ def check_quota(meeting: Meeting, delegation: Delegation, category: str, *, addi
                 % {
                     "member": member.name,
                     "seats": rule.seats,
-                    "categories": ", ".join(str(Category(c).label) for c in rule.categories),
+                    "categories": listed(Category(c).label for c in rule.categories),
                 }
             )

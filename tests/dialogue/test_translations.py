@@ -378,3 +378,27 @@ def test_the_migration_keeps_every_english_and_russian_text(back_to_today: None)
         "en": "Annotated agenda",
         "ru": "Аннотированная повестка дня",
     }
+
+
+def test_a_list_is_written_as_the_readers_language_writes_it(world: World) -> None:
+    """The Arabic comma between the items of a list in Arabic (the meeting's place, the
+    languages it works in), the Latin one in English and Russian; empty items left out."""
+    from dialogue.translations import listed
+
+    world.dialogue.languages = ["en", "ru", "ar"]
+    world.dialogue.save()
+    meeting = istanbul_meeting(
+        world, venue_name="Congress Center", room="Hall A", languages=["en", "ru", "ar"]
+    )
+    working = {
+        "en": "English, Russian, Arabic",
+        "ru": "Английский, Русский, Арабский",
+        "ar": "الإنجليزية، الروسية، العربية",
+    }
+    for language, comma in (("en", ", "), ("ru", ", "), ("ar", "، ")):
+        with translation.override(language):
+            assert listed(["a", "", "b"]) == f"a{comma}b"
+            assert meeting.place == f"Hall A{comma}Congress Center"
+        visitor = client_for(None)
+        visitor.cookies["django_language"] = language
+        assert working[language] in visitor.get(f"/meetings/{meeting.pk}/").content.decode()

@@ -4,9 +4,9 @@ each kind of token: anonymous, a focal point's, the secretariat's. No answer is 
 and every answer (its status, content type, headers and body) is what the document says.
 
 The path parameters are narrowed to the scene's real ids and slugs (and one that does not
-exist), so the fuzzer reaches real meetings, agendas, registrations and documents, not only
-404s; the query parameters are generated freely. A bounded number of examples per operation
-keeps it to seconds.
+exist), so the fuzzer reaches real meetings, agendas, registrations, documents and outcomes,
+not only 404s; the query parameters are generated freely. A bounded number of examples per
+operation keeps it to seconds.
 """
 
 from __future__ import annotations
@@ -75,6 +75,14 @@ def _scene_ids(world: World) -> dict[str, list[Any]]:
         ],
         "document_id": [d.pk for d in documents["documents"].values()] + [MISSING_ID],
         "circulation_id": [documents["circulation"].pk, MISSING_ID],
+        "outcome_id": [
+            *(
+                pk
+                for name, pk in outcomes.items()
+                if name.startswith("outcome_") and name != "outcome_meeting"
+            ),
+            MISSING_ID,
+        ],
     }
 
 

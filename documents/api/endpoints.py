@@ -22,7 +22,7 @@ from dialogue.api.reading import Reader, reader_of
 from dialogue.api.schemas import Cursor, answers, in_each_language
 from dialogue.models import Scope
 from documents import queries
-from documents.models import Circulation, Document, Receipt, Revision
+from documents.models import Circulation, Document, Language, Receipt, Revision
 
 router = Router(tags=["documents"])
 
@@ -123,12 +123,14 @@ def _revision(
     }
 
 
-def _documents(reader: Reader) -> QuerySet[Document]:
-    return (
-        reader.within(permissions.documents_visible_to(reader.viewer))
-        .select_related("dialogue", "meeting")
-        .prefetch_related("revisions")
+def _visible_documents(reader: Reader) -> QuerySet[Document]:
+    return reader.within(permissions.documents_visible_to(reader.viewer)).select_related(
+        "dialogue", "meeting"
     )
+
+
+def _documents(reader: Reader) -> QuerySet[Document]:
+    return _visible_documents(reader).prefetch_related("revisions")
 
 
 @router.get("/documents/", response=answers(list[DocumentOut]), operation_id="list_documents")
@@ -157,6 +159,65 @@ def get_document(request: HttpRequest, document_id: int) -> Document:
     if document is None:
         raise Http404
     return document
+
+
+# --- Revisions ---------------------------------------------------------------------------------
+
+
+class DocumentRevisionOut(RevisionOut):
+    """One revision of a list of a document's revisions: ``current`` for the highest number of
+    its language. ``original_name`` (the name the file was uploaded under, which the pages never
+    show) and ``uploaded_by`` only for a ``secretariat`` token of someone who manages the
+    dialogue's documents; ``null`` for everyone else."""
+
+    current: bool
+    original_name: str | None
+    uploaded_by: str | None
+
+
+def _manages_documents(reader: Reader, document: Document) -> bool:
+    return reader.reads(Scope.SECRETARIAT) and permissions.can_manage_documents(
+        reader.person, document.dialogue
+    )
+
+
+@router.get(
+    "/documents/{int:document_id}/revisions/",
+    response=answers(list[DocumentRevisionOut]),
+    operation_id="list_document_revisions",
+)
+def list_document_revisions(
+    request: HttpRequest, document_id: int, language: Language | None = None
+) -> list[dict[str, Any]]:
+    """Every revision of one document (or of one ``language``), by language and the newest
+    first, as the document's page lists them; each with its download address. A short list:
+    it comes whole."""
+    reader = reader_of(request)
+    document = _visible_documents(reader).filter(pk=document_id).first()
+    if document is None:
+        raise Http404
+    manager = _manages_documents(reader, document)
+    revisions = document.revisions.order_by("language", "-number")
+    if language is not None:
+        revisions = revisions.filter(language=language)
+    if manager:
+        revisions = revisions.select_related("uploaded_by")
+    context = {"request": request}
+    listed = []
+    latest_of: set[str] = set()
+    for revision in revisions:
+        revision.document = document
+        current = revision.language not in latest_of
+        latest_of.add(revision.language)
+        listed.append(
+            {
+                **_revision(context, revision, latest=current),
+                "current": current,
+                "original_name": revision.original_name if manager else None,
+                "uploaded_by": str(revision.uploaded_by) if manager else None,
+            }
+        )
+    return listed
 
 
 # --- Circulations and receipts ----------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""Meetings, released agendas and their changelog, outcomes, registrations, lists of
-participants and statistics, as ``/api/v1/meetings/…``.
+"""Meetings, released agendas and their changelog, outcomes and their comments, registrations,
+lists of participants and statistics, as ``/api/v1/meetings/…`` (and ``/api/v1/outcomes/…``).
 
 Each answer asks the policy the pages ask (``permissions.meetings_visible_to``,
-``can_see_internal_agenda``, ``can_view_outcome``, ``nominations_visible_to``,
-``can_manage_registration``) about the token's reader (``dialogue.api.reading.Reader``); a
-meeting the reader may not see answers 404 like one that does not exist.
+``can_see_internal_agenda``, ``can_view_outcome``, the outcome page's
+``negotiation.comments_visible_to``, ``nominations_visible_to``, ``can_manage_registration``)
+about the token's reader (``dialogue.api.reading.Reader``); a meeting the reader may not see
+answers 404 like one that does not exist.
 """
 
 # No ``from __future__ import annotations``: django-ninja reads the signatures at run time.
@@ -12,7 +13,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Query, Router, Schema
@@ -24,7 +25,15 @@ from dialogue.api.schemas import Cursor, answers, in_each_language, languages
 from dialogue.models import AuditAction, Dialogue, Scope
 from dialogue.translations import Translations, from_data
 from meetings import agenda
-from meetings.models import AgendaRelease, Meeting, MeetingStatus, Nomination, Outcome
+from meetings.models import (
+    AgendaRelease,
+    Meeting,
+    MeetingStatus,
+    Nomination,
+    Outcome,
+    OutcomeComment,
+)
+from meetings.outcomes import negotiation
 from meetings.registration import audit
 from meetings.registration.participants import reports
 from meetings.registration.participants.views import FIRST_YEAR, LAST_YEAR
@@ -325,6 +334,71 @@ def list_outcomes(request: HttpRequest, meeting_id: int) -> list[Outcome]:
     for outcome in outcomes:
         outcome.meeting = meeting
     return [o for o in outcomes if permissions.can_view_outcome(reader.viewer, o)]
+
+
+class OutcomeCommentOut(Schema):
+    """A state's comment on a revision of an outcome (``paragraph`` ``null``: on the whole
+    revision). ``author`` as the pages name them: to the secretariat, and to those who speak
+    for the comment's state; ``null`` to anyone else."""
+
+    id: int
+    revision: int | None
+    paragraph: int | None
+    state: str
+    state_name: str
+    text: str
+    proposed_text: str
+    no_objection: bool
+    created_at: datetime.datetime
+    author: str | None
+
+    @staticmethod
+    def resolve_revision(obj: OutcomeComment) -> int | None:
+        return obj.revision.number if obj.revision is not None else None
+
+    @staticmethod
+    def resolve_state(obj: OutcomeComment) -> str:
+        return obj.state.code
+
+    @staticmethod
+    def resolve_state_name(obj: OutcomeComment) -> str:
+        return str(obj.state.name)
+
+    @staticmethod
+    def resolve_author(obj: OutcomeComment) -> str | None:
+        return str(obj.author) if getattr(obj, "author_shown", False) else None
+
+
+@router.get(
+    "/outcomes/{int:outcome_id}/comments/",
+    response=answers(list[OutcomeCommentOut]),
+    operation_id="list_outcome_comments",
+)
+@paginate(Cursor)
+def list_outcome_comments(request: HttpRequest, outcome_id: int) -> QuerySet[OutcomeComment]:
+    """The comments on an outcome the reader may read, as its page shows them: the secretariat
+    all; a focal point (or a head of delegation the secretariat lets comment) their own
+    states'; they and the chair the other states' on revisions whose comments the secretariat
+    shared. An outcome the reader may not see answers 404."""
+    reader = reader_of(request)
+    outcome = Outcome.objects.filter(pk=outcome_id).first()
+    if outcome is None:
+        raise Http404
+    outcome.meeting = visible_meeting(request, outcome.meeting_id)
+    if not permissions.can_view_outcome(reader.viewer, outcome):
+        raise Http404
+    if permissions.can_manage_meeting(reader.viewer, outcome.meeting):
+        author_shown: Value | Case = Value(True)
+    else:
+        own = permissions.states_speaking_for(reader.viewer, outcome)
+        author_shown = Case(
+            When(state_id__in=sorted(own), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    return negotiation.comments_visible_to(reader.viewer, outcome).annotate(
+        author_shown=author_shown
+    )
 
 
 # --- Registration -----------------------------------------------------------------------------

@@ -61,3 +61,76 @@ def test_document_list_queries_do_not_grow_with_the_documents(world: World) -> N
         answer = _get("/api/v1/documents/", headers).json()
     assert len(answer["results"]) == len(scene.DOCUMENTS)
     assert len(full) == len(empty) + 1  # the revisions of the page, in one query
+
+
+def _revise(world: World, document: Any, language: str, times: int) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents import services
+
+    for n in range(times):
+        services.add_revision(
+            by=world.person("secretariat_staff"),
+            document=document,
+            language=language,
+            upload=SimpleUploadedFile(
+                f"paper {n}.pdf", scene.PDF_BYTES.replace(b"<<>>", f"<</N {n}>>".encode(), 1)
+            ),
+            note=f"Change {n}",
+        )
+
+
+def test_document_revisions_list_the_current_first_and_link_superseded_by_number(
+    world: World,
+) -> None:
+    public = _documents(world)["documents"]["public"]
+    _revise(world, public, "en", 2)
+    _revise(world, public, "ru", 1)
+    path = f"/api/v1/documents/{public.pk}/revisions/"
+    answer = _get(path).json()
+    assert [(r["language"], r["number"], r["current"]) for r in answer] == [
+        ("en", 3, True),
+        ("en", 2, False),
+        ("en", 1, False),
+        ("ru", 1, True),
+    ]
+    assert answer[0]["download"].endswith(f"/documents/{public.pk}/en/")
+    assert answer[1]["download"].endswith(f"/documents/{public.pk}/en/r2/")
+    # Who uploaded it, and under which name, is the secretariat's to know.
+    assert {(r["uploaded_by"], r["original_name"]) for r in answer} == {(None, None)}
+    staff = _get(path, api_headers(world.person("secretariat_staff"))).json()
+    assert [(r["uploaded_by"], r["original_name"]) for r in staff][:2] == [
+        ("Secretariat Staff", "paper 1.pdf"),
+        ("Secretariat Staff", "paper 0.pdf"),
+    ]
+    only_ru = _get(path, language="ru").json()
+    assert [(r["language"], r["number"]) for r in only_ru] == [("ru", 1)]
+
+
+def test_document_revisions_of_a_document_the_reader_may_not_see_answer_404(
+    world: World,
+) -> None:
+    internal = _documents(world)["documents"]["internal"]
+    path = f"/api/v1/documents/{internal.pk}/revisions/"
+    assert _get(path, api_headers(world.person("focal_point_a"))).status_code == 404
+    assert _get("/api/v1/documents/987654/revisions/").status_code == 404
+
+
+def _count_queries(path: str, headers: dict[str, str]) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert _get(path, headers).status_code == 200
+    return len(captured)
+
+
+def test_document_revisions_queries_do_not_grow_with_the_revisions(world: World) -> None:
+    public = _documents(world)["documents"]["public"]
+    path = f"/api/v1/documents/{public.pk}/revisions/"
+    for role in ("focal_point_a", "secretariat_staff"):
+        headers = api_headers(world.person(role))
+        _get(path, headers)  # the token's first use is written down once
+        one = _count_queries(path, headers)
+        assert len(_get(path, headers).json()) == 1
+        _revise(world, public, "ru", 5)
+        assert len(_get(path, headers).json()) == 6
+        assert _count_queries(path, headers) == one, role
+        public.revisions.filter(language="ru").delete()

@@ -186,3 +186,50 @@ def test_a_role_taken_from_the_holder_is_taken_from_the_token_at_once(world: Wor
     role = Role.objects.active().get(user=focal_point)
     services.revoke_role(by=world.person("secretariat_admin"), role=role)
     assert _get(path, headers).json()["results"] == []
+
+
+def _outcome_scene(world: World) -> dict[str, int]:
+    from tests.policy import scene
+
+    return scene.build_outcomes(world, scene.build(world))
+
+
+def test_outcome_comments_name_the_author_only_to_those_who_speak_for_the_state(
+    world: World,
+) -> None:
+    negotiated = _outcome_scene(world)["outcome_negotiated"]
+    path = f"/api/v1/outcomes/{negotiated}/comments/"
+    seen = {
+        role: [
+            (c["state"], c["revision"], c["paragraph"], c["text"], c["author"])
+            for c in _get(path, api_headers(world.person(role))).json()["results"]
+        ]
+        for role in ("focal_point_a", "chair")
+    }
+    georgia = ("GE", 1, 2, "Georgia on paragraph two", "Focal Point A")
+    moldova_for_others = ("MD", 2, None, "Moldova on Rev.2", None)
+    assert seen == {"focal_point_a": [georgia, moldova_for_others], "chair": [moldova_for_others]}
+    assert _get(path).status_code == 404
+
+
+def test_outcome_comments_queries_do_not_grow_with_the_comments(world: World) -> None:
+    from meetings import outcomes
+    from meetings.models import Outcome
+
+    heads = Outcome.objects.get(pk=_outcome_scene(world)["outcome_heads"])
+    path = f"/api/v1/outcomes/{heads.pk}/comments/"
+    counts: dict[str, int] = {}
+    for role in ("focal_point_a", "secretariat_staff"):
+        headers = api_headers(world.person(role))
+        _get(path, headers)  # the token's first use is written down once
+        counts[role] = _count_queries(path, headers)
+        assert len(_get(path, headers).json()["results"]) == 1
+    for n in range(5):
+        for role, state in (("focal_point_a", world.state_a), ("focal_point_b", world.state_b)):
+            outcomes.comment(by=world.person(role), outcome=heads, state=state, text=f"Comment {n}")
+    for role, one in counts.items():
+        headers = api_headers(world.person(role))
+        _get(path, headers)
+        assert _count_queries(path, headers) == one, role
+    staff = api_headers(world.person("secretariat_staff"))
+    assert len(_get(path, staff).json()["results"]) == 11

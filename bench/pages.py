@@ -17,6 +17,8 @@ Scenarios:
   ics      ``/meetings/<id>/calendar.ics?agenda=1`` repeated without ``If-None-Match`` (the
            bytes come from Django's cache under the ETag; the view still reads the meeting)
   ics 304  the same with ``If-None-Match: <ETag>``
+  bare 304 the same request to a second Daphne serving ``bench/bare_http_asgi.py`` (answers 304,
+           nothing else): what Daphne costs before any of the product's code runs
   cold     the first request after the meeting changed (``change_meeting`` in a helper process
            on the same database), one request at a time, N times: a new ETag, so the `.ics`
            is rebuilt
@@ -495,12 +497,14 @@ class Helper:
             self.proc.wait(5)
 
 
-def start_daphne(env: Environment) -> tuple[subprocess.Popen[Any], int, Path]:
+def start_daphne(
+    env: Environment, app: str = "config.asgi:application"
+) -> tuple[subprocess.Popen[Any], int, Path]:
     port = free_port()
     logfile = env.tmp / f"daphne-{port}.log"
     with open(logfile, "w") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own argv, no shell
-            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            [DAPHNE, "-b", "127.0.0.1", "-p", str(port), app],
             cwd=ROOT,
             env=env.env,
             stdout=out,
@@ -757,6 +761,14 @@ def print_report(results: dict[str, Any]) -> None:
                 f"  {s['name']} at c={s['concurrency']}: {s['cpu_ms_per_req'] / ref:.2f}x the "
                 f"{name} page's CPU ({ref:.2f} ms: base template, same process and middleware)"
             )
+    bare = {s["concurrency"]: s for s in results["scenarios"] if s["name"] == "bare 304"}
+    for s in results["scenarios"]:
+        if s["name"] == "ics 304" and s["concurrency"] in bare:
+            ref = bare[s["concurrency"]]["cpu_ms_per_req"]
+            print(
+                f"  ics 304 at c={s['concurrency']}: {s['cpu_ms_per_req'] - ref:.2f} ms more than "
+                f"the bare 304 ({ref:.2f} ms: Daphne and an application that only answers 304)"
+            )
     print()
     print(
         "Queries per request (Django test client, same database), at 100 and at 1 agenda rows "
@@ -907,6 +919,16 @@ def main(argv: list[str] | None = None) -> int:
                 run_load(pid, port, ics, {"If-None-Match": tag}, c, args.seconds),
                 counts["ics 304@100"][0],
             )
+        if "ics" in only:
+            # The bare reference: Daphne with an application that only answers 304.
+            bare, bare_port, _bare_log = start_daphne(env, "bare_http_asgi:application")
+            try:
+                for c in levels:
+                    tag_header = {"If-None-Match": '"bare"'}
+                    r = run_load(bare.pid, bare_port, ics, tag_header, c, args.seconds)
+                    add("bare 304", r, 0)
+            finally:
+                stop_process(bare)
         if daphne.poll() is not None:
             raise RuntimeError("daphne exited:\n" + logfile.read_text()[-2000:])
         profile = ""

@@ -1,7 +1,8 @@
 """Reminders before a meeting. A reminder belongs to a start time: after a reschedule the
 old one is stale and a new one is due two days before the new start. It reaches the approved
 participants through the platform (an account) or by e-mail (none yet); who it reached, how, and
-who not and why is kept with it (``ReminderSent``) and previewed before (``reminder_reach``)."""
+who not and why is kept with it (``ReminderSent``, each e-mail with its outbox row in
+``ReminderEmail``) and previewed before (``reminder_reach``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from notifications.mail import queue_message
 
 from . import events
-from .models import Meeting, MeetingStatus, ReminderSent
+from .models import Meeting, MeetingStatus, ReminderEmail, ReminderSent
 from .registration.reach import Participant, ParticipantsReach, participants_reach
 
 REMIND_BEFORE = datetime.timedelta(days=2)
@@ -56,15 +57,15 @@ def send_due_reminders(*, now: datetime.datetime | None = None) -> int:
                 f"({meeting.time_zone})",
             )
             reach = participants_reach(meeting)
-            _write(meeting, reach.by_email)
             reached, left_out = reach.record()
-            ReminderSent.objects.create(
+            reminder = ReminderSent.objects.create(
                 meeting=meeting,
                 starts_at=meeting.starts_at,
                 sent_at=now,
                 reached=reached,
                 left_out=left_out,
             )
+            _write(reminder, reach.by_email)
             sent += 1
     return sent
 
@@ -84,9 +85,11 @@ def reminder_reach(meeting: Meeting) -> ParticipantsReach:
     return participants_reach(meeting)
 
 
-def _write(meeting: Meeting, participants: list[Participant]) -> int:
+def _write(reminder: ReminderSent, participants: list[Participant]) -> int:
     """The reminder, by e-mail, to the approved participants without an account (those with
-    one hear through the platform), in their letters' language; returns how many."""
+    one hear through the platform), in their letters' language, each copy recorded with its
+    outbox row for the secretariat (``ReminderEmail``); returns how many."""
+    meeting = reminder.meeting
     written = 0
     for participant in participants:
         nomination = participant.nomination
@@ -101,8 +104,16 @@ def _write(meeting: Meeting, participants: list[Participant]) -> int:
             }
             subject = _("Reminder: %(title)s starts soon") % {"title": meeting.title}
             body = render_to_string("meetings/email/reminder.txt", context)
-        queue_message(
+        outbox = queue_message(
             to=nomination.email, subject=settings.EMAIL_SUBJECT_PREFIX + subject, body=body
+        )
+        ReminderEmail.objects.create(
+            reminder=reminder,
+            nomination=nomination,
+            full_name=nomination.full_name,
+            state_id=nomination.delegation.state_id,
+            organisation_id=nomination.delegation.organisation_id,
+            outbox=outbox,
         )
         written += 1
     return written

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .delivery import why_not_sent
+
 
 class Event(models.Model):
     """One numbered change. Ids increase in commit order (``publish`` serialises writers)."""
@@ -162,6 +164,11 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"e-mail to {self.user_id or self.to_address} ({self.coalesce_key})"
+
+    @property
+    def why_not_sent(self) -> str:
+        """Why the last attempt failed, in plain words (``delivery.why_not_sent``)."""
+        return why_not_sent(self.last_error)
 
 
 class Notification(models.Model):

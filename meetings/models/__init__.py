@@ -17,6 +17,7 @@ from .meeting import (
     OutcomeComment,
     OutcomeKind,
     OutcomeStatus,
+    ReminderEmail,
     ReminderSent,
 )
 from .negotiation import (
@@ -102,6 +103,7 @@ __all__ = [
     "ProtocolOrder",
     "QuotaRule",
     "RegistrationSettings",
+    "ReminderEmail",
     "ReminderSent",
     "Silence",
     "SilenceLogEntry",

@@ -222,6 +222,43 @@ class ReminderSent(models.Model):
         return f"reminder of meeting {self.meeting_id} for {self.starts_at:%Y-%m-%d %H:%M}"
 
 
+class ReminderEmail(models.Model):
+    """A reminder written by e-mail (through the outbox) to an approved participant without an
+    account; its outbox row says whether the message went, waits or failed. Like the reminder's
+    record, it keeps no e-mail address: the outbox row holds it while the message is in flight."""
+
+    reminder = models.ForeignKey(ReminderSent, on_delete=models.CASCADE, related_name="emails")
+    nomination = models.ForeignKey(
+        "meetings.Nomination", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    full_name = OneLineCharField(_("name"), max_length=200)
+    state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outbox = models.ForeignKey(
+        "notifications.OutboxEmail",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["reminder", "state", "organisation", "full_name", "id"]
+        verbose_name = _("reminder sent by e-mail")
+        verbose_name_plural = _("reminders sent by e-mail")
+
+    def __str__(self) -> str:
+        return f"e-mailed reminder {self.reminder_id} to nomination {self.nomination_id}"
+
+    @property
+    def delegation(self) -> State | Organisation | None:
+        return self.state or self.organisation
+
+
 class AgendaItem(SentencedConstraints):
     """An item of a meeting's working draft agenda; nothing here is seen until released."""
 

@@ -1,7 +1,8 @@
 """Whom a meeting's reminder reaches, in Chromium (issue 11): before it goes, the secretariat's
 Reminders page lists who is reached and how, including an approved participant without an
-account (by e-mail); after it went, the same lists are kept with it. At desktop width and at
-390 px, without scrolling sideways, in English, Russian and Arabic."""
+account (by e-mail); after it went, the same lists are kept with it, and what became of each
+e-mail (queued, then not delivered and why). At desktop width and at 390 px, without scrolling
+sideways, in English, Russian and Arabic."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from dialogue.models import User
-from meetings.models import Meeting
+from meetings.models import Meeting, ReminderEmail
 from meetings.reminders import send_due_reminders
+from notifications.models import OutboxEmail
 from tests.browser.conftest import in_own_thread
 from tests.browser.test_confirmations_and_reach import FITS, _with_a_participant_without_account
 
@@ -26,6 +29,16 @@ SCREENSHOTS = "/tmp/reminders-{}-{}-{}.png"  # noqa: S108 - a place to look at t
 def _remind(meeting_pk: int) -> None:
     starts_at = Meeting.objects.get(pk=meeting_pk).starts_at
     assert send_due_reminders(now=starts_at - datetime.timedelta(days=1)) == 1
+
+
+def _refused(meeting_pk: int) -> None:
+    OutboxEmail.objects.filter(
+        pk__in=ReminderEmail.objects.filter(reminder__meeting_id=meeting_pk).values("outbox_id")
+    ).update(
+        failed_at=timezone.now(),
+        attempts=8,
+        last_error="SMTPRecipientsRefused({'e@mia.gov.ge': (550, b'5.1.1 no such user')})",
+    )
 
 
 def _speak(user_pk: int, language: str) -> None:
@@ -58,15 +71,28 @@ def test_the_secretariat_sees_whom_a_reminder_reaches_before_and_after(
     expect(page.locator("#next-reminder")).to_contain_text("No reminder is due")
     kept = page.locator("#sent-reminders .reminder-sent")
     expect(kept).to_have_count(1)
-    expect(kept.locator("tr", has_text="Ekaterine Kobakhidze-Chkheidze")).to_contain_text(
+    expect(kept.locator("#reached tr", has_text="Ekaterine Kobakhidze-Chkheidze")).to_contain_text(
         "by e-mail (no account yet)"
     )
+    delivery = kept.locator(".delivery-list tr", has_text="Ekaterine Kobakhidze-Chkheidze")
+    expect(delivery).to_contain_text("queued")
     assert page.evaluate(FITS), "the record scrolls sideways"
     page.screenshot(path=SCREENSHOTS.format("after", "en", width), full_page=True)
 
-    for language, heading in (("ru", "Напоминания"), ("ar", "التذكيرات")):
+    in_own_thread(lambda: _refused(m))
+    page.reload()
+    expect(delivery).to_contain_text("could not be delivered")
+    expect(delivery).to_contain_text("the mail server refused the address")
+    expect(delivery).not_to_contain_text("SMTP")
+    assert page.evaluate(FITS), "the failed e-mail scrolls sideways"
+
+    for language, heading, refused in (
+        ("ru", "Напоминания", "почтовый сервер отклонил адрес"),
+        ("ar", "التذكيرات", "رفض خادم البريد العنوان"),
+    ):
         in_own_thread(lambda language=language: _speak(scene.staff.pk, language))
         page.reload()
         expect(page.locator("h1")).to_have_text(heading)
+        expect(delivery).to_contain_text(refused)
         assert page.evaluate(FITS), f"the page scrolls sideways in {language}"
         page.screenshot(path=SCREENSHOTS.format("after", language, width), full_page=True)

@@ -14,6 +14,11 @@ class DocumentsConfig(AppConfig):
         from . import demo, events  # noqa: F401 - events registers its types
 
         DEMO_LOADERS.append(demo.load_demo_documents)
+        from meetings.registration import personal_data
+
+        from .services import erase_mailed_copies
+
+        personal_data.COPIES_ERASERS.append(erase_mailed_copies)
         from django.db.models.signals import post_migrate
 
         from .search import forget_gone

@@ -835,3 +835,9 @@ def remind(*, by: User, circulation: Circulation) -> int:
 
 def _delegation_key(receipt: Receipt) -> tuple[int | None, int | None]:
     return (receipt.state_id, receipt.organisation_id)
+
+
+def erase_mailed_copies(nomination_ids: list[int]) -> None:
+    """The name and address a copy was mailed to, for nominations whose person's data is erased
+    (``meetings.registration.personal_data``): the copy and its delivery stay, as anyone's."""
+    MailedCopy.objects.filter(nomination_id__in=nomination_ids).update(full_name="", email="")

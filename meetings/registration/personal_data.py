@@ -6,6 +6,7 @@ their address.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -18,12 +19,32 @@ from dialogue import permissions
 from dialogue.audit import trail
 from dialogue.models import AuditAction, User
 from meetings import events
-from meetings.models import RUNNING, FollowUpAnswer, Nomination, NominationLetter, NominationStatus
+from meetings.models import (
+    RUNNING,
+    FollowUpAnswer,
+    Nomination,
+    NominationLetter,
+    NominationStatus,
+    ReminderEmail,
+)
 
 from . import access, audit, decisions
 from .nominations import DETAIL_FIELDS
 
 S = NominationStatus
+
+# What other apps keep about a nominated person under their nomination (a document's mailed
+# copy keeps the name and address it went to): each function erases it for the nominations
+# whose ids it is given, in the erasing transaction. Registered by those apps (``ready``).
+COPIES_ERASERS: list[Callable[[list[int]], None]] = []
+
+
+def _erase_copies(nomination_ids: list[int]) -> None:
+    """The name kept with each reminder e-mailed to these nominations, and what other apps keep
+    under them (``COPIES_ERASERS``)."""
+    ReminderEmail.objects.filter(nomination_id__in=nomination_ids).update(full_name="")
+    for erase in COPIES_ERASERS:
+        erase(nomination_ids)
 
 
 ERASED_VALUES: dict[str, Any] = {
@@ -74,6 +95,7 @@ def erase_person(*, by: User, nomination: Nomination) -> int:
         )
         ids = [n.pk for n in erased]
         FollowUpAnswer.objects.filter(nomination_id__in=ids).delete()
+        _erase_copies(ids)
         count = Nomination.objects.filter(pk__in=ids).update(
             **ERASED_VALUES, person=None, listed_publicly=False, erased_at=now, updated_at=now
         )
@@ -115,6 +137,7 @@ def erase_expired(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 .order_by("meeting_id")
             )
             if name in ("email", "full_name"):
+                _erase_copies(list(expired.values_list("id", flat=True)))
                 done[name] = expired.update(
                     **{name: ERASED_VALUES[name]}, person=None, listed_publicly=False, erased_at=now
                 )

@@ -159,3 +159,56 @@ def test_reminders_page_query_count_is_the_same_at_one_and_many_emails(
     send_due()
     assert ReminderEmail.objects.filter(reminder__meeting=open_meeting).count() == 6
     assert _reminders_page_queries(staff, open_meeting) == at_one
+
+
+def test_an_erased_persons_name_leaves_the_reminders_and_mailed_copies(
+    world: World, staff: User, open_meeting: Meeting
+) -> None:
+    """Erasing a person's data on request also takes their name (and the address a document
+    went to) from what was mailed to them; the rows stay, as an erased person's."""
+    from documents.models import Circulation, MailedCopy
+    from meetings.models import Nomination
+    from meetings.registration import personal_data
+
+    _participants(world, staff, open_meeting)
+    _remind()
+    (copy,) = ReminderEmail.objects.filter(reminder__meeting=open_meeting)
+    nomination = Nomination.objects.get(pk=copy.nomination_id)
+    circulation = Circulation.objects.create(
+        dialogue=open_meeting.dialogue, meeting=open_meeting, sent_by=staff
+    )
+    mailed = MailedCopy.objects.create(
+        circulation=circulation,
+        nomination=nomination,
+        full_name=nomination.full_name,
+        email=nomination.email,
+        state_id=nomination.delegation.state_id,
+    )
+    assert "Nino Beridze" in _row(_page(staff, open_meeting), copy)
+
+    personal_data.erase_person(by=staff, nomination=nomination)
+
+    copy.refresh_from_db()
+    mailed.refresh_from_db()
+    assert copy.full_name == ""
+    assert (mailed.full_name, mailed.email) == ("", "")
+    row = _row(_page(staff, open_meeting), copy)
+    assert "Nino Beridze" not in row
+    assert "Erased person" in row
+
+
+def test_names_leave_the_reminders_when_their_retention_ends(
+    world: World, staff: User, open_meeting: Meeting, settings: Any
+) -> None:
+    from meetings.registration import personal_data
+
+    _participants(world, staff, open_meeting)
+    _remind()
+    (copy,) = ReminderEmail.objects.filter(reminder__meeting=open_meeting)
+    days = settings.REGISTRATION_RETENTION_DAYS["full_name"]
+    personal_data.erase_expired(now=open_meeting.ends_at + datetime.timedelta(days=days - 1))
+    copy.refresh_from_db()
+    assert copy.full_name == "Nino Beridze"  # not yet
+    personal_data.erase_expired(now=open_meeting.ends_at + datetime.timedelta(days=days + 1))
+    copy.refresh_from_db()
+    assert copy.full_name == ""

@@ -294,6 +294,9 @@ CHECK_IN_OPENS_THE_DAY_BEFORE_AT = env("CHECK_IN_OPENS_THE_DAY_BEFORE_AT", "18:0
 # "Open the session" and "Conclude" are offered (and accepted) from this many hours before a
 # meeting starts; earlier they are refused with the date they become possible.
 SESSION_OPENS_HOURS_BEFORE = int(env("SESSION_OPENS_HOURS_BEFORE", "24"))
+# On SIGTERM, how long a Daphne process waits for its live sockets to answer "going away"
+# before it exits (notifications/going_away.py); newcomers meanwhile are told too.
+LIVE_GOING_AWAY_GRACE_SECONDS = float(env("LIVE_GOING_AWAY_GRACE_SECONDS", "1"))
 
 # Registration: how many days after a meeting ends each personal-data field of its
 # nominations is kept (then erased by `erase_expired_registration_data`); fields not named are

@@ -4,9 +4,9 @@ Daphne runs Twisted's reactor, whose own SIGTERM handler stops the reactor at on
 application instances are cancelled and the connections dropped without a close frame, so
 browsers see 1006 and back off as after a network failure. The handler installed here, once the
 reactor runs, first has the hub close every socket with 1001 "going away" (clients reconnect at
-once, with jitter: ``static/js/live.js``) and waits for their answers, at most
-``hub.GOING_AWAY_GRACE``; then it hands over to the handler it replaced. A second signal meanwhile
-stops at once.
+once, with jitter: ``static/js/live.js``) and waits for their answers, at most the setting
+``LIVE_GOING_AWAY_GRACE_SECONDS`` (a second); then it hands over to the handler it replaced. A
+second signal meanwhile stops at once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
+
+from django.conf import settings
 
 from .consumers import CloseCode
 from .hub import LiveHub, current_hub
@@ -90,7 +92,7 @@ class GoingAway:
 
     async def _go_away(self, hub: LiveHub, previous: Handler, signum: int) -> None:
         try:
-            told = await hub.go_away()
+            told = await hub.go_away(grace=settings.LIVE_GOING_AWAY_GRACE_SECONDS)
             logger.info("told %d live sockets the server is going away", told)
         except Exception:
             logger.exception("closing live sockets before exiting failed")

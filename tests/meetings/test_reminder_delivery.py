@@ -31,6 +31,15 @@ def _remind() -> None:
     assert send_due_reminders(now=START - datetime.timedelta(days=1)) == 1
 
 
+def _reminded(world: World, staff: User, meeting: Meeting) -> ReminderEmail:
+    """The participants of ``tests.meetings.test_reminder_reach`` reminded: the one e-mail
+    written (to the participant without an account)."""
+    _participants(world, staff, meeting)
+    _remind()
+    (copy,) = ReminderEmail.objects.filter(reminder__meeting=meeting)
+    return copy
+
+
 def _row(page: str, copy: ReminderEmail) -> str:
     return page.split(f'id="reminder-email-{copy.pk}"')[1].split("</tr>")[0]
 
@@ -75,9 +84,7 @@ def test_reminder_email_is_queued_before_the_outbox_runs_and_sent_after(
 def test_reminder_email_that_fails_says_why_in_plain_words_never_the_exception(
     world: World, staff: User, open_meeting: Meeting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _participants(world, staff, open_meeting)
-    _remind()
-    (copy,) = ReminderEmail.objects.filter(reminder__meeting=open_meeting)
+    copy = _reminded(world, staff, open_meeting)
     _refuse(monkeypatch)
 
     assert send_due() == 0  # the first attempt fails: still waiting, to be tried again
@@ -101,9 +108,7 @@ def test_reminder_email_that_fails_says_why_in_plain_words_never_the_exception(
 def test_reminder_email_delivery_reads_in_the_readers_language(
     world: World, staff: User, open_meeting: Meeting, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _participants(world, staff, open_meeting)
-    _remind()
-    (copy,) = ReminderEmail.objects.filter(reminder__meeting=open_meeting)
+    copy = _reminded(world, staff, open_meeting)
     _refuse(monkeypatch)
     OutboxEmail.objects.filter(pk=copy.outbox_id).update(attempts=MAX_ATTEMPTS - 1)
     send_due()
@@ -170,9 +175,7 @@ def test_an_erased_persons_name_leaves_the_reminders_and_mailed_copies(
     from meetings.models import Nomination
     from meetings.registration import personal_data
 
-    _participants(world, staff, open_meeting)
-    _remind()
-    (copy,) = ReminderEmail.objects.filter(reminder__meeting=open_meeting)
+    copy = _reminded(world, staff, open_meeting)
     nomination = Nomination.objects.get(pk=copy.nomination_id)
     circulation = Circulation.objects.create(
         dialogue=open_meeting.dialogue, meeting=open_meeting, sent_by=staff
@@ -202,9 +205,7 @@ def test_names_leave_the_reminders_when_their_retention_ends(
 ) -> None:
     from meetings.registration import personal_data
 
-    _participants(world, staff, open_meeting)
-    _remind()
-    (copy,) = ReminderEmail.objects.filter(reminder__meeting=open_meeting)
+    copy = _reminded(world, staff, open_meeting)
     days = settings.REGISTRATION_RETENTION_DAYS["full_name"]
     personal_data.erase_expired(now=open_meeting.ends_at + datetime.timedelta(days=days - 1))
     copy.refresh_from_db()
